@@ -1,0 +1,69 @@
+/**
+ * Types of the constant-pressure relaxation (shared by the optimiser, properties and the fit).
+ */
+import type { Structure } from '../crystal/structure.js';
+import type { Mat3, Vec3 } from '../math/linalg.js';
+
+/** A symmetry operation in Cartesian form: r' = R r + t (Å). */
+export interface CartesianOperation {
+  R: Mat3;
+  t: Vec3;
+}
+
+export interface RelaxOptions {
+  /** External pressure, GPa (default 0). Enthalpy H = E + pV is minimised. */
+  pressureGPa?: number;
+  /**
+   * Symmetry to keep: the Cartesian operations of the space group in the frame of `structure`
+   * (translations of centring included or not; the cell may be primitive). Omitted or empty: P1,
+   * every coordinate and strain free.
+   */
+  operations?: readonly CartesianOperation[];
+  /** Keep the cell fixed (constant volume and shape); relax ions only. Default false. */
+  fixCell?: boolean;
+  /** Keep the volume fixed but not the shape. Default false. */
+  fixVolume?: boolean;
+  /** Convergence: largest force component, eV/Å (default 1e-5). */
+  forceTolerance?: number;
+  /** Convergence: largest residual stress component (minus pressure), GPa (default 1e-4). */
+  stressToleranceGPa?: number;
+  /** Iteration limit (default 200). */
+  maxIterations?: number;
+  /** 'newton' (analytic Hessian, default) or 'bfgs' (gradient only). */
+  method?: 'newton' | 'bfgs';
+  /** Report a volume change larger than this fraction as a change of character (default 0.25). */
+  volumeChangeWarning?: number;
+  signal?: AbortSignal;
+}
+
+export type RelaxWarningKind =
+  | 'not-converged'
+  | 'volume-change'
+  | 'special-position'
+  | 'coordination-change'
+  | 'unstable';
+
+export interface RelaxWarning {
+  kind: RelaxWarningKind;
+  message: string;
+}
+
+export interface RelaxResult {
+  /** The relaxed structure (or the best point reached when not converged). */
+  structure: Structure;
+  converged: boolean;
+  iterations: number;
+  /** Energy of the cell, eV. */
+  energy: number;
+  /** Enthalpy E + pV of the cell, eV. */
+  enthalpy: number;
+  /** Norm of the symmetry-projected gradient at the end (eV/Å and eV mixed, as optimised). */
+  gradientNorm: number;
+  /** Largest force component, eV/Å. */
+  maxForce: number;
+  /** Largest component of stress + pressure, GPa (0 at a converged constant-pressure minimum). */
+  maxStressGPa: number;
+  /** Deformation accumulated from the input cell to the relaxed one (columns transform a' = F a). */
+  deformation: Mat3;
+  warnings: RelaxWarning[];
+}
