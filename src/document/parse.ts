@@ -1,0 +1,263 @@
+/**
+ * From a job document (untrusted JSON) to domain objects: a force field, crystals, targets and
+ * resolved options. Every problem is a `DomainError` with a stable code and the JSON pointer of
+ * the offending field, raised before any calculation starts.
+ */
+import { Compile } from 'typebox/compile';
+import { DomainError } from '../errors.js';
+import { Lattice } from '../crystal/lattice.js';
+import { Structure, composition } from '../crystal/structure.js';
+import { getSpaceGroup, type SpaceGroup } from '../crystal/spacegroups/index.js';
+import { completeCell } from '../crystal/cell-parameters.js';
+import { expandSites } from '../crystal/expand.js';
+import type { Mat3, Vec3 } from '../math/linalg.js';
+import { forEachPair } from '../potentials/neighbours.js';
+import { type ForceField, type PairPotentialSpec, PAIR_PARAMETERS, pairKey } from '../potentials/forcefield.js';
+import { JobDocumentSchema, type JobDocument, type PropertyTarget } from './schema.js';
+import { DEFAULT_WEIGHTS, PROPERTIES, REPORT_ONLY_PROPERTIES, type WeightClass } from './vocabulary.js';
+
+export interface Limits {
+  maxStructures: number;
+  /** atoms in one conventional cell */
+  maxAtoms: number;
+  maxIterations: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxStructures: 64, maxAtoms: 512, maxIterations: 10_000 };
+
+export interface ParseOptions {
+  limits?: Partial<Limits>;
+  /** Atoms closer than this are overlapping, Å (default 0.5). */
+  overlapDistance?: number;
+}
+
+export interface CrystalInput {
+  id: string;
+  label: string;
+  index: number;
+  spaceGroup: SpaceGroup;
+  /** Conventional cell with every atom. */
+  structure: Structure;
+  /** Asymmetric-unit index of every atom of `structure`. */
+  siteOfAtom: number[];
+  /** The asymmetric unit as given (species and fractional coordinates). */
+  sites: { species: string; frac: Vec3; label?: string }[];
+  formula: string;
+  /** formula units per conventional cell */
+  z: number;
+  properties: Record<string, PropertyTarget>;
+  /** Report-only nested values (rmsdAt300K, surfaceEnergy). */
+  extras: Record<string, Record<string, Record<string, number>>>;
+}
+
+export interface ResolvedJobOptions {
+  relax: boolean;
+  pressureGPa: number;
+  weights: Record<WeightClass, number>;
+  bulkModulus: 'reuss' | 'voigt' | 'hill';
+  shearModulus: 'reuss' | 'voigt' | 'hill';
+  maxIterations: number;
+  starts: number;
+  seed: number;
+  coulombAccuracy: number;
+  normalizeDft: boolean;
+}
+
+export interface ParsedJob {
+  name: string;
+  forceField: ForceField;
+  /** Parameter names to fit (`Cd-Se.A`), in document order. */
+  vary: string[];
+  bounds: Record<string, [number, number]>;
+  structures: CrystalInput[];
+  options: ResolvedJobOptions;
+  document: JobDocument;
+}
+
+const validator = Compile(JobDocumentSchema);
+
+/** Schema check only: throws INVALID_DOCUMENT with the path of the first problem. */
+export function checkSchema(doc: unknown): asserts doc is JobDocument {
+  if (validator.Check(doc)) return;
+  const errors = [...validator.Errors(doc)];
+  // prefer the most specific error (deepest path), skip the generic "schema is false" echoes
+  const useful = errors.filter((e) => e.keyword !== 'boolean');
+  const first = (useful.length ? useful : errors).sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
+  const path = first?.instancePath ?? '';
+  let message = first?.message ?? 'invalid document';
+  if (first?.keyword === 'additionalProperties') message = `unknown field(s) ${JSON.stringify((first.params as { additionalProperties?: string[] }).additionalProperties)}`;
+  throw new DomainError('INVALID_DOCUMENT', `${path || '/'}: ${message}`, { path: path || '/', errors: errors.slice(0, 20).map((e) => ({ path: e.instancePath, message: e.message })) });
+}
+
+export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
+  checkSchema(input);
+  const doc = input;
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const overlap = opts.overlapDistance ?? 0.5;
+
+  // species
+  const charges: Record<string, number> = {};
+  for (const [name, sp] of Object.entries(doc.species)) {
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) throw new DomainError('INVALID_DOCUMENT', `species name "${name}" must start with a letter and contain only letters, digits and _`, { path: `/species/${name}` });
+    charges[name] = sp.charge;
+  }
+  const knownSpecies = (s: string, path: string): void => {
+    if (!(s in charges)) throw new DomainError('UNKNOWN_SPECIES', `species "${s}" is not declared under "species"`, { path });
+  };
+
+  // potentials
+  const pairs: PairPotentialSpec[] = [];
+  const vary: string[] = [];
+  const bounds: Record<string, [number, number]> = {};
+  const seen = new Set<string>();
+  doc.potentials.forEach((p, i) => {
+    const path = `/potentials/${i}`;
+    p.species.forEach((s, k) => knownSpecies(s, `${path}/species/${k}`));
+    const key = pairKey(p.species[0]!, p.species[1]!);
+    if (seen.has(key)) throw new DomainError('INVALID_POTENTIAL', `a second potential for the pair ${key}`, { path: `${path}/species` });
+    seen.add(key);
+    const params: Record<string, number> = {};
+    if (p.type === 'buckingham') {
+      for (const k of ['A', 'rho', 'C'] as const) {
+        const v = p[k];
+        if (v === undefined) throw new DomainError('INVALID_POTENTIAL', `buckingham ${key} needs ${k}`, { path: `${path}/${k}` });
+        params[k] = v;
+      }
+      for (const k of ['B', 'epsilon', 'sigma'] as const)
+        if (p[k] !== undefined) throw new DomainError('INVALID_POTENTIAL', `${k} is not a buckingham parameter`, { path: `${path}/${k}` });
+    } else {
+      if (p.epsilon !== undefined || p.sigma !== undefined) {
+        if (p.epsilon === undefined || p.sigma === undefined) throw new DomainError('INVALID_POTENTIAL', 'lennard-jones needs both epsilon and sigma (or A and B)', { path: `${path}/${p.epsilon === undefined ? 'epsilon' : 'sigma'}` });
+        if (p.A !== undefined || p.B !== undefined) throw new DomainError('INVALID_POTENTIAL', 'give lennard-jones as A, B or as epsilon, sigma, not both', { path: `${path}/A` });
+        params.A = 4 * p.epsilon * p.sigma ** 12;
+        params.B = 4 * p.epsilon * p.sigma ** 6;
+      } else {
+        for (const k of ['A', 'B'] as const) {
+          const v = p[k];
+          if (v === undefined) throw new DomainError('INVALID_POTENTIAL', `lennard-jones ${key} needs ${k}`, { path: `${path}/${k}` });
+          params[k] = v;
+        }
+      }
+      for (const k of ['rho', 'C'] as const)
+        if (p[k] !== undefined) throw new DomainError('INVALID_POTENTIAL', `${k} is not a lennard-jones parameter`, { path: `${path}/${k}` });
+    }
+    const allowed = PAIR_PARAMETERS[p.type];
+    (p.vary ?? []).forEach((v, k) => {
+      if (!allowed.includes(v)) throw new DomainError('UNKNOWN_PARAMETER', `"${v}" is not a parameter of ${p.type} (${allowed.join(', ')})`, { path: `${path}/vary/${k}` });
+      vary.push(`${key}.${v}`);
+    });
+    for (const [k, b] of Object.entries(p.bounds ?? {})) {
+      if (!allowed.includes(k)) throw new DomainError('UNKNOWN_PARAMETER', `bounds for "${k}", which is not a parameter of ${p.type}`, { path: `${path}/bounds/${k}` });
+      const [lo, hi] = b as [number, number];
+      if (!(lo < hi)) throw new DomainError('INVALID_POTENTIAL', `bounds of ${k} must have lower < upper`, { path: `${path}/bounds/${k}` });
+      if (!(params[k]! >= lo && params[k]! <= hi)) throw new DomainError('INVALID_POTENTIAL', `${k} = ${params[k]} lies outside its bounds [${lo}, ${hi}]`, { path: `${path}/bounds/${k}` });
+      bounds[`${key}.${k}`] = [lo, hi];
+    }
+    pairs.push({ type: p.type, species: [p.species[0]!, p.species[1]!], params, cutoff: p.cutoff ?? 12 });
+  });
+
+  // structures
+  if (doc.structures.length > limits.maxStructures) throw new DomainError('LIMIT_EXCEEDED', `${doc.structures.length} structures; the limit is ${limits.maxStructures}`, { path: '/structures' });
+  const ids = new Map<string, number>();
+  const structures: CrystalInput[] = doc.structures.map((sd, i) => {
+    const path = `/structures/${i}`;
+    if (ids.has(sd.id)) throw new DomainError('INVALID_DOCUMENT', `duplicate structure id "${sd.id}"`, { path: `${path}/id` });
+    ids.set(sd.id, i);
+    sd.sites.forEach((s, k) => knownSpecies(s.species, `${path}/sites/${k}/species`));
+    const sg = getSpaceGroup(sd.spaceGroup ?? 1, { originChoice: sd.origin, rhombohedralAxes: sd.rhombohedralAxes }, `${path}/spaceGroup`);
+    let lattice: Lattice;
+    if (sd.cell.vectors) {
+      if (sg.number !== 1) throw new DomainError('INVALID_CELL', 'cell vectors are accepted with space group P1 only; give a, b, c, alpha, beta, gamma', { path: `${path}/cell/vectors` });
+      lattice = Lattice.fromVectors(sd.cell.vectors as Mat3, `${path}/cell/vectors`);
+    } else {
+      const { vectors: _v, ...params } = sd.cell;
+      lattice = Lattice.fromParameters(completeCell(sg, params, `${path}/cell`), `${path}/cell`);
+    }
+    const sites = sd.sites.map((s) => ({ species: s.species, frac: [s.frac[0]!, s.frac[1]!, s.frac[2]!] as Vec3, ...(s.label ? { label: s.label } : {}) }));
+    const expanded = expandSites(sg, lattice, sites);
+    if (expanded.species.length > limits.maxAtoms) throw new DomainError('LIMIT_EXCEEDED', `structure ${sd.id} has ${expanded.species.length} atoms in its cell; the limit is ${limits.maxAtoms}`, { path: `${path}/sites` });
+    const structure = Structure.fromFractional(lattice, expanded.species, expanded.frac);
+    checkOverlaps(structure, expanded.site, overlap, path);
+    let q = 0;
+    for (const s of structure.species) q += charges[s]!;
+    if (Math.abs(q) > 1e-8) throw new DomainError('NOT_CHARGE_NEUTRAL', `the cell of ${sd.id} carries a net charge of ${+q.toFixed(10)} e`, { path: `${path}/sites`, structure: sd.id, charge: q });
+    const comp = composition(structure.species);
+    const properties: Record<string, PropertyTarget> = {};
+    const extras: CrystalInput['extras'] = {};
+    for (const [name, value] of Object.entries(sd.properties ?? {})) {
+      const ppath = `${path}/properties/${name}`;
+      if (REPORT_ONLY_PROPERTIES.includes(name)) {
+        extras[name] = value as Record<string, Record<string, number>>;
+        continue;
+      }
+      if (!PROPERTIES.has(name)) throw new DomainError('UNKNOWN_PROPERTY', `unknown property "${name}"; known: ${[...PROPERTIES.keys(), ...REPORT_ONLY_PROPERTIES].join(', ')}`, { path: ppath });
+      const t = value as PropertyTarget;
+      if (typeof t !== 'object' || t === null || Object.values(t).some((v) => typeof v === 'object')) throw new DomainError('INVALID_DOCUMENT', `property "${name}" must be an object of values by source`, { path: ppath });
+      if (t.fit !== undefined && t[t.fit] === undefined) throw new DomainError('INVALID_DOCUMENT', `"${name}" is fitted to "${t.fit}" but has no ${t.fit} value`, { path: `${ppath}/fit` });
+      if (name === 'relativeEnergy' && !t.reference) throw new DomainError('UNKNOWN_REFERENCE', 'relativeEnergy needs "reference": the id of the structure it is measured from', { path: `${ppath}/reference` });
+      if (name === 'transitionPressure' && !t.to) throw new DomainError('UNKNOWN_REFERENCE', 'transitionPressure needs "to": the id of the other polymorph', { path: `${ppath}/to` });
+      properties[name] = t;
+    }
+    return {
+      id: sd.id,
+      label: sd.label ?? sd.id,
+      index: i,
+      spaceGroup: sg,
+      structure,
+      siteOfAtom: expanded.site,
+      sites,
+      formula: comp.formula,
+      z: comp.z,
+      properties,
+      extras,
+    };
+  });
+
+  // references between structures
+  for (const s of structures) {
+    for (const [name, key] of [['relativeEnergy', 'reference'], ['transitionPressure', 'to']] as const) {
+      const t = s.properties[name];
+      const ref = t?.[key];
+      if (!ref) continue;
+      const path = `/structures/${s.index}/properties/${name}/${key}`;
+      const other = structures.find((o) => o.id === ref);
+      if (!other) throw new DomainError('UNKNOWN_REFERENCE', `"${ref}" is not the id of a structure in this document`, { path });
+      if (other.formula !== s.formula) throw new DomainError('UNKNOWN_REFERENCE', `"${ref}" (${other.formula}) does not have the composition of ${s.id} (${s.formula})`, { path });
+      if (other.id === s.id) throw new DomainError('UNKNOWN_REFERENCE', `a structure cannot be its own ${key}`, { path });
+    }
+  }
+
+  const o = doc.options ?? {};
+  const maxIterations = o.maxIterations ?? 200;
+  if (maxIterations > limits.maxIterations) throw new DomainError('LIMIT_EXCEEDED', `maxIterations ${maxIterations} exceeds the limit ${limits.maxIterations}`, { path: '/options/maxIterations' });
+  const options: ResolvedJobOptions = {
+    relax: o.relax ?? true,
+    pressureGPa: o.pressure ?? 0,
+    weights: { ...DEFAULT_WEIGHTS, ...(o.defaultWeights as Partial<Record<WeightClass, number>> | undefined) },
+    bulkModulus: o.bulkModulus ?? 'reuss',
+    shearModulus: o.shearModulus ?? 'hill',
+    maxIterations,
+    starts: o.starts ?? 1,
+    seed: o.seed ?? 1,
+    coulombAccuracy: o.coulombAccuracy ?? 1e-8,
+    normalizeDft: o.normalizeDft ?? true,
+  };
+
+  return {
+    name: doc.name ?? 'latticefit job',
+    forceField: { charges, pairs, coulomb: { accuracy: options.coulombAccuracy } },
+    vary,
+    bounds,
+    structures,
+    options,
+    document: doc,
+  };
+}
+
+/** OVERLAPPING_ATOMS when two atoms (any periodic images) are closer than `dmin`. */
+function checkOverlaps(s: Structure, siteOfAtom: number[], dmin: number, path: string): void {
+  forEachPair(s, dmin, (i, j, _dx, _dy, _dz, r2) => {
+    const site = Math.max(siteOfAtom[i]!, siteOfAtom[j]!);
+    throw new DomainError('OVERLAPPING_ATOMS', `atoms ${i + 1} (${s.species[i]}) and ${j + 1} (${s.species[j]}) are ${Math.sqrt(r2).toFixed(3)} Å apart, closer than ${dmin} Å`, { path: `${path}/sites/${site}`, distance: Math.sqrt(r2) });
+  });
+}

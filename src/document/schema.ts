@@ -1,0 +1,132 @@
+/**
+ * The job document: the public contract of the CLI and the HTTP service
+ * (`shared/examples/pbcdse-fit.json` is its reference instance). Written in TypeBox so the same
+ * definition validates input at the door and documents the API in OpenAPI.
+ *
+ * Units: lengths Å, angles degrees, charges e, A eV, rho Å, C eV·Å⁶, cut-offs Å, pressure GPa.
+ */
+import { Type, type Static } from 'typebox';
+import { WEIGHT_CLASSES } from './vocabulary.js';
+
+const Num = (description: string, extra: Record<string, unknown> = {}) => Type.Number({ description, ...extra });
+const Vec3 = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
+
+export const SpeciesSchema = Type.Object(
+  { charge: Num('partial charge, e'), mass: Type.Optional(Num('atomic mass, u (informational)')) },
+  { additionalProperties: false },
+);
+
+export const BoundsSchema = Type.Record(Type.String(), Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }), {
+  description: 'lower and upper bound per parameter name, e.g. {"rho": [0.05, 0.5]}',
+});
+
+export const PotentialSchema = Type.Object(
+  {
+    type: Type.Union([Type.Literal('buckingham'), Type.Literal('lennard-jones')], {
+      description: 'buckingham: A exp(-r/rho) - C/r^6; lennard-jones: A/r^12 - B/r^6',
+    }),
+    species: Type.Array(Type.String({ minLength: 1 }), { minItems: 2, maxItems: 2 }),
+    A: Type.Optional(Num('buckingham: eV; lennard-jones: eV·Å¹²')),
+    rho: Type.Optional(Num('buckingham: Å', { exclusiveMinimum: 0 })),
+    C: Type.Optional(Num('buckingham: eV·Å⁶')),
+    B: Type.Optional(Num('lennard-jones: eV·Å⁶')),
+    epsilon: Type.Optional(Num('lennard-jones well depth, eV (alternative to A, B)')),
+    sigma: Type.Optional(Num('lennard-jones zero crossing, Å (alternative to A, B)', { exclusiveMinimum: 0 })),
+    cutoff: Type.Optional(Num('short-range cut-off, Å (default 12)', { exclusiveMinimum: 0 })),
+    vary: Type.Optional(Type.Array(Type.String(), { description: 'parameters to fit, e.g. ["A", "rho", "C"]' })),
+    bounds: Type.Optional(BoundsSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const PropertyTargetSchema = Type.Object(
+  {
+    exp: Type.Optional(Type.Number({ description: 'experimental value' })),
+    dft: Type.Optional(Type.Number({ description: 'DFT value' })),
+    dftNormalized: Type.Optional(Type.Number({ description: 'DFT value rescaled to the experimental volume of the reference polymorph' })),
+    md: Type.Optional(Type.Number({ description: 'molecular-dynamics value (300 K), reported in parentheses' })),
+    fit: Type.Optional(
+      Type.Union([Type.Literal('exp'), Type.Literal('dft'), Type.Literal('dftNormalized'), Type.Literal('md')], {
+        description: 'which source is the fit target; absent: reported, not fitted',
+      }),
+    ),
+    weight: Type.Optional(Type.Number({ minimum: 0, description: 'overrides the class default weight' })),
+    reference: Type.Optional(Type.String({ description: 'relativeEnergy: id of the reference structure' })),
+    to: Type.Optional(Type.String({ description: 'transitionPressure: id of the high-pressure structure' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Report-only nested values, e.g. rmsdAt300K: {Cd: {exp: 0.14}} or surfaceEnergy: {"(100)": {dft: 0.18}}. */
+export const NestedValuesSchema = Type.Record(Type.String(), Type.Record(Type.String(), Type.Number()));
+
+export const CellSchema = Type.Object(
+  {
+    a: Type.Optional(Num('Å')),
+    b: Type.Optional(Num('Å')),
+    c: Type.Optional(Num('Å')),
+    alpha: Type.Optional(Num('degrees')),
+    beta: Type.Optional(Num('degrees')),
+    gamma: Type.Optional(Num('degrees')),
+    vectors: Type.Optional(Type.Array(Vec3, { minItems: 3, maxItems: 3, description: 'lattice vectors as rows, Å (instead of parameters; P1 only)' })),
+  },
+  { additionalProperties: false, description: 'conventional cell; parameters the space group implies may be omitted' },
+);
+
+export const SiteSchema = Type.Object(
+  {
+    species: Type.String({ minLength: 1 }),
+    frac: Vec3,
+    label: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const StructureSchema = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.:+-]+$' }),
+    label: Type.Optional(Type.String({ maxLength: 200 })),
+    spaceGroup: Type.Optional(Type.Union([Type.String(), Type.Integer({ minimum: 1, maximum: 230 })], { description: 'Hermann-Mauguin symbol or number; default P1' })),
+    origin: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)], { description: 'origin choice (default 1, as GULP)' })),
+    rhombohedralAxes: Type.Optional(Type.Boolean({ description: 'R groups on rhombohedral axes (default hexagonal)' })),
+    cell: CellSchema,
+    sites: Type.Array(SiteSchema, { minItems: 1, description: 'asymmetric unit, fractional coordinates' }),
+    properties: Type.Optional(Type.Record(Type.String(), Type.Union([PropertyTargetSchema, NestedValuesSchema]))),
+  },
+  { additionalProperties: false },
+);
+
+const weightProps = Object.fromEntries(WEIGHT_CLASSES.map((k) => [k, Type.Optional(Type.Number({ minimum: 0 }))]));
+
+export const OptionsSchema = Type.Object(
+  {
+    relax: Type.Optional(Type.Boolean({ description: 'relaxed fitting (default true); false: conventional fit at the given geometry' })),
+    pressure: Type.Optional(Type.Number({ description: 'GPa (default 0)' })),
+    defaultWeights: Type.Optional(Type.Object(weightProps, { additionalProperties: false })),
+    bulkModulus: Type.Optional(Type.Union([Type.Literal('reuss'), Type.Literal('voigt'), Type.Literal('hill')])),
+    shearModulus: Type.Optional(Type.Union([Type.Literal('reuss'), Type.Literal('voigt'), Type.Literal('hill')])),
+    maxIterations: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000 })),
+    starts: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, description: 'multi-start: number of starts (default 1)' })),
+    seed: Type.Optional(Type.Integer({ description: 'multi-start random seed' })),
+    coulombAccuracy: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Ewald accuracy, eV per atom (default 1e-8)' })),
+    normalizeDft: Type.Optional(Type.Boolean({ description: 'compute dftNormalized lattice values where missing (default true)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const JobDocumentSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 500 })),
+    species: Type.Record(Type.String({ minLength: 1 }), SpeciesSchema),
+    potentials: Type.Array(PotentialSchema),
+    structures: Type.Array(StructureSchema, { minItems: 1 }),
+    options: Type.Optional(OptionsSchema),
+  },
+  { additionalProperties: false, $id: 'JobDocument' },
+);
+
+export type JobDocument = Static<typeof JobDocumentSchema>;
+export type StructureDocument = Static<typeof StructureSchema>;
+export type PotentialDocument = Static<typeof PotentialSchema>;
+export type PropertyTarget = Static<typeof PropertyTargetSchema>;
+export type JobOptionsDocument = Static<typeof OptionsSchema>;
