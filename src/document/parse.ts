@@ -196,7 +196,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       if (t.fit !== undefined && t[t.fit] === undefined) throw new DomainError('INVALID_DOCUMENT', `"${name}" is fitted to "${t.fit}" but has no ${t.fit} value`, { path: `${ppath}/fit` });
       if (name === 'relativeEnergy' && !t.reference) throw new DomainError('UNKNOWN_REFERENCE', 'relativeEnergy needs "reference": the id of the structure it is measured from', { path: `${ppath}/reference` });
       if (name === 'transitionPressure' && !t.to) throw new DomainError('UNKNOWN_REFERENCE', 'transitionPressure needs "to": the id of the other polymorph', { path: `${ppath}/to` });
-      properties[name] = t;
+      properties[name] = { ...t };
     }
     return {
       id: sd.id,
