@@ -100,7 +100,10 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
   let reason = 'max-iterations' as StopReason;
   let iteration = 0;
 
-  const data = { x: Array.from({ length: m }, (_, i) => i), y: new Array<number>(m).fill(0) };
+  // the library needs at least three points: pad with residuals that are identically zero
+  const mPadded = Math.max(m, 3);
+  const data = { x: Array.from({ length: mPadded }, (_, i) => i), y: new Array<number>(mPadded).fill(0) };
+  const zeroRow = new Array<number>(n).fill(0);
   let jacAt: { key: string; rows: Float64Array[] } | undefined;
   const jacobianRows = (zz: readonly number[]): Float64Array[] => {
     const k = keyOf(zz);
@@ -130,7 +133,7 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
         data,
         (p: number[]) => {
           const rr = evalAt(p);
-          return (i: number) => (rr ? rr[i]! : FAILED);
+          return (i: number) => (i >= m ? 0 : rr ? rr[i]! : FAILED);
         },
         {
           initialValues: z,
@@ -141,7 +144,7 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
           maxValues: opts.upper as number[],
           jacobianFunction: (p: number[]) => {
             const rows = jacobianRows(p);
-            return (i: number) => Array.from(rows[i]!);
+            return (i: number) => (i >= m ? zeroRow : Array.from(rows[i]!));
           },
         },
       );
