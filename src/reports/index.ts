@@ -1,0 +1,53 @@
+/**
+ * Reports: result → text in the format asked. Pure functions of the result.
+ */
+import type { FitResult, PropertiesResult } from '../fitting/types.js';
+import { parameterTable, propertyTables, residualTable, type Table } from './tables.js';
+import { type ReportFormat, tableToMarkdown, htmlDocument, tableToCsv, latexDocument } from './render.js';
+
+export type { ReportFormat } from './render.js';
+export const REPORT_FORMATS: readonly ReportFormat[] = ['markdown', 'html', 'csv', 'latex', 'json'];
+
+export interface RenderedReport {
+  contentType: string;
+  extension: string;
+  body: string;
+}
+
+export function reportTables(result: FitResult | PropertiesResult): Table[] {
+  const tables = [parameterTable(result.parameters, result.charges), ...propertyTables(result)];
+  if (result.kind === 'fit') tables.push(residualTable(result));
+  return tables;
+}
+
+function summary(result: FitResult | PropertiesResult): string[] {
+  const lines: string[] = [];
+  if (result.kind === 'fit') {
+    lines.push(
+      `Relaxed fit: objective ${result.objective.initial.toPrecision(6)} → ${result.objective.final.toPrecision(6)}` +
+        (result.objective.published !== undefined ? ` (published set under the same weights: ${result.objective.published.toPrecision(6)})` : '') +
+        `, ${result.iterations} iterations, ${result.converged ? 'converged' : 'not converged'} (${result.stopReason}), ${(result.wallTimeMs / 1000).toFixed(2)} s.`,
+    );
+  }
+  for (const n of result.normalization) lines.push(`DFT lattice parameters of ${n.formula} normalised by ${n.factor.toFixed(5)} (reference ${n.referenceStructure}).`);
+  if (result.kind === 'fit') for (const w of result.uncertainty?.warnings ?? []) lines.push(`Note: ${w}`);
+  for (const w of result.warnings) lines.push(`Warning: ${w}`);
+  return lines;
+}
+
+export function renderReport(result: FitResult | PropertiesResult, format: ReportFormat): RenderedReport {
+  const tables = reportTables(result);
+  const title = result.name;
+  switch (format) {
+    case 'json':
+      return { contentType: 'application/json', extension: 'json', body: JSON.stringify({ title, summary: summary(result), tables }, null, 2) + '\n' };
+    case 'markdown':
+      return { contentType: 'text/markdown; charset=utf-8', extension: 'md', body: [`# ${title}`, '', ...summary(result).map((l) => `${l}  `), '', ...tables.map(tableToMarkdown)].join('\n') };
+    case 'html':
+      return { contentType: 'text/html; charset=utf-8', extension: 'html', body: htmlDocument(title, tables, summary(result).map((l) => `<p>${l.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`).join('\n')) };
+    case 'csv':
+      return { contentType: 'text/csv; charset=utf-8', extension: 'csv', body: tables.map(tableToCsv).join('\r\n') };
+    case 'latex':
+      return { contentType: 'application/x-latex; charset=utf-8', extension: 'tex', body: latexDocument(tables) };
+  }
+}

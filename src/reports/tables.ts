@@ -1,0 +1,215 @@
+/**
+ * The neutral table model behind every report format: Table S7 (parameters), Tables S8/S9
+ * (properties per compound, one section per polymorph, columns Exp. | Fit | DFT) and the
+ * residual table. Renderers (markdown, html, csv, latex) only lay these out.
+ *
+ * Conventions of the S8/S9 layout (shared/README.md): values used in the fit in bold;
+ * normalised DFT lattice parameters in square brackets after the raw DFT value; molecular-dynamics
+ * values (300 K) in parentheses; units in the caption.
+ */
+import type { FitResult, PropertiesResult, StructureReport, ParameterRow } from '../fitting/types.js';
+import type { JobDocument, PropertyTarget } from '../document/schema.js';
+import { PROPERTIES } from '../document/vocabulary.js';
+
+/** A cell: text pieces a renderer may style. */
+export interface Cell {
+  /** main value, already formatted */
+  value?: string;
+  bold?: boolean;
+  /** shown in square brackets after the value (normalised DFT) */
+  bracket?: string;
+  /** shown in parentheses (MD at 300 K) */
+  paren?: string;
+}
+
+export interface Row {
+  label: string;
+  unit: string;
+  cells: Cell[];
+}
+
+export interface Section {
+  heading: string;
+  rows: Row[];
+}
+
+export interface Table {
+  title: string;
+  caption: string;
+  columns: string[];
+  sections: Section[];
+}
+
+const SUP: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+
+/** 2.64e9 → "2.640 × 10⁹" (plain text) ; exponent form kept for renderers that need it. */
+export function sci(x: number, digits = 4): { mantissa: string; exponent: number; text: string } {
+  if (x === 0) return { mantissa: '0', exponent: 0, text: '0' };
+  const e = Math.floor(Math.log10(Math.abs(x)));
+  const m = x / 10 ** e;
+  const mantissa = m.toFixed(digits - 1);
+  const text = e === 0 ? mantissa : `${mantissa} × 10${String(e).split('').map((c) => SUP[c]).join('')}`;
+  return { mantissa, exponent: e, text };
+}
+
+/** Significant decimals per property class. */
+export function formatValue(property: string, v: number | undefined): string | undefined {
+  if (v === undefined || v === null || !Number.isFinite(v)) return undefined;
+  const cls = PROPERTIES.get(property)?.weightClass;
+  switch (cls) {
+    case 'length':
+      return v.toFixed(3);
+    case 'angle':
+      return v.toFixed(2);
+    case 'internal':
+      return v.toFixed(4);
+    case 'volume':
+      return v.toFixed(2);
+    case 'elastic':
+    case 'bulkModulus':
+    case 'shearModulus':
+      return v.toFixed(1);
+    case 'energy':
+      return v.toFixed(3);
+    case 'pressure':
+      return v.toFixed(1);
+    default:
+      return v.toPrecision(4);
+  }
+}
+
+/** Table S7: the parameter set. */
+export function parameterTable(parameters: readonly ParameterRow[], charges: Record<string, number>, title = 'Table S7. Short-range pair parameters'): Table {
+  const charge = Object.entries(charges)
+    .map(([s, q]) => `${s} ${q >= 0 ? '+' : ''}${q}`)
+    .join(', ');
+  const hasLJ = parameters.some((p) => p.type === 'lennard-jones');
+  const columns = hasLJ ? ['Pair', 'Form', 'A', 'ρ (Å)', 'C / B (eV·Å⁶)', 'cut-off (Å)'] : ['Pair', 'A (eV)', 'ρ (Å)', 'C (eV·Å⁶)', 'cut-off (Å)'];
+  const rows: Row[] = parameters.map((p) => {
+    const cells: Cell[] = [];
+    if (hasLJ) cells.push({ value: p.type });
+    cells.push({ value: sci(p.A).text, bold: p.varied.includes('A') });
+    cells.push({ value: p.rho !== undefined ? p.rho.toFixed(5) : '—', bold: p.varied.includes('rho') });
+    const cb = p.type === 'buckingham' ? p.C : p.B;
+    cells.push({ value: cb !== undefined ? cb.toFixed(3) : '—', bold: p.varied.includes(p.type === 'buckingham' ? 'C' : 'B') });
+    cells.push({ value: p.cutoff.toFixed(1) });
+    return { label: `${p.species[0]}–${p.species[1]}`, unit: '', cells };
+  });
+  return {
+    title,
+    caption: `Partial charges (e): ${charge}. Buckingham u(r) = A exp(−r/ρ) − C/r⁶${hasLJ ? '; Lennard-Jones u(r) = A/r¹² − B/r⁶ (A in eV·Å¹²)' : ''}; Coulomb by Ewald summation. Fitted parameters in bold. Pairs not listed interact by Coulomb only.`,
+    columns,
+    sections: [{ heading: '', rows }],
+  };
+}
+
+const ROW_ORDER = [
+  'a', 'b', 'c', 'alpha', 'beta', 'gamma', 'u', 'volume',
+  'C11', 'C12', 'C13', 'C14', 'C15', 'C16', 'C22', 'C23', 'C24', 'C25', 'C26', 'C33', 'C34', 'C35', 'C36', 'C44', 'C45', 'C46', 'C55', 'C56', 'C66',
+  'B', 'BVoigt', 'BReuss', 'BHill', 'G', 'GVoigt', 'GReuss', 'GHill',
+  'latticeEnergy', 'relativeEnergy', 'transitionPressure',
+];
+
+const ROW_LABEL: Record<string, string> = { latticeEnergy: 'E_latt', relativeEnergy: 'ΔE', transitionPressure: 'P_T', volume: 'V' };
+
+/** Which rows a polymorph's section shows: every property with a target, plus lattice lengths, u and E_latt. */
+function rowsFor(targets: Record<string, unknown>, calc: Record<string, number>): string[] {
+  const show = new Set<string>(Object.keys(targets).filter((k) => PROPERTIES.has(k)));
+  for (const k of ['a', 'c', 'u', 'latticeEnergy']) if (calc[k] !== undefined) show.add(k);
+  if (calc.b !== undefined && Math.abs(calc.b - (calc.a ?? 0)) > 1e-6) show.add('b');
+  return ROW_ORDER.filter((k) => show.has(k));
+}
+
+function structureDoc(doc: JobDocument, id: string): JobDocument['structures'][number] | undefined {
+  return doc.structures.find((s) => s.id === id);
+}
+
+/** Tables S8/S9: one table per compound, a section per polymorph. */
+export function propertyTables(result: FitResult | PropertiesResult): Table[] {
+  const byFormula = new Map<string, StructureReport[]>();
+  for (const s of result.structures) {
+    const f = s.formula ?? 'structures';
+    byFormula.set(f, [...(byFormula.get(f) ?? []), s]);
+  }
+  const tables: Table[] = [];
+  let n = 8;
+  for (const [formula, group] of byFormula) {
+    const sections: Section[] = group.map((s) => {
+      const sd = structureDoc(result.document, s.id);
+      const targets = (sd?.properties ?? {}) as Record<string, PropertyTarget | Record<string, Record<string, number>>>;
+      const heading = `${s.label ?? sd?.label ?? s.id}${s.spaceGroup ? ` (${s.spaceGroup.symbol}, No. ${s.spaceGroup.number})` : ''}${s.error ? ` — failed: ${s.error.message}` : ''}`;
+      const rows: Row[] = rowsFor(targets, s.properties).map((k) => {
+        const t = (targets[k] ?? {}) as PropertyTarget;
+        const info = PROPERTIES.get(k)!;
+        const exp = formatValue(k, t.exp);
+        const dft = formatValue(k, t.dft);
+        const dftn = formatValue(k, t.dftNormalized);
+        const calc = formatValue(k, s.properties[k]);
+        const md = formatValue(k, t.md);
+        let label = ROW_LABEL[k] ?? k;
+        if (k === 'relativeEnergy' && t.reference) label += ` (vs ${t.reference})`;
+        if (k === 'transitionPressure' && t.to) label += ` (→ ${t.to})`;
+        return {
+          label,
+          unit: info.unit,
+          cells: [
+            { ...(exp ? { value: exp } : {}), bold: t.fit === 'exp' },
+            { ...(calc ? { value: calc } : {}), ...(md ? { paren: md } : {}), bold: false },
+            {
+              ...(dft ? { value: dft } : {}),
+              ...(dftn && ['a', 'b', 'c'].includes(k) ? { bracket: dftn } : {}),
+              bold: t.fit === 'dft' || t.fit === 'dftNormalized',
+            },
+          ],
+        };
+      });
+      // report-only extras: RMSD at 300 K (MD) and surface energies
+      const rmsd = targets.rmsdAt300K as Record<string, Record<string, number>> | undefined;
+      for (const [sp, v] of Object.entries(rmsd ?? {}))
+        rows.push({ label: `RMSD ${sp} (300 K)`, unit: 'Å', cells: [{ ...(v.exp !== undefined ? { value: v.exp.toFixed(2) } : {}) }, { ...(v.md !== undefined ? { paren: v.md.toFixed(2) } : {}) }, { ...(v.dft !== undefined ? { value: v.dft.toFixed(2) } : {}) }] });
+      const surf = targets.surfaceEnergy as Record<string, Record<string, number>> | undefined;
+      for (const [hkl, v] of Object.entries(surf ?? {}))
+        rows.push({ label: `γ ${hkl}`, unit: 'J/m²', cells: [{ ...(v.exp !== undefined ? { value: v.exp.toFixed(2) } : {}) }, { ...(v.fit !== undefined ? { value: v.fit.toFixed(2) } : {}), ...(v.md !== undefined ? { paren: v.md.toFixed(2) } : {}) }, { ...(v.dft !== undefined ? { value: v.dft.toFixed(2) } : {}) }] });
+      return { heading, rows };
+    });
+    tables.push({
+      title: `Table S${n++}. Properties of ${formula} polymorphs`,
+      caption:
+        'Lengths in Å, elastic constants and bulk moduli in GPa, energies in eV per formula unit, P_T in GPa, RMSD in Å, surface energies in J/m². ' +
+        'Values used in the fit in bold; normalised DFT lattice parameters in square brackets after the raw DFT value; MD values (300 K) in parentheses. ' +
+        'B is the ' + (result.document.options?.bulkModulus ?? 'reuss').replace(/^./, (c) => c.toUpperCase()) + ' bulk modulus.',
+      columns: ['Property', 'Exp.', 'Fit', 'DFT'],
+      sections,
+    });
+  }
+  return tables;
+}
+
+/** GULP-style "Final values of residuals". */
+export function residualTable(result: FitResult): Table {
+  const f = (x: number | null, d = 4): string => (x === null || !Number.isFinite(x) ? '—' : Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toFixed(d));
+  return {
+    title: 'Final values of residuals',
+    caption: `Objective F = Σ w (calculated − target)²: initial ${result.objective.initial.toPrecision(6)}, final ${result.objective.final.toPrecision(6)}.`,
+    columns: ['Structure', 'Property', 'Target', 'Source', 'Calculated', 'Residual', 'Weight', 'Contribution', 'Error (%)'],
+    sections: [
+      {
+        heading: '',
+        rows: result.residuals.map((r) => ({
+          label: r.structure,
+          unit: '',
+          cells: [
+            { value: r.property },
+            { value: f(r.target) },
+            { value: r.source },
+            { value: f(r.calculated) },
+            { value: f(r.residual) },
+            { value: f(r.weight, 3) },
+            { value: f(r.contribution) },
+            { value: r.percentError === null ? '—' : r.percentError.toFixed(2) },
+          ],
+        })),
+      },
+    ],
+  };
+}
