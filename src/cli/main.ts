@@ -6,12 +6,19 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { reportError } from './io.js';
 import { energyCommand } from './commands/energy.js';
+import { fitCommand, reportCommand, checkFormat } from './commands/fit.js';
 
 const USAGE = `latticefit — force-field fitting for ionic crystals
 
 Usage:
   latticefit energy JOB.json [--format json|table]
       energies, pressure tensors and forces at the input geometry
+  latticefit fit JOB.json [--format json|markdown|html|csv|latex] [--out DIR]
+                 [--max-iterations N] [--starts N] [--quiet]
+      relaxed fit of the varied parameters; prints the result or the report,
+      or writes result.json and every report format into DIR
+  latticefit report RESULT.json [--format markdown|html|csv|latex|json]
+      renders a saved fit or properties result
   latticefit help
 
 Units: eV, Å, e inside; GPa for pressures and moduli.
@@ -27,6 +34,38 @@ const COMMANDS: Record<string, { options: ParseArgsConfig['options']; run: Comma
       const format = String(v.format);
       if (!['json', 'table'].includes(format)) throw new UsageError('--format is json or table');
       return energyCommand(pos[0]!, format);
+    },
+  },
+  fit: {
+    options: {
+      format: { type: 'string', default: 'markdown' },
+      out: { type: 'string' },
+      'max-iterations': { type: 'string' },
+      starts: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
+    run: (pos, v) => {
+      if (pos.length !== 1) throw new UsageError('fit needs one job document');
+      const int = (x: unknown, name: string): number | undefined => {
+        if (x === undefined) return undefined;
+        const n = Number(x);
+        if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number`);
+        return n;
+      };
+      return fitCommand(pos[0]!, {
+        format: checkFormat(String(v.format)),
+        ...(v.out ? { out: String(v.out) } : {}),
+        ...(v['max-iterations'] !== undefined ? { maxIterations: int(v['max-iterations'], 'max-iterations') } : {}),
+        ...(v.starts !== undefined ? { starts: int(v.starts, 'starts') } : {}),
+        quiet: Boolean(v.quiet),
+      });
+    },
+  },
+  report: {
+    options: { format: { type: 'string', default: 'markdown' } },
+    run: (pos, v) => {
+      if (pos.length !== 1) throw new UsageError('report needs one result file');
+      return reportCommand(pos[0]!, checkFormat(String(v.format)));
     },
   },
 };

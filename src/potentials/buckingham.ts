@@ -7,6 +7,11 @@
  *   φ'(r)  = −(A/ρ) e^{−r/ρ} + 6 C r⁻⁷
  *   φ''(r) =  (A/ρ²) e^{−r/ρ} − 42 C r⁻⁸
  *
+ * For a pair with d = r_j + T − r_i and r = |d| (derivation for every pair form in `pair.ts`):
+ *   force on j        F_j = −φ'(r) d/r = [(A/ρ) e^{−r/ρ} − 6C r⁻⁷] d/r = −F_i
+ *   strain derivative ∂E/∂e_k = Σ (φ'(r)/r) d_a d_b   ((a,b) the Cartesian pair of Voigt index k)
+ *   second derivatives from g = φ'/r and h = (φ'' − g)/r² through K = g I + h d dᵀ.
+ *
  * Parameter derivatives (for the fit's analytic Jacobian), with x = e^{−r/ρ}:
  *
  *   ∂φ/∂A = x                        ∂φ'/∂A = −x/ρ

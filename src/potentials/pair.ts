@@ -223,8 +223,11 @@ export class PairModel implements ParametrisedModel {
       energy += out[0]!;
       const g = out[1]! / r;
       const h = (out[2]! - g) / r2;
+      const fx = g * dx, fy = g * dy, fz = g * dz;
+      // the same arithmetic as at order 1, so both orders return identical first derivatives
+      sxx += fx * dx; syy += fy * dy; szz += fz * dz;
+      syz += fy * dz; sxz += fx * dz; sxy += fx * dy;
       const xx = dx * dx, yy = dy * dy, zz = dz * dz, yz = dy * dz, xz = dx * dz, xy = dx * dy;
-      sxx += g * xx; syy += g * yy; szz += g * zz; syz += g * yz; sxz += g * xz; sxy += g * xy;
       const hxx = h * xx, hyy = h * yy, hzz = h * zz, hyz = h * yz, hxz = h * xz, hxy = h * xy;
       ee[0]! += hxx * xx; ee[1]! += hxx * yy; ee[2]! += hxx * zz; ee[3]! += hxx * yz; ee[4]! += hxx * xz; ee[5]! += hxx * xy;
       ee[6]! += hyy * yy; ee[7]! += hyy * zz; ee[8]! += hyy * yz; ee[9]! += hyy * xz; ee[10]! += hyy * xy;
@@ -233,7 +236,6 @@ export class PairModel implements ParametrisedModel {
       ee[18]! += hxz * xz; ee[19]! += hxz * xy;
       ee[20]! += hxy * xy;
       if (i === j) return;
-      const fx = g * dx, fy = g * dy, fz = g * dz;
       grad[3 * i]! -= fx; grad[3 * i + 1]! -= fy; grad[3 * i + 2]! -= fz;
       grad[3 * j]! += fx; grad[3 * j + 1]! += fy; grad[3 * j + 2]! += fz;
       // off-diagonal block (i, j), i < j: −K
@@ -265,7 +267,7 @@ export class PairModel implements ParametrisedModel {
         for (let b = 0; b < 3; b++) {
           let sum = 0;
           for (let j = 0; j < n; j++) if (j !== i) sum += H[(3 * i + a) * dim + 3 * j + b]!;
-          H[(3 * i + a) * dim + 3 * i + b] = -sum;
+          H[(3 * i + a) * dim + 3 * i + b] = 0 - sum; // 0 − 0 = +0, not −0
         }
 
     // H_re = Σ h s_k d (accumulated) + 2 D_k ∇_j E; mirrored into H_er

@@ -33,7 +33,36 @@ export interface RelaxOptions {
   method?: 'newton' | 'bfgs';
   /** Report a volume change larger than this fraction as a change of character (default 0.25). */
   volumeChangeWarning?: number;
+  /** Largest distance (Å) between an atom's image under an operation and its partner (default 1e-3). */
+  symmetryTolerance?: number;
+  /** Largest Cartesian displacement component of one step, Å (default 0.3). */
+  maxStep?: number;
+  /** Largest Voigt strain component of one step (default 0.1). */
+  maxStrainStep?: number;
+  /**
+   * Look for negative curvature of the enthalpy at the result (full P1 Hessian), warning
+   * 'unstable'. Default: true for 'newton' (the Hessian is at hand), false for 'bfgs'.
+   */
+  checkStability?: boolean;
+  /** Name of the structure, used in error details and warnings. */
+  structureId?: string;
+  /** Called after every evaluation of an accepted point (iteration 0 is the start). */
+  onStep?: (step: RelaxStep) => void;
   signal?: AbortSignal;
+}
+
+/** Progress of one relaxation iteration, for `onStep`. */
+export interface RelaxStep {
+  iteration: number;
+  energy: number;
+  enthalpy: number;
+  maxForce: number;
+  maxStressGPa: number;
+  gradientNorm: number;
+  /** How the step that reached this point was chosen ('start' for iteration 0). */
+  direction: 'start' | 'newton' | 'bfgs' | 'steepest';
+  /** Fraction of the full (capped) step taken by the line search. */
+  stepLength: number;
 }
 
 export type RelaxWarningKind =
@@ -66,4 +95,8 @@ export interface RelaxResult {
   /** Deformation accumulated from the input cell to the relaxed one (columns transform a' = F a). */
   deformation: Mat3;
   warnings: RelaxWarning[];
+  /** Number of energy-model evaluations (line-search trials included). */
+  evaluations: number;
+  /** Number of free coordinates kept by the symmetry (positions and strains). */
+  degreesOfFreedom: number;
 }

@@ -182,7 +182,6 @@ export function composeSeitz(a: SeitzOp, b: SeitzOp): SeitzOp {
 }
 
 const seitzKey = (op: SeitzOp): string => `${op.r.join(',')}|${op.t.join(',')}`;
-const rotationKey = (op: SeitzOp): string => op.r.join(',');
 
 /**
  * All operations of the group a Hall symbol describes, modulo lattice translations, in exact form.
@@ -229,11 +228,12 @@ export function hallOperations(symbol: string): SeitzOp[] {
     if (covered.has(seitzKey(op))) continue;
     const coset = centring.map((c) => ({ r: op.r, t: [0, 1, 2].map((i) => mod12(op.t[i]! + c[i]!)) as [number, number, number] }));
     for (const e of coset) covered.add(seitzKey(e));
-    const isIdentity = rotationKey(op) === rotationKey(identity) && coset.some((e) => e.t.every((x) => x === 0));
-    reps.push(isIdentity ? identity : coset.reduce((best, e) => (simplicity(e.t) < simplicity(best.t) ? e : best)));
+    // The identity (simplicity 0) represents its own coset and comes first.
+    reps.push(coset.reduce((best, e) => (simplicity(e.t) < simplicity(best.t) ? e : best)));
   }
+  // (x + 0 turns the −0 of a negated matrix into 0.)
   const out: SeitzOp[] = [];
   for (const c of centring)
-    for (const op of reps) out.push({ r: op.r, t: [0, 1, 2].map((i) => mod12(op.t[i]! + c[i]!)) as [number, number, number] });
+    for (const op of reps) out.push({ r: op.r.map((x) => x + 0), t: [0, 1, 2].map((i) => mod12(op.t[i]! + c[i]!)) as [number, number, number] });
   return out;
 }

@@ -71,7 +71,8 @@ function reduceFullSymbol(text: string): string | undefined {
     rest = rest.map((tok, i) => {
       const m = /^([^/]+)\/([^/]+)$/.exec(tok);
       if (!m) return tok;
-      return i === 0 && !cubic ? tok : m[2]!;
+      const principal = i === 0 && !cubic && /^[46]/.test(m[1]!);
+      return principal ? tok : m[2]!;
     });
   }
   return lattice + rest.join('');

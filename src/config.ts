@@ -1,0 +1,170 @@
+/**
+ * Service configuration from the environment, resolved once at start-up (mljs `checkOptions`
+ * style): every variable has a documented default, a bad value is an error that names the
+ * variable, and the result is a complete, frozen object.
+ *
+ * `CONFIG_VARIABLES` is the single source of the table in the README (`renderConfigTable()`).
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+
+export interface ServiceLimits {
+  /** Largest accepted request body, bytes. */
+  maxBodyBytes: number;
+  /** Structures in one job document. */
+  maxStructures: number;
+  /** Atoms in one conventional cell. */
+  maxAtoms: number;
+  /** Fit iterations (also caps `options.maxIterations`). */
+  maxIterations: number;
+  /** Wall time of one job attempt, ms. */
+  maxWallTimeMs: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Directory of the SQLite job database. */
+  dataDir: string;
+  /** Worker threads running tasks (the number of jobs that run at once). */
+  workers: number;
+  logLevel: string;
+  limits: ServiceLimits;
+  /** Bearer keys; empty: no authentication, every job visible to every client. */
+  apiKeys: string[];
+  rateLimit: {
+    /** Sustained requests per second per API key (per client address without keys); 0: off. */
+    perSecond: number;
+    /** Bucket size: requests allowed in a burst. */
+    burst: number;
+  };
+  /** Allowed CORS origins; empty: CORS off (no headers sent). `*` allows any origin. */
+  corsOrigins: string[];
+  syncProperties: {
+    /** POST /v1/properties answers at once when the document's total atoms are at most this. */
+    maxAtoms: number;
+    /** ... and the result comes within this time; otherwise 202 and the job goes on. */
+    timeoutMs: number;
+  };
+  /** Progress is written to the store at most this often per job, ms (SSE gets every update). */
+  progressThrottleMs: number;
+  /** A cancelled task gets this long to stop by itself before its worker thread is terminated, ms. */
+  cancelGraceMs: number;
+  /** Graceful shutdown gives up waiting after this long, ms. */
+  shutdownTimeoutMs: number;
+  /** Module implementing validateTask/executeTask (and renderers); default: the built-in tasks. */
+  taskModule: string | undefined;
+  /** Trust X-Forwarded-* headers (behind a reverse proxy). */
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ConfigVariable {
+  name: string;
+  default: string;
+  description: string;
+}
+
+const defaultWorkers = (): number => Math.max(1, availableParallelism() - 1);
+
+/** Every variable the service reads, with its default. */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  { name: 'PORT', default: '3000', description: 'TCP port (0: any free port)' },
+  { name: 'HOST', default: '127.0.0.1', description: 'interface to listen on (0.0.0.0 for all)' },
+  { name: 'LATTICEFIT_DATA_DIR', default: './data', description: 'directory of the SQLite job database (`jobs.sqlite`)' },
+  { name: 'LATTICEFIT_WORKERS', default: 'cores - 1 (min 1)', description: 'worker threads, i.e. jobs running at once' },
+  { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent' },
+  { name: 'LATTICEFIT_MAX_BODY_BYTES', default: '1048576', description: 'largest request body (413 PAYLOAD_TOO_LARGE above)' },
+  { name: 'LATTICEFIT_MAX_STRUCTURES', default: '64', description: 'structures per job document' },
+  { name: 'LATTICEFIT_MAX_ATOMS', default: '512', description: 'atoms per conventional cell' },
+  { name: 'LATTICEFIT_MAX_ITERATIONS', default: '10000', description: 'fit iterations per job' },
+  { name: 'LATTICEFIT_MAX_WALL_TIME_MS', default: '3600000', description: 'wall time per job attempt; the job fails with LIMIT_EXCEEDED' },
+  { name: 'LATTICEFIT_API_KEYS', default: '(none)', description: 'comma-separated bearer keys; when set every /v1 route needs `Authorization: Bearer <key>` and a job is visible only to its key' },
+  { name: 'LATTICEFIT_RATE_LIMIT', default: '20', description: 'requests per second per key (per address without keys); 0 disables' },
+  { name: 'LATTICEFIT_RATE_BURST', default: '2 × rate limit, min 10', description: 'token-bucket size' },
+  { name: 'LATTICEFIT_CORS_ORIGINS', default: '(none: CORS off)', description: 'comma-separated allowed origins, or `*`' },
+  { name: 'LATTICEFIT_SYNC_MAX_ATOMS', default: '64', description: 'POST /v1/properties answers 200 at once when the total atoms of all structures are at most this' },
+  { name: 'LATTICEFIT_SYNC_TIMEOUT_MS', default: '2000', description: '... and the result is ready within this time (else 202 and a job)' },
+  { name: 'LATTICEFIT_PROGRESS_THROTTLE_MS', default: '500', description: 'progress is persisted at most this often per job' },
+  { name: 'LATTICEFIT_CANCEL_GRACE_MS', default: '1000', description: 'a cancelled task that does not stop by itself within this time has its thread terminated' },
+  { name: 'LATTICEFIT_SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'graceful shutdown deadline' },
+  { name: 'LATTICEFIT_TASK_MODULE', default: '(built-in)', description: 'path of a module exporting validateTask/executeTask (tests use a slow fake)' },
+  { name: 'LATTICEFIT_TRUST_PROXY', default: 'false', description: 'trust X-Forwarded-* headers' },
+];
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min) throw new ConfigError(name, `expected an integer >= ${min}, got "${raw}"`);
+  return v;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+const list = (raw: string | undefined): string[] =>
+  (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Resolve the configuration from `env` (default `process.env`); `overrides` win (CLI flags, tests). */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
+  const perSecond = int(env, 'LATTICEFIT_RATE_LIMIT', 20);
+  const apiKeys = list(env.LATTICEFIT_API_KEYS);
+  for (const k of apiKeys) if (k.length < 16) throw new ConfigError('LATTICEFIT_API_KEYS', 'every key must be at least 16 characters');
+  const config: Config = {
+    port: int(env, 'PORT', 3000),
+    host: env.HOST?.trim() || '127.0.0.1',
+    dataDir: resolve(env.LATTICEFIT_DATA_DIR?.trim() || './data'),
+    workers: int(env, 'LATTICEFIT_WORKERS', defaultWorkers(), 1),
+    logLevel,
+    limits: {
+      maxBodyBytes: int(env, 'LATTICEFIT_MAX_BODY_BYTES', 1024 * 1024, 1024),
+      maxStructures: int(env, 'LATTICEFIT_MAX_STRUCTURES', 64, 1),
+      maxAtoms: int(env, 'LATTICEFIT_MAX_ATOMS', 512, 1),
+      maxIterations: int(env, 'LATTICEFIT_MAX_ITERATIONS', 10_000, 1),
+      maxWallTimeMs: int(env, 'LATTICEFIT_MAX_WALL_TIME_MS', 3_600_000, 1),
+    },
+    apiKeys,
+    rateLimit: { perSecond, burst: int(env, 'LATTICEFIT_RATE_BURST', Math.max(10, 2 * perSecond), 1) },
+    corsOrigins: list(env.LATTICEFIT_CORS_ORIGINS),
+    syncProperties: {
+      maxAtoms: int(env, 'LATTICEFIT_SYNC_MAX_ATOMS', 64),
+      timeoutMs: int(env, 'LATTICEFIT_SYNC_TIMEOUT_MS', 2000),
+    },
+    progressThrottleMs: int(env, 'LATTICEFIT_PROGRESS_THROTTLE_MS', 500),
+    cancelGraceMs: int(env, 'LATTICEFIT_CANCEL_GRACE_MS', 1000),
+    shutdownTimeoutMs: int(env, 'LATTICEFIT_SHUTDOWN_TIMEOUT_MS', 10_000),
+    taskModule: env.LATTICEFIT_TASK_MODULE?.trim() ? resolve(env.LATTICEFIT_TASK_MODULE.trim()) : undefined,
+    trustProxy: bool(env, 'LATTICEFIT_TRUST_PROXY', false),
+  };
+  return Object.freeze({ ...config, ...overrides });
+}
+
+/** The markdown table of environment variables for the README. */
+export function renderConfigTable(): string {
+  const rows = CONFIG_VARIABLES.map((v) => `| \`${v.name}\` | ${v.default} | ${v.description} |`);
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n') + '\n';
+}

@@ -1,0 +1,410 @@
+/**
+ * Relaxed evaluation of the fitted observables at a parameter set, and their derivatives.
+ *
+ * For a parameter vector p every structure is relaxed (warm-started from its last relaxed
+ * geometry, GULP's `fit relax`), then the properties the observables need are read off the relaxed
+ * state: cell parameters and internal coordinates, volume, lattice and relative energies, elastic
+ * constants and moduli.
+ *
+ * ## Derivatives with respect to the parameters (the Jacobian of the fit)
+ *
+ * Baseline (`jacobian: 'finite-difference'`): central differences, relaxing every structure again
+ * at p ± h e_k from the current geometry.
+ *
+ * Analytic (`jacobian: 'analytic'`, default): at a relaxed geometry the reduced gradient
+ * Tᵀ G(θ, p) vanishes (T the symmetry-adapted basis of the relaxation), so by the implicit-function
+ * theorem
+ *     dθ/dp_k = −(Tᵀ H T)⁻¹ Tᵀ ∂G/∂p_k,
+ * with H the enthalpy Hessian over (x, e) and ∂G/∂p_k the mixed parameter derivatives of the
+ * gradient and strain derivatives (`ParametrisedModel.parameterDerivatives`). The displacement
+ * d_k = T dθ/dp_k = (dx, de) gives, without relaxing again,
+ * - cell parameters: L_conv(p) = L_conv Fᵀ with F = I + ε(de): derivatives of a, b, c, α, β, γ
+ *   along that strain;
+ * - fractional coordinates (u): positions are carried by the strain, so df_i = dx_i L_conv⁻¹;
+ * - volume: dV = V tr ε(de);
+ * - energies: dE/dp_k = ∂E/∂p_k + ∂E/∂x · dx + ∂E/∂e · de (the last two vanish at zero pressure:
+ *   Hellmann-Feynman);
+ * - elastic constants and moduli depend on third derivatives; they are differentiated by a central
+ *   difference along the tangent: C evaluated at (p ± h e_k, geometry ± h d_k), which is the total
+ *   derivative ∂C/∂p + ∂C/∂θ dθ/dp to O(h²) at two Hessian evaluations and no relaxation.
+ * The analytic Jacobian is checked against the finite-difference one in test/fit-jacobian.test.ts.
+ */
+import type { ParsedJob, CrystalInput } from '../document/parse.js';
+import { DomainError, isDomainError, throwIfAborted } from '../errors.js';
+import { Lattice } from '../crystal/lattice.js';
+import type { Structure } from '../crystal/structure.js';
+import { cartesianOperations, primitiveTransform, toPrimitive } from '../crystal/expand.js';
+import { type Mat3, inv3, mul3, transpose3 } from '../math/linalg.js';
+import { STRAIN_BASIS, deformation } from '../math/voigt.js';
+import { buildEnergyModel, type ForceFieldModel } from '../potentials/index.js';
+import { type ForceField, withParameters } from '../potentials/forcefield.js';
+import { relaxFrom, resolveRelaxOptions, symmetryAdaptedBasis, deformOperations, deformationBetween } from '../relaxation/index.js';
+import type { CartesianOperation, RelaxResult, RelaxWarning } from '../relaxation/types.js';
+import { choleskySolve, symmetricEigen } from '../relaxation/dense.js';
+import { elasticConstants } from '../properties/elastic.js';
+import { ELASTIC_NAMES, PROPERTIES } from '../document/vocabulary.js';
+import { gpaToEvPerA3 } from '../units/index.js';
+import type { Observable } from './observables.js';
+
+/** A structure ready for repeated relaxation: the cell it is computed in and its symmetry. */
+export interface PreparedStructure {
+  input: CrystalInput;
+  /** The cell the engine computes on (primitive when the conventional cell is centred). */
+  cell: Structure;
+  operations: CartesianOperation[];
+  /** formula units in `cell` */
+  z: number;
+  /** conventional rows = convFromCell · cell rows */
+  convFromCell: Mat3;
+  /** per asymmetric-unit site: index in `cell` of its representative atom */
+  siteAtoms: number[];
+  /** report u = z(anion) − z(cation): two sites, polar hexagonal/trigonal group */
+  reportsU: boolean;
+  anionSite: number;
+  cationSite: number;
+}
+
+export function prepareStructure(input: CrystalInput, charges: Record<string, number>): PreparedStructure {
+  const sg = input.spaceGroup;
+  const conv = input.structure;
+  const P = primitiveTransform(sg.centring, sg.rhombohedralAxes);
+  const centred = !(sg.centring === 'P' || (sg.centring === 'R' && sg.rhombohedralAxes));
+  const prim = centred ? toPrimitive(conv, sg.centring, sg.rhombohedralAxes) : { structure: conv, fromConventional: conv.species.map((_, i) => i) };
+  const siteAtoms = input.sites.map((_, s) => {
+    const convIndex = input.siteOfAtom.indexOf(s);
+    const k = prim.fromConventional.indexOf(convIndex);
+    if (k < 0) throw new DomainError('INVALID_STRUCTURE', `site ${s} of ${input.id} has no atom in the primitive cell`, { structure: input.id });
+    return k;
+  });
+  const hasInversion = sg.operations.some((op) => op.rot[0] === -1 && op.rot[4] === -1 && op.rot[8] === -1 && op.rot[1] === 0 && op.rot[2] === 0 && op.rot[3] === 0);
+  const twoIons = input.sites.length === 2 && Math.sign(charges[input.sites[0]!.species]!) * Math.sign(charges[input.sites[1]!.species]!) < 0;
+  const anionSite = twoIons && charges[input.sites[0]!.species]! < 0 ? 0 : 1;
+  return {
+    input,
+    cell: prim.structure,
+    operations: distinctOperations(cartesianOperations(sg, conv.lattice), prim.structure),
+    z: input.z / (conv.numAtoms / prim.structure.numAtoms),
+    convFromCell: inv3(P),
+    siteAtoms,
+    reportsU: twoIons && !hasInversion && (sg.crystalSystem === 'hexagonal' || sg.crystalSystem === 'trigonal'),
+    anionSite,
+    cationSite: 1 - anionSite,
+  };
+}
+
+/**
+ * The operations distinct modulo the lattice of `cell`: in a primitive cell the centring
+ * translations are lattice translations, so an F-centred group's 192 operations reduce to 48.
+ */
+export function distinctOperations(ops: readonly CartesianOperation[], cell: Structure): CartesianOperation[] {
+  const out: CartesianOperation[] = [];
+  const inv = cell.lattice.inverse;
+  const same = (a: CartesianOperation, b: CartesianOperation): boolean => {
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) if (Math.abs(a.R[i]![j]! - b.R[i]![j]!) > 1e-8) return false;
+    const d = [a.t[0] - b.t[0], a.t[1] - b.t[1], a.t[2] - b.t[2]];
+    for (let k = 0; k < 3; k++) {
+      const f = d[0]! * inv[0][k] + d[1]! * inv[1][k] + d[2]! * inv[2][k];
+      if (Math.abs(f - Math.round(f)) > 1e-8) return false;
+    }
+    return true;
+  };
+  for (const op of ops) if (!out.some((o) => same(o, op))) out.push(op);
+  return out;
+}
+
+/** The relaxed state of one structure at one parameter set. */
+export interface StructureState {
+  id: string;
+  /** absent when the relaxation threw */
+  relax?: RelaxResult;
+  /** relaxed cell the engine computed on */
+  structure: Structure;
+  /** Property values by vocabulary name (those computed). */
+  properties: Record<string, number>;
+  /** Why this structure is unusable at this parameter set (trial steps are rejected for it). */
+  failure?: string;
+  elastic?: ReturnType<typeof elasticConstants>;
+}
+
+/** Warnings that mean the structure changed character: a fit step that causes them is rejected. */
+const TRANSFORMING: ReadonlySet<string> = new Set(['special-position', 'coordination-change', 'volume-change']);
+
+export interface EvaluatorOptions {
+  pressureGPa: number;
+  signal?: AbortSignal;
+}
+
+/** Which properties need the elastic tensor. */
+const needsElastic = (name: string): boolean => {
+  const c = PROPERTIES.get(name)?.weightClass;
+  return c === 'elastic' || c === 'bulkModulus' || c === 'shearModulus';
+};
+
+export class FitEvaluator {
+  readonly job: ParsedJob;
+  readonly prepared: Map<string, PreparedStructure>;
+  readonly names: string[];
+  /** Warm starts: the relaxed geometry of every structure at the last accepted parameters. */
+  private readonly geometry = new Map<string, Structure>();
+  private readonly elasticFor: Set<string>;
+  readonly observables: Observable[];
+  private readonly options: EvaluatorOptions;
+
+  constructor(job: ParsedJob, names: readonly string[], observables: readonly Observable[], options: EvaluatorOptions) {
+    this.job = job;
+    this.names = [...names];
+    this.observables = [...observables];
+    this.options = options;
+    this.prepared = new Map(job.structures.map((s) => [s.id, prepareStructure(s, job.forceField.charges)]));
+    this.elasticFor = new Set(observables.filter((o) => needsElastic(o.property)).map((o) => o.structureId));
+  }
+
+  forceField(values: readonly number[]): ForceField {
+    return withParameters(this.job.forceField, Object.fromEntries(this.names.map((n, i) => [n, values[i]!])));
+  }
+
+  /** Structures the observables touch (directly or as a reference). */
+  get involved(): string[] {
+    const ids = new Set<string>();
+    for (const o of this.observables) {
+      ids.add(o.structureId);
+      if (o.property === 'relativeEnergy' && o.other) ids.add(o.other);
+    }
+    return this.job.structures.map((s) => s.id).filter((id) => ids.has(id));
+  }
+
+  /**
+   * Relax the given structures at the parameter values (each from its remembered geometry, or
+   * from the input when that fails) and compute their properties. Nothing is remembered: call
+   * `commit` for the states of an accepted point.
+   */
+  evaluate(values: readonly number[], ids: readonly string[], withElastic: 'needed' | 'all' = 'needed'): Map<string, StructureState> {
+    const model = buildEnergyModel(this.forceField(values));
+    const out = new Map<string, StructureState>();
+    for (const id of ids) {
+      throwIfAborted(this.options.signal);
+      out.set(id, this.evaluateOne(model, id, withElastic === 'all' || this.elasticFor.has(id)));
+    }
+    return out;
+  }
+
+  /** Remember the relaxed geometries of an accepted point as the next warm starts. */
+  commit(states: Map<string, StructureState>): void {
+    for (const [id, st] of states) if (!st.failure) this.geometry.set(id, st.structure);
+  }
+
+  private evaluateOne(model: ForceFieldModel, id: string, elastic: boolean): StructureState {
+    const prep = this.prepared.get(id)!;
+    const o = resolveRelaxOptions({ operations: prep.operations, pressureGPa: this.options.pressureGPa, structureId: id, signal: this.options.signal, checkStability: false });
+    let relax: RelaxResult;
+    try {
+      const warm = this.geometry.get(id);
+      relax = warm ? relaxFrom(model, prep.cell, warm, o) : relaxFrom(model, prep.cell, prep.cell, o);
+      if (warm && !relax.converged) relax = relaxFrom(model, prep.cell, prep.cell, o);
+    } catch (e) {
+      if (isDomainError(e) && e.code === 'CANCELLED') throw e;
+      return { id, structure: prep.cell, properties: {}, failure: `relaxation failed: ${(e as Error).message}` };
+    }
+    const state: StructureState = { id, relax, structure: relax.structure, properties: describe(prep, relax) };
+    const transforming = relax.warnings.filter((w: RelaxWarning) => TRANSFORMING.has(w.kind));
+    if (!relax.converged) state.failure = 'relaxation did not converge';
+    else if (transforming.length) state.failure = transforming.map((w) => w.message).join('; ');
+    if (elastic) {
+      try {
+        const el = elasticConstants(model, relax.structure);
+        state.elastic = el;
+        Object.assign(state.properties, elasticProperties(el, this.job.options));
+      } catch (e) {
+        if (isDomainError(e) && e.code === 'CANCELLED') throw e;
+        state.failure ??= `elastic constants failed: ${(e as Error).message}`;
+      }
+    }
+    return state;
+  }
+
+  /** Observable values from states; relative energies read their reference. NaN where missing. */
+  values(states: Map<string, StructureState>): Float64Array {
+    return Float64Array.from(this.observables, (o) => observableValue(o, states));
+  }
+
+  /**
+   * Analytic derivatives d(observable)/d(physical parameter), at committed states
+   * (see the module comment). Returns rows per observable.
+   */
+  analyticJacobian(values: readonly number[], states: Map<string, StructureState>, h = 1e-4): Float64Array[] {
+    const ff = this.forceField(values);
+    const model = buildEnergyModel(ff);
+    const nP = this.names.length;
+    const deriv = new Map<string, Record<string, Float64Array>>();
+    for (const [id, st] of states) {
+      throwIfAborted(this.options.signal);
+      deriv.set(id, this.structureDerivatives(model, ff, values, this.prepared.get(id)!, st, h));
+    }
+    return this.observables.map((o) => {
+      const row = new Float64Array(nP);
+      const d = deriv.get(o.structureId)?.[o.property === 'relativeEnergy' ? 'latticeEnergy' : o.property];
+      if (d) row.set(d);
+      if (o.property === 'relativeEnergy' && o.other) {
+        const r = deriv.get(o.other)?.latticeEnergy;
+        if (r) for (let k = 0; k < nP; k++) row[k]! -= r[k]!;
+      }
+      return row;
+    });
+  }
+
+  private structureDerivatives(model: ForceFieldModel, ff: ForceField, values: readonly number[], prep: PreparedStructure, st: StructureState, h: number): Record<string, Float64Array> {
+    const s = st.structure;
+    const n = s.numAtoms;
+    const dim = 3 * n + 6;
+    const nP = this.names.length;
+    const ops = deformOperations(prep.operations, deformationBetween(prep.cell, s));
+    const basis = symmetryAdaptedBasis(s, ops);
+    const cols = [...basis.positions.map((c) => ({ x: c, e: undefined as Float64Array | undefined })), ...basis.strains.map((c) => ({ x: undefined as Float64Array | undefined, e: c }))];
+    const m = cols.length;
+    const r = model.compute(s, 2);
+    const H = r.hessian!;
+    // enthalpy: add p ∂²V/∂e∂e (see relaxation/relax.ts)
+    const p = gpaToEvPerA3(this.options.pressureGPa);
+    if (p !== 0) {
+      const V = s.lattice.volume;
+      for (let k = 0; k < 3; k++) for (let l = 0; l < 3; l++) if (k !== l) H[(3 * n + k) * dim + 3 * n + l]! += p * V;
+      for (let k = 3; k < 6; k++) H[(3 * n + k) * dim + 3 * n + k]! -= (p * V) / 2;
+    }
+    // full column vectors of T
+    const T = cols.map((c) => {
+      const v = new Float64Array(dim);
+      if (c.x) v.set(c.x, 0);
+      if (c.e) v.set(c.e, 3 * n);
+      return v;
+    });
+    const HT = T.map((t) => {
+      const out = new Float64Array(dim);
+      for (let i = 0; i < dim; i++) {
+        let acc = 0;
+        const row = i * dim;
+        for (let j = 0; j < dim; j++) acc += H[row + j]! * t[j]!;
+        out[i] = acc;
+      }
+      return out;
+    });
+    const Hr = new Float64Array(m * m);
+    for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) Hr[a * m + b] = dot(T[a]!, HT[b]!);
+    const pd = model.shortRange.parameterDerivatives(s, this.names);
+    const dParams = Array.from({ length: nP }, (_, k) => {
+      const b = Float64Array.from(T, (t) => -dot(t, pd.dFirst[k]!));
+      let dz = choleskySolve(Hr, b, m);
+      if (!dz) {
+        // not positive definite (a saddle kept by symmetry): solve in the eigenbasis
+        const eig = symmetricEigen(Hr, m);
+        dz = new Float64Array(m);
+        for (let q = 0; q < m; q++) {
+          const lam = eig.values[q]!;
+          if (Math.abs(lam) < 1e-10) continue;
+          let c = 0;
+          for (let a = 0; a < m; a++) c += eig.vectors[a * m + q]! * b[a]!;
+          c /= lam;
+          for (let a = 0; a < m; a++) dz[a]! += c * eig.vectors[a * m + q]!;
+        }
+      }
+      const d = new Float64Array(dim);
+      for (let a = 0; a < m; a++) for (let i = 0; i < dim; i++) d[i]! += dz[a]! * T[a]![i]!;
+      return d;
+    });
+    const out: Record<string, Float64Array> = {};
+    const set = (name: string, k: number, v: number): void => {
+      (out[name] ??= new Float64Array(nP))[k] = v;
+    };
+    const Lc0 = mul3(prep.convFromCell, s.lattice.matrix as Mat3);
+    for (let k = 0; k < nP; k++) {
+      const d = dParams[k]!;
+      const de = d.subarray(3 * n);
+      // cell parameters along the tangent strain (explicit function, central difference)
+      const pPlus = Lattice.fromVectors(mul3(Lc0, transpose3(deformation(Array.from(de, (x) => h * x))))).parameters;
+      const pMinus = Lattice.fromVectors(mul3(Lc0, transpose3(deformation(Array.from(de, (x) => -h * x))))).parameters;
+      for (const key of ['a', 'b', 'c', 'alpha', 'beta', 'gamma'] as const) set(key, k, (pPlus[key] - pMinus[key]) / (2 * h));
+      set('volume', k, st.properties.volume! * (de[0]! + de[1]! + de[2]!));
+      if (prep.reportsU) {
+        const inv = inv3(Lc0);
+        const dzf = (atom: number): number => d[3 * atom]! * inv[0][2] + d[3 * atom + 1]! * inv[1][2] + d[3 * atom + 2]! * inv[2][2];
+        set('u', k, dzf(prep.siteAtoms[prep.anionSite]!) - dzf(prep.siteAtoms[prep.cationSite]!));
+      }
+      let dE = pd.dEnergy[k]!;
+      for (let i = 0; i < 3 * n; i++) dE += r.gradient![i]! * d[i]!;
+      for (let q = 0; q < 6; q++) dE += r.strain![q]! * d[3 * n + q]!;
+      set('latticeEnergy', k, dE / prep.z);
+    }
+    if (st.elastic) {
+      // elastic constants: central difference along the tangent (p ± h e_k, geometry ± h d_k)
+      for (let k = 0; k < nP; k++) {
+        const step = h * Math.max(Math.abs(values[k]!), 1e-12);
+        const at = (sign: number): Record<string, number> => {
+          const v = [...values];
+          v[k] = v[k]! + sign * step;
+          const mdl = buildEnergyModel(this.forceField(v));
+          const moved = displaced(s, dParams[k]!, sign * step);
+          return elasticProperties(elasticConstants(mdl, moved), this.job.options);
+        };
+        const plus = at(1);
+        const minus = at(-1);
+        for (const key of Object.keys(plus)) set(key, k, (plus[key]! - minus[key]!) / (2 * step));
+      }
+    }
+    void ff;
+    return out;
+  }
+}
+
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** The structure moved along d = (dx, de) by t: positions x + t dx, then strained by F(t de). */
+function displaced(s: Structure, d: Float64Array, t: number): Structure {
+  const n = s.numAtoms;
+  const x = Float64Array.from(s.positions, (v, i) => v + t * d[i]!);
+  const e = Array.from(d.subarray(3 * n), (v) => t * v);
+  return s.withPositions(x).deformed(deformation(e));
+}
+
+/** Cell, internal coordinate, volume and energy of a relaxed structure. */
+export function describe(prep: PreparedStructure, relax: RelaxResult): Record<string, number> {
+  const s = relax.structure;
+  const Lc = mul3(prep.convFromCell, s.lattice.matrix as Mat3);
+  const lat = Lattice.fromVectors(Lc);
+  const out: Record<string, number> = { ...lat.parameters };
+  out.volume = s.lattice.volume / prep.z;
+  out.latticeEnergy = relax.energy / prep.z;
+  if (prep.reportsU) {
+    const z = (atom: number): number => lat.cartToFrac(s.position(atom))[2];
+    let u = z(prep.siteAtoms[prep.anionSite]!) - z(prep.siteAtoms[prep.cationSite]!);
+    u -= Math.floor(u);
+    out.u = u;
+  }
+  return out;
+}
+
+/** C11…C66, B and G (Voigt, Reuss, Hill; B and G per the job's choice) in GPa. */
+export function elasticProperties(el: ReturnType<typeof elasticConstants>, options: ParsedJob['options']): Record<string, number> {
+  const out: Record<string, number> = {};
+  let q = 0;
+  for (let i = 0; i < 6; i++) for (let j = i; j < 6; j++) out[ELASTIC_NAMES[q++]!] = el.relaxed[i]![j]!;
+  const m = el.moduli;
+  Object.assign(out, m);
+  out.B = { reuss: m.BReuss, voigt: m.BVoigt, hill: m.BHill }[options.bulkModulus];
+  out.G = { reuss: m.GReuss, voigt: m.GVoigt, hill: m.GHill }[options.shearModulus];
+  return out;
+}
+
+export function observableValue(o: Observable, states: Map<string, StructureState>): number {
+  const st = states.get(o.structureId);
+  if (!st) return Number.NaN;
+  if (o.property === 'relativeEnergy') {
+    const ref = states.get(o.other!);
+    return (st.properties.latticeEnergy ?? Number.NaN) - (ref?.properties.latticeEnergy ?? Number.NaN);
+  }
+  return st.properties[o.property] ?? Number.NaN;
+}
+
+export { STRAIN_BASIS };

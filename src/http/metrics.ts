@@ -1,0 +1,112 @@
+/**
+ * Prometheus metrics written by hand (text exposition format 0.0.4): counters and histograms
+ * kept here, gauges read at scrape time from the store and the queue.
+ *
+ *   latticefit_jobs{status}                          gauge     jobs in each state (store)
+ *   latticefit_queue_depth                           gauge     queued jobs
+ *   latticefit_workers{state="busy"|"capacity"}      gauge     worker threads
+ *   latticefit_jobs_submitted_total{kind}            counter
+ *   latticefit_jobs_finished_total{kind,status}      counter
+ *   latticefit_jobs_requeued_total{reason}           counter
+ *   latticefit_job_duration_seconds{kind,status}     histogram run time of finished attempts
+ *   latticefit_http_request_duration_seconds{method,route,status}  histogram
+ *   nodejs_eventloop_delay_seconds{quantile}         gauge     event-loop delay (p50, p99, max)
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+type Labels = Record<string, string>;
+
+const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const labelText = (l: Labels): string => {
+  const keys = Object.keys(l);
+  return keys.length ? `{${keys.map((k) => `${k}="${escapeLabel(l[k]!)}"`).join(',')}}` : '';
+};
+const num = (x: number): string => (Number.isFinite(x) ? String(x) : x > 0 ? '+Inf' : x < 0 ? '-Inf' : 'NaN');
+
+export class Counter {
+  private readonly values = new Map<string, { labels: Labels; value: number }>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+  inc(labels: Labels = {}, by = 1): void {
+    const k = labelText(labels);
+    const e = this.values.get(k);
+    if (e) e.value += by;
+    else this.values.set(k, { labels, value: by });
+  }
+  get(labels: Labels = {}): number {
+    return this.values.get(labelText(labels))?.value ?? 0;
+  }
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    for (const { labels, value } of this.values.values()) lines.push(`${this.name}${labelText(labels)} ${num(value)}`);
+    return lines.join('\n');
+  }
+}
+
+export class Histogram {
+  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[],
+  ) {}
+  observe(labels: Labels, value: number): void {
+    const k = labelText(labels);
+    let s = this.series.get(k);
+    if (!s) this.series.set(k, (s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
+    s.sum += value;
+    s.count++;
+  }
+  count(labels: Labels): number {
+    return this.series.get(labelText(labels))?.count ?? 0;
+  }
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const s of this.series.values()) {
+      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: num(b) })} ${s.counts[i]}`));
+      lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: '+Inf' })} ${s.count}`);
+      lines.push(`${this.name}_sum${labelText(s.labels)} ${num(s.sum)}`);
+      lines.push(`${this.name}_count${labelText(s.labels)} ${s.count}`);
+    }
+    return lines.join('\n');
+  }
+}
+
+export const gauge = (name: string, help: string, samples: [Labels, number][]): string =>
+  [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...samples.map(([l, v]) => `${name}${labelText(l)} ${num(v)}`)].join('\n');
+
+export class Metrics {
+  readonly httpDuration = new Histogram('latticefit_http_request_duration_seconds', 'HTTP request latency by route and status', [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+  ]);
+  readonly jobDuration = new Histogram('latticefit_job_duration_seconds', 'run time of finished job attempts (fits and property jobs)', [
+    0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600,
+  ]);
+  readonly submitted = new Counter('latticefit_jobs_submitted_total', 'jobs accepted');
+  readonly finished = new Counter('latticefit_jobs_finished_total', 'jobs that reached a final state');
+  readonly requeued = new Counter('latticefit_jobs_requeued_total', 'jobs put back to the queue');
+  private readonly loopDelay: IntervalHistogram;
+
+  constructor() {
+    this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.loopDelay.enable();
+  }
+
+  stop(): void {
+    this.loopDelay.disable();
+  }
+
+  /** The exposition text, with gauges supplied by the caller. */
+  render(gauges: string[]): string {
+    const d = this.loopDelay;
+    const loop = gauge('nodejs_eventloop_delay_seconds', 'event-loop delay since start (should stay small: tasks run in worker threads)', [
+      [{ quantile: '0.5' }, d.percentile(50) / 1e9],
+      [{ quantile: '0.99' }, d.percentile(99) / 1e9],
+      [{ quantile: '1' }, d.max / 1e9],
+    ]);
+    return [...gauges, this.submitted.render(), this.finished.render(), this.requeued.render(), this.jobDuration.render(), this.httpDuration.render(), loop].join('\n\n') + '\n';
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * TypeBox schemas of the HTTP API (beside the job document schema, which is reused as is).
+ * They validate requests through the type provider, serialise responses, and are the OpenAPI
+ * document.
+ */
+import { Type, type Static } from 'typebox';
+import { JOB_STATUSES } from '../jobs/types.js';
+import { ERROR_CATALOGUE } from './errors.js';
+
+export const REPORT_FORMATS = ['markdown', 'html', 'csv', 'latex', 'json'] as const;
+export const PARAMETER_FORMATS = ['json', 'gulp', 'lammps'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+export type ParameterFormat = (typeof PARAMETER_FORMATS)[number];
+
+/** A string enum as a union of literals (the static type is `string`; routes narrow it). */
+const literalUnion = (values: readonly string[], description?: string) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    description ? { description } : {},
+  );
+
+export const JobStatusSchema = Type.Union(
+  [Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')],
+  { description: 'queued → running → succeeded | failed; queued | running → cancelled' },
+);
+// the schema lists exactly the job states
+const _statuses: readonly Static<typeof JobStatusSchema>[] = JOB_STATUSES;
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({ description: 'urn:latticefit:problem:<code>' }),
+    title: Type.String(),
+    status: Type.Integer(),
+    code: literalUnion(Object.keys(ERROR_CATALOGUE), 'stable error code (see the error catalogue)'),
+    detail: Type.String(),
+    instance: Type.String({ description: 'the request path' }),
+    path: Type.Optional(Type.String({ description: 'JSON pointer of the offending field of the request body' })),
+    requestId: Type.Optional(Type.String()),
+  },
+  { description: 'RFC 9457 problem details (application/problem+json)', additionalProperties: true },
+);
+
+export const ProgressSchema = Type.Object(
+  {
+    iteration: Type.Integer({ description: 'fit iteration (0 before the first)' }),
+    objective: Type.Optional(Type.Number({ description: 'weighted sum of squares' })),
+    elapsedMs: Type.Integer(),
+    stage: Type.Optional(Type.String({ description: "what is being done ('relax', 'properties', 'fit', ...)" })),
+    message: Type.Optional(Type.String()),
+    parameters: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: 'current parameters by name (Cd-Se.A)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const JobErrorSchema = Type.Object(
+  {
+    code: Type.String(),
+    message: Type.String(),
+    path: Type.Optional(Type.String({ description: 'JSON pointer into the job document' })),
+    structure: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+const Timestamp = (description: string) => Type.String({ format: 'date-time', description });
+
+export const TimingsSchema = Type.Object(
+  {
+    createdAt: Timestamp('accepted'),
+    startedAt: Type.Optional(Timestamp('current attempt started')),
+    finishedAt: Type.Optional(Timestamp('reached a final state')),
+    queuedMs: Type.Optional(Type.Integer({ description: 'from acceptance to the start of the current attempt' })),
+    runMs: Type.Optional(Type.Integer({ description: 'of the current attempt, until now or its end' })),
+  },
+  { additionalProperties: false },
+);
+
+export const JobLinksSchema = Type.Object(
+  {
+    self: Type.String(),
+    events: Type.String(),
+    report: Type.String(),
+    parameters: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+export const JobSummarySchema = Type.Object(
+  {
+    id: Type.String(),
+    kind: Type.Union([Type.Literal('fit'), Type.Literal('properties')]),
+    status: JobStatusSchema,
+    name: Type.Optional(Type.String()),
+    progress: Type.Optional(ProgressSchema),
+    timings: TimingsSchema,
+    attempts: Type.Integer({ description: 'attempts started (more than 1 after a restart)' }),
+    requeued: Type.Optional(
+      Type.Object(
+        { count: Type.Integer(), reason: Type.String({ description: "e.g. 'requeued after restart'" }), at: Timestamp('last requeue') },
+        { additionalProperties: false },
+      ),
+    ),
+    error: Type.Optional(JobErrorSchema),
+    links: JobLinksSchema,
+  },
+  { additionalProperties: false },
+);
+
+export const JobSchema = Type.Object(
+  {
+    ...JobSummarySchema.properties,
+    result: Type.Optional(Type.Unknown({ description: 'the result, once succeeded' })),
+  },
+  { additionalProperties: false },
+);
+
+export const AcceptedSchema = Type.Object(
+  {
+    id: Type.String(),
+    status: JobStatusSchema,
+    location: Type.String({ description: 'URL of the job (also in the Location header)' }),
+  },
+  { additionalProperties: false },
+);
+
+export const JobListSchema = Type.Object(
+  {
+    items: Type.Array(JobSummarySchema),
+    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as `cursor` for the next page; null on the last page' }),
+  },
+  { additionalProperties: false },
+);
+
+export const IdParamsSchema = Type.Object({ id: Type.String({ description: 'job id' }) });
+
+export const ListQuerySchema = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'page size' })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'from the previous page' })),
+    status: Type.Optional(JobStatusSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const ReportFormatSchema = Type.Union(
+  [Type.Literal('markdown'), Type.Literal('html'), Type.Literal('csv'), Type.Literal('latex'), Type.Literal('json')],
+  { description: 'default markdown' },
+);
+export const ParameterFormatSchema = Type.Union([Type.Literal('json'), Type.Literal('gulp'), Type.Literal('lammps')], { description: 'default json' });
+const _formats: [readonly Static<typeof ReportFormatSchema>[], readonly Static<typeof ParameterFormatSchema>[]] = [REPORT_FORMATS, PARAMETER_FORMATS];
+
+export const ReportQuerySchema = Type.Object(
+  { format: Type.Optional(ReportFormatSchema) },
+  { additionalProperties: false },
+);
+
+export const ParametersQuerySchema = Type.Object(
+  { format: Type.Optional(ParameterFormatSchema) },
+  { additionalProperties: false },
+);
+
+export const SubmitHeadersSchema = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, description: 'retries with the same key (and the same body) return the same job' }),
+  ),
+});
+
+export const HealthSchema = Type.Object({ status: Type.String() }, { additionalProperties: false });
+
+export const ReadySchema = Type.Object(
+  {
+    status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
+    checks: Type.Object({ store: Type.Boolean(), workers: Type.Boolean(), accepting: Type.Boolean() }, { additionalProperties: false }),
+  },
+  { additionalProperties: false },
+);
+
+export type JobView = Static<typeof JobSchema>;
+export type JobSummaryView = Static<typeof JobSummarySchema>;
+
+/** A response of `application/problem+json` for the OpenAPI document. */
+export const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+});

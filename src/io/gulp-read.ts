@@ -1,0 +1,813 @@
+/**
+ * GULP input (.gin) → job document.
+ *
+ * Read: the keyword line (`fit`, `relax`, `opti`, `conp`, `prop`/`property`; `conv`, `simul` and
+ * any other keyword are listed as untranslated), `title`, `name`, `cell` (six numbers, optional
+ * flags), `vectors`, `fractional` / `cartesian` core lines (`Cd core x y z [q] [occ] [radius]
+ * [flags]` or `Cd x y z`), `space` / `spacegroup` (symbol or number, same or next line), `origin`,
+ * `species`, `buckingham` and `lennard` (12 6 only) with `A rho C [rmin] rmax [flags]` and
+ * `A B [rmin] rmax [flags]`, `observables` (`elastic`, `bulk_modulus`, `shear_modulus`, `energy`,
+ * `reaction` where it is a relative energy per formula unit, `weight`), `default_weight`,
+ * `pressure`, `#` comments and `&` continuation. Several structures follow one another, each
+ * started by a new `name` or `cell` as GULP allows. In relax fitting the input cell is observed
+ * (see `gulp-common.ts`): its free parameters become fitted targets.
+ *
+ * Anything not translated is returned in `untranslated` with its line and the reason; nothing is
+ * dropped silently. Shells are refused (PARSE_ERROR): latticefit is a rigid-ion code. Comment
+ * lines `#latticefit ...` written by `writeGulpInput` restore what GULP cannot say; GULP's own
+ * content wins wherever both speak.
+ */
+import { DomainError, isDomainError } from '../errors.js';
+import type { JobDocument, PotentialDocument, PropertyTarget, StructureDocument } from '../document/schema.js';
+import { DEFAULT_WEIGHTS, type WeightClass } from '../document/vocabulary.js';
+import { Lattice, type LatticeParameters } from '../crystal/lattice.js';
+import { getSpaceGroup, type SpaceGroup } from '../crystal/spacegroups/index.js';
+import { completeCell } from '../crystal/cell-parameters.js';
+import type { Mat3, Vec3 } from '../math/linalg.js';
+import { pairKey } from '../potentials/forcefield.js';
+import { CELL_KEYS, crystalOf, freeCellKeys, parseError, parseNumber, primitiveFormulaUnits, reduceCell, sanitizeId, type UntranslatedLine } from './common.js';
+import {
+  GULP_DEFAULT_WEIGHTS,
+  GULP_WEIGHT_CLASSES,
+  META_PREFIX,
+  OBSERVABLE_WEIGHT_CLASS,
+  gulpObservableKind,
+  gulpWeightName,
+  type GulpObservableKind,
+  type GulpWeightName,
+  type JobMeta,
+  type ObservableContext,
+  type StructureMeta,
+} from './gulp-common.js';
+
+export type { UntranslatedLine } from './common.js';
+
+export interface GulpReadResult {
+  document: JobDocument;
+  untranslated: UntranslatedLine[];
+}
+
+interface Line {
+  line: number;
+  text: string;
+  tokens: string[];
+  meta?: { kind: string; data: unknown };
+}
+
+interface Coord {
+  species: string;
+  xyz: Vec3;
+  cartesian: boolean;
+  charge?: number;
+  line: number;
+}
+
+type Obs =
+  | { kind: 'elastic'; i: number; j: number; value: number; weight?: number; line: number }
+  | { kind: 'bulk_modulus' | 'shear_modulus' | 'energy'; value: number; weight?: number; line: number };
+
+interface Reaction {
+  value: number;
+  weight?: number;
+  terms: { cfg: number; coeff: number }[];
+  line: number;
+  text: string;
+}
+
+interface Config {
+  line: number;
+  name?: string;
+  cell?: { values: number[]; line: number };
+  vectors?: { rows: Vec3[]; line: number };
+  coords: Coord[];
+  space?: { value: string; line: number };
+  origin?: 1 | 2;
+  observables: Obs[];
+  meta?: StructureMeta;
+}
+
+const KNOWN_KEYWORDS = new Set(['fit', 'relax', 'opti', 'optimise', 'optimize', 'conp', 'conv', 'prop', 'property', 'properties', 'simul', 'simultaneous', 'single']);
+const TRANSLATED_KEYWORDS = new Set(['fit', 'relax', 'opti', 'optimise', 'optimize', 'conp', 'prop', 'property', 'properties']);
+const KEYWORD_REASONS: Record<string, string> = {
+  conv: 'constant-volume optimisation: latticefit relaxes at constant pressure only',
+  simul: 'simultaneous fitting of shell positions: latticefit is a rigid-ion code and always relaxes all ions',
+  simultaneous: 'simultaneous fitting of shell positions: latticefit is a rigid-ion code and always relaxes all ions',
+  single: 'single-point run: latticefit computes properties at the relaxed structure',
+};
+
+/** A data line of a GULP block starts with a species label (`Cd`, `O2`, `O_w`) or an atomic number. */
+const isDataLine = (t: string[]): boolean => t.length > 0 && (/^[A-Za-z]{1,2}(\d\w*|_\w*)?$/.test(t[0]!) || parseNumber(t[0]!) !== undefined);
+
+const CORE = /^(core|cor|bcor|bco|c)$/i;
+const SHELL = /^(shel|shell|she|bshe|bsh|s)$/;
+
+export function readGulp(text: string): GulpReadResult {
+  const lines = logicalLines(text);
+  const untranslated: UntranslatedLine[] = [];
+  const skip = (l: Line, reason: string): void => {
+    untranslated.push({ line: l.line, text: l.text.trim(), reason });
+  };
+
+  const keywords = new Set<string>();
+  let title: string | undefined;
+  let jobMeta: JobMeta | undefined;
+  const configs: Config[] = [];
+  const species = new Map<string, number>();
+  const potentials: (PotentialDocument & { line: number })[] = [];
+  const reactions: Reaction[] = [];
+  const weightsSet: Partial<Record<GulpWeightName, number>> = {};
+  let pressure: number | undefined;
+  /** Explicit observables in input order (GULP numbers them for `weight`); null: untranslated. */
+  const numbered: (Obs | Reaction | null)[] = [];
+  const pendingWeights: { index: number; weight: number; line: Line }[] = [];
+
+  let cur: Config | undefined;
+  const newConfig = (line: number): Config => {
+    cur = { line, coords: [], observables: [] };
+    configs.push(cur);
+    return cur;
+  };
+  const config = (line: number): Config => cur ?? newConfig(line);
+
+  let i = 0;
+  const peek = (): Line | undefined => lines[i];
+  const dataLines = (): Line[] => {
+    const out: Line[] = [];
+    while (i < lines.length && !lines[i]!.meta && isDataLine(lines[i]!.tokens)) out.push(lines[i++]!);
+    return out;
+  };
+
+  // keyword line: the first line, unless it is already an option
+  const first = lines.find((l) => !l.meta);
+  if (first && !isOption(first.tokens[0]!)) {
+    for (const k of first.tokens) {
+      const w = k.toLowerCase();
+      keywords.add(w);
+      if (!TRANSLATED_KEYWORDS.has(w)) skip({ ...first, text: k }, KEYWORD_REASONS[w] ?? `keyword "${k}" has no latticefit equivalent`);
+    }
+    i = lines.indexOf(first) + 1;
+    // a keyword line may continue on following lines made only of known keywords
+    while (i < lines.length && !lines[i]!.meta && lines[i]!.tokens.every((t) => KNOWN_KEYWORDS.has(t.toLowerCase()))) {
+      for (const k of lines[i]!.tokens) keywords.add(k.toLowerCase());
+      i++;
+    }
+  }
+  const fitting = keywords.has('fit');
+
+  while (i < lines.length) {
+    const l = lines[i++]!;
+    if (l.meta) {
+      if (l.meta.kind === 'job') jobMeta = l.meta.data as JobMeta;
+      else if (l.meta.kind === 'structure') config(l.line).meta = l.meta.data as StructureMeta;
+      else skip(l, `unknown ${META_PREFIX} metadata "${l.meta.kind}"`);
+      continue;
+    }
+    const word = l.tokens[0]!.toLowerCase();
+    const rest = l.tokens.slice(1);
+    if (word.startsWith('titl')) {
+      const t: string[] = [];
+      while (i < lines.length && lines[i]!.tokens[0]?.toLowerCase() !== 'end') t.push(lines[i++]!.text.trim());
+      i++;
+      title = t.join(' ');
+    } else if (word === 'name') {
+      const c = cur && (cur.cell || cur.vectors || cur.coords.length || cur.name !== undefined) ? newConfig(l.line) : config(l.line);
+      c.name = rest.join(' ');
+    } else if (word === 'cell') {
+      const c = cur && (cur.cell || cur.vectors) ? newConfig(l.line) : config(l.line);
+      let nums = rest.map(parseNumber);
+      let at = l;
+      if (nums.length === 0) {
+        at = lines[i++] ?? l;
+        nums = at.tokens.map(parseNumber);
+      }
+      if (nums.length < 6 || nums.slice(0, 6).some((x) => x === undefined)) throw parseError('cell needs six numbers: a b c alpha beta gamma [six flags]', at.line);
+      c.cell = { values: nums.slice(0, 6) as number[], line: at.line };
+      if (nums.length > 6 && nums.length !== 12) skip(at, 'cell flags: expected six');
+    } else if (word.startsWith('vect')) {
+      const c = cur && (cur.cell || cur.vectors) ? newConfig(l.line) : config(l.line);
+      const rows: Vec3[] = [];
+      for (let k = 0; k < 3; k++) {
+        const r = lines[i++];
+        const v = r?.tokens.map(parseNumber) ?? [];
+        if (!r || v.length < 3 || v.slice(0, 3).some((x) => x === undefined)) throw parseError('vectors needs three lines of three numbers', r?.line ?? l.line);
+        rows.push(v.slice(0, 3) as Vec3);
+      }
+      // optional line of six strain flags
+      const f = peek();
+      if (f && !f.meta && f.tokens.length === 6 && f.tokens.every((t) => /^[01]$/.test(t))) i++;
+      c.vectors = { rows, line: l.line };
+    } else if (word.startsWith('frac') || word.startsWith('cart')) {
+      const c = config(l.line);
+      const cartesian = word.startsWith('cart');
+      const region = rest.map(parseNumber).find((x) => x !== undefined);
+      if (region !== undefined && region !== 1) skip(l, `region ${region}: latticefit has no regions; its atoms are read as part of the crystal`);
+      for (const d of dataLines()) c.coords.push(readCoord(d, cartesian, skip));
+    } else if (word.startsWith('spac')) {
+      const c = config(l.line);
+      if (rest.length) c.space = { value: rest.join(' '), line: l.line };
+      else {
+        const s = lines[i++];
+        if (!s || s.meta) throw parseError('space needs a symbol or number on the next line', l.line);
+        c.space = { value: s.tokens.join(' '), line: s.line };
+      }
+    } else if (word.startsWith('orig')) {
+      const n = parseNumber(rest[0] ?? '');
+      if (n === 1 || n === 2) config(l.line).origin = n;
+      else skip(l, 'origin: only the origin choices 1 and 2 of a space group are translated');
+    } else if (word.startsWith('spec')) {
+      const n = parseNumber(rest[0] ?? '');
+      const block = n !== undefined ? lines.slice(i, i + n) : dataLines();
+      if (n !== undefined) i += n;
+      for (const d of block) {
+        const t = d.tokens;
+        let k = 1;
+        if (t[1] && SHELL.test(t[1])) throw parseError(`shells are not supported (rigid-ion model only): "${d.text.trim()}"`, d.line);
+        if (t[1] && CORE.test(t[1])) k = 2;
+        const q = parseNumber(t[k] ?? '');
+        if (q === undefined) throw parseError(`species line needs a charge: "${d.text.trim()}"`, d.line);
+        species.set(t[0]!, q);
+        if (t.length > k + 1) skip(d, `extra fields after the charge of ${t[0]} are ignored`);
+      }
+    } else if (word.startsWith('buck')) {
+      const opts = rest.map((w) => w.toLowerCase()).filter((w) => w !== 'inter');
+      if (opts.length) skip(l, `buckingham options ${opts.join(' ')}: latticefit pair potentials act between all atoms`);
+      for (const d of dataLines()) {
+        const p = readPair(d, 'buckingham', fitting, skip);
+        if (p) potentials.push(p);
+      }
+    } else if (word.startsWith('lenn')) {
+      const nums = rest.map(parseNumber).filter((x): x is number => x !== undefined);
+      const words = rest.filter((w) => parseNumber(w) === undefined).map((w) => w.toLowerCase()).filter((w) => w !== 'inter');
+      const exponentsOk = nums.length === 0 || (nums[0] === 12 && (nums[1] ?? 6) === 6);
+      const body = dataLines();
+      if (!exponentsOk || words.length) {
+        skip(l, !exponentsOk ? `lennard ${nums.join(' ')}: latticefit has the 12-6 form only` : `lennard options ${words.join(' ')}: only the plain A/r^12 - B/r^6 form is translated`);
+        for (const d of body) skip(d, 'potential of an untranslated lennard block');
+      } else {
+        for (const d of body) {
+          const p = readPair(d, 'lennard-jones', fitting, skip);
+          if (p) potentials.push(p);
+        }
+      }
+    } else if (word.startsWith('obse')) {
+      i = readObservables(lines, i, l, config, reactions, numbered, pendingWeights, skip);
+    } else if (word.startsWith('defa')) {
+      const name = gulpWeightName(rest[0] ?? '');
+      const v = parseNumber(rest[1] ?? '');
+      if (name && v !== undefined) weightsSet[name] = Math.abs(v);
+      else skip(l, `default_weight ${rest[0] ?? ''}: no latticefit weight class`);
+    } else if (word.startsWith('pres')) {
+      const v = parseNumber(rest[0] ?? '');
+      const unit = (rest[1] ?? 'gpa').toLowerCase();
+      const factor: Record<string, number> = { gpa: 1, mpa: 1e-3, kpa: 1e-6, pa: 1e-9, kbar: 0.1, bar: 1e-4, atm: 1.01325e-4 };
+      if (v === undefined || factor[unit] === undefined) skip(l, 'pressure: expected a value and a unit (GPa, MPa, kPa, Pa, kbar, bar, atm)');
+      else pressure = v * factor[unit]!;
+    } else if (word === 'end') {
+      // a stray end closes nothing
+    } else if (isDataLine(l.tokens)) {
+      skip(l, 'data line outside a block');
+    } else {
+      skip(l, `option "${l.tokens[0]}" has no latticefit equivalent`);
+      for (const d of dataLines()) skip(d, `data of the untranslated option "${l.tokens[0]}"`);
+    }
+  }
+
+  // weights given by observable number
+  for (const w of pendingWeights) {
+    const o = numbered[w.index - 1];
+    if (o) o.weight = w.weight;
+    else skip(w.line, `weight of observable ${w.index}: it is not a translated observable (structural observables of relax fitting are numbered by GULP after the explicit ones)`);
+  }
+
+  // species
+  const charges = new Map(species);
+  for (const c of configs)
+    for (const a of c.coords)
+      if (!charges.has(a.species)) {
+        if (a.charge !== undefined) charges.set(a.species, a.charge);
+        else {
+          charges.set(a.species, 0);
+          untranslated.push({ line: a.line, text: a.species, reason: `no charge is given for ${a.species} (no species line, no charge on its coordinates): set to 0` });
+        }
+      }
+
+  const options = buildOptions(keywords, weightsSet, pressure, jobMeta);
+  const resolvedWeights = { ...DEFAULT_WEIGHTS, ...(options.defaultWeights as Partial<Record<WeightClass, number>> | undefined) };
+  const octxBase = {
+    fitting,
+    relax: options.relax !== false,
+    bulkModulus: (options.bulkModulus as ObservableContext['bulkModulus'] | undefined) ?? 'reuss',
+    shearModulus: (options.shearModulus as ObservableContext['shearModulus'] | undefined) ?? 'hill',
+  };
+
+  // structures
+  const usable = configs.filter((c) => {
+    if ((c.cell || c.vectors) && c.coords.length) return true;
+    untranslated.push({ line: c.line, text: c.name ?? '(unnamed configuration)', reason: c.cell || c.vectors ? 'configuration without atoms' : 'configuration without a cell (latticefit handles 3-D crystals only)' });
+    return false;
+  });
+  if (!usable.length) throw parseError('no structure: a 3-D configuration needs a cell (or vectors) and fractional or cartesian coordinates');
+  const ids = new Set<string>();
+  const built = usable.map((c, n) => buildStructure(c, n, ids, octxBase, resolvedWeights));
+  const crystals = built.map((b) => {
+    try {
+      return crystalOf(b.sd);
+    } catch (e) {
+      if (isDomainError(e)) throw parseError(`structure ${b.sd.id}: ${e.message}`, b.config.line, { code: e.code });
+      throw e;
+    }
+  });
+
+  // energies: GULP's are per primitive cell
+  built.forEach((b, n) => {
+    const zp = primitiveFormulaUnits(crystals[n]!);
+    for (const o of b.config.observables)
+      if (o.kind === 'energy') setTarget(b, 'latticeEnergy', o.value / zp, o.weight, 'energy', resolvedWeights);
+  });
+  for (const r of reactions) {
+    const terms = r.terms.map((t) => ({ ...t, n: usable.indexOf(configs[t.cfg - 1]!) }));
+    const fail = (why: string): void => {
+      untranslated.push({ line: r.line, text: r.text, reason: `reaction ${why}` });
+    };
+    if (terms.some((t) => t.n < 0)) {
+      fail('refers to a configuration that is not translated');
+      continue;
+    }
+    const pos = terms.filter((t) => t.coeff > 0);
+    const neg = terms.filter((t) => t.coeff < 0);
+    if (terms.length !== 2 || pos.length !== 1 || neg.length !== 1) {
+      fail('is not a relative energy of two structures (one positive and one negative coefficient)');
+      continue;
+    }
+    const s = pos[0]!, ref = neg[0]!;
+    const ks = s.coeff * primitiveFormulaUnits(crystals[s.n]!);
+    const kr = -ref.coeff * primitiveFormulaUnits(crystals[ref.n]!);
+    if (Math.abs(ks - kr) > 1e-6 * Math.max(ks, kr)) {
+      fail('weighs the two structures unequally per formula unit: not a relative energy per formula unit');
+      continue;
+    }
+    if (crystals[s.n]!.formula !== crystals[ref.n]!.formula) {
+      fail(`relates ${crystals[s.n]!.formula} and ${crystals[ref.n]!.formula}: a relative energy needs one composition`);
+      continue;
+    }
+    const b = built[s.n]!;
+    setTarget(b, 'relativeEnergy', r.value / ks, r.weight, 'energy', resolvedWeights, { reference: built[ref.n]!.sd.id });
+  }
+
+  // order properties as the metadata had them, observables after
+  for (const b of built) {
+    const mp = b.meta?.properties;
+    if (!b.props || !Object.keys(b.props).length) continue;
+    const ordered: Record<string, unknown> = {};
+    for (const k of Object.keys(mp ?? {})) if (k in b.props) ordered[k] = b.props[k];
+    for (const [k, v] of Object.entries(b.props)) if (!(k in ordered)) ordered[k] = v;
+    b.sd.properties = ordered as StructureDocument['properties'];
+  }
+
+  const doc: JobDocument = {
+    ...(title !== undefined ? { name: title } : {}),
+    species: Object.fromEntries([...charges].map(([s, q]) => [s, { charge: q }])),
+    potentials: orderPotentials(potentials, jobMeta, untranslated),
+    structures: built.map((b) => b.sd),
+  };
+  if (Object.keys(options).length || (jobMeta && jobMeta.options)) doc.options = options as JobDocument['options'];
+  return { document: doc, untranslated: untranslated.sort((a, b) => a.line - b.line) };
+}
+
+/** Lines without comments, `&` continuations joined; `#latticefit` comments kept as metadata. */
+function logicalLines(text: string): Line[] {
+  const raw = text.replace(/\r\n?/g, '\n').split('\n');
+  const out: Line[] = [];
+  for (let n = 0; n < raw.length; n++) {
+    const r = raw[n]!;
+    if (r.startsWith(META_PREFIX + ' ')) {
+      const m = /^#latticefit\s+(\S+)\s+(.*)$/.exec(r);
+      let data: unknown;
+      try {
+        data = m ? JSON.parse(m[2]!) : undefined;
+      } catch {
+        data = undefined;
+      }
+      if (m && data !== undefined) out.push({ line: n + 1, text: r, tokens: ['#latticefit'], meta: { kind: m[1]!, data } });
+      continue;
+    }
+    let t = r.replace(/#.*$/, '');
+    const line = n + 1;
+    while (/&\s*$/.test(t) && n + 1 < raw.length) t = t.replace(/&\s*$/, ' ') + raw[++n]!.replace(/#.*$/, '');
+    t = t.replace(/&\s*$/, '');
+    const tokens = t.trim().split(/\s+/).filter(Boolean);
+    if (tokens.length) out.push({ line, text: t, tokens });
+  }
+  return out;
+}
+
+/** Words GULP reads as options (by their first letters, as GULP does). */
+function isOption(word: string): boolean {
+  const w = word.toLowerCase();
+  return ['titl', 'name', 'cell', 'vect', 'frac', 'cart', 'spac', 'orig', 'spec', 'buck', 'lenn', 'obse', 'defa', 'pres', 'libr', 'dump', 'outp', 'maxc', 'cutp', 'cuts', 'swit', 'elem', 'vari', 'supe', 'accu', 'temp', 'star', 'stop', 'end'].some(
+    (p) => w.startsWith(p) && w.length >= Math.min(p.length, 3),
+  );
+}
+
+function readCoord(d: Line, cartesian: boolean, skip: (l: Line, reason: string) => void): Coord {
+  const t = d.tokens;
+  if (parseNumber(t[0]!) !== undefined) throw parseError(`atomic numbers as labels are not supported; give the species symbol: "${d.text.trim()}"`, d.line);
+  let k = 1;
+  const kind = t[1];
+  if (kind && SHELL.test(kind)) throw parseError('shells are not supported (rigid-ion model only)', d.line, { text: d.text.trim() });
+  if (kind && CORE.test(kind)) k = 2;
+  const words = t.slice(k).filter((w) => parseNumber(w) === undefined);
+  if (words.length) skip(d, `markers ${words.join(' ')} after the coordinates are ignored`);
+  let nums = t.slice(k).map(parseNumber).filter((x): x is number => x !== undefined);
+  if (nums.length > 6) nums = nums.slice(0, nums.length - 3); // trailing three optimisation flags
+  if (nums.length < 3) throw parseError(`coordinates need x y z: "${d.text.trim()}"`, d.line);
+  const occ = nums[4];
+  if (occ !== undefined && Math.abs(occ - 1) > 1e-6) throw parseError(`partial occupancy ${occ} of ${t[0]} is not supported: every site must be fully occupied`, d.line);
+  if (nums[5] !== undefined && nums[5] !== 0) skip(d, `radius ${nums[5]} of ${t[0]} (breathing ions) is ignored`);
+  return { species: t[0]!, xyz: [nums[0]!, nums[1]!, nums[2]!], cartesian, ...(nums[3] !== undefined ? { charge: nums[3] } : {}), line: d.line };
+}
+
+function readPair(d: Line, type: 'buckingham' | 'lennard-jones', fitting: boolean, skip: (l: Line, reason: string) => void): (PotentialDocument & { line: number }) | undefined {
+  const t = d.tokens;
+  const sp: string[] = [];
+  let k = 0;
+  while (sp.length < 2 && k < t.length) {
+    const w = t[k++]!;
+    if (parseNumber(w) !== undefined) throw parseError(`potential line needs two species before its parameters: "${d.text.trim()}"`, d.line);
+    sp.push(w);
+    const next = t[k];
+    if (next && SHELL.test(next)) throw parseError('shells are not supported (rigid-ion model only)', d.line, { text: d.text.trim() });
+    if (next && CORE.test(next)) k++;
+  }
+  const nums = t.slice(k).map(parseNumber);
+  if (nums.some((x) => x === undefined) || sp.length < 2) {
+    skip(d, 'unreadable potential line');
+    return undefined;
+  }
+  const v = nums as number[];
+  const ncoef = type === 'buckingham' ? 3 : 2;
+  const names = type === 'buckingham' ? ['A', 'rho', 'C'] : ['A', 'B'];
+  let flags: number[] = [];
+  let body = v;
+  if (v.length > ncoef + 2) {
+    flags = v.slice(v.length - ncoef);
+    body = v.slice(0, v.length - ncoef);
+  }
+  if (body.length < ncoef) throw parseError(`${type} needs ${names.join(', ')} and a cut-off: "${d.text.trim()}"`, d.line);
+  const coef = body.slice(0, ncoef);
+  const radii = body.slice(ncoef);
+  const p: PotentialDocument & { line: number } = { type, species: [sp[0]!, sp[1]!], line: d.line };
+  names.forEach((n, j) => ((p as unknown as Record<string, number>)[n] = coef[j]!));
+  if (radii.length === 0) skip(d, 'no cut-off given: latticefit uses 12 Å');
+  else {
+    const rmin = radii.length === 2 ? radii[0]! : 0;
+    p.cutoff = radii[radii.length - 1]!;
+    if (rmin !== 0) skip(d, `inner cut-off rmin = ${rmin}: latticefit pair potentials act from r = 0`);
+  }
+  if (fitting && flags.length) {
+    const vary = names.filter((_, j) => flags[j] === 1);
+    if (vary.length) p.vary = vary;
+  }
+  return p;
+}
+
+function readObservables(
+  lines: Line[],
+  start: number,
+  head: Line,
+  config: (line: number) => Config,
+  reactions: Reaction[],
+  numbered: (Obs | Reaction | null)[],
+  pendingWeights: { index: number; weight: number; line: Line }[],
+  skip: (l: Line, reason: string) => void,
+): number {
+  let i = start;
+  const next = (what: string, at: Line): Line => {
+    const l = lines[i++];
+    if (!l || l.meta) throw parseError(`observables: ${what} is missing its data line`, at.line);
+    return l;
+  };
+  while (i < lines.length) {
+    const l = lines[i++]!;
+    if (l.meta) {
+      i--;
+      break;
+    }
+    const w = l.tokens[0]!.toLowerCase();
+    const nums = l.tokens.slice(1).map(parseNumber).filter((x): x is number => x !== undefined);
+    if (w === 'end') return i;
+    if (w.startsWith('elas')) {
+      const n = nums[0] ?? 1;
+      for (let k = 0; k < n; k++) {
+        const d = next('elastic', l);
+        const v = d.tokens.map(parseNumber);
+        if (v.length < 3 || v.slice(0, 3).some((x) => x === undefined)) throw parseError('elastic constant needs i j value [weight]', d.line);
+        const [a, b, value, weight] = v as number[];
+        if (!(a! >= 1 && a! <= 6 && b! >= 1 && b! <= 6)) throw parseError(`elastic constant indices ${a} ${b} must lie in 1..6`, d.line);
+        const o: Obs = { kind: 'elastic', i: Math.min(a!, b!), j: Math.max(a!, b!), value: value!, line: d.line, ...(weight !== undefined ? { weight } : {}) };
+        config(d.line).observables.push(o);
+        numbered.push(o);
+      }
+    } else if (w.startsWith('bulk') || w.startsWith('shea') || w.startsWith('ener')) {
+      const kind = w.startsWith('bulk') ? 'bulk_modulus' : w.startsWith('shea') ? 'shear_modulus' : 'energy';
+      let unit = 1;
+      let words = l.tokens.slice(1).filter((t) => parseNumber(t) === undefined).map((t) => t.toLowerCase());
+      let v = nums;
+      if (!v.length) {
+        const d = next(kind, l);
+        v = d.tokens.map(parseNumber).filter((x): x is number => x !== undefined);
+        words = words.concat(d.tokens.filter((t) => parseNumber(t) === undefined).map((t) => t.toLowerCase()));
+      }
+      if (!v.length) throw parseError(`${kind} needs a value`, l.line);
+      if (kind === 'energy') {
+        if (words.some((x) => x.startsWith('kc'))) unit = 0.0433641;
+        else if (words.some((x) => x.startsWith('kj'))) unit = 0.01036427;
+        else if (words.some((x) => x === 'au')) unit = 27.211386;
+      }
+      const o: Obs = { kind, value: v[0]! * unit, line: l.line, ...(v[1] !== undefined ? { weight: v[1] } : {}) };
+      config(l.line).observables.push(o);
+      numbered.push(o);
+    } else if (w.startsWith('reac')) {
+      const n = nums[0] ?? 1;
+      for (let k = 0; k < n; k++) {
+        const d = next('reaction', l);
+        const v = d.tokens.map(parseNumber);
+        const nr = v[0];
+        if (nr === undefined || v.some((x) => x === undefined) || v.length < 2 * nr + 2) throw parseError('reaction needs: number of configurations, value, [weight], then configuration and coefficient pairs', d.line);
+        const x = v as number[];
+        const hasWeight = x.length >= 2 * nr + 3;
+        const off = hasWeight ? 3 : 2;
+        const r: Reaction = {
+          value: x[1]!,
+          terms: Array.from({ length: nr }, (_, j) => ({ cfg: x[off + 2 * j]!, coeff: x[off + 2 * j + 1]! })),
+          line: d.line,
+          text: d.text.trim(),
+          ...(hasWeight ? { weight: x[2]! } : {}),
+        };
+        reactions.push(r);
+        numbered.push(r);
+      }
+    } else if (w.startsWith('weig')) {
+      const n = nums[0] ?? parseNumber(next('weight', l).tokens[0]!)!;
+      if (n === 0) {
+        skip(next('weight', l), 'a global weight for all observables has no latticefit equivalent');
+        continue;
+      }
+      const idx: number[] = [];
+      const wts: number[] = [];
+      while (idx.length < n) idx.push(...next('weight', l).tokens.map((t) => parseNumber(t)!));
+      while (wts.length < n) wts.push(...next('weight', l).tokens.map((t) => parseNumber(t)!));
+      idx.forEach((k, j) => pendingWeights.push({ index: k, weight: wts[j]!, line: l }));
+    } else {
+      // untranslated observable: it and its data lines (up to the next sub-keyword) are listed
+      skip(l, `observable "${l.tokens[0]}" has no latticefit equivalent`);
+      const n = Math.max(1, nums[0] ?? 1);
+      let counted = 0;
+      while (i < lines.length && !lines[i]!.meta && parseNumber(lines[i]!.tokens[0]!) !== undefined) {
+        skip(lines[i]!, `data of the untranslated observable "${l.tokens[0]}"`);
+        i++;
+        counted++;
+      }
+      for (let k = 0; k < Math.max(n, counted); k++) numbered.push(null);
+    }
+  }
+  throw parseError('observables block has no end', head.line);
+}
+
+interface Built {
+  config: Config;
+  sd: StructureDocument;
+  sg: SpaceGroup;
+  meta?: StructureMeta;
+  props: Record<string, unknown>;
+}
+
+function resolveSpaceGroup(c: Config, meta: StructureMeta | undefined): { sg: SpaceGroup; spelled: string | number } {
+  const opts = { originChoice: c.origin ?? meta?.origin, rhombohedralAxes: meta?.rhombohedralAxes };
+  if (!c.space) return { sg: getSpaceGroup(1, opts), spelled: 1 };
+  const raw = c.space.value.trim();
+  const asNumber = parseNumber(raw);
+  const tries: (string | number)[] = asNumber !== undefined ? [asNumber] : [raw, raw.charAt(0).toUpperCase() + raw.slice(1).toLowerCase()];
+  for (const t of tries) {
+    try {
+      const sg = getSpaceGroup(t, opts);
+      return { sg, spelled: sg.symbol };
+    } catch (e) {
+      if (!isDomainError(e)) throw e;
+    }
+  }
+  throw new DomainError('PARSE_ERROR', `line ${c.space.line}: unknown space group "${raw}"`, { line: c.space.line });
+}
+
+function buildStructure(
+  c: Config,
+  n: number,
+  ids: Set<string>,
+  octxBase: Omit<ObservableContext, 'freeCell'>,
+  weights: Record<WeightClass, number>,
+): Built {
+  const meta = c.meta;
+  const { sg, spelled } = resolveSpaceGroup(c, meta);
+  let id = sanitizeId(c.name ?? '', `structure-${n + 1}`);
+  while (ids.has(id)) id = `${id}-${n + 1}`;
+  ids.add(id);
+
+  const sd: StructureDocument = { id, cell: {}, sites: [] };
+  if (meta?.label !== undefined) sd.label = meta.label;
+  else if (c.name !== undefined && id !== c.name.trim()) sd.label = c.name.trim();
+  if (c.space) {
+    const same = meta?.spaceGroup !== undefined && safeNumber(meta.spaceGroup, sg) === sg.number;
+    sd.spaceGroup = same ? meta!.spaceGroup! : spelled;
+  }
+  const origin = c.origin ?? meta?.origin;
+  if (origin !== undefined && (origin === 2 || meta?.origin !== undefined)) sd.origin = origin;
+  if (meta?.rhombohedralAxes !== undefined) sd.rhombohedralAxes = meta.rhombohedralAxes;
+
+  // the lattice
+  let lattice: Lattice;
+  let cellLine: LatticeParameters | undefined;
+  const path = `line ${c.line}`;
+  try {
+    if (c.vectors && !c.cell) {
+      lattice = Lattice.fromVectors(c.vectors.rows as Mat3, path);
+      if (sg.number === 1) sd.cell = { vectors: c.vectors.rows.map((r) => [...r]) };
+      else {
+        cellLine = lattice.parameters;
+        sd.cell = reduceCell(sg, cellLine);
+        lattice = Lattice.fromParameters(completeCell(sg, sd.cell), path);
+      }
+    } else {
+      const v = c.cell!.values;
+      cellLine = { a: v[0]!, b: v[1]!, c: v[2]!, alpha: v[3]!, beta: v[4]!, gamma: v[5]! };
+      lattice = Lattice.fromParameters(completeCell(sg, cellLine), path);
+      sd.cell = reduceCell(sg, cellLine);
+    }
+  } catch (e) {
+    if (isDomainError(e)) throw parseError(`structure ${id}: ${e.message}`, c.cell?.line ?? c.vectors?.line ?? c.line);
+    throw e;
+  }
+
+  sd.sites = c.coords.map((a, k) => {
+    const f = a.cartesian ? lattice.cartToFrac(a.xyz) : a.xyz;
+    const label = meta?.siteLabels?.[k];
+    return { species: a.species, frac: [f[0], f[1], f[2]], ...(label ? { label } : {}) };
+  });
+
+  // properties: GULP observables win; the metadata restores sources, reported values and the rest
+  const freeCell: string[] = sd.cell.vectors ? [...CELL_KEYS] : freeCellKeys(sg);
+  const octx: ObservableContext = { ...octxBase, freeCell };
+  const mprops = (meta?.properties ?? {}) as Record<string, unknown>;
+  const props: Record<string, unknown> = {};
+  const isTarget = (t: unknown): t is PropertyTarget => typeof t === 'object' && t !== null && Object.values(t).every((x) => typeof x !== 'object');
+  for (const [name, t] of Object.entries(mprops)) if (!isTarget(t) || gulpObservableKind(name, t, octx) === undefined) props[name] = t;
+  const built: Built = { config: c, sd, sg, props, ...(meta ? { meta } : {}) };
+
+  for (const o of c.observables) {
+    if (o.kind === 'elastic') setTarget(built, `C${o.i}${o.j}`, o.value, o.weight, 'elastic', weights);
+    else if (o.kind === 'bulk_modulus') setTarget(built, octx.bulkModulus === 'reuss' && !isFitted(mprops.BReuss) ? 'B' : 'BReuss', o.value, o.weight, 'bulkModulus', weights);
+    else if (o.kind === 'shear_modulus') setTarget(built, octx.shearModulus === 'hill' && !isFitted(mprops.GHill) ? 'G' : 'GHill', o.value, o.weight, 'shearModulus', weights);
+  }
+  // relax fitting observes the cell line
+  if (octx.fitting && octx.relax && cellLine) {
+    for (const k of freeCell) {
+      const m = mprops[k];
+      const value = cellLine[k as keyof LatticeParameters];
+      if (meta) {
+        if (isTarget(m) && gulpObservableKind(k, m, octx) === 'cell') props[k] = { ...m, [m.fit!]: value };
+      } else props[k] = { exp: value, fit: 'exp' };
+    }
+  }
+  // the document's own cell, when the cell line is that cell with the fitted values put in
+  if (meta?.cell && cellLine) {
+    try {
+      const orig = completeCell(sg, meta.cell as Partial<LatticeParameters>);
+      const expected: Record<string, number> = { ...orig };
+      for (const k of freeCell) {
+        const t = mprops[k];
+        if (isTarget(t) && gulpObservableKind(k, t, octx) === 'cell') expected[k] = t[t.fit!] as number;
+      }
+      const full = completeCell(sg, cellLine);
+      if (CELL_KEYS.every((k) => Math.abs(full[k] - expected[k]!) <= 1e-12 * Math.max(1, Math.abs(expected[k]!)))) sd.cell = meta.cell as StructureDocument['cell'];
+    } catch {
+      // the metadata does not fit this structure: the cell line stands
+    }
+  }
+  return built;
+}
+
+const isFitted = (t: unknown): boolean => typeof t === 'object' && t !== null && (t as PropertyTarget).fit !== undefined;
+
+function safeNumber(id: string | number, sg: SpaceGroup): number | undefined {
+  try {
+    return getSpaceGroup(id, { originChoice: sg.originChoice, rhombohedralAxes: sg.rhombohedralAxes }).number;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Put an observed value on a structure: the metadata's entry gives the source it was fitted to and
+ * the values reported beside it; GULP gives the value and the weight. A weight GULP needed only to
+ * state the class default (shear moduli) is not made explicit.
+ */
+function setTarget(
+  b: Built,
+  name: string,
+  value: number,
+  weight: number | undefined,
+  cls: WeightClass,
+  weights: Record<WeightClass, number>,
+  extra: Partial<PropertyTarget> = {},
+): void {
+  const m = b.meta?.properties?.[name] as PropertyTarget | undefined;
+  const src = m?.fit ?? 'exp';
+  const t: PropertyTarget = { ...(m ?? {}), ...extra, [src]: value, fit: src };
+  delete t.weight;
+  const implicit = m !== undefined && m.weight === undefined && weight === weights[cls];
+  if (weight !== undefined && !implicit) t.weight = weight;
+  b.props[name] = t;
+}
+
+function buildOptions(keywords: Set<string>, set: Partial<Record<GulpWeightName, number>>, pressure: number | undefined, meta: JobMeta | undefined): Record<string, unknown> {
+  const orig = (meta?.options ?? {}) as Record<string, unknown>;
+  const fitting = keywords.has('fit');
+  const relax = fitting ? keywords.has('relax') : keywords.has('opti') || keywords.has('optimise') || keywords.has('optimize');
+  const out: Record<string, unknown> = {};
+  // non-GULP options come from the metadata
+  for (const [k, v] of Object.entries(orig)) if (!['relax', 'pressure', 'defaultWeights'].includes(k)) out[k] = v;
+  if (!(meta && orig.relax === undefined && relax)) out.relax = relax;
+  const p = pressure ?? 0;
+  if (!(meta && orig.pressure === undefined && p === 0) && (pressure !== undefined || meta)) out.pressure = p;
+
+  if (fitting) {
+    const origW = (orig.defaultWeights ?? {}) as Record<string, number | undefined>;
+    const dw: Record<string, number> = {};
+    for (const [g, classes] of Object.entries(GULP_WEIGHT_CLASSES) as [GulpWeightName, WeightClass[]][]) {
+      const v = set[g] ?? GULP_DEFAULT_WEIGHTS[g];
+      for (const cls of classes) {
+        // GULP has one `modulus` weight; a separate shear default lives in the metadata
+        const value = cls === 'shearModulus' && meta ? (origW.shearModulus ?? DEFAULT_WEIGHTS.shearModulus) : v;
+        if (meta && origW[cls] === undefined && value === DEFAULT_WEIGHTS[cls]) continue;
+        dw[cls] = value;
+      }
+    }
+    for (const cls of ['volume', 'pressure'] as const) if (origW[cls] !== undefined) dw[cls] = origW[cls]!;
+    const order = Object.keys(origW);
+    const sorted: Record<string, number> = {};
+    for (const k of order) if (k in dw) sorted[k] = dw[k]!;
+    for (const [k, v] of Object.entries(dw)) if (!(k in sorted)) sorted[k] = v;
+    if (Object.keys(sorted).length) out.defaultWeights = sorted;
+  } else if (orig.defaultWeights !== undefined) out.defaultWeights = orig.defaultWeights;
+
+  // keep the metadata's key order
+  const ordered: Record<string, unknown> = {};
+  for (const k of Object.keys(orig)) if (k in out) ordered[k] = out[k];
+  for (const [k, v] of Object.entries(out)) if (!(k in ordered)) ordered[k] = v;
+  return ordered;
+}
+
+function orderPotentials(ps: (PotentialDocument & { line: number })[], meta: JobMeta | undefined, untranslated: UntranslatedLine[]): PotentialDocument[] {
+  const seen = new Map<string, PotentialDocument & { line: number }>();
+  for (const p of ps) {
+    const key = pairKey(p.species[0]!, p.species[1]!);
+    if (seen.has(key)) untranslated.push({ line: p.line, text: `${p.species.join(' ')}`, reason: `a second potential for ${key}: latticefit allows one per pair; the first is kept` });
+    else seen.set(key, p);
+  }
+  const strip = (p: PotentialDocument & { line: number }): PotentialDocument => {
+    const { line: _line, ...rest } = p;
+    return rest;
+  };
+  const out: PotentialDocument[] = [];
+  for (const m of meta?.potentials ?? []) {
+    const key = pairKey(m.species[0], m.species[1]);
+    const p = seen.get(key);
+    if (!p || p.type !== m.type) continue;
+    seen.delete(key);
+    const d = strip(p);
+    d.species = [...m.species];
+    if (m.cutoffOmitted && d.cutoff === 12) delete d.cutoff;
+    if (m.type === 'lennard-jones' && m.epsilon !== undefined && m.sigma !== undefined) {
+      const A = 4 * m.epsilon * m.sigma ** 12;
+      const B = 4 * m.epsilon * m.sigma ** 6;
+      if (Math.abs(A - d.A!) <= 1e-12 * Math.abs(A) && Math.abs(B - d.B!) <= 1e-12 * Math.abs(B)) {
+        delete d.A;
+        delete d.B;
+        d.epsilon = m.epsilon;
+        d.sigma = m.sigma;
+      }
+    }
+    if (m.bounds) d.bounds = m.bounds as PotentialDocument['bounds'];
+    if (d.vary && m.vary && [...d.vary].sort().join() === [...m.vary].sort().join()) d.vary = [...m.vary];
+    out.push(reorder(d));
+  }
+  for (const p of seen.values()) out.push(reorder(strip(p)));
+  return out;
+}
+
+/** Fields in the schema's order (type, species, parameters, cutoff, vary, bounds). */
+function reorder(p: PotentialDocument): PotentialDocument {
+  const keys = ['type', 'species', 'A', 'rho', 'C', 'B', 'epsilon', 'sigma', 'cutoff', 'vary', 'bounds'] as const;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (p[k] !== undefined) out[k] = p[k];
+  return out as PotentialDocument;
+}

@@ -1,0 +1,73 @@
+/**
+ * Where task code comes from. The service calls the science only through a *task module*: by
+ * default `./tasks.js` (the seam the lead wires to fits, properties and reports); tests and the
+ * restart test point `LATTICEFIT_TASK_MODULE` at a deterministic fake.
+ *
+ * Loading TypeScript in worker threads. Production runs compiled JavaScript from `dist/`, where
+ * the worker file and the tasks are `.js` and a worker needs no loader. Under vitest or
+ * `node --import tsx`, this file is `.ts`, and so are the worker and the tasks; a fresh worker
+ * thread does not share the parent's loaders (vitest's module runner is not a Node loader at all),
+ * so a worker whose code is TypeScript is started with `--import <absolute URL of tsx>`. The URL
+ * is resolved from this package, not from the current directory, so it works from any cwd; if
+ * tsx is not installed (a production install), asking for a `.ts` module is a clear start-up error.
+ */
+import { createRequire } from 'node:module';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { TaskContext } from './tasks.js';
+import type { TaskKind } from './types.js';
+
+/** What the validator may say about the document (used to pick the synchronous path). */
+export interface TaskSummary {
+  structures?: number;
+  /** Total atoms in the conventional cells of all structures. */
+  atoms?: number;
+}
+
+export interface TaskModule {
+  validateTask(kind: TaskKind, document: unknown, limits?: Record<string, number>): unknown;
+  executeTask(kind: TaskKind, document: unknown, ctx: TaskContext): Promise<unknown>;
+  /** Optional renderers (see `http/renderers.ts` for the expected signatures). */
+  renderReport?: (kind: TaskKind, result: unknown, format: string) => unknown;
+  renderParameters?: (kind: TaskKind, result: unknown, format: string) => unknown;
+}
+
+const ownExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+/** URL of the built-in task module (`tasks.ts` beside this file under tsx, `tasks.js` in dist). */
+export const DEFAULT_TASK_MODULE = new URL(`./tasks${ownExt}`, import.meta.url).href;
+
+/** URL of the worker entry point, in the same flavour as this file. */
+export const WORKER_FILE = new URL(`./worker${ownExt}`, import.meta.url).href;
+
+/** A file path or URL → file URL string. */
+export function toModuleUrl(specifier: string | undefined): string {
+  if (!specifier) return DEFAULT_TASK_MODULE;
+  if (/^(file|data|node):/.test(specifier)) return specifier;
+  return pathToFileURL(isAbsolute(specifier) ? specifier : resolve(specifier)).href;
+}
+
+export const isTypeScript = (url: string): boolean => /\.(m|c)?tsx?$/.test(new URL(url).pathname);
+
+/** `execArgv` for a worker that must load these module URLs: a tsx import when any is TypeScript. */
+export function workerExecArgv(urls: string[]): string[] | undefined {
+  if (!urls.some(isTypeScript)) return undefined;
+  let tsx: string;
+  try {
+    tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  } catch {
+    throw new Error(`a TypeScript module (${urls.filter(isTypeScript).join(', ')}) needs the tsx loader, which is not installed; build with "npm run build" and run from dist/`);
+  }
+  // only the loader: some of the parent's flags (V8 and process-wide options) are refused in workers
+  return ['--import', tsx];
+}
+
+/** Import a task module and check its shape. */
+export async function loadTaskModule(specifier?: string): Promise<TaskModule> {
+  const url = toModuleUrl(specifier);
+  const mod = (await import(url)) as Partial<TaskModule>;
+  if (typeof mod.validateTask !== 'function' || typeof mod.executeTask !== 'function') {
+    throw new Error(`${url} does not export validateTask and executeTask`);
+  }
+  return mod as TaskModule;
+}

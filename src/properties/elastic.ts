@@ -1,0 +1,253 @@
+/**
+ * Elastic constants from the analytic second derivatives at a relaxed structure, as GULP's `prop`
+ * does them (J. D. Gale and A. L. Rohl, Mol. Simul. 29, 291 (2003), doi:10.1080/0892702031000104887).
+ *
+ * ## The strain-energy expansion
+ *
+ * The energy model differentiates one function of 3N + 6 variables (see `potentials/model.ts`):
+ * E(x, e) = E_cell(L Fᵀ, F x), F = I + ε(e), with x the atoms' Cartesian positions in the reference
+ * cell and e the six engineering Voigt strains, e = (ε_xx, ε_yy, ε_zz, 2ε_yz, 2ε_xz, 2ε_xy)
+ * (`math/voigt.ts`). A displacement u of x at fixed e is therefore an internal displacement on top
+ * of the affine one that the strain carries. About the point (x₀, 0), to second order,
+ *
+ *   E(x₀ + u, e) = E₀ + gᵀu + V σᵀe + ½ uᵀ D_ii u + uᵀ D_ie e + ½ eᵀ D_ee e,
+ *
+ * with g = ∂E/∂x (zero at a relaxed structure), σ = (1/V) ∂E/∂e the stress (zero at a stress-free
+ * minimum), D_ii = ∂²E/∂x∂x (3N × 3N), D_ie = ∂²E/∂x∂e (3N × 6), D_ee = ∂²E/∂e∂e (6 × 6), all
+ * blocks of the model's `hessian`.
+ *
+ * Clamped-ion constants keep u = 0 (every atom follows the strain affinely):
+ *
+ *   C⁰ = (1/V) D_ee.
+ *
+ * Relaxed-ion constants let the ions find their new minimum at each strain: ∂E/∂u = 0 gives
+ * D_ii u = −D_ie e, and putting that u back,
+ *
+ *   E(e) = E₀ + V σᵀe + ½ eᵀ (D_ee − D_ei D_ii⁻¹ D_ie) e,   C = (1/V)(D_ee − D_ei D_ii⁻¹ D_ie)
+ *
+ * (M. Born and K. Huang, Dynamical Theory of Crystal Lattices, Oxford 1954, §§ 26-31; the same
+ * "internal-strain correction" in X. Wu, D. Vanderbilt and D. R. Hamann, Phys. Rev. B 72, 035105
+ * (2005), doi:10.1103/PhysRevB.72.035105, eq. 33, there written Λ K⁻¹ Λᵀ).
+ *
+ * The correction is the Schur complement of D_ii in the full Hessian, so C⁰ − C = (1/V) D_ei D_ii⁻¹
+ * D_ie is positive semidefinite whenever D_ii is (relaxing the ions can only lower the energy of a
+ * strained crystal): clamped ≥ relaxed.
+ *
+ * Because the engineering strains are the variables, C comes out in Voigt form directly: C_44 is
+ * (1/V) ∂²E/∂e_yz², with no factors of 2 or 4 to put in (with tensor strains it would be 4×).
+ *
+ * ## D_ii is singular: the three translations
+ *
+ * A rigid translation of every atom changes nothing, so D_ii t = 0 for the three vectors t_k
+ * (component k of every atom 1/√N). The internal-strain vector is orthogonal to them too:
+ * t_kᵀ D_ie = ∂/∂e Σ_a ∂E/∂x_a,k = ∂(total force)/∂e = 0. The equation D_ii u = −D_ie e therefore
+ * has solutions, defined up to a translation that does not change the energy, and the correction
+ * is the same for all of them: it is D_ei D_ii⁺ D_ie with the pseudo-inverse on the complement of
+ * the translations. We compute it without an SVD: with P = I − Σ t_k t_kᵀ, take K = P D_ii P (the
+ * translations become exact null vectors, whatever round-off the model left) and solve
+ *
+ *   (K + λ Σ t_k t_kᵀ) X = P D_ie,     λ = mean diagonal of K,
+ *
+ * The shift only moves the three zero eigenvalues to λ; the right-hand side has no translation
+ * component, so X has none either and D_eiX = D_ei K⁺ D_ie. The remaining 3N − 3 eigenvalues
+ * (the internal force constants) are returned: a zero one means an internal mode with no
+ * restoring force (the relaxed-ion constants do not exist; NUMERICAL_FAILURE), a negative one a
+ * structure at a saddle point of P1 (kept at its symmetric stationary point by the constraints).
+ *
+ * ## Units and pressure
+ *
+ * eV/Å³ × 160.2176634 = GPa (`units/`). C is the second derivative of the energy density at the
+ * structure given, which should be a stress-free minimum; at a non-zero pressure p it differs from
+ * the stress-strain coefficients by terms of order p (D. C. Wallace, Thermodynamics of Crystals,
+ * 1972), as in GULP. Compliance S = C⁻¹ (GPa⁻¹; engineering strains, so S_44 = 1/C_44 for cubic).
+ *
+ * ## Moduli and stability
+ *
+ * Voigt (uniform strain) and Reuss (uniform stress) bounds, R. Hill, Proc. Phys. Soc. A 65, 349
+ * (1952), doi:10.1088/0370-1298/65/5/307:
+ *   9 B_V = (C11 + C22 + C33) + 2 (C12 + C13 + C23)
+ *  15 G_V = (C11 + C22 + C33) − (C12 + C13 + C23) + 3 (C44 + C55 + C66)
+ *   1/B_R = (S11 + S22 + S33) + 2 (S12 + S13 + S23)
+ *  15/G_R = 4 (S11 + S22 + S33) − 4 (S12 + S13 + S23) + 3 (S44 + S55 + S66)
+ * and the Hill averages (V + R)/2. A crystal is mechanically (Born) stable iff the quadratic form
+ * eᵀCe is positive definite, i.e. iff every eigenvalue of the 6 × 6 C is positive (F. Mouhat and
+ * F.-X. Coudert, Phys. Rev. B 90, 224104 (2014), doi:10.1103/PhysRevB.90.224104).
+ */
+import { EigenvalueDecomposition, LuDecomposition, Matrix } from 'ml-matrix';
+import { DomainError } from '../errors.js';
+import type { Structure } from '../crystal/structure.js';
+import type { EnergyModel } from '../potentials/model.js';
+import { GPA_PER_EV_PER_A3 } from '../units/index.js';
+
+/** A 6 × 6 matrix in Voigt order xx, yy, zz, yz, xz, xy (rows of plain numbers). */
+export type Voigt6x6 = number[][];
+
+export interface ElasticTensors {
+  /** Relaxed-ion elastic constants, GPa. */
+  relaxed: Voigt6x6;
+  /** Clamped-ion elastic constants (1/V) D_ee, GPa. */
+  clamped: Voigt6x6;
+  /** Eigenvalues of D_ii without the three translations, ascending, eV/Å² (3N − 3 of them). */
+  internalEigenvalues: number[];
+}
+
+export interface ElasticModuli {
+  BVoigt: number;
+  BReuss: number;
+  BHill: number;
+  GVoigt: number;
+  GReuss: number;
+  GHill: number;
+}
+
+export interface ElasticResult extends ElasticTensors {
+  /** S = C⁻¹ of the relaxed-ion constants, GPa⁻¹. */
+  compliance: Voigt6x6;
+  /** Eigenvalues of the relaxed-ion C, ascending, GPa. */
+  eigenvalues: number[];
+  /** Born stability: every eigenvalue of C positive. */
+  stable: boolean;
+  /** Every internal force constant positive: the structure is a minimum in P1 as well. */
+  internalStable: boolean;
+  moduli: ElasticModuli;
+  /** How far the structure was from a minimum: largest force (eV/Å) and stress (GPa) component. */
+  residual: { maxForce: number; maxStressGPa: number };
+}
+
+/** Relative size (to the largest) below which an eigenvalue counts as zero. */
+const SINGULAR_REL = 1e-10;
+
+/**
+ * Clamped- and relaxed-ion elastic constants (GPa) from a (3N+6)² Hessian of the energy-model
+ * contract, for a cell of `numAtoms` atoms and volume `volume` (Å³). Throws NUMERICAL_FAILURE
+ * when an internal mode other than a translation has no restoring force.
+ */
+export function elasticFromHessian(hessian: ArrayLike<number>, numAtoms: number, volume: number): ElasticTensors {
+  const n = 3 * numAtoms;
+  const dim = n + 6;
+  if (hessian.length !== dim * dim) throw new RangeError(`hessian has ${hessian.length} entries; expected (3N+6)² = ${dim * dim}`);
+  const h = (i: number, j: number): number => 0.5 * (hessian[i * dim + j]! + hessian[j * dim + i]!);
+
+  // D_ee
+  const dee: number[][] = [];
+  for (let k = 0; k < 6; k++) {
+    dee.push([]);
+    for (let l = 0; l < 6; l++) dee[k]!.push(h(n + k, n + l));
+  }
+
+  // Translation projector P = I − Σ t tᵀ; with t_k[3a + k] = 1/√N, (Σ t tᵀ)_{ij} = δ_{(i mod 3)(j mod 3)}/N.
+  const tt = (i: number, j: number): number => (i % 3 === j % 3 ? 1 / numAtoms : 0);
+  // K = P D_ii P, computed as D − T D − D T + T D T with T = Σ t tᵀ (dense; N is small).
+  const D = new Matrix(n, n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) D.set(i, j, h(i, j));
+  const P = Matrix.eye(n, n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) P.set(i, j, P.get(i, j) - tt(i, j));
+  const K = P.mmul(D).mmul(P);
+  let lambda = 0;
+  for (let i = 0; i < n; i++) lambda += K.get(i, i);
+  lambda = n > 0 ? Math.abs(lambda) / n : 1;
+  if (!(lambda > 0)) lambda = 1;
+  const Ks = new Matrix(n, n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Ks.set(i, j, 0.5 * (K.get(i, j) + K.get(j, i)) + lambda * tt(i, j));
+
+  // internal force constants: eigenvalues of the shifted K with the three translations removed
+  const internalEigenvalues = internalModes(Ks, numAtoms);
+  const scale = Math.max(lambda, ...internalEigenvalues.map(Math.abs));
+  const soft = internalEigenvalues.find((v) => Math.abs(v) <= SINGULAR_REL * scale);
+  if (soft !== undefined && numAtoms > 1) {
+    throw new DomainError('NUMERICAL_FAILURE', `an internal mode has no restoring force (force constant ${soft.toExponential(3)} eV/Å²): the relaxed-ion elastic constants are undefined`);
+  }
+
+  const Lam = new Matrix(n, 6);
+  for (let i = 0; i < n; i++) for (let k = 0; k < 6; k++) Lam.set(i, k, h(i, n + k));
+  const PLam = P.mmul(Lam);
+  const clamped = dee.map((row) => row.map((x) => (x / volume) * GPA_PER_EV_PER_A3));
+  let relaxed = clamped.map((row) => [...row]);
+  if (n > 0) {
+    const lu = new LuDecomposition(Ks);
+    if (lu.isSingular()) throw new DomainError('NUMERICAL_FAILURE', 'the internal force-constant matrix is singular');
+    const X = lu.solve(PLam);
+    const corr = PLam.transpose().mmul(X);
+    relaxed = dee.map((row, k) => row.map((x, l) => ((x - 0.5 * (corr.get(k, l) + corr.get(l, k))) / volume) * GPA_PER_EV_PER_A3));
+  }
+  return { relaxed, clamped, internalEigenvalues };
+}
+
+/** Eigenvalues of the shifted force-constant matrix, without the three with translation character. */
+function internalModes(Ks: Matrix, numAtoms: number): number[] {
+  const n = Ks.rows;
+  if (n === 0) return [];
+  const evd = new EigenvalueDecomposition(Ks, { assumeSymmetric: true });
+  const values = evd.realEigenvalues;
+  const V = evd.eigenvectorMatrix;
+  // overlap of each eigenvector with the translation subspace
+  const overlap = values.map((_, k) => {
+    let s = 0;
+    for (let c = 0; c < 3; c++) {
+      let d = 0;
+      for (let a = 0; a < numAtoms; a++) d += V.get(3 * a + c, k);
+      s += (d * d) / numAtoms;
+    }
+    return s;
+  });
+  const translations = new Set(overlap.map((o, k) => [o, k] as const).sort((p, q) => q[0] - p[0]).slice(0, 3).map(([, k]) => k));
+  return values.filter((_, k) => !translations.has(k)).sort((p, q) => p - q);
+}
+
+/** Eigenvalues of a symmetric 6 × 6 matrix, ascending. */
+export function symmetricEigenvalues(c: Voigt6x6): number[] {
+  const m = new Matrix(c.map((row, i) => row.map((x, j) => 0.5 * (x + c[j]![i]!))));
+  return [...new EigenvalueDecomposition(m, { assumeSymmetric: true }).realEigenvalues].sort((p, q) => p - q);
+}
+
+/** S = C⁻¹. Throws NUMERICAL_FAILURE when C is singular (an eigenvalue ~0 relative to the largest). */
+export function compliance(c: Voigt6x6, eigenvalues: number[] = symmetricEigenvalues(c)): Voigt6x6 {
+  const big = Math.max(...eigenvalues.map(Math.abs));
+  const small = Math.min(...eigenvalues.map(Math.abs));
+  if (!(big > 0) || !(small > SINGULAR_REL * 1e2 * big)) {
+    throw new DomainError('NUMERICAL_FAILURE', `the elastic-constant matrix is singular (eigenvalues ${eigenvalues.map((v) => v.toPrecision(4)).join(', ')} GPa)`);
+  }
+  const lu = new LuDecomposition(new Matrix(c));
+  return lu.solve(Matrix.eye(6, 6)).to2DArray().map((row, i, all) => row.map((x, j) => 0.5 * (x + all[j]![i]!)));
+}
+
+/** Voigt, Reuss and Hill bulk and shear moduli (GPa) from C (GPa) and S = C⁻¹ (GPa⁻¹). */
+export function moduli(c: Voigt6x6, s: Voigt6x6): ElasticModuli {
+  const C = (i: number, j: number): number => c[i - 1]![j - 1]!;
+  const S = (i: number, j: number): number => s[i - 1]![j - 1]!;
+  const BVoigt = (C(1, 1) + C(2, 2) + C(3, 3) + 2 * (C(1, 2) + C(1, 3) + C(2, 3))) / 9;
+  const GVoigt = (C(1, 1) + C(2, 2) + C(3, 3) - (C(1, 2) + C(1, 3) + C(2, 3)) + 3 * (C(4, 4) + C(5, 5) + C(6, 6))) / 15;
+  const BReuss = 1 / (S(1, 1) + S(2, 2) + S(3, 3) + 2 * (S(1, 2) + S(1, 3) + S(2, 3)));
+  const GReuss = 15 / (4 * (S(1, 1) + S(2, 2) + S(3, 3)) - 4 * (S(1, 2) + S(1, 3) + S(2, 3)) + 3 * (S(4, 4) + S(5, 5) + S(6, 6)));
+  return { BVoigt, BReuss, BHill: 0.5 * (BVoigt + BReuss), GVoigt, GReuss, GHill: 0.5 * (GVoigt + GReuss) };
+}
+
+/**
+ * Everything elastic at `structure`, which should be a relaxed (stress-free, force-free) structure
+ * in the frame the constants are wanted in (a along x, b in the xy-plane: see `crystal.ts`).
+ * One evaluation of the full Hessian.
+ */
+export function elasticConstants(model: EnergyModel, structure: Structure): ElasticResult {
+  const r = model.compute(structure, 2);
+  if (!r.hessian || !r.gradient || !r.strain) throw new DomainError('NUMERICAL_FAILURE', `model ${model.name} returned no second derivatives`);
+  for (let i = 0; i < r.hessian.length; i++) {
+    if (!Number.isFinite(r.hessian[i]!)) throw new DomainError('NUMERICAL_FAILURE', 'the Hessian has non-finite entries');
+  }
+  const volume = structure.lattice.volume;
+  const tensors = elasticFromHessian(r.hessian, structure.numAtoms, volume);
+  const eigenvalues = symmetricEigenvalues(tensors.relaxed);
+  const s = compliance(tensors.relaxed, eigenvalues);
+  let maxForce = 0;
+  for (let i = 0; i < r.gradient.length; i++) maxForce = Math.max(maxForce, Math.abs(r.gradient[i]!));
+  let maxStressGPa = 0;
+  for (let k = 0; k < 6; k++) maxStressGPa = Math.max(maxStressGPa, (Math.abs(r.strain[k]!) / volume) * GPA_PER_EV_PER_A3);
+  return {
+    ...tensors,
+    compliance: s,
+    eigenvalues,
+    stable: eigenvalues.every((v) => v > 0),
+    internalStable: tensors.internalEigenvalues.every((v) => v > 0),
+    moduli: moduli(tensors.relaxed, s),
+    residual: { maxForce, maxStressGPa },
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * Equation of state: the energy-volume curve of a relaxed crystal and its third-order
+ * Birch-Murnaghan fit, the route to the bulk modulus that does not go through the elastic
+ * constants.
+ *
+ * ## The curve
+ *
+ * At each volume V_i (by default V₀ (1 + δ), δ from −4 % to +4 % in 9 points) the cell is scaled
+ * isotropically from the relaxed one and the ions and the cell shape are relaxed at fixed volume
+ * (`fixVolume`, symmetry kept), so E(V) is the lowest energy the crystal can reach at that volume:
+ * its slope is −p and V d²E/dV² the (relaxed, Reuss-type, isothermal static) bulk modulus.
+ * When the optimiser cannot hold the volume, the same curve is traced by relaxing at a series of
+ * pressures p_i ≈ −B δ_i and collecting (V, E): the minimum of E + pV over shapes at fixed V is
+ * E(V), so both routes give points of one curve.
+ *
+ * ## The fit
+ *
+ * Birch's third-order form (F. Birch, Phys. Rev. 71, 809 (1947), doi:10.1103/PhysRev.71.809),
+ * with the Eulerian strain f = ½ [(V₀/V)^{2/3} − 1]:
+ *
+ *   E(V) = E₀ + (9/2) B₀ V₀ f² [1 + (B₀' − 4) f]
+ *        = E₀ + (9 V₀ B₀ / 16) { [(V₀/V)^{2/3} − 1]³ B₀' + [(V₀/V)^{2/3} − 1]² [6 − 4 (V₀/V)^{2/3}] }.
+ *
+ * f is linear in x = V^{−2/3}, so this E is a cubic polynomial in x, and every cubic in x (with a
+ * minimum) is such an E: the four parameters (E₀, V₀, B₀, B₀') and the four coefficients of
+ * E = c₀ + c₁ x + c₂ x² + c₃ x³ are two coordinates of the same family. The least-squares
+ * Birch-Murnaghan fit is therefore a linear least-squares fit of the cubic, with no starting guess
+ * and no local minima (the approach of ASE's and pymatgen's polynomial EOS fits). From the cubic,
+ * x₀ is the root of E'(x) = 0 with E''(x₀) > 0, V₀ = x₀^{−3/2}, E₀ = E(x₀), and with
+ * x' = dx/dV = −(2/3) V^{−5/3}, x'' = (10/9) V^{−8/3}, x''' = −(80/27) V^{−11/3}:
+ *
+ *   E_VV  = E_xx x'² + E_x x''                      (E_x = 0 at V₀)
+ *   E_VVV = E_xxx x'³ + 3 E_xx x' x'' + E_x x'''
+ *   B₀ = V₀ E_VV,   B₀' = dB/dp = −1 − V₀ E_VVV / E_VV   (dp = −E_VV dV).
+ *
+ * Energies are per formula unit and volumes Å³ per formula unit; B₀ is reported in GPa.
+ */
+import { Matrix, QrDecomposition } from 'ml-matrix';
+import { DomainError, throwIfAborted } from '../errors.js';
+import type { EnergyModel } from '../potentials/model.js';
+import { GPA_PER_EV_PER_A3 } from '../units/index.js';
+import { type CrystalGeometry, type CrystalRelaxOptions, type RelaxedCrystal, relaxCrystal, scaledCrystal } from './crystal.js';
+
+export interface BirchMurnaghanFit {
+  /** eV per formula unit */
+  E0: number;
+  /** Å³ per formula unit */
+  V0: number;
+  /** GPa */
+  B0: number;
+  /** dimensionless */
+  B0prime: number;
+  /** root-mean-square residual of the fit, eV per formula unit */
+  rmsResidual: number;
+  /** cubic coefficients in x = V^{−2/3} (V in Å³/f.u.), lowest order first */
+  coefficients: [number, number, number, number];
+}
+
+/** E(V) of a third-order Birch-Murnaghan form (eV/f.u. with V in Å³/f.u., B0 in GPa). */
+export function birchMurnaghanEnergy(fit: Pick<BirchMurnaghanFit, 'E0' | 'V0' | 'B0' | 'B0prime'>, volume: number): number {
+  const b = fit.B0 / GPA_PER_EV_PER_A3;
+  const y = (fit.V0 / volume) ** (2 / 3) - 1;
+  return fit.E0 + ((9 * fit.V0 * b) / 16) * (y ** 3 * fit.B0prime + y ** 2 * (6 - 4 * (y + 1)));
+}
+
+/**
+ * Least-squares third-order Birch-Murnaghan fit to points (V, E) (Å³ and eV, any common
+ * normalisation). Needs at least 4 points spanning a minimum; throws NUMERICAL_FAILURE otherwise.
+ */
+export function fitBirchMurnaghan(points: readonly { volume: number; energy: number }[]): BirchMurnaghanFit {
+  if (points.length < 4) throw new DomainError('NUMERICAL_FAILURE', `a Birch-Murnaghan fit needs at least 4 points (got ${points.length})`);
+  // scale x to O(1) for conditioning: x = s·ξ with s = Vmid^{-2/3}
+  const vmid = points.reduce((a, p) => a + p.volume, 0) / points.length;
+  const s = vmid ** (-2 / 3);
+  const A = new Matrix(points.length, 4);
+  const y = new Matrix(points.length, 1);
+  const e0 = points.reduce((a, p) => a + p.energy, 0) / points.length;
+  points.forEach((p, i) => {
+    const xi = p.volume ** (-2 / 3) / s;
+    for (let k = 0; k < 4; k++) A.set(i, k, xi ** k);
+    y.set(i, 0, p.energy - e0);
+  });
+  const qr = new QrDecomposition(A);
+  if (!qr.isFullRank()) throw new DomainError('NUMERICAL_FAILURE', 'the E-V points do not determine a cubic (repeated volumes?)');
+  const c = qr.solve(y).to1DArray(); // in ξ
+  const E = (xi: number): number => c[0]! + c[1]! * xi + c[2]! * xi * xi + c[3]! * xi ** 3;
+  const E1 = (xi: number): number => c[1]! + 2 * c[2]! * xi + 3 * c[3]! * xi * xi;
+  const E2 = (xi: number): number => 2 * c[2]! + 6 * c[3]! * xi;
+  // roots of E'(ξ) = 3c₃ξ² + 2c₂ξ + c₁
+  const roots: number[] = [];
+  if (Math.abs(c[3]!) < 1e-14 * (Math.abs(c[2]!) + Math.abs(c[1]!))) {
+    if (c[2] !== 0) roots.push(-c[1]! / (2 * c[2]!));
+  } else {
+    const disc = 4 * c[2]! ** 2 - 12 * c[3]! * c[1]!;
+    if (disc >= 0) {
+      const q = -0.5 * (2 * c[2]! + Math.sign(c[2]! || 1) * Math.sqrt(disc));
+      roots.push(q / (3 * c[3]!));
+      if (q !== 0) roots.push(c[1]! / q);
+    }
+  }
+  const minima = roots.filter((r) => r > 0 && E2(r) > 0).sort((p, q) => Math.abs(p - 1) - Math.abs(q - 1));
+  const xi0 = minima[0];
+  if (xi0 === undefined) throw new DomainError('NUMERICAL_FAILURE', 'the E-V points have no minimum: the Birch-Murnaghan fit is undefined');
+  const x0 = xi0 * s;
+  const V0 = x0 ** (-3 / 2);
+  // derivatives in x (not ξ): d/dx = (1/s) d/dξ
+  const Ex2 = E2(xi0) / (s * s);
+  const Ex3 = (6 * c[3]!) / (s * s * s);
+  const Ex1 = E1(xi0) / s;
+  const xp = (-2 / 3) * V0 ** (-5 / 3);
+  const xpp = (10 / 9) * V0 ** (-8 / 3);
+  const xppp = (-80 / 27) * V0 ** (-11 / 3);
+  const EVV = Ex2 * xp * xp + Ex1 * xpp;
+  const EVVV = Ex3 * xp ** 3 + 3 * Ex2 * xp * xpp + Ex1 * xppp;
+  const B0 = V0 * EVV * GPA_PER_EV_PER_A3;
+  const B0prime = -1 - (V0 * EVVV) / EVV;
+  let ss = 0;
+  points.forEach((p) => {
+    const r = p.energy - e0 - E(p.volume ** (-2 / 3) / s);
+    ss += r * r;
+  });
+  const coefficients: [number, number, number, number] = [c[0]! + e0, c[1]! / s, c[2]! / (s * s), c[3]! / (s * s * s)];
+  return { E0: E(xi0) + e0, V0, B0, B0prime, rmsResidual: Math.sqrt(ss / points.length), coefficients };
+}
+
+export interface EquationOfStateOptions extends Omit<CrystalRelaxOptions, 'start' | 'pressureGPa' | 'fixVolume' | 'fixCell'> {
+  /** Largest relative volume change either side of the relaxed volume (default 0.04). */
+  range?: number;
+  /** Number of volumes, odd so that the relaxed volume is one of them (default 9). */
+  points?: number;
+  /** 'volume' (fixed-volume relaxations, default) or 'pressure' (relax at p_i, collect (V, E)). */
+  route?: 'volume' | 'pressure';
+}
+
+export interface EosPoint {
+  /** Å³ per formula unit */
+  volume: number;
+  /** eV per formula unit */
+  energy: number;
+  /** hydrostatic pressure −dE/dV measured at the point, GPa */
+  pressureGPa: number;
+  converged: boolean;
+}
+
+export interface EquationOfState {
+  route: 'volume' | 'pressure';
+  points: EosPoint[];
+  fit: BirchMurnaghanFit;
+  warnings: string[];
+}
+
+const EOS_DEFAULTS = { range: 0.04, points: 9, route: 'volume' as 'volume' | 'pressure' };
+
+/**
+ * The E-V curve about a relaxed crystal (relaxed at zero pressure) and its Birch-Murnaghan fit.
+ * `bulkModulusGuessGPa` sets the pressures of the pressure route (default: from the elastic
+ * constants if the caller has them, otherwise 50 GPa).
+ */
+export function equationOfState(model: EnergyModel, relaxed: RelaxedCrystal, options: EquationOfStateOptions = {}, bulkModulusGuessGPa = 50): EquationOfState {
+  const o = { ...EOS_DEFAULTS, ...options };
+  const { range, points: np, route, ...relaxOptions } = o;
+  if (!(np >= 4)) throw new DomainError('NUMERICAL_FAILURE', 'an equation of state needs at least 4 points');
+  const deltas = Array.from({ length: np }, (_, i) => -range + (2 * range * i) / (np - 1));
+  const warnings: string[] = [];
+  const pts: EosPoint[] = [];
+  let used: 'volume' | 'pressure' = route;
+
+  if (route === 'volume') {
+    for (const d of deltas) {
+      throwIfAborted(relaxOptions.signal);
+      const start = scaledCrystal(relaxed, 1 + d);
+      const r = relaxCrystal(model, relaxed.prepared, { ...relaxOptions, pressureGPa: 0, start, fixVolume: true });
+      const target = start.structure.lattice.volume;
+      if (Math.abs(r.structure.lattice.volume / target - 1) > 1e-6) {
+        warnings.push(`the optimiser did not hold the volume fixed (${r.structure.lattice.volume.toFixed(6)} vs ${target.toFixed(6)} Å³): using the pressure route`);
+        used = 'pressure';
+        pts.length = 0;
+        break;
+      }
+      if (!r.converged) warnings.push(`not converged at V/V0 = ${(1 + d).toFixed(4)}`);
+      pts.push({ volume: r.volumePerFormulaUnit, energy: r.energyPerFormulaUnit, pressureGPa: r.measuredPressureGPa, converged: r.converged });
+    }
+  }
+  if (used === 'pressure') {
+    let prev: CrystalGeometry = relaxed;
+    // from the highest volume (lowest pressure) up, warm-starting each from the previous
+    for (const d of [...deltas].reverse()) {
+      throwIfAborted(relaxOptions.signal);
+      const p = -bulkModulusGuessGPa * d;
+      const r = relaxCrystal(model, relaxed.prepared, { ...relaxOptions, pressureGPa: p, start: prev });
+      if (!r.converged) warnings.push(`not converged at p = ${p.toFixed(3)} GPa`);
+      pts.push({ volume: r.volumePerFormulaUnit, energy: r.energyPerFormulaUnit, pressureGPa: p, converged: r.converged });
+      prev = r;
+    }
+    pts.sort((a, b) => a.volume - b.volume);
+  }
+  return { route: used, points: pts, fit: fitBirchMurnaghan(pts), warnings };
+}

@@ -1,0 +1,324 @@
+/**
+ * The property suite of a job (GULP's `opti conp prop` per structure, plus relative energies and
+ * transition pressures between structures): the numbers behind Tables S8/S9 and
+ * `latticefit properties`.
+ *
+ * Per structure: relax at the job's pressure keeping the space group (`crystal.ts`), describe the
+ * relaxed cell and asymmetric unit, take the elastic constants from the analytic Hessian
+ * (`elastic.ts`), and optionally the Birch-Murnaghan equation of state (`eos.ts`). Between
+ * structures: the relative energy against a `reference` and the transition pressure to a `to`
+ * (`transition.ts`). Structures that others refer to are computed first. A structure that fails
+ * is reported with `error: { code, message }` (and whatever was computed before the failure); the
+ * others are still computed. Only cancellation (CANCELLED) ends the whole computation.
+ *
+ * Property names and units follow `document/vocabulary.ts`: lengths Å, angles degrees, u a
+ * fraction of c, volume Å³ per formula unit, C_ij and moduli GPa, energies eV per formula unit,
+ * transition pressures GPa. `B` is the modulus `options.bulkModulus` names (Reuss by default, as
+ * GULP), `G` the one `options.shearModulus` names (Hill by default).
+ */
+import { isDomainError, throwIfAborted } from '../errors.js';
+import type { CrystalInput, ParsedJob } from '../document/parse.js';
+import { ELASTIC_NAMES } from '../document/vocabulary.js';
+import { buildEnergyModel } from '../potentials/index.js';
+import type { EnergyModel } from '../potentials/model.js';
+import type { RelaxOptions } from '../relaxation/types.js';
+import {
+  type CrystalDescription,
+  type CrystalGeometry,
+  type CrystalWarning,
+  type PrepareOptions,
+  type PreparedCrystal,
+  type RelaxedCrystal,
+  describeCrystal,
+  prepareCrystal,
+  relaxCrystal,
+} from './crystal.js';
+import { type ElasticResult, elasticConstants } from './elastic.js';
+import { type EquationOfState, type EquationOfStateOptions, equationOfState } from './eos.js';
+import { type TransitionOptions, type TransitionResult, transitionPressure } from './transition.js';
+
+export * from './crystal.js';
+export * from './elastic.js';
+export * from './eos.js';
+export * from './transition.js';
+
+/** Warm starts kept across calls (a `Map` will do): relaxed geometry by structure id. */
+export interface GeometryCache {
+  get(id: string): CrystalGeometry | undefined;
+  set(id: string, geometry: CrystalGeometry): unknown;
+}
+
+export interface PropertiesProgress {
+  structure: string;
+  /** 0-based position in the order of computation */
+  index: number;
+  total: number;
+  stage: 'relax' | 'elastic' | 'eos' | 'transition' | 'done';
+}
+
+export interface PropertiesOptions {
+  onProgress?: (p: PropertiesProgress) => void;
+  signal?: AbortSignal;
+  cache?: GeometryCache;
+  /** Compute the transition pressures the document asks for (default true). */
+  transitionPressures?: boolean;
+  /** Compute the Birch-Murnaghan equation of state of every structure (default false). */
+  eos?: boolean | EquationOfStateOptions;
+  /** Relaxation settings (tolerances, iteration limit, method); pressure and symmetry come from the job. */
+  relax?: Omit<RelaxOptions, 'operations' | 'pressureGPa' | 'fixCell' | 'fixVolume' | 'signal'>;
+  /** Settings of the transition-pressure search. */
+  transition?: Omit<TransitionOptions, 'signal' | 'startA' | 'startB'>;
+  /** Which cell to compute on (default: primitive for centred lattices). */
+  cell?: PrepareOptions;
+}
+
+export interface ElasticReport {
+  /** Relaxed-ion C_ij, 6 × 6, GPa (Voigt order xx yy zz yz xz xy; a along x, b in the xy-plane). */
+  relaxed: number[][];
+  /** Clamped-ion C_ij, GPa. */
+  clamped: number[][];
+  /** S = C⁻¹ (relaxed-ion), GPa⁻¹. */
+  compliance: number[][];
+  /** Eigenvalues of the relaxed-ion C, GPa, ascending. */
+  eigenvalues: number[];
+  /** Born stability: all eigenvalues positive. */
+  stable: boolean;
+  /** All internal force constants positive (a minimum in P1 as well as in its space group). */
+  internalStable: boolean;
+}
+
+export interface StructureProperties {
+  id: string;
+  label: string;
+  formula: string;
+  spaceGroup: { symbol: string; number: number };
+  converged: boolean;
+  iterations: number;
+  warnings: CrystalWarning[];
+  cell?: CrystalDescription['cell'];
+  sites?: CrystalDescription['sites'];
+  /** Named properties in the units of the vocabulary. */
+  properties: Record<string, number>;
+  elastic?: ElasticReport;
+  eos?: EquationOfState;
+  transition?: TransitionResult;
+  error?: { code: string; message: string };
+}
+
+export interface PropertiesReport {
+  name: string;
+  /** External pressure of the relaxations, GPa. */
+  pressureGPa: number;
+  structures: StructureProperties[];
+}
+
+/** Ids of the structures each structure refers to (relative-energy reference, transition partner). */
+function referencesOf(s: CrystalInput): string[] {
+  return [s.properties.relativeEnergy?.reference, s.properties.transitionPressure?.to].filter((x): x is string => !!x);
+}
+
+/** Order of computation: every structure after the ones it refers to (document order otherwise). */
+export function computationOrder(structures: readonly CrystalInput[]): CrystalInput[] {
+  const byId = new Map(structures.map((s) => [s.id, s]));
+  const out: CrystalInput[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (s: CrystalInput): void => {
+    const st = state.get(s.id);
+    if (st === 'done' || st === 'visiting') return; // a cycle (A refers to B refers to A) is harmless: both are relaxed first
+    state.set(s.id, 'visiting');
+    for (const r of referencesOf(s)) {
+      const t = byId.get(r);
+      if (t) visit(t);
+    }
+    state.set(s.id, 'done');
+    out.push(s);
+  };
+  // referenced structures first, then the rest in document order
+  const referenced = new Set(structures.flatMap(referencesOf));
+  for (const s of structures) if (referenced.has(s.id)) visit(s);
+  for (const s of structures) visit(s);
+  return out;
+}
+
+function errorOf(e: unknown): { code: string; message: string } {
+  if (isDomainError(e)) return { code: e.code, message: e.message };
+  return { code: 'NUMERICAL_FAILURE', message: (e as Error)?.message ?? String(e) };
+}
+
+interface Computed {
+  input: CrystalInput;
+  report: StructureProperties;
+  prepared?: PreparedCrystal;
+  relaxed?: RelaxedCrystal;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Relax one structure and compute its own properties (everything but relative energies and
+ * transition pressures, which need two structures). Never throws except CANCELLED.
+ */
+export function computeStructureProperties(
+  model: EnergyModel,
+  input: CrystalInput,
+  job: Pick<ParsedJob, 'options' | 'forceField'>,
+  opts: Omit<PropertiesOptions, 'transitionPressures' | 'transition'> & { index?: number; total?: number } = {},
+): { report: StructureProperties; prepared?: PreparedCrystal; relaxed?: RelaxedCrystal } {
+  const report: StructureProperties = {
+    id: input.id,
+    label: input.label,
+    formula: input.formula,
+    spaceGroup: { symbol: input.spaceGroup.symbol, number: input.spaceGroup.number },
+    converged: false,
+    iterations: 0,
+    warnings: [],
+    properties: {},
+  };
+  const progress = (stage: PropertiesProgress['stage']): void => opts.onProgress?.({ structure: input.id, index: opts.index ?? 0, total: opts.total ?? 1, stage });
+  let prepared: PreparedCrystal | undefined;
+  let relaxed: RelaxedCrystal | undefined;
+  try {
+    throwIfAborted(opts.signal);
+    prepared = prepareCrystal(input, opts.cell);
+    progress('relax');
+    const cached = opts.cache?.get(input.id);
+    const start = cached && sameAtoms(cached, prepared) ? { ...cached, prepared } : undefined;
+    relaxed = relaxCrystal(model, prepared, {
+      ...opts.relax,
+      pressureGPa: job.options.pressureGPa,
+      relax: job.options.relax,
+      ...(start ? { start } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    if (relaxed.converged) opts.cache?.set(input.id, relaxed);
+    report.converged = relaxed.converged;
+    report.iterations = relaxed.iterations;
+    report.warnings.push(...relaxed.warnings);
+    const d = describeCrystal(relaxed, job.forceField.charges);
+    report.cell = d.cell;
+    report.sites = d.sites;
+    const P = report.properties;
+    Object.assign(P, d.cell);
+    if (d.u !== undefined) P.u = d.u;
+    P.volume = d.volumePerFormulaUnit;
+    P.latticeEnergy = relaxed.energyPerFormulaUnit;
+    if (job.options.pressureGPa !== 0) {
+      report.warnings.push({ kind: 'pressure', message: `relaxed at ${job.options.pressureGPa} GPa: elastic constants are second derivatives of the energy density there (not stress-strain coefficients)` });
+    }
+
+    progress('elastic');
+    throwIfAborted(opts.signal);
+    const el: ElasticResult = elasticConstants(model, relaxed.structure);
+    report.elastic = {
+      relaxed: el.relaxed,
+      clamped: el.clamped,
+      compliance: el.compliance,
+      eigenvalues: el.eigenvalues,
+      stable: el.stable,
+      internalStable: el.internalStable,
+    };
+    let k = 0;
+    for (let i = 0; i < 6; i++) for (let j = i; j < 6; j++) P[ELASTIC_NAMES[k++]!] = el.relaxed[i]![j]!;
+    Object.assign(P, el.moduli);
+    const pick = { reuss: 'Reuss', voigt: 'Voigt', hill: 'Hill' } as const;
+    P.B = el.moduli[`B${pick[job.options.bulkModulus]}`];
+    P.G = el.moduli[`G${pick[job.options.shearModulus]}`];
+    if (!el.stable) report.warnings.push({ kind: 'mechanically-unstable', message: `${input.id}: the elastic-constant matrix has a non-positive eigenvalue (${el.eigenvalues[0]!.toPrecision(4)} GPa): not Born-stable` });
+    if (!el.internalStable) report.warnings.push({ kind: 'internal-instability', message: `${input.id}: an internal force constant is negative (${el.internalEigenvalues[0]!.toPrecision(4)} eV/Å²): the structure is a saddle point in P1` });
+
+    if (opts.eos) {
+      progress('eos');
+      const eosOptions = typeof opts.eos === 'object' ? opts.eos : {};
+      report.eos = equationOfState(model, relaxed, { ...opts.relax, ...eosOptions, ...(opts.signal ? { signal: opts.signal } : {}) }, el.moduli.BReuss);
+      for (const w of report.eos.warnings) report.warnings.push({ kind: 'eos', message: `${input.id}: ${w}` });
+    }
+  } catch (e) {
+    if (isDomainError(e) && e.code === 'CANCELLED') throw e;
+    report.error = errorOf(e);
+  }
+  progress('done');
+  return { report, ...(prepared ? { prepared } : {}), ...(relaxed ? { relaxed } : {}) };
+}
+
+function sameAtoms(g: CrystalGeometry, p: PreparedCrystal): boolean {
+  return g.structure.numAtoms === p.structure.numAtoms && g.structure.species.every((s, i) => s === p.structure.species[i]);
+}
+
+/**
+ * Every property the job's structures ask for, and the standard set (cell, u, volume, C_ij,
+ * moduli, lattice energy) for all of them. `model` defaults to `buildEnergyModel(job.forceField)`.
+ * Yields to the event loop between structures so that a cancellation can arrive.
+ */
+export async function computeProperties(job: ParsedJob, model?: EnergyModel, opts: PropertiesOptions = {}): Promise<PropertiesReport> {
+  const m = model ?? buildEnergyModel(job.forceField);
+  const order = computationOrder(job.structures);
+  const done = new Map<string, Computed>();
+  for (const [index, input] of order.entries()) {
+    throwIfAborted(opts.signal);
+    done.set(input.id, { input, ...computeStructureProperties(m, input, job, { ...opts, index, total: order.length }) });
+    await yieldToEventLoop();
+  }
+  for (const input of order) {
+    const c = done.get(input.id)!;
+    relativeEnergy(c, done);
+    if (opts.transitionPressures ?? true) {
+      throwIfAborted(opts.signal);
+      transition(m, c, done, opts, order.indexOf(input), order.length);
+      await yieldToEventLoop();
+    }
+  }
+  return { name: job.name, pressureGPa: job.options.pressureGPa, structures: job.structures.map((s) => done.get(s.id)!.report) };
+}
+
+/** The same, synchronously (for callers that relax in a worker and need no cancellation). */
+export function computePropertiesSync(job: ParsedJob, model?: EnergyModel, opts: PropertiesOptions = {}): PropertiesReport {
+  const m = model ?? buildEnergyModel(job.forceField);
+  const order = computationOrder(job.structures);
+  const done = new Map<string, Computed>();
+  for (const [index, input] of order.entries()) done.set(input.id, { input, ...computeStructureProperties(m, input, job, { ...opts, index, total: order.length }) });
+  for (const input of order) {
+    const c = done.get(input.id)!;
+    relativeEnergy(c, done);
+    if (opts.transitionPressures ?? true) transition(m, c, done, opts, order.indexOf(input), order.length);
+  }
+  return { name: job.name, pressureGPa: job.options.pressureGPa, structures: job.structures.map((s) => done.get(s.id)!.report) };
+}
+
+function relativeEnergy(c: Computed, done: Map<string, Computed>): void {
+  const ref = c.input.properties.relativeEnergy?.reference;
+  if (!ref || !c.relaxed) return;
+  const r = done.get(ref);
+  if (!r?.relaxed) {
+    c.report.warnings.push({ kind: 'reference-failed', message: `relativeEnergy: the reference ${ref} could not be computed` });
+    return;
+  }
+  c.report.properties.relativeEnergy = c.relaxed.energyPerFormulaUnit - r.relaxed.energyPerFormulaUnit;
+}
+
+function transition(model: EnergyModel, c: Computed, done: Map<string, Computed>, opts: PropertiesOptions, index: number, total: number): void {
+  const to = c.input.properties.transitionPressure?.to;
+  if (!to || !c.prepared || !c.relaxed) return;
+  const other = done.get(to);
+  if (!other?.prepared || !other.relaxed) {
+    c.report.warnings.push({ kind: 'reference-failed', message: `transitionPressure: ${to} could not be computed` });
+    return;
+  }
+  opts.onProgress?.({ structure: c.input.id, index, total, stage: 'transition' });
+  try {
+    const t = transitionPressure(model, c.prepared, other.prepared, {
+      ...opts.relax,
+      ...opts.transition,
+      startA: c.relaxed,
+      startB: other.relaxed,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    c.report.transition = t;
+    if (t.pressureGPa !== null) c.report.properties.transitionPressure = t.pressureGPa;
+    else c.report.warnings.push({ kind: 'no-transition', message: `transitionPressure to ${to}: ${t.message}` });
+    for (const w of t.warnings) c.report.warnings.push({ kind: 'transition', message: w });
+  } catch (e) {
+    if (isDomainError(e) && e.code === 'CANCELLED') throw e;
+    c.report.warnings.push({ kind: 'transition-failed', message: `transitionPressure to ${to}: ${errorOf(e).message}` });
+  }
+}
+

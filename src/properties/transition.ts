@@ -1,0 +1,248 @@
+/**
+ * Pressure-induced transition between two polymorphs of one composition.
+ *
+ * At temperature zero the phase with the lower enthalpy per formula unit,
+ *
+ *   h(p) = [E(p) + p V(p)] / Z,     E, V of a cell holding Z formula units, relaxed at p,
+ *
+ * is stable. Since dh/dp = V/Z at a relaxed structure (the ∂/∂(geometry) terms vanish at the
+ * minimum), Δh(p) = h_B(p) − h_A(p) has slope v_B − v_A: negative when B is denser, so a denser
+ * high-pressure phase B takes over from A where Δh crosses zero,
+ *
+ *   p_T:  h_A(p_T) = h_B(p_T).
+ *
+ * Both structures are relaxed (ions and cell, each in its own space group) at a series of
+ * pressures, each warm-started from the previous pressure. The walk starts at the pressure of the
+ * given relaxed structures (normally 0) and goes in the direction where the linear estimate
+ * p₀ − Δh(p₀)/(v_B − v_A) lies, in steps of `stepGPa`, until Δh changes sign or the range ends.
+ * The bracket is then refined by Brent's method (R. P. Brent, Algorithms for Minimization without
+ * Derivatives, 1973, ch. 4) on Δh(p), each evaluation a pair of relaxations warm-started from the
+ * nearer end of the bracket, to `toleranceGPa`.
+ *
+ * A polymorph may stop being itself under pressure: with its symmetry kept, wurtzite can flatten
+ * continuously into the five-fold honeycomb structure (u → ½), and a structure can lose its
+ * minimum altogether. A relaxation that fails or does not converge, or that reports a change of
+ * coordination or a large volume jump from the previous pressure, marks that polymorph as
+ * transformed from that pressure on; the crossing is sought only where both are still themselves,
+ * and the result says what happened rather than throwing.
+ */
+import { isDomainError, throwIfAborted } from '../errors.js';
+import type { EnergyModel } from '../potentials/model.js';
+import { type CrystalRelaxOptions, type PreparedCrystal, type RelaxedCrystal, type CrystalGeometry, relaxCrystal } from './crystal.js';
+
+export interface TransitionOptions extends Omit<CrystalRelaxOptions, 'start' | 'pressureGPa' | 'fixVolume' | 'fixCell'> {
+  /** Lowest pressure tried, GPa (default −20). */
+  minPressureGPa?: number;
+  /** Highest pressure tried, GPa (default 60). */
+  maxPressureGPa?: number;
+  /** Pressure step of the walk, GPa (default 2). */
+  stepGPa?: number;
+  /** Width of the final bracket, GPa (default 1e-4). */
+  toleranceGPa?: number;
+  /** Warm starts: the two structures relaxed at `startPressureGPa`. */
+  startA?: RelaxedCrystal;
+  startB?: RelaxedCrystal;
+  /** Pressure at which the walk starts, GPa (default: that of startA, else 0). */
+  startPressureGPa?: number;
+}
+
+export interface TransitionPoint {
+  pressureGPa: number;
+  /** Enthalpy per formula unit of A, eV (NaN when A failed there). */
+  enthalpyA: number;
+  enthalpyB: number;
+  /** Å³ per formula unit */
+  volumeA: number;
+  volumeB: number;
+  /** A (B) is still the polymorph it started as. */
+  intactA: boolean;
+  intactB: boolean;
+}
+
+export interface TransitionResult {
+  /** id of A (stable below the transition) and B (above). */
+  from: string;
+  to: string;
+  /** Transition pressure, GPa; null when the enthalpies do not cross in the range tried. */
+  pressureGPa: number | null;
+  /** Enthalpy per formula unit at the transition (eV) and the volumes of A and B there (Å³/f.u.). */
+  enthalpy?: number;
+  volumeA?: number;
+  volumeB?: number;
+  /** One sentence: the transition pressure, or why there is none. */
+  message: string;
+  /** The walk and the refinement, sorted by pressure. */
+  curve: TransitionPoint[];
+  warnings: string[];
+}
+
+const DEFAULTS = { minPressureGPa: -20, maxPressureGPa: 60, stepGPa: 2, toleranceGPa: 1e-4 };
+
+/** A relative volume drop between neighbouring pressures larger than this is a transformation. */
+const VOLUME_JUMP = 0.1;
+
+interface Side {
+  prepared: PreparedCrystal;
+  relaxed: RelaxedCrystal | undefined;
+  intact: boolean;
+  error?: string;
+}
+
+/**
+ * Transition pressure from A (`a`, low pressure) to B (`b`, high pressure). Never throws for
+ * physics (failed or transformed relaxations are reported); throws CANCELLED when the signal fires.
+ */
+export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: PreparedCrystal, options: TransitionOptions = {}): TransitionResult {
+  const o = { ...DEFAULTS, ...options };
+  const { minPressureGPa, maxPressureGPa, stepGPa, toleranceGPa, startA, startB, startPressureGPa, ...relaxOptions } = o;
+  const warnings: string[] = [];
+  const curve: TransitionPoint[] = [];
+  const note = (w: string): void => {
+    if (!warnings.includes(w)) warnings.push(w);
+  };
+
+  const relaxSide = (prepared: PreparedCrystal, p: number, start: CrystalGeometry | undefined, previous: RelaxedCrystal | undefined): Side => {
+    throwIfAborted(relaxOptions.signal);
+    try {
+      const r = relaxCrystal(model, prepared, { ...relaxOptions, pressureGPa: p, ...(start ? { start } : {}) });
+      let intact = r.converged;
+      if (!r.converged) note(`${prepared.id} did not converge at ${fmtP(p)} GPa`);
+      for (const w of r.warnings) {
+        if (w.kind === 'coordination-change' || w.kind === 'volume-change') {
+          intact = false;
+          note(`${prepared.id} changes character at ${fmtP(p)} GPa: ${w.message}`);
+        }
+      }
+      if (previous && Math.abs(r.volumePerFormulaUnit / previous.volumePerFormulaUnit - 1) > VOLUME_JUMP) {
+        intact = false;
+        note(`${prepared.id} changes volume by ${(100 * (r.volumePerFormulaUnit / previous.volumePerFormulaUnit - 1)).toFixed(1)}% between ${fmtP(previous.pressureGPa)} and ${fmtP(p)} GPa: it transforms`);
+      }
+      return { prepared, relaxed: r, intact };
+    } catch (e) {
+      if (isDomainError(e) && e.code === 'CANCELLED') throw e;
+      const msg = (e as Error).message;
+      note(`${prepared.id} cannot be relaxed at ${fmtP(p)} GPa: ${msg}`);
+      return { prepared, relaxed: undefined, intact: false, error: msg };
+    }
+  };
+
+  interface Eval { p: number; A: Side; B: Side; dh: number }
+  const point = (p: number, A: Side, B: Side): Eval => {
+    const dh = A.relaxed && B.relaxed ? B.relaxed.enthalpyPerFormulaUnit - A.relaxed.enthalpyPerFormulaUnit : NaN;
+    curve.push({
+      pressureGPa: p,
+      enthalpyA: A.relaxed?.enthalpyPerFormulaUnit ?? NaN,
+      enthalpyB: B.relaxed?.enthalpyPerFormulaUnit ?? NaN,
+      volumeA: A.relaxed?.volumePerFormulaUnit ?? NaN,
+      volumeB: B.relaxed?.volumePerFormulaUnit ?? NaN,
+      intactA: A.intact,
+      intactB: B.intact,
+    });
+    return { p, A, B, dh };
+  };
+  const valid = (e: Eval): boolean => e.A.intact && e.B.intact && Number.isFinite(e.dh);
+
+  const p0 = startPressureGPa ?? startA?.pressureGPa ?? 0;
+  const first = point(
+    p0,
+    startA && startA.pressureGPa === p0 ? { prepared: a, relaxed: startA, intact: startA.converged } : relaxSide(a, p0, startA, undefined),
+    startB && startB.pressureGPa === p0 ? { prepared: b, relaxed: startB, intact: startB.converged } : relaxSide(b, p0, startB, undefined),
+  );
+  const result = (pressureGPa: number | null, message: string, extra: Partial<TransitionResult> = {}): TransitionResult => ({
+    from: a.id,
+    to: b.id,
+    pressureGPa,
+    ...extra,
+    message,
+    curve: [...curve].sort((x, y) => x.pressureGPa - y.pressureGPa),
+    warnings,
+  });
+  if (!valid(first)) return result(null, `no transition pressure: ${!first.A.intact ? a.id : b.id} is not a stable relaxed structure at ${fmtP(p0)} GPa`);
+  if (first.dh === 0) return result(p0, `${a.id} → ${b.id} at ${fmtP(p0)} GPa`, atTransition(first));
+
+  // direction of the walk: towards the linear estimate of the crossing
+  const dv = first.B.relaxed!.volumePerFormulaUnit - first.A.relaxed!.volumePerFormulaUnit;
+  const estimate = dv !== 0 ? p0 - first.dh / dv : first.dh > 0 ? Infinity : -Infinity;
+  const dir = estimate >= p0 ? 1 : -1;
+  if (dv >= 0) note(`${b.id} is not denser than ${a.id} at ${fmtP(p0)} GPa (${first.B.relaxed!.volumePerFormulaUnit.toFixed(3)} vs ${first.A.relaxed!.volumePerFormulaUnit.toFixed(3)} Å³/f.u.): pressure does not favour it`);
+
+  let prev = first;
+  let bracket: [Eval, Eval] | undefined;
+  const limit = dir > 0 ? maxPressureGPa : minPressureGPa;
+  for (let k = 1; ; k++) {
+    const p = p0 + dir * k * stepGPa;
+    if ((dir > 0 && p > limit + 1e-12) || (dir < 0 && p < limit - 1e-12)) break;
+    const A = prev.A.intact ? relaxSide(a, p, prev.A.relaxed, prev.A.relaxed) : { prepared: a, relaxed: undefined, intact: false };
+    const B = prev.B.intact ? relaxSide(b, p, prev.B.relaxed, prev.B.relaxed) : { prepared: b, relaxed: undefined, intact: false };
+    const cur = point(p, A, B);
+    if (!valid(cur)) break;
+    if (Math.sign(cur.dh) !== Math.sign(prev.dh)) {
+      bracket = dir > 0 ? [prev, cur] : [cur, prev];
+      break;
+    }
+    prev = cur;
+  }
+  const lo = Math.min(p0, prev.p), hi = Math.max(p0, prev.p);
+  if (!bracket) {
+    const why = !prev.A.intact || !prev.B.intact || curve.some((c) => !c.intactA || !c.intactB)
+      ? ` (${[a.id, b.id].filter((_, i) => curve.some((c) => !(i === 0 ? c.intactA : c.intactB))).join(' and ')} stopped being itself beyond)`
+      : '';
+    return result(null, `no crossing between ${fmtP(lo)} and ${fmtP(hi)} GPa${why}`);
+  }
+
+  // Brent's method on Δh(p) between the bracket ends, warm-starting from the nearer end
+  const [left, right] = bracket;
+  const f = (p: number): Eval => {
+    const near = Math.abs(p - left.p) <= Math.abs(p - right.p) ? left : right;
+    return point(p, relaxSide(a, p, near.A.relaxed, undefined), relaxSide(b, p, near.B.relaxed, undefined));
+  };
+  const root = brent(left, right, f, toleranceGPa);
+  if (!valid(root)) return result(null, `the enthalpies cross between ${fmtP(left.p)} and ${fmtP(right.p)} GPa, but a relaxation failed inside the bracket`);
+  return result(root.p, `${a.id} → ${b.id} at ${fmtP(root.p)} GPa`, atTransition(root));
+
+  function atTransition(e: Eval): Partial<TransitionResult> {
+    return {
+      enthalpy: 0.5 * (e.A.relaxed!.enthalpyPerFormulaUnit + e.B.relaxed!.enthalpyPerFormulaUnit),
+      volumeA: e.A.relaxed!.volumePerFormulaUnit,
+      volumeB: e.B.relaxed!.volumePerFormulaUnit,
+    };
+  }
+}
+
+/**
+ * Brent's root finder (inverse quadratic interpolation, secant and bisection) on a bracket
+ * [a, b] with f(a) f(b) < 0, stopping when the bracket is narrower than `tol` or f = 0. Returns
+ * the evaluated point closest to the root (an invalid evaluation ends the search).
+ */
+function brent<T extends { p: number; dh: number }>(left: T, right: T, f: (p: number) => T, tol: number, maxIterations = 100): T {
+  let a = left, b = right;
+  if (Math.abs(a.dh) < Math.abs(b.dh)) [a, b] = [b, a];
+  let c = a;
+  let d = b.p - a.p;
+  let mflag = true;
+  for (let it = 0; it < maxIterations; it++) {
+    if (b.dh === 0 || Math.abs(b.p - a.p) < tol) break;
+    let s: number;
+    if (a.dh !== c.dh && b.dh !== c.dh) {
+      s = (a.p * b.dh * c.dh) / ((a.dh - b.dh) * (a.dh - c.dh)) + (b.p * a.dh * c.dh) / ((b.dh - a.dh) * (b.dh - c.dh)) + (c.p * a.dh * b.dh) / ((c.dh - a.dh) * (c.dh - b.dh));
+    } else {
+      s = b.p - (b.dh * (b.p - a.p)) / (b.dh - a.dh);
+    }
+    const m = (3 * a.p + b.p) / 4;
+    const between = (m < b.p ? m <= s && s <= b.p : b.p <= s && s <= m);
+    if (!between || (mflag && Math.abs(s - b.p) >= Math.abs(b.p - c.p) / 2) || (!mflag && Math.abs(s - b.p) >= Math.abs(c.p - d) / 2) || (mflag && Math.abs(b.p - c.p) < tol) || (!mflag && Math.abs(c.p - d) < tol)) {
+      s = (a.p + b.p) / 2;
+      mflag = true;
+    } else mflag = false;
+    const fs = f(s);
+    if (!Number.isFinite(fs.dh)) return fs;
+    d = c.p;
+    c = b;
+    if (Math.sign(a.dh) !== Math.sign(fs.dh)) b = fs;
+    else a = fs;
+    if (Math.abs(a.dh) < Math.abs(b.dh)) [a, b] = [b, a];
+  }
+  return b;
+}
+
+const fmtP = (p: number): string => (Math.abs(p) < 5e-13 ? '0' : Number(p.toPrecision(6)).toString());

@@ -1,0 +1,19 @@
+/**
+ * Constant-pressure relaxation over ions and strain, keeping the space group.
+ */
+export * from './types.js';
+export { relax, relaxInP1, relaxFrom, resolveRelaxOptions, RELAX_DEFAULTS, type ResolvedRelaxOptions } from './relax.js';
+export { RelaxSession, type SessionRelaxResult } from './session.js';
+export {
+  symmetryAdaptedBasis,
+  symmetryGroup,
+  mapAtoms,
+  findSymmetryOperations,
+  deformOperations,
+  deformationBetween,
+  describeRotation,
+  type SymmetryBasis,
+  type SymmetryBasisOptions,
+  type SymmetryElement,
+} from './symmetry.js';
+export { coordination, coordinationChanges, raisedSymmetry, type Coordination } from './analysis.js';

@@ -1,0 +1,561 @@
+/**
+ * Constant-pressure relaxation over ion positions and the six strains, keeping the space group
+ * (GULP's `opti conp`).
+ *
+ * ## The function minimised
+ *
+ * H(x, e) = E(x, e) + p V(e), with E(x, e) = E_cell(L Fᵀ, F x), F = I + ε(e) (the energy-model
+ * contract, `potentials/model.ts`) and V(e) = V₀ det F. Expanding det(I + ε) to second order,
+ *   det(I + ε) = 1 + tr ε + Σ_{a<b} (ε_aa ε_bb − ε_ab²) + O(ε³),
+ * so with engineering strains (ε_ab = e/2 off the diagonal)
+ *   ∂V/∂e_k = V₀ (k < 3), 0 (shears);
+ *   ∂²V/∂e_k∂e_l = V₀ for k ≠ l < 3, −V₀/2 for k = l ≥ 3, 0 otherwise.
+ * The enthalpy gradient is G = [∂E/∂x, ∂E/∂e + p V₀ (1,1,1,0,0,0)] and its Hessian the model's
+ * (3N + 6)² matrix plus p ∂²V/∂e∂e in the strain block. At G = 0 the forces vanish and
+ * σ = (1/V) ∂E/∂e = −p on the diagonal, 0 off it: the stress balances the external pressure.
+ *
+ * ## Symmetry
+ *
+ * Steps are confined to the range of the symmetry-adapted basis T (`symmetry.ts`): d = T z with
+ * z ∈ ℝᵐ. The reduced gradient is Tᵀ G, the reduced Hessian Tᵀ H T. Because the energy is
+ * invariant under the group, its gradient at a symmetric point is a fixed covector, so Tᵀ G = 0
+ * implies G = 0: the full forces and stress are zero at a converged symmetric minimum, which is
+ * what the convergence test checks.
+ *
+ * ## One iteration (re-based)
+ *
+ * 1. Evaluate the model at the current structure (L, x): energy, gradient, strain derivatives and
+ *    (Newton) the Hessian, all at e = 0.
+ * 2. Direction. Newton: z = −(TᵀHT)⁻¹ TᵀG when TᵀHT is positive definite (smallest eigenvalue
+ *    > 1e-8 of the largest in magnitude). Otherwise a quasi-Newton matrix B is used: it starts as
+ *    the reduced Hessian with its eigenvalues replaced by max(|λ|, 1e-3 max|λ|) (a descent
+ *    direction that moves away from a saddle) and is updated by damped BFGS while the Hessian
+ *    stays indefinite. `method: 'bfgs'` uses B throughout, starting from a diagonal guess
+ *    (5 eV/Å² per position column, V · 0.3 eV/Å³ (≈ 50 GPa) per strain column).
+ * 3. Cap: scale the step so no Cartesian component exceeds `maxStep` and no strain component
+ *    `maxStrainStep`.
+ * 4. Line search on the enthalpy: accept α when H(α) ≤ H + 10⁻⁴ α TᵀG·z (Armijo), or, within the
+ *    energy noise of the model (10⁻⁸ eV per atom), when H did not rise beyond the noise and the
+ *    convergence measure fell; otherwise backtrack by quadratic interpolation, α ∈ [0.1, 0.5]·α.
+ *    If the Newton direction fails it falls back to the modified-Hessian/BFGS direction, then to
+ *    steepest descent; if all fail the relaxation stops (not converged).
+ * 5. Re-base: with (Δx, Δe) = α T z the new structure has lattice L F(Δe)ᵀ and positions
+ *    F(Δe) (x + Δx) — first displace in the current frame, then strain (exactly the variables of
+ *    E(x, e)). For `fixVolume` the cell is then rescaled isotropically to the starting volume
+ *    (the trace direction is out of the basis, so this only removes the second-order drift).
+ *    The next evaluation is at e = 0 of the new cell, so no strain ever accumulates in a
+ *    parametrisation; the total deformation is recovered from the cells at the end.
+ * 6. BFGS pair: s = α z and y = Tᵀ(G' in the previous frame) − TᵀG, where the previous-frame
+ *    gradient at the new point is Fᵀ ∂E/∂r' for positions and, for strains, Σ_l S'_l c_kl with
+ *    c_k the engineering strain of sym(D_k F⁻¹) (F(e + δ e_k) = (I + δ D_k F⁻¹) F, the
+ *    antisymmetric part being a rotation). Powell damping keeps B positive definite.
+ *
+ * Converged when the largest force component ≤ `forceTolerance` and the largest component of
+ * σ + p ≤ `stressToleranceGPa` (its deviatoric part for `fixVolume`; not tested for `fixCell`).
+ * Newton converges quadratically near the minimum (typically 3-8 iterations from experimental
+ * cells).
+ */
+import { DomainError, throwIfAborted } from '../errors.js';
+import type { Structure } from '../crystal/structure.js';
+import type { EnergyModel, DerivativeOrder } from '../potentials/model.js';
+import { type Mat3, inv3, maxAbs } from '../math/linalg.js';
+import { STRAIN_BASIS, VOIGT_PAIRS, deformation } from '../math/voigt.js';
+import { GPA_PER_EV_PER_A3, gpaToEvPerA3 } from '../units/index.js';
+import type { CartesianOperation, RelaxOptions, RelaxResult, RelaxStep, RelaxWarning } from './types.js';
+import { type SymmetryBasis, deformationBetween, deformOperations, symmetryAdaptedBasis } from './symmetry.js';
+import { coordinationChanges, raisedSymmetry } from './analysis.js';
+import { choleskySolve, dotN, matVecN, symmetricEigen } from './dense.js';
+
+/** `RelaxOptions` with every default filled in. */
+export interface ResolvedRelaxOptions {
+  pressureGPa: number;
+  operations: readonly CartesianOperation[];
+  fixCell: boolean;
+  fixVolume: boolean;
+  forceTolerance: number;
+  stressToleranceGPa: number;
+  maxIterations: number;
+  method: 'newton' | 'bfgs';
+  volumeChangeWarning: number;
+  symmetryTolerance: number;
+  maxStep: number;
+  maxStrainStep: number;
+  checkStability: boolean;
+  structureId: string | undefined;
+  onStep: ((step: RelaxStep) => void) | undefined;
+  signal: AbortSignal | undefined;
+}
+
+export const RELAX_DEFAULTS = {
+  pressureGPa: 0,
+  forceTolerance: 1e-5,
+  stressToleranceGPa: 1e-4,
+  maxIterations: 200,
+  method: 'newton',
+  volumeChangeWarning: 0.25,
+  symmetryTolerance: 1e-3,
+  maxStep: 0.3,
+  maxStrainStep: 0.1,
+} as const;
+
+/** Resolve options once (mljs style); throws INVALID_DOCUMENT for out-of-range values. */
+export function resolveRelaxOptions(options: RelaxOptions = {}): ResolvedRelaxOptions {
+  const num = (key: keyof RelaxOptions, value: number | undefined, fallback: number, positive: boolean): number => {
+    const v = value ?? fallback;
+    if (!Number.isFinite(v) || (positive && !(v > 0))) {
+      throw new DomainError('INVALID_DOCUMENT', `relaxation option ${key} must be a ${positive ? 'positive' : 'finite'} number (got ${v})`, { path: `/relax/${key}` });
+    }
+    return v;
+  };
+  const method = options.method ?? RELAX_DEFAULTS.method;
+  if (method !== 'newton' && method !== 'bfgs') {
+    throw new DomainError('INVALID_DOCUMENT', `relaxation method must be 'newton' or 'bfgs' (got ${String(method)})`, { path: '/relax/method' });
+  }
+  const maxIterations = num('maxIterations', options.maxIterations, RELAX_DEFAULTS.maxIterations, false);
+  if (!Number.isInteger(maxIterations) || maxIterations < 0) {
+    throw new DomainError('INVALID_DOCUMENT', `relaxation option maxIterations must be a non-negative integer (got ${maxIterations})`, { path: '/relax/maxIterations' });
+  }
+  return {
+    pressureGPa: num('pressureGPa', options.pressureGPa, RELAX_DEFAULTS.pressureGPa, false),
+    operations: options.operations ?? [],
+    fixCell: options.fixCell ?? false,
+    fixVolume: options.fixVolume ?? false,
+    forceTolerance: num('forceTolerance', options.forceTolerance, RELAX_DEFAULTS.forceTolerance, true),
+    stressToleranceGPa: num('stressToleranceGPa', options.stressToleranceGPa, RELAX_DEFAULTS.stressToleranceGPa, true),
+    maxIterations,
+    method,
+    volumeChangeWarning: num('volumeChangeWarning', options.volumeChangeWarning, RELAX_DEFAULTS.volumeChangeWarning, true),
+    symmetryTolerance: num('symmetryTolerance', options.symmetryTolerance, RELAX_DEFAULTS.symmetryTolerance, true),
+    maxStep: num('maxStep', options.maxStep, RELAX_DEFAULTS.maxStep, true),
+    maxStrainStep: num('maxStrainStep', options.maxStrainStep, RELAX_DEFAULTS.maxStrainStep, true),
+    checkStability: options.checkStability ?? method === 'newton',
+    structureId: options.structureId,
+    onStep: options.onStep,
+    signal: options.signal,
+  };
+}
+
+/**
+ * Relax `structure` under `model` at constant pressure, keeping the symmetry of
+ * `options.operations` (P1 when none). Never throws for non-convergence: the result says
+ * `converged: false`, carries a 'not-converged' warning and holds the lowest-enthalpy point
+ * reached. Throws INVALID_STRUCTURE when an operation is not a symmetry of the structure,
+ * NUMERICAL_FAILURE when the model returns a non-finite energy at the start, CANCELLED when
+ * `signal` fires.
+ */
+export function relax(model: EnergyModel, structure: Structure, options: RelaxOptions = {}): RelaxResult {
+  return relaxFrom(model, structure, structure, resolveRelaxOptions(options));
+}
+
+/** `relax` with the symmetry of no operation at all (every coordinate and strain free). */
+export function relaxInP1(model: EnergyModel, structure: Structure, options: RelaxOptions = {}): RelaxResult {
+  return relax(model, structure, { ...options, operations: [] });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Point {
+  structure: Structure;
+  energy: number;
+  enthalpy: number;
+  volume: number;
+  /** ∂E/∂x, Cartesian, 3N. */
+  gradient: Float64Array;
+  /** ∂H/∂e = ∂E/∂e + p V (1,1,1,0,0,0). */
+  strainGradient: Float64Array;
+  /** Enthalpy Hessian over [x, e], (3N+6)², when evaluated at order 2. */
+  hessian: Float64Array | undefined;
+  /** Tᵀ G. */
+  reduced: Float64Array;
+  maxForce: number;
+  /** Largest |σ + p| component, GPa. */
+  maxStressGPa: number;
+  /** The stress residual the convergence test uses, GPa. */
+  testedStressGPa: number;
+  finite: boolean;
+}
+
+/**
+ * Relax `start` (the input or a warm-start geometry) keeping the symmetry of `operations`, given
+ * in the frame of `reference` (the input structure): warnings and the deformation are relative to
+ * `reference`. Internal entry shared with `RelaxSession`.
+ */
+export function relaxFrom(model: EnergyModel, reference: Structure, start: Structure, o: ResolvedRelaxOptions): RelaxResult {
+  throwIfAborted(o.signal);
+  const n = start.numAtoms;
+  const ops = start === reference || o.operations.length === 0 ? o.operations : deformOperations(o.operations, deformationBetween(reference, start));
+  const basis = symmetryAdaptedBasis(start, ops, { tolerance: o.symmetryTolerance, fixCell: o.fixCell, fixVolume: o.fixVolume });
+  const mx = basis.positions.length;
+  const m = mx + basis.strains.length;
+  const p = gpaToEvPerA3(o.pressureGPa);
+  const order: DerivativeOrder = o.method === 'newton' ? 2 : 1;
+  const targetVolume = start.lattice.volume;
+  const energyNoise = 1e-8 * Math.max(1, n);
+  let evaluations = 0;
+
+  const evaluate = (s: Structure, ord: DerivativeOrder): Point => {
+    evaluations++;
+    return evaluatePoint(model, s, ord, p, basis, o);
+  };
+  const ratio = (q: Point): number => Math.max(q.maxForce / o.forceTolerance, q.testedStressGPa / o.stressToleranceGPa);
+  const converged = (q: Point): boolean => q.finite && ratio(q) <= 1;
+  const report = (q: Point, iteration: number, direction: RelaxStep['direction'], stepLength: number): void => {
+    o.onStep?.({ iteration, energy: q.energy, enthalpy: q.enthalpy, maxForce: q.maxForce, maxStressGPa: q.maxStressGPa, gradientNorm: Math.hypot(...q.reduced), direction, stepLength });
+  };
+
+  let cur = evaluate(start, order);
+  if (!cur.finite) {
+    throw new DomainError('NUMERICAL_FAILURE', `the energy model returned a non-finite energy or derivative for ${o.structureId ?? 'the structure'} at the start of the relaxation`, { ...(o.structureId ? { structure: o.structureId } : {}) });
+  }
+  let best = cur;
+  let iterations = 0;
+  let stopReason = '';
+  let stalls = 0;
+  /** The largest rise of H seen in this iteration's line search over a step the gradient says should lower it. */
+  let jump: { dH: number; predicted: number } | undefined;
+  let B: Float64Array | undefined;
+  let bActive = false;
+  report(cur, 0, 'start', 0);
+
+  const initialB = (): Float64Array => {
+    const b = new Float64Array(m * m);
+    const v = Math.abs(cur.volume);
+    for (let k = 0; k < m; k++) b[k * m + k] = k < mx ? 5 : 0.3 * v;
+    return b;
+  };
+
+  for (;;) {
+    if (converged(cur)) break;
+    if (m === 0) { stopReason = 'the symmetry leaves no free coordinate'; break; }
+    if (iterations >= o.maxIterations) { stopReason = `the iteration limit (${o.maxIterations}) was reached`; break; }
+    throwIfAborted(o.signal);
+    jump = undefined;
+
+    const g = cur.reduced;
+    // candidate directions in order of preference
+    const candidates: { kind: RelaxStep['direction']; z: Float64Array }[] = [];
+    let hr: Float64Array | undefined;
+    if (o.method === 'newton' && cur.hessian) {
+      hr = reducedHessian(cur.hessian, basis, n);
+      const { values, vectors } = symmetricEigen(hr, m);
+      const big = Math.max(...Array.from(values, Math.abs));
+      if (values[0]! > 1e-8 * big) {
+        candidates.push({ kind: 'newton', z: eigenSolve(values, vectors, g, m, (l) => l) });
+        bActive = false;
+      } else {
+        if (!bActive || !B) {
+          B = modifiedHessian(values, vectors, m, big);
+          bActive = true;
+        }
+      }
+      if (bActive && B) candidates.push({ kind: 'bfgs', z: solveOrSteepest(B, g, m) });
+      else candidates.push({ kind: 'bfgs', z: eigenSolve(values, vectors, g, m, (l) => Math.max(Math.abs(l), 1e-3 * big)) });
+    } else {
+      B ??= initialB();
+      bActive = true;
+      candidates.push({ kind: 'bfgs', z: solveOrSteepest(B, g, m) });
+    }
+    // steepest descent, scaled by the diagonal guess
+    const b0 = initialB();
+    candidates.push({ kind: 'steepest', z: Float64Array.from(g, (x, k) => -x / b0[k * m + k]!) });
+
+    let accepted: Accepted | undefined;
+    for (const cand of candidates) {
+      accepted = lineSearch(cand.z, cand.kind);
+      if (accepted) break;
+      throwIfAborted(o.signal);
+    }
+    if (!accepted) { stopReason = `the line search found no lower enthalpy along any direction${discontinuity()}`; break; }
+    stalls = accepted.fraction < 1e-3 ? stalls + 1 : 0;
+
+    // BFGS pair in the previous frame
+    if (B && bActive) {
+      const s = Float64Array.from(accepted.z, (x) => x * accepted!.alpha);
+      const y = previousFrameReducedGradient(accepted.point, accepted.F, basis, n);
+      for (let k = 0; k < m; k++) y[k]! -= g[k]!;
+      bfgsUpdate(B, s, y, m);
+    }
+    cur = accepted.point;
+    iterations++;
+    if (cur.enthalpy < best.enthalpy || converged(cur)) best = cur;
+    report(cur, iterations, accepted.kind, accepted.alpha);
+    if (stalls >= 3) { stopReason = `the steps became vanishingly small (three in a row below 10⁻³ of the full step)${discontinuity()}`; break; }
+  }
+
+  const isConverged = converged(cur);
+  const final = isConverged ? cur : best.enthalpy <= cur.enthalpy ? best : cur;
+  const warnings: RelaxWarning[] = [];
+  const label = o.structureId ? `${o.structureId}: ` : '';
+  if (!isConverged) {
+    warnings.push({
+      kind: 'not-converged',
+      message: `${label}relaxation did not converge: ${stopReason || 'stopped'}; largest force ${final.maxForce.toExponential(2)} eV/Å (tolerance ${o.forceTolerance}), largest stress residual ${final.testedStressGPa.toExponential(2)} GPa (tolerance ${o.stressToleranceGPa}) after ${iterations} iterations`,
+    });
+  }
+  warnings.push(...characterWarnings(reference, final.structure, o, label));
+  if (o.checkStability && final.finite) {
+    const h = final.hessian ?? evaluatePoint(model, final.structure, 2, p, basis, o).hessian!;
+    if (!final.hessian) evaluations++;
+    const w = stabilityWarning(h, final.structure, basis, o, label);
+    if (w) warnings.push(w);
+  }
+
+  return {
+    structure: final.structure,
+    converged: isConverged,
+    iterations,
+    energy: final.energy,
+    enthalpy: final.enthalpy,
+    gradientNorm: Math.hypot(...final.reduced),
+    maxForce: final.maxForce,
+    maxStressGPa: final.maxStressGPa,
+    deformation: deformationBetween(reference, final.structure),
+    warnings,
+    evaluations,
+    degreesOfFreedom: m,
+  };
+
+  function discontinuity(): string {
+    if (!jump) return '';
+    return `: the enthalpy rose by ${jump.dH.toExponential(2)} eV over a step along which the gradient predicts a change of ${jump.predicted.toExponential(2)} eV, so it is discontinuous here (most likely a neighbour shell crossing a potential cut-off: the pair potentials are truncated without a shift or taper); the lowest-enthalpy point is returned`;
+  }
+
+  /** Backtracking line search along T z from `cur`; undefined when no acceptable point. */
+  function lineSearch(z: Float64Array, kind: RelaxStep['direction']): Accepted | undefined {
+    const slope = dotN(cur.reduced, z);
+    if (!(slope < 0)) return undefined;
+    const { dx, de } = expand(z, basis, n);
+    const scale = Math.min(1, o.maxStep / Math.max(maxAbs(dx), 1e-300), o.maxStrainStep / Math.max(maxAbs(de), 1e-300));
+    let alpha = scale;
+    const c1 = 1e-4;
+    const r0 = ratio(cur);
+    for (let trial = 0; trial < 12; trial++) {
+      const { structure, F } = applyStep(cur.structure, dx, de, alpha, o.fixVolume ? targetVolume : undefined);
+      const q = evaluate(structure, order);
+      if (q.finite) {
+        const dH = q.enthalpy - cur.enthalpy;
+        if (dH <= c1 * alpha * slope || (dH <= energyNoise && ratio(q) < r0)) return { point: q, z, alpha, fraction: alpha / scale, F, kind };
+        if (dH > energyNoise && dH > -10 * slope * alpha && (!jump || dH > jump.dH)) jump = { dH, predicted: slope * alpha };
+        // minimiser of the quadratic through H(0), H'(0), H(α)
+        const denom = 2 * (dH - slope * alpha);
+        const aq = denom > 0 ? (-slope * alpha * alpha) / denom : 0.1 * alpha;
+        alpha = Math.min(0.5 * alpha, Math.max(0.1 * alpha, aq));
+      } else alpha *= 0.1;
+      throwIfAborted(o.signal);
+    }
+    return undefined;
+  }
+}
+
+interface Accepted {
+  point: Point;
+  z: Float64Array;
+  /** Multiple of z taken. */
+  alpha: number;
+  /** alpha relative to the capped full step. */
+  fraction: number;
+  F: Mat3;
+  kind: RelaxStep['direction'];
+}
+
+/** Evaluate the model and the enthalpy quantities at a structure. */
+function evaluatePoint(model: EnergyModel, s: Structure, order: DerivativeOrder, p: number, basis: SymmetryBasis, o: ResolvedRelaxOptions): Point {
+  const n = s.numAtoms;
+  const dim = 3 * n + 6;
+  const r = order >= 1 ? model.compute(s, order) : model.compute(s, 1);
+  const volume = s.lattice.volume;
+  const gradient = r.gradient ?? new Float64Array(3 * n);
+  const strainGradient = Float64Array.from(r.strain ?? new Float64Array(6));
+  for (let k = 0; k < 3; k++) strainGradient[k]! += p * volume;
+  let hessian: Float64Array | undefined;
+  if (order === 2 && r.hessian) {
+    hessian = Float64Array.from(r.hessian);
+    const off = 3 * n;
+    for (let k = 0; k < 3; k++) for (let l = 0; l < 3; l++) if (k !== l) hessian[(off + k) * dim + off + l]! += p * volume;
+    for (let k = 3; k < 6; k++) hessian[(off + k) * dim + off + k]! -= 0.5 * p * volume;
+  }
+  const reduced = new Float64Array(basis.positions.length + basis.strains.length);
+  basis.positions.forEach((c, k) => (reduced[k] = dotN(c, gradient)));
+  basis.strains.forEach((c, k) => (reduced[basis.positions.length + k] = dotN(c, strainGradient)));
+  const toGPa = GPA_PER_EV_PER_A3 / volume;
+  const residual = Array.from(strainGradient, (x) => x * toGPa);
+  const maxStressGPa = maxAbs(residual);
+  let testedStressGPa = maxStressGPa;
+  if (o.fixCell) testedStressGPa = 0;
+  else if (o.fixVolume) {
+    const mean = (residual[0]! + residual[1]! + residual[2]!) / 3;
+    testedStressGPa = maxAbs(residual.map((x, k) => (k < 3 ? x - mean : x)));
+  }
+  const finite =
+    Number.isFinite(r.energy) &&
+    gradient.every(Number.isFinite) &&
+    strainGradient.every(Number.isFinite) &&
+    (hessian ? hessian.every(Number.isFinite) : true);
+  return {
+    structure: s,
+    energy: r.energy,
+    enthalpy: r.energy + p * volume,
+    volume,
+    gradient,
+    strainGradient,
+    hessian,
+    reduced,
+    maxForce: maxAbs(gradient),
+    maxStressGPa,
+    testedStressGPa,
+    finite,
+  };
+}
+
+/** Full step (Δx, Δe) = T z. */
+function expand(z: ArrayLike<number>, basis: SymmetryBasis, n: number): { dx: Float64Array; de: Float64Array } {
+  const dx = new Float64Array(3 * n);
+  const de = new Float64Array(6);
+  const mx = basis.positions.length;
+  basis.positions.forEach((c, k) => { for (let i = 0; i < dx.length; i++) dx[i]! += z[k]! * c[i]!; });
+  basis.strains.forEach((c, k) => { for (let i = 0; i < 6; i++) de[i]! += z[mx + k]! * c[i]!; });
+  return { dx, de };
+}
+
+/** New lattice L Fᵀ and positions F (x + α Δx), F = I + ε(α Δe); isotropic rescale for fixVolume. */
+function applyStep(s: Structure, dx: Float64Array, de: Float64Array, alpha: number, targetVolume: number | undefined): { structure: Structure; F: Mat3 } {
+  const x = Float64Array.from(s.positions, (v, i) => v + alpha * dx[i]!);
+  let F = deformation(Array.from(de, (v) => alpha * v));
+  if (targetVolume !== undefined) {
+    const det = F[0][0] * (F[1][1] * F[2][2] - F[1][2] * F[2][1]) - F[0][1] * (F[1][0] * F[2][2] - F[1][2] * F[2][0]) + F[0][2] * (F[1][0] * F[2][1] - F[1][1] * F[2][0]);
+    const lam = Math.cbrt(targetVolume / (s.lattice.volume * det));
+    F = F.map((row) => row.map((v) => v * lam)) as Mat3;
+  }
+  return { structure: s.withPositions(x).deformed(F), F };
+}
+
+/** Tᵀ H T for the block-diagonal T. */
+function reducedHessian(h: Float64Array, basis: SymmetryBasis, n: number): Float64Array {
+  const dim = 3 * n + 6;
+  const cols: Float64Array[] = [
+    ...basis.positions.map((c) => { const v = new Float64Array(dim); v.set(c, 0); return v; }),
+    ...basis.strains.map((c) => { const v = new Float64Array(dim); v.set(c, 3 * n); return v; }),
+  ];
+  const m = cols.length;
+  const hc = cols.map((c) => matVecN(h, c, dim));
+  const out = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) out[a * m + b] = dotN(cols[a]!, hc[b]!);
+  for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) { const v = 0.5 * (out[a * m + b]! + out[b * m + a]!); out[a * m + b] = v; out[b * m + a] = v; }
+  return out;
+}
+
+/** z = −Σ_k (v_k · g / f(λ_k)) v_k. */
+function eigenSolve(values: Float64Array, vectors: Float64Array, g: Float64Array, m: number, f: (l: number) => number): Float64Array {
+  const z = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    let c = 0;
+    for (let i = 0; i < m; i++) c += vectors[i * m + k]! * g[i]!;
+    c /= f(values[k]!);
+    for (let i = 0; i < m; i++) z[i]! -= c * vectors[i * m + k]!;
+  }
+  return z;
+}
+
+/** V max(|Λ|, 10⁻³ max|λ|) Vᵀ: the positive-definite matrix the indefinite-Hessian fallback starts from. */
+function modifiedHessian(values: Float64Array, vectors: Float64Array, m: number, big: number): Float64Array {
+  const b = new Float64Array(m * m);
+  const floor = Math.max(1e-3 * big, 1e-12);
+  for (let k = 0; k < m; k++) {
+    const l = Math.max(Math.abs(values[k]!), floor);
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) b[i * m + j]! += l * vectors[i * m + k]! * vectors[j * m + k]!;
+  }
+  return b;
+}
+
+function solveOrSteepest(B: Float64Array, g: Float64Array, m: number): Float64Array {
+  const z = choleskySolve(B, g, m);
+  return z ? z.map((x) => -x) : Float64Array.from(g, (x) => -x);
+}
+
+/** Damped BFGS update (Powell): keeps B positive definite when sᵀy is small or negative. */
+function bfgsUpdate(B: Float64Array, s: Float64Array, yIn: Float64Array, m: number): void {
+  const Bs = matVecN(B, s, m);
+  const sBs = dotN(s, Bs);
+  if (!(sBs > 0)) return;
+  let y = yIn;
+  let sy = dotN(s, y);
+  if (sy < 0.2 * sBs) {
+    const theta = (0.8 * sBs) / (sBs - sy);
+    y = Float64Array.from(y, (v, k) => theta * v + (1 - theta) * Bs[k]!);
+    sy = dotN(s, y);
+  }
+  if (!(sy > 0)) return;
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) B[i * m + j]! += (y[i]! * y[j]!) / sy - (Bs[i]! * Bs[j]!) / sBs;
+}
+
+/** The reduced enthalpy gradient at the new point in the previous step's frame (see step 6). */
+function previousFrameReducedGradient(q: Point, F: Readonly<Mat3>, basis: SymmetryBasis, n: number): Float64Array {
+  const gx = new Float64Array(3 * n);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < 3; k++) gx[3 * i + k] = F[0][k] * q.gradient[3 * i]! + F[1][k] * q.gradient[3 * i + 1]! + F[2][k] * q.gradient[3 * i + 2]!;
+  const Fi = inv3(F);
+  const ge = new Float64Array(6);
+  for (let k = 0; k < 6; k++) {
+    const D = STRAIN_BASIS[k]!;
+    const A = [0, 1, 2].map((a) => [0, 1, 2].map((b) => D[a]![0]! * Fi[0][b] + D[a]![1]! * Fi[1][b] + D[a]![2]! * Fi[2][b]));
+    let s = 0;
+    VOIGT_PAIRS.forEach(([a, b], l) => { s += q.strainGradient[l]! * (a === b ? A[a]![a]! : A[a]![b]! + A[b]![a]!); });
+    ge[k] = s;
+  }
+  const out = new Float64Array(basis.positions.length + basis.strains.length);
+  basis.positions.forEach((c, k) => (out[k] = dotN(c, gx)));
+  basis.strains.forEach((c, k) => (out[basis.positions.length + k] = dotN(c, ge)));
+  return out;
+}
+
+/** Volume, coordination and symmetry changes from the input to the result. */
+function characterWarnings(reference: Structure, result: Structure, o: ResolvedRelaxOptions, label: string): RelaxWarning[] {
+  const out: RelaxWarning[] = [];
+  const v0 = reference.lattice.volume, v1 = result.lattice.volume;
+  const dv = v1 / v0 - 1;
+  if (Math.abs(dv) > o.volumeChangeWarning) {
+    out.push({ kind: 'volume-change', message: `${label}the volume changed by ${(100 * dv).toFixed(1)}% on relaxation (${v0.toFixed(3)} → ${v1.toFixed(3)} Å³), more than ${(100 * o.volumeChangeWarning).toFixed(0)}%: the relaxed structure may not be the intended polymorph` });
+  }
+  const changes = coordinationChanges(reference, result);
+  if (changes.length > 0) {
+    const text = changes.map((c) => `${c.pair} ${fmt(c.before)} → ${fmt(c.after)}`).join(', ');
+    out.push({ kind: 'coordination-change', message: `${label}the coordination changed on relaxation (neighbours within 1.2× the shortest contact): ${text}` });
+  }
+  const sym = raisedSymmetry(reference, result);
+  if (sym.gained.length > 0) {
+    out.push({
+      kind: 'special-position',
+      message: `${label}the relaxed structure has more symmetry than the input (${sym.before} → ${sym.after} operations; new: ${sym.gained.slice(0, 4).join('; ')}${sym.gained.length > 4 ? `; ${sym.gained.length - 4} more kinds` : ''}): a free coordinate reached a special value (as wurtzite's u reaching 1/2 gives the five-fold hexagonal structure) or the relaxation restored a symmetry the input lacked`,
+    });
+  }
+  return out;
+}
+
+const fmt = (x: number): string => (Math.abs(x - Math.round(x)) < 1e-9 ? String(Math.round(x)) : x.toFixed(2));
+
+/**
+ * Negative curvature of the enthalpy at the result. Within the kept symmetry (Tᵀ H T) it means a
+ * saddle point that the symmetry pins; only in the full P1 space (translations removed; strains as
+ * `fixCell`/`fixVolume` allow), a minimum of the space group that a symmetry-breaking distortion
+ * would lower. Eigenvalues below −10⁻⁶ of the largest in magnitude count as negative (mixed
+ * units, but the sign pattern of a symmetric matrix does not depend on the basis).
+ */
+function stabilityWarning(h: Float64Array, s: Structure, basis: SymmetryBasis, o: ResolvedRelaxOptions, label: string): RelaxWarning | undefined {
+  const n = s.numAtoms;
+  const lowest = (b: SymmetryBasis): { min: number; big: number } => {
+    const m = b.positions.length + b.strains.length;
+    if (m === 0) return { min: 0, big: 0 };
+    const { values } = symmetricEigen(reducedHessian(h, b, n), m);
+    return { min: values[0]!, big: Math.max(...Array.from(values, Math.abs)) };
+  };
+  const sym = lowest(basis);
+  if (sym.min < -1e-6 * sym.big) {
+    return { kind: 'unstable', message: `${label}the relaxed structure is a saddle point within its space group (lowest curvature ${sym.min.toExponential(3)}): a lower-enthalpy structure of the same symmetry exists nearby` };
+  }
+  const p1 = symmetryAdaptedBasis(s, [], { fixCell: o.fixCell, fixVolume: o.fixVolume });
+  const full = lowest(p1);
+  if (full.min < -1e-6 * full.big) {
+    return { kind: 'unstable', message: `${label}the relaxed structure is a minimum within its space group but unstable to a symmetry-breaking distortion (lowest P1 curvature ${full.min.toExponential(3)})` };
+  }
+  return undefined;
+}
