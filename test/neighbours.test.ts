@@ -63,8 +63,13 @@ function visits(s: Structure, rc: number, method: NeighbourMethod | 'auto'): Vis
   return out;
 }
 
-/** Brute force: every i ≤ j and every translation n in a box that surely covers the sphere. */
+const bruteCache = new Map<string, Map<string, [number, number, number]>>();
+
+/** Brute force: every i ≤ j and every translation n in a box that surely covers the sphere (memoised). */
 function bruteForce(s: Structure, rc: number): Map<string, [number, number, number]> {
+  const id = `${Array.from(s.positions).join()}|${rc}`;
+  const hit = bruteCache.get(id);
+  if (hit) return hit;
   const L = s.lattice.matrix;
   const w = s.lattice.perpendicularWidths;
   // stored fractional coordinates lie in [−1, 2), so differences lie in (−3, 3)
@@ -80,6 +85,7 @@ function bruteForce(s: Structure, rc: number): Map<string, [number, number, numb
             const d: [number, number, number] = [0, 1, 2].map((k) => p[3 * j + k]! - p[3 * i + k]! + a * L[0][k] + b * L[1][k] + c * L[2][k]) as [number, number, number];
             if (d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < rc * rc) found.set(`${i},${j},${a},${b},${c}`, d);
           }
+  bruteCache.set(id, found);
   return found;
 }
 

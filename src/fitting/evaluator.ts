@@ -126,6 +126,15 @@ export interface StructureState {
   elastic?: ReturnType<typeof elasticConstants>;
 }
 
+/**
+ * Convergence of the relaxations inside a fit, tighter than the interactive default (1e-5 eV/Å,
+ * 1e-4 GPa): observables must be smooth functions of the parameters for the Jacobian and the
+ * stopping rules, and Newton's quadratic convergence makes the extra digits cost about one
+ * iteration.
+ */
+export const RELAX_FORCE_TOLERANCE = 1e-8;
+export const RELAX_STRESS_TOLERANCE_GPA = 1e-7;
+
 /** Warnings that mean the structure changed character: a fit step that causes them is rejected. */
 const TRANSFORMING: ReadonlySet<string> = new Set(['special-position', 'coordination-change', 'volume-change']);
 
@@ -195,7 +204,7 @@ export class FitEvaluator {
 
   private evaluateOne(model: ForceFieldModel, id: string, elastic: boolean): StructureState {
     const prep = this.prepared.get(id)!;
-    const o = resolveRelaxOptions({ operations: prep.operations, pressureGPa: this.options.pressureGPa, structureId: id, signal: this.options.signal, checkStability: false });
+    const o = resolveRelaxOptions({ operations: prep.operations, pressureGPa: this.options.pressureGPa, structureId: id, signal: this.options.signal, checkStability: false, forceTolerance: RELAX_FORCE_TOLERANCE, stressToleranceGPa: RELAX_STRESS_TOLERANCE_GPA });
     let relax: RelaxResult;
     try {
       const warm = this.geometry.get(id);
@@ -318,10 +327,15 @@ export class FitEvaluator {
     for (let k = 0; k < nP; k++) {
       const d = dParams[k]!;
       const de = d.subarray(3 * n);
-      // cell parameters along the tangent strain (explicit function, central difference)
-      const pPlus = Lattice.fromVectors(mul3(Lc0, transpose3(deformation(Array.from(de, (x) => h * x))))).parameters;
-      const pMinus = Lattice.fromVectors(mul3(Lc0, transpose3(deformation(Array.from(de, (x) => -h * x))))).parameters;
-      for (const key of ['a', 'b', 'c', 'alpha', 'beta', 'gamma'] as const) set(key, k, (pPlus[key] - pMinus[key]) / (2 * h));
+      // cell parameters along the tangent strain: an explicit smooth function of the strain,
+      // differentiated by a central difference along the unit direction de/|de|
+      const scale = Math.max(...Array.from(de, Math.abs));
+      if (scale > 0) {
+        const t = 1e-5;
+        const pPlus = Lattice.fromVectors(mul3(Lc0, transpose3(deformation(Array.from(de, (x) => (t * x) / scale))))).parameters;
+        const pMinus = Lattice.fromVectors(mul3(Lc0, transpose3(deformation(Array.from(de, (x) => (-t * x) / scale))))).parameters;
+        for (const key of ['a', 'b', 'c', 'alpha', 'beta', 'gamma'] as const) set(key, k, (scale * (pPlus[key] - pMinus[key])) / (2 * t));
+      } else for (const key of ['a', 'b', 'c', 'alpha', 'beta', 'gamma'] as const) set(key, k, 0);
       set('volume', k, st.properties.volume! * (de[0]! + de[1]! + de[2]!));
       if (prep.reportsU) {
         const inv = inv3(Lc0);

@@ -6,7 +6,9 @@
  * analytic/finite-difference Jacobian and evaluates the trial point, keeping it only if F
  * decreased. Around that single step this loop adds what the library lacks:
  * - weights: residuals are scaled by √w here (the library's `weights` option stalls fits);
- * - the damping schedule across iterations (λ ÷ 9 after a success, × 11 after a failure);
+ * - the damping schedule across iterations (Nielsen's gain-ratio rule: after a step with gain ratio
+ *   ρ = actual / predicted decrease, λ ← λ·max(1/3, 1 − (2ρ − 1)³) and ν ← 2; after a rejected
+ *   step λ ← λ·ν, ν ← 2ν; H. B. Nielsen, IMM-REP-1999-05, DTU);
  * - stopping rules: relative decrease of F below `ftol` on two successive accepted steps, step
  *   ‖δ‖∞ ≤ xtol (xtol + ‖z‖∞), gradient ‖Jᵀr‖∞ ≤ gtol, F = 0, or no decrease at maximal damping;
  * - rejected trials (a structure failed to relax or transformed): the residual function returns
@@ -96,6 +98,7 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
   const initialObjective = f;
   const history: LMIteration[] = [];
   let rejected = 0;
+  let nu = 2;
   let smallDecreases = 0;
   let reason = 'max-iterations' as StopReason;
   let iteration = 0;
@@ -152,13 +155,23 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
       const accepted = zNew.some((v, k) => v !== z[k]);
       let rejectedReason: string | undefined;
       if (accepted) {
-        const fNew = sumSq(evalAt(zNew)!);
+        const rNew = evalAt(zNew)!;
+        const fNew = sumSq(rNew);
         const stepMax = Math.max(...zNew.map((v, k) => Math.abs(v - z[k]!)));
         const zMax = Math.max(...zNew.map(Math.abs));
         const decrease = (f - fNew) / f;
+        // gain ratio: actual decrease over the decrease the linear model predicts
+        let predicted = 0;
+        for (let i = 0; i < m; i++) {
+          let jd = 0;
+          for (let k = 0; k < n; k++) jd += J[i]![k]! * (zNew[k]! - z[k]!);
+          predicted -= 2 * r[i]! * jd + jd * jd;
+        }
+        const rho = predicted > 0 ? (f - fNew) / predicted : 0;
         z = zNew;
         f = fNew;
-        damping = Math.max(damping / 9, 1e-12);
+        damping = Math.max(damping * Math.max(1 / 3, 1 - (2 * rho - 1) ** 3), 1e-12);
+        nu = 2;
         history.push({ iteration, objective: f, z: [...z], damping, accepted: true });
         opts.onIteration?.(history[history.length - 1]!);
         if (f === 0) {
@@ -178,7 +191,8 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
         rejected++;
         // find out whether the trial failed to evaluate (for the record)
         rejectedReason = 'objective did not decrease';
-        damping *= 11;
+        damping *= nu;
+        nu *= 2;
         history.push({ iteration, objective: f, z: [...z], damping, accepted: false, rejectedReason });
         opts.onIteration?.(history[history.length - 1]!);
         if (damping > 1e10) {

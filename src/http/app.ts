@@ -25,6 +25,7 @@ import { Metrics } from './metrics.js';
 import { authHooks } from './plugins/auth.js';
 import { securityHooks } from './plugins/security.js';
 import { jsonRenderers, type Renderers } from './renderers.js';
+import { SHARED_SCHEMAS } from './schemas.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 
@@ -119,10 +120,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       const h = req.headers['x-request-id'];
       return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();
     },
-    requestIdLogLabel: 'reqId',
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  // TypeBox validation; a top-level $ref to a shared schema (the job document) is resolved here
+  app.setValidatorCompiler((route) => {
+    const ref = (route.schema as { $ref?: string }).$ref?.replace(/#$/, '');
+    const shared = ref ? SHARED_SCHEMAS[ref as keyof typeof SHARED_SCHEMAS] : undefined;
+    return TypeBoxValidatorCompiler({ ...route, schema: shared ?? route.schema });
+  });
+  for (const schema of Object.values(SHARED_SCHEMAS)) app.addSchema(schema);
   app.decorate('latticefit', ctx);
   app.decorateRequest('owner', null);
 
@@ -158,6 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   await app.register(fastifySwagger, {
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
       info: {

@@ -4,6 +4,7 @@
  * document.
  */
 import { Type, type Static } from 'typebox';
+import { JobDocumentSchema } from '../document/schema.js';
 import { JOB_STATUSES } from '../jobs/types.js';
 import { ERROR_CATALOGUE } from './errors.js';
 
@@ -37,7 +38,7 @@ export const ProblemSchema = Type.Object(
     path: Type.Optional(Type.String({ description: 'JSON pointer of the offending field of the request body' })),
     requestId: Type.Optional(Type.String()),
   },
-  { description: 'RFC 9457 problem details (application/problem+json)', additionalProperties: true },
+  { $id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)', additionalProperties: true },
 );
 
 export const ProgressSchema = Type.Object(
@@ -178,8 +179,16 @@ export const ReadySchema = Type.Object(
 export type JobView = Static<typeof JobSchema>;
 export type JobSummaryView = Static<typeof JobSummarySchema>;
 
+/**
+ * Schemas registered once with `app.addSchema` and referenced by `$ref` (components of the
+ * OpenAPI document). The validator compiler resolves a top-level `$ref` to them.
+ */
+export const SHARED_SCHEMAS = { JobDocument: JobDocumentSchema, Problem: ProblemSchema } as const;
+
+export const JobDocumentRef = Type.Ref('JobDocument');
+
 /** A response of `application/problem+json` for the OpenAPI document. */
 export const problemResponse = (description: string) => ({
   description,
-  content: { 'application/problem+json': { schema: ProblemSchema } },
+  content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
 });

@@ -17,7 +17,8 @@
  * p₀ − Δh(p₀)/(v_B − v_A) lies, in steps of `stepGPa`, until Δh changes sign or the range ends.
  * The bracket is then refined by Brent's method (R. P. Brent, Algorithms for Minimization without
  * Derivatives, 1973, ch. 4) on Δh(p), each evaluation a pair of relaxations warm-started from the
- * nearer end of the bracket, to `toleranceGPa`.
+ * nearer end of the bracket, until the bracket is narrower than `toleranceGPa` or the best point
+ * is within it to first order (|Δh| / |v_B − v_A| ≤ toleranceGPa).
  *
  * A polymorph may stop being itself under pressure: with its symmetry kept, wurtzite can flatten
  * continuously into the five-fold honeycomb structure (u → ½), and a structure can lose its
@@ -28,6 +29,7 @@
  */
 import { isDomainError, throwIfAborted } from '../errors.js';
 import type { EnergyModel } from '../potentials/model.js';
+import { GPA_PER_EV_PER_A3 } from '../units/index.js';
 import { type CrystalRelaxOptions, type PreparedCrystal, type RelaxedCrystal, type CrystalGeometry, relaxCrystal } from './crystal.js';
 
 export interface TransitionOptions extends Omit<CrystalRelaxOptions, 'start' | 'pressureGPa' | 'fixVolume' | 'fixCell'> {
@@ -78,6 +80,12 @@ export interface TransitionResult {
 
 const DEFAULTS = { minPressureGPa: -20, maxPressureGPa: 60, stepGPa: 2, toleranceGPa: 1e-4 };
 
+/**
+ * A relaxation that stopped on a discontinuity of the truncated pair potentials (forces relaxed,
+ * a small residual stress left) is still the polymorph at its lowest enthalpy.
+ */
+const nearlyConverged = (r: RelaxedCrystal): boolean => r.maxForce <= 1e-3 && r.maxStressGPa <= 1;
+
 /** A relative volume drop between neighbouring pressures larger than this is a transformation. */
 const VOLUME_JUMP = 0.1;
 
@@ -105,8 +113,12 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
     throwIfAborted(relaxOptions.signal);
     try {
       const r = relaxCrystal(model, prepared, { ...relaxOptions, pressureGPa: p, ...(start ? { start } : {}) });
-      let intact = r.converged;
-      if (!r.converged) note(`${prepared.id} did not converge at ${fmtP(p)} GPa`);
+      let intact = r.converged || nearlyConverged(r);
+      if (!r.converged) {
+        note(intact
+          ? `${prepared.id} stopped ${r.maxStressGPa.toExponential(1)} GPa short of zero residual stress at ${fmtP(p)} GPa (an enthalpy minimum on a cut-off discontinuity); its enthalpy is used`
+          : `${prepared.id} did not converge at ${fmtP(p)} GPa`);
+      }
       for (const w of r.warnings) {
         if (w.kind === 'coordination-change' || w.kind === 'volume-change') {
           intact = false;
@@ -196,7 +208,10 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
     const near = Math.abs(p - left.p) <= Math.abs(p - right.p) ? left : right;
     return point(p, relaxSide(a, p, near.A.relaxed, undefined), relaxSide(b, p, near.B.relaxed, undefined));
   };
-  const root = brent(left, right, f, toleranceGPa);
+  // |Δh| / |Δv| is the distance to the root to first order (dΔh/dp = Δv): stop below the tolerance
+  const close = (e: Eval): boolean =>
+    valid(e) && Math.abs(e.dh) * GPA_PER_EV_PER_A3 <= toleranceGPa * Math.abs(e.B.relaxed!.volumePerFormulaUnit - e.A.relaxed!.volumePerFormulaUnit);
+  const root = brent(left, right, f, toleranceGPa, close);
   if (!valid(root)) return result(null, `the enthalpies cross between ${fmtP(left.p)} and ${fmtP(right.p)} GPa, but a relaxation failed inside the bracket`);
   return result(root.p, `${a.id} → ${b.id} at ${fmtP(root.p)} GPa`, atTransition(root));
 
@@ -211,17 +226,18 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
 
 /**
  * Brent's root finder (inverse quadratic interpolation, secant and bisection) on a bracket
- * [a, b] with f(a) f(b) < 0, stopping when the bracket is narrower than `tol` or f = 0. Returns
+ * [a, b] with f(a) f(b) < 0, stopping when the bracket is narrower than `tol`, f = 0 or `close`
+ * says the best point is near enough (the iterates may all fall on one side of the root). Returns
  * the evaluated point closest to the root (an invalid evaluation ends the search).
  */
-function brent<T extends { p: number; dh: number }>(left: T, right: T, f: (p: number) => T, tol: number, maxIterations = 100): T {
+function brent<T extends { p: number; dh: number }>(left: T, right: T, f: (p: number) => T, tol: number, close: (x: T) => boolean, maxIterations = 100): T {
   let a = left, b = right;
   if (Math.abs(a.dh) < Math.abs(b.dh)) [a, b] = [b, a];
   let c = a;
   let d = b.p - a.p;
   let mflag = true;
   for (let it = 0; it < maxIterations; it++) {
-    if (b.dh === 0 || Math.abs(b.p - a.p) < tol) break;
+    if (b.dh === 0 || Math.abs(b.p - a.p) < tol || close(b)) break;
     let s: number;
     if (a.dh !== c.dh && b.dh !== c.dh) {
       s = (a.p * b.dh * c.dh) / ((a.dh - b.dh) * (a.dh - c.dh)) + (b.p * a.dh * c.dh) / ((b.dh - a.dh) * (b.dh - c.dh)) + (c.p * a.dh * b.dh) / ((c.dh - a.dh) * (c.dh - b.dh));

@@ -62,7 +62,7 @@ import { type Mat3, inv3, maxAbs } from '../math/linalg.js';
 import { STRAIN_BASIS, VOIGT_PAIRS, deformation } from '../math/voigt.js';
 import { GPA_PER_EV_PER_A3, gpaToEvPerA3 } from '../units/index.js';
 import type { CartesianOperation, RelaxOptions, RelaxResult, RelaxStep, RelaxWarning } from './types.js';
-import { type SymmetryBasis, deformationBetween, deformOperations, symmetryAdaptedBasis } from './symmetry.js';
+import { type SymmetryBasis, deformationBetween, deformOperations, mapAtoms, symmetryAdaptedBasis } from './symmetry.js';
 import { coordinationChanges, raisedSymmetry } from './analysis.js';
 import { choleskySolve, dotN, matVecN, symmetricEigen } from './dense.js';
 
@@ -183,8 +183,16 @@ interface Point {
 export function relaxFrom(model: EnergyModel, reference: Structure, start: Structure, o: ResolvedRelaxOptions): RelaxResult {
   throwIfAborted(o.signal);
   const n = start.numAtoms;
-  const ops = start === reference || o.operations.length === 0 ? o.operations : deformOperations(o.operations, deformationBetween(reference, start));
-  const basis = symmetryAdaptedBasis(start, ops, { tolerance: o.symmetryTolerance, fixCell: o.fixCell, fixVolume: o.fixVolume });
+  const basis = basisOf(reference, o);
+  if (start !== reference && o.operations.length > 0) {
+    // the basis depends only on the rotations and the atom classes, the same for any symmetric
+    // geometry of the same atoms; check that the warm-start geometry has the symmetry
+    deformOperations(o.operations, deformationBetween(reference, start)).forEach((op, k) => {
+      if (!mapAtoms(start, op, o.symmetryTolerance)) {
+        throw new DomainError('INVALID_STRUCTURE', 'the starting geometry does not have the symmetry of the space group', { operation: k, ...(o.structureId ? { structure: o.structureId } : {}) });
+      }
+    });
+  }
   const mx = basis.positions.length;
   const m = mx + basis.strains.length;
   const p = gpaToEvPerA3(o.pressureGPa);
@@ -356,6 +364,24 @@ interface Accepted {
   fraction: number;
   F: Mat3;
   kind: RelaxStep['direction'];
+}
+
+/**
+ * The symmetry-adapted basis of a structure, remembered per (immutable) structure and operation
+ * list: a fit relaxes the same input with the same operations at every parameter set.
+ */
+const basisCache = new WeakMap<Structure, { key: string; operations: readonly CartesianOperation[]; basis: SymmetryBasis }[]>();
+
+function basisOf(structure: Structure, o: ResolvedRelaxOptions): SymmetryBasis {
+  const key = `${o.symmetryTolerance}|${o.fixCell}|${o.fixVolume}`;
+  let list = basisCache.get(structure);
+  const hit = list?.find((e) => e.key === key && e.operations === o.operations);
+  if (hit) return hit.basis;
+  const basis = symmetryAdaptedBasis(structure, o.operations, { tolerance: o.symmetryTolerance, fixCell: o.fixCell, fixVolume: o.fixVolume });
+  if (!list) basisCache.set(structure, (list = []));
+  if (list.length >= 8) list.shift();
+  list.push({ key, operations: o.operations, basis });
+  return basis;
 }
 
 /** Evaluate the model and the enthalpy quantities at a structure. */

@@ -191,18 +191,21 @@ export function symmetryGroup(structure: Structure, operations: readonly Cartesi
     if (translations.length > n) throw notSymmetric({ ...why, reason: 'more translations than atoms' });
   };
   addTranslation([0, 0, 0], {});
-  const rotations = operations.map((op) => op.R);
+  // distinct rotations, each with the first operation that has it
+  const rotations: { R: Mat3; first: number }[] = [];
   operations.forEach((op, k) => {
+    const same = rotations.find((r) => maxDiff(r.R, op.R) < 1e-6);
+    if (!same) {
+      rotations.push({ R: op.R as Mat3, first: k });
+      for (const row of L) {
+        addTranslation(toFrac(matVec(transpose3(op.R as Mat3), row)), { operation: k });
+        addTranslation(toFrac(matVec(op.R, row)), { operation: k });
+      }
+    } else {
+      const oh = operations[same.first]!;
+      addTranslation(toFrac(matVec(transpose3(oh.R as Mat3), [op.t[0] - oh.t[0], op.t[1] - oh.t[1], op.t[2] - oh.t[2]])), { operation: k, relatedTo: same.first });
+    }
     if (isIdentity(op.R)) addTranslation(toFrac(op.t), { operation: k });
-    for (let h = 0; h < k; h++) {
-      const oh = operations[h]!;
-      const same = op.R.every((row, a) => row.every((x, b) => Math.abs(x - oh.R[a]![b]!) < 1e-6));
-      if (same) addTranslation(toFrac(matVec(transpose3(oh.R as Mat3), [op.t[0] - oh.t[0], op.t[1] - oh.t[1], op.t[2] - oh.t[2]])), { operation: k, relatedTo: h });
-    }
-    for (const row of L) {
-      addTranslation(toFrac(matVec(transpose3(op.R as Mat3), row)), { operation: k });
-      addTranslation(toFrac(matVec(op.R, row)), { operation: k });
-    }
   });
   for (let q = 0; q < translations.length; q++) {
     const t = translations[q]!;
@@ -211,7 +214,7 @@ export function symmetryGroup(structure: Structure, operations: readonly Cartesi
       addTranslation([t.f[0] + u.f[0], t.f[1] + u.f[1], t.f[2] + u.f[2]], {});
     }
     const tc = structure.lattice.fracToCart(t.f);
-    for (const R of rotations) {
+    for (const { R } of rotations) {
       addTranslation(toFrac(matVec(R, tc)), {});
       addTranslation(toFrac(matVec(transpose3(R as Mat3), tc)), {});
     }
@@ -240,9 +243,14 @@ export function symmetryGroup(structure: Structure, operations: readonly Cartesi
   const id: SymmetryElement = { R: IDENTITY.map((row) => [...row]) as Mat3, permutation: Int32Array.from({ length: numClasses }, (_, i) => i) };
   const elements: SymmetryElement[] = [id];
   const seen = new Set([elementKey(id.R, id.permutation)]);
+  for (const g of gens) {
+    const key = elementKey(g.R, g.permutation);
+    if (!seen.has(key)) { seen.add(key); elements.push(g); }
+  }
+  const distinctGens = elements.slice(1);
   const limit = 48 * Math.max(1, numClasses);
   for (let q = 0; q < elements.length; q++) {
-    for (const g of gens) {
+    for (const g of distinctGens) {
       const h = elements[q]!;
       const R = mul3(g.R, h.R);
       const perm = new Int32Array(numClasses);
@@ -413,7 +421,11 @@ function latticeRotations(structure: Structure, rel = 1e-6): Mat3[] {
   return out;
 }
 
-const maxDiff = (a: Readonly<Mat3>, b: Readonly<Mat3>): number => Math.max(...a.flatMap((row, i) => row.map((x, j) => Math.abs(x - b[i]![j]!))));
+function maxDiff(a: Readonly<Mat3>, b: Readonly<Mat3>): number {
+  let m = 0;
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) m = Math.max(m, Math.abs(a[i]![j]! - b[i]![j]!));
+  return m;
+}
 
 /**
  * The symmetry operations of `structure` among candidate rotations: the cubic and hexagonal

@@ -32,6 +32,12 @@ export const TOL = {
   ewaldAlphaHessian: 1e-6,
   /** Space-group algebra in floating point (translations k/12, Cartesian rotations): round-off only. */
   symmetryExact: 1e-12,
+  /**
+   * Analytic vs finite-difference Jacobian of relaxed observables, relative to the observable per unit
+   * relative change of the parameter: relaxations converge forces to 1e-5 eV/Å, which leaves ~1e-8
+   * relative noise in the observables; divided by the 1e-4 relative step this is ~1e-4.
+   */
+  jacobianRel: 1e-3,
 } as const;
 
 /** |a − b| ≤ abs + rel·max(|a|, |b|) */

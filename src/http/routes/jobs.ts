@@ -21,7 +21,6 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { JobDocumentSchema } from '../../document/schema.js';
 import { decodeCursor, requestHash } from '../../jobs/store.js';
 import { isTerminal, type JobRecord, type TaskKind } from '../../jobs/types.js';
 import type { AppContext } from '../context.js';
@@ -30,6 +29,7 @@ import { FILE_EXTENSIONS, type Rendered } from '../renderers.js';
 import {
   AcceptedSchema,
   IdParamsSchema,
+  JobDocumentRef,
   JobListSchema,
   JobSchema,
   ListQuerySchema,
@@ -49,9 +49,6 @@ export interface JobRoutesOptions {
 }
 
 const NOUN = { fit: 'fit', properties: 'property job' } as const;
-
-/** The document body: the job document schema without its `$id` (inlined in each route). */
-const { $id: _id, ...DocumentBody } = JobDocumentSchema as typeof JobDocumentSchema & { $id?: string };
 
 /** Total atoms when the validator does not tell: the sites of the asymmetric units (a lower bound). */
 function estimateAtoms(document: unknown): number {
@@ -91,7 +88,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
             ? 'The document is validated fully (schema, species, cells, charge neutrality, references, limits) before it is accepted; the fit then runs in a worker.'
             : 'Small documents (total atoms under the configured threshold) are answered at once with 200 and the finished job; larger ones, or ones that take longer than the short timeout, become a job (202) with the same sub-routes as fits.',
         headers: SubmitHeadersSchema,
-        body: DocumentBody,
+        body: JobDocumentRef,
         response: {
           ...(kind === 'properties' ? { 200: JobSchema } : {}),
           202: AcceptedSchema,

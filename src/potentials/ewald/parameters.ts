@@ -1,16 +1,15 @@
 /**
  * Ewald parameters: the splitting parameter α and the two cut-offs, chosen for a structure from a
- * requested accuracy; the charges of a structure's atoms; and two strain identities shared by the
- * real- and reciprocal-space terms.
+ * requested accuracy; the charges of a structure's atoms; and small helpers shared by the real- and
+ * reciprocal-space terms (a strain contraction, the taper, a 3×3 block update).
  *
- * ## Truncation errors (per atom, worst case)
+ * ## Truncation errors (per atom)
  *
  * Let N atoms with mean square charge Q₂ = Σq²/N fill a volume V (density ρ = N/V), k the
  * Coulomb constant.
  *
  * Real space. The terms left out are ½ Σᵢ Σ_{j, r>r_c} k qᵢqⱼ erfc(αr)/r. Dropping every sign
- * (no cancellation between shells, so this bounds the error rather than estimating it) and
- * replacing the sum over neighbours by an integral over a uniform density ρ, the error per atom is
+ * (no cancellation between shells) and replacing the sum over neighbours by an integral over a uniform density ρ, the error per atom is
  *   δ_real = ½ k Q₂ ρ ∫_{r_c}^∞ 4πr² erfc(αr)/r dr = 2π k Q₂ ρ I(αr_c)/α²,
  *   I(x) = ∫ₓ^∞ t erfc(t) dt = ¼ erfc(x)(1 − 2x²) + x e^{−x²}/(2√π)
  * (integrate by parts and use ∫ₓ^∞ t² e^{−t²} dt = x e^{−x²}/2 + (√π/4) erfc(x)).
@@ -27,12 +26,13 @@
  * sublattice of G and zero elsewhere (in rock salt it is (Σ|q|)², N times its mean, at all-odd
  * hkl). Over the reference cells, supercells of them and a few other binary and ternary crystals
  * (rock salt, CsCl, fluorite, zinc blende, wurtzite, a triclinic cell, a long hexagonal cell), at
- * α from 0.25 to 1 Å⁻¹ and cut-offs from x = 2.5 to 4.5, the true truncation error was at most
- * 9 times δ_real and 19 times δ_recip. So each cut-off is the smallest with its estimate at most
- * accuracy/40 (ERROR_SHARE): the energy is then converged to about 0.7 × accuracy per atom in the
+ * α from 0.25 to 1 Å⁻¹ and x = αr₁ = G₁/2α from 2.5 to 4.5 (r₁, G₁: where the taper below
+ * begins), the true truncation error was at most 5 times δ_real(r₁) and 10 times δ_recip(G₁)
+ * (19 times with hard cut-offs). So each cut-off is the smallest with its estimate at most
+ * accuracy/40 (ERROR_SHARE): the energy is then converged to about 0.4 × accuracy per atom in the
  * worst case seen, and typically to a tenth of it. This costs about 20% more work than
  * accuracy/4 would.
-
+ *
  * ## Choice of α
  *
  * With r_c = x/α and G_c = 2αy (x ≈ y ≈ 4 for 1e−8 eV), the real-space work is the number of
@@ -106,8 +106,9 @@ export const EWALD_DEFAULTS = { accuracy: 1e-8 } as const;
 /**
  * Cost of one real-space pair over the cost of one (G, atom) term in reciprocal space, for this
  * implementation. Measured by timing the eight 2- and 8-atom reference cells (to second order), a
- * 32-atom cell (second order) and a 512-atom cell (first order) with α from w = 1 to 12: the time
- * is within 5% of its least for w from 3 to 6 in every case (bench/ewald.ts prints the timings).
+ * 32-atom cell (second order) and a 512-atom cell (first order) with α from w = 1 to 12: in all
+ * three the time is within about 10% of its least for w from 3 to 8, and rises outside
+ * (`node --import tsx bench/ewald.ts --scan`).
  */
 export const EWALD_COST_RATIO = 4;
 
@@ -167,12 +168,12 @@ function tailIntegral(x: number): number {
   return Math.exp(-x * x) * (0.25 * erfcx(x) * (1 - 2 * x * x) + x / (2 * SQRT_PI));
 }
 
-/** Real-space truncation error per atom (bound), eV. */
+/** Real-space truncation error per atom (estimate, see above), eV. */
 export function realSpaceError(alpha: number, realCutoff: number, meanSquareCharge: number, density: number): number {
   return (2 * Math.PI * COULOMB_EV_ANGSTROM * meanSquareCharge * density * tailIntegral(alpha * realCutoff)) / (alpha * alpha);
 }
 
-/** Reciprocal-space truncation error per atom (estimate), eV. */
+/** Reciprocal-space truncation error per atom (estimate, see above), eV. */
 export function reciprocalSpaceError(alpha: number, reciprocalCutoff: number, meanSquareCharge: number): number {
   return ((COULOMB_EV_ANGSTROM * meanSquareCharge * alpha) / SQRT_PI) * erfc(reciprocalCutoff / (2 * alpha));
 }

@@ -16,7 +16,8 @@
  * With d = r_j + T − r_i, r = |d| and c = k qᵢqⱼ:
  *   φ'(r)  = −c [erfc(αr)/r² + (2α/√π) e^{−α²r²}/r]
  *   φ''(r) =  c [2 erfc(αr)/r³ + (2α/√π) e^{−α²r²} (2/r² + 2α²)]
- * (in the taper, φ stands for φw: (φw)' = φ'w + φw', (φw)'' = φ''w + 2φ'w' + φw'') and, writing B = φ'/r and A = (φ'' − φ'/r)/r²,
+ * (in the taper φ stands for φw, with (φw)' = φ'w + φw' and (φw)'' = φ''w + 2φ'w' + φw''), and,
+ * writing B = φ'/r and A = (φ'' − φ'/r)/r²,
  *   ∂φ/∂d_a = B d_a,    ∂²φ/∂d_a∂d_b = K_ab = A d_a d_b + B δ_ab.
  * Since d depends on r_j − r_i only, atom j gets +B d and atom i gets −B d, and the four 3×3
  * blocks of H_rr are (i,i) = (j,j) = K, (i,j) = (j,i) = −K. An atom with its own image (i = j)

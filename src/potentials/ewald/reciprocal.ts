@@ -43,7 +43,7 @@
  *                  + 4 Σ W g'' v_k v_l + 6 Σ W g' G·D_k D_l·G
  *   ∂²E/∂xⱼ∂e_k  = −t_k ∂E/∂xⱼ − 2 Σ_G (4πk/V) g' v_k bⱼ G
  * where g' = −g (1/4α² + 1/u), g'' = g [(1/4α² + 1/u)² + 1/u²] (times the taper, by the product
- * rule, near G_c). Because E(x, e) is written in
+ * rule, near G_c), and the sums run over the half space as above. Because E(x, e) is written in
  * the reference positions, the last line is exactly the contract's H_re = ∂/∂e_k (Fᵀ ∇E(F x)).
  * The background term is P(e) E_bg and joins E in the first two lines.
  */

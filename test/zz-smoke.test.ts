@@ -1,0 +1,22 @@
+import { it, expect } from 'vitest';
+import { buildTestApp, example, until } from './helpers/http-harness.js';
+it('smoke', async () => {
+  const t = await buildTestApp();
+  const r = await t.app.inject({ method: 'POST', url: '/v1/fits', payload: example() });
+  console.log(r.statusCode, r.headers, r.body);
+  const id = r.json().id;
+  await until(async () => (await t.store.get(id))?.status === 'succeeded');
+  const g = await t.app.inject({ url: `/v1/fits/${id}` });
+  console.log(g.statusCode, g.body.slice(0, 600));
+  const e = await t.app.inject({ url: `/v1/fits/${id}/events` });
+  console.log(e.statusCode, e.headers, e.body.slice(0, 600));
+  const bad = await t.app.inject({ method: 'POST', url: '/v1/fits', payload: '{"a":', headers: {'content-type':'application/json'} });
+  console.log(bad.statusCode, bad.headers['content-type'], bad.body);
+  const bad2 = await t.app.inject({ method: 'POST', url: '/v1/fits', payload: { ...example(), structures: 'x' } });
+  console.log(bad2.statusCode, bad2.body);
+  const m = await t.app.inject({ url: '/metrics' });
+  console.log(m.body.slice(0, 1500));
+  const o = await t.app.inject({ url: '/openapi.json' });
+  console.log(o.statusCode, o.body.length, Object.keys(o.json().paths), JSON.stringify(o.json().components).slice(0, 300));
+  await t.close();
+});
