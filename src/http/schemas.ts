@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { JobDocumentSchema } from '../document/schema.js';
-import { JOB_STATUSES } from '../jobs/types.js';
+import { JOB_KINDS, JOB_STATUSES } from '../jobs/types.js';
 import { ERROR_CATALOGUE } from './errors.js';
 
 export const REPORT_FORMATS = ['markdown', 'html', 'csv', 'latex', 'json'] as const;
@@ -13,26 +13,15 @@ export const PARAMETER_FORMATS = ['json', 'gulp', 'lammps'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 export type ParameterFormat = (typeof PARAMETER_FORMATS)[number];
 
-/** A string enum as a union of literals (the static type is `string`; routes narrow it). */
-const literalUnion = (values: readonly string[], description?: string) =>
-  Type.Union(
-    values.map((v) => Type.Literal(v)),
-    description ? { description } : {},
-  );
 
-export const JobStatusSchema = Type.Union(
-  [Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')],
-  { description: 'queued → running → succeeded | failed; queued | running → cancelled' },
-);
-// the schema lists exactly the job states
-const _statuses: readonly Static<typeof JobStatusSchema>[] = JOB_STATUSES;
+export const JobStatusSchema = Type.Enum(JOB_STATUSES, { type: 'string', description: 'queued → running → succeeded | failed; queued | running → cancelled' });
 
 export const ProblemSchema = Type.Object(
   {
     type: Type.String({ description: 'urn:latticefit:problem:<code>' }),
     title: Type.String(),
     status: Type.Integer(),
-    code: literalUnion(Object.keys(ERROR_CATALOGUE), 'stable error code (see the error catalogue)'),
+    code: Type.Enum(Object.keys(ERROR_CATALOGUE), { type: 'string', description: 'stable error code (see the error catalogue)' }),
     detail: Type.String(),
     instance: Type.String({ description: 'the request path' }),
     path: Type.Optional(Type.String({ description: 'JSON pointer of the offending field of the request body' })),
@@ -89,7 +78,7 @@ export const JobLinksSchema = Type.Object(
 export const JobSummarySchema = Type.Object(
   {
     id: Type.String(),
-    kind: Type.Union([Type.Literal('fit'), Type.Literal('properties')]),
+    kind: Type.Enum(JOB_KINDS, { type: 'string' }),
     status: JobStatusSchema,
     name: Type.Optional(Type.String()),
     progress: Type.Optional(ProgressSchema),
@@ -104,7 +93,7 @@ export const JobSummarySchema = Type.Object(
     error: Type.Optional(JobErrorSchema),
     links: JobLinksSchema,
   },
-  { additionalProperties: false },
+  { $id: 'JobSummary', additionalProperties: false },
 );
 
 export const JobSchema = Type.Object(
@@ -112,7 +101,7 @@ export const JobSchema = Type.Object(
     ...JobSummarySchema.properties,
     result: Type.Optional(Type.Unknown({ description: 'the result, once succeeded' })),
   },
-  { additionalProperties: false },
+  { $id: 'Job', additionalProperties: false },
 );
 
 export const AcceptedSchema = Type.Object(
@@ -126,7 +115,7 @@ export const AcceptedSchema = Type.Object(
 
 export const JobListSchema = Type.Object(
   {
-    items: Type.Array(JobSummarySchema),
+    items: Type.Array(Type.Ref('JobSummary')),
     nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as `cursor` for the next page; null on the last page' }),
   },
   { additionalProperties: false },
@@ -143,12 +132,8 @@ export const ListQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const ReportFormatSchema = Type.Union(
-  [Type.Literal('markdown'), Type.Literal('html'), Type.Literal('csv'), Type.Literal('latex'), Type.Literal('json')],
-  { description: 'default markdown' },
-);
-export const ParameterFormatSchema = Type.Union([Type.Literal('json'), Type.Literal('gulp'), Type.Literal('lammps')], { description: 'default json' });
-const _formats: [readonly Static<typeof ReportFormatSchema>[], readonly Static<typeof ParameterFormatSchema>[]] = [REPORT_FORMATS, PARAMETER_FORMATS];
+export const ReportFormatSchema = Type.Enum(REPORT_FORMATS, { type: 'string', description: 'default markdown' });
+export const ParameterFormatSchema = Type.Enum(PARAMETER_FORMATS, { type: 'string', description: 'default json' });
 
 export const ReportQuerySchema = Type.Object(
   { format: Type.Optional(ReportFormatSchema) },
@@ -183,7 +168,9 @@ export type JobSummaryView = Static<typeof JobSummarySchema>;
  * Schemas registered once with `app.addSchema` and referenced by `$ref` (components of the
  * OpenAPI document). The validator compiler resolves a top-level `$ref` to them.
  */
-export const SHARED_SCHEMAS = { JobDocument: JobDocumentSchema, Problem: ProblemSchema } as const;
+export const SHARED_SCHEMAS = { JobDocument: JobDocumentSchema, Problem: ProblemSchema, Job: JobSchema, JobSummary: JobSummarySchema } as const;
+
+export const JobRef = Type.Ref('Job');
 
 export const JobDocumentRef = Type.Ref('JobDocument');
 

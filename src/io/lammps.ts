@@ -68,7 +68,7 @@ export function lammpsBox(structure: Structure): { lx: number; ly: number; lz: n
       const w = x - Math.floor(x);
       return w >= 1 - 1e-12 ? 0 : w;
     }) as Vec3;
-    positions.push(box.fracToCart(g));
+    positions.push(box.fracToCart(g).map((x) => (Math.abs(x) < 1e-10 ? 0 : x)) as Vec3);
   }
   const zero = (x: number, l: number): number => (Math.abs(x) < 1e-12 * l ? 0 : x);
   return { lx: a[0], ly: b[1], lz: c[2], xy: zero(b[0], a[0]), xz: zero(c[0], a[0]), yz: zero(c[1], b[1]), positions };

@@ -86,6 +86,8 @@ export interface ResolvedRelaxOptions {
   signal: AbortSignal | undefined;
 }
 
+const NO_OPERATIONS: readonly CartesianOperation[] = Object.freeze([]);
+
 export const RELAX_DEFAULTS = {
   pressureGPa: 0,
   forceTolerance: 1e-5,
@@ -117,7 +119,7 @@ export function resolveRelaxOptions(options: RelaxOptions = {}): ResolvedRelaxOp
   }
   return {
     pressureGPa: num('pressureGPa', options.pressureGPa, RELAX_DEFAULTS.pressureGPa, false),
-    operations: options.operations ?? [],
+    operations: options.operations ?? NO_OPERATIONS,
     fixCell: options.fixCell ?? false,
     fixVolume: options.fixVolume ?? false,
     forceTolerance: num('forceTolerance', options.forceTolerance, RELAX_DEFAULTS.forceTolerance, true),

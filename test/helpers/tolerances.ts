@@ -38,6 +38,25 @@ export const TOL = {
    * relative noise in the observables; divided by the 1e-4 relative step this is ~1e-4.
    */
   jacobianRel: 1e-3,
+  /** Relaxation converged (the RelaxOptions defaults): largest force component, eV/Å. */
+  relaxForceEvA: 1e-5,
+  /** Relaxation converged: largest component of σ + p, GPa. */
+  relaxStressGPa: 1e-4,
+  /**
+   * One minimum reached from different starts or in P1 from a rattle (Å for a, c; fractional for u):
+   * Newton ends with forces ≲ 1e-8 eV/Å and stresses ≲ 1e-6 GPa, so the geometry is good to ~1e-8;
+   * 1e-6 is what the issue asks.
+   */
+  relaxGeometry: 1e-6,
+  /**
+   * Newton vs BFGS geometries, both at the default tolerances: BFGS stops as soon as forces are below
+   * 1e-5 eV/Å and stresses below 1e-4 GPa, which leaves ~1e-4 / 50 GPa ≈ 2e-6 strain (1e-5 Å in a).
+   */
+  relaxMethodGeometry: 5e-5,
+  /** A symmetric relaxation keeps symmetry-equivalent atoms equivalent to round-off, Å. */
+  relaxSymmetryAngstrom: 1e-9,
+  /** Energy of one minimum reached two ways (P1 from a rattle vs symmetric), eV per cell. */
+  relaxEnergyEv: 1e-8,
 } as const;
 
 /** |a − b| ≤ abs + rel·max(|a|, |b|) */

@@ -31,7 +31,7 @@ import {
   IdParamsSchema,
   JobDocumentRef,
   JobListSchema,
-  JobSchema,
+  JobRef,
   ListQuerySchema,
   ParametersQuerySchema,
   ReportQuerySchema,
@@ -90,7 +90,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
         headers: SubmitHeadersSchema,
         body: JobDocumentRef,
         response: {
-          ...(kind === 'properties' ? { 200: JobSchema } : {}),
+          ...(kind === 'properties' ? { 200: JobRef } : {}),
           202: AcceptedSchema,
           400: problemResponse('malformed JSON (INVALID_JSON) or a document that does not match the schema (INVALID_DOCUMENT, with `path`)'),
           401: problemResponse('missing or invalid API key'),
@@ -177,7 +177,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
         tags: [tag],
         summary: `Status, progress, timings, error or result of a ${noun}`,
         params: IdParamsSchema,
-        response: { 200: JobSchema, 404: NotFound },
+        response: { 200: JobRef, 404: NotFound },
       },
     },
     async (req) => {
@@ -212,7 +212,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
         summary: `Cancel a queued or running ${noun}`,
         description: 'Idempotent: cancelling a cancelled job answers 200 again. A running task is stopped through its AbortSignal.',
         params: IdParamsSchema,
-        response: { 200: JobSchema, 404: NotFound, 409: problemResponse('the job has already succeeded or failed (JOB_ALREADY_FINISHED)') },
+        response: { 200: JobRef, 404: NotFound, 409: problemResponse('the job has already succeeded or failed (JOB_ALREADY_FINISHED)') },
       },
     },
     async (req) => {
