@@ -35,7 +35,7 @@
  *
  * Energies are per formula unit and volumes Å³ per formula unit; B₀ is reported in GPa.
  */
-import { Matrix, QrDecomposition } from 'ml-matrix';
+import { Matrix, QrDecomposition, inverse } from 'ml-matrix';
 import { DomainError, throwIfAborted } from '../errors.js';
 import type { EnergyModel } from '../potentials/model.js';
 import { GPA_PER_EV_PER_A3 } from '../units/index.js';
@@ -52,6 +52,13 @@ export interface BirchMurnaghanFit {
   B0prime: number;
   /** root-mean-square residual of the fit, eV per formula unit */
   rmsResidual: number;
+  /**
+   * Standard errors of V₀ (Å³/f.u.), B₀ (GPa) and B₀' from the scatter of the points about the fit
+   * (NaN with exactly 4 points). The residuals are systematic, not random (the fourth-order terms
+   * the third-order form lacks; jumps of E where a neighbour shell crosses a pair cut-off), so these
+   * measure how far the curve is from a Birch-Murnaghan form rather than a statistical error.
+   */
+  standardErrors: { V0: number; B0: number; B0prime: number };
   /** cubic coefficients in x = V^{−2/3} (V in Å³/f.u.), lowest order first */
   coefficients: [number, number, number, number];
 }
@@ -68,13 +75,14 @@ export function birchMurnaghanEnergy(fit: Pick<BirchMurnaghanFit, 'E0' | 'V0' | 
  * normalisation). Needs at least 4 points spanning a minimum; throws NUMERICAL_FAILURE otherwise.
  */
 export function fitBirchMurnaghan(points: readonly { volume: number; energy: number }[]): BirchMurnaghanFit {
-  if (points.length < 4) throw new DomainError('NUMERICAL_FAILURE', `a Birch-Murnaghan fit needs at least 4 points (got ${points.length})`);
-  // scale x to O(1) for conditioning: x = s·ξ with s = Vmid^{-2/3}
-  const vmid = points.reduce((a, p) => a + p.volume, 0) / points.length;
+  const n = points.length;
+  if (n < 4) throw new DomainError('NUMERICAL_FAILURE', `a Birch-Murnaghan fit needs at least 4 points (got ${n})`);
+  // ξ = x / s with s = V̄^{-2/3} keeps the normal equations well conditioned; energies about their mean
+  const vmid = points.reduce((a, p) => a + p.volume, 0) / n;
   const s = vmid ** (-2 / 3);
-  const A = new Matrix(points.length, 4);
-  const y = new Matrix(points.length, 1);
-  const e0 = points.reduce((a, p) => a + p.energy, 0) / points.length;
+  const e0 = points.reduce((a, p) => a + p.energy, 0) / n;
+  const A = new Matrix(n, 4);
+  const y = new Matrix(n, 1);
   points.forEach((p, i) => {
     const xi = p.volume ** (-2 / 3) / s;
     for (let k = 0; k < 4; k++) A.set(i, k, xi ** k);
@@ -82,45 +90,73 @@ export function fitBirchMurnaghan(points: readonly { volume: number; energy: num
   });
   const qr = new QrDecomposition(A);
   if (!qr.isFullRank()) throw new DomainError('NUMERICAL_FAILURE', 'the E-V points do not determine a cubic (repeated volumes?)');
-  const c = qr.solve(y).to1DArray(); // in ξ
-  const E = (xi: number): number => c[0]! + c[1]! * xi + c[2]! * xi * xi + c[3]! * xi ** 3;
-  const E1 = (xi: number): number => c[1]! + 2 * c[2]! * xi + 3 * c[3]! * xi * xi;
-  const E2 = (xi: number): number => 2 * c[2]! + 6 * c[3]! * xi;
-  // roots of E'(ξ) = 3c₃ξ² + 2c₂ξ + c₁
-  const roots: number[] = [];
-  if (Math.abs(c[3]!) < 1e-14 * (Math.abs(c[2]!) + Math.abs(c[1]!))) {
-    if (c[2] !== 0) roots.push(-c[1]! / (2 * c[2]!));
-  } else {
-    const disc = 4 * c[2]! ** 2 - 12 * c[3]! * c[1]!;
-    if (disc >= 0) {
-      const q = -0.5 * (2 * c[2]! + Math.sign(c[2]! || 1) * Math.sqrt(disc));
-      roots.push(q / (3 * c[3]!));
-      if (q !== 0) roots.push(c[1]! / q);
+  const c = qr.solve(y).to1DArray();
+  const fit = fromCubic(c, s);
+  if (!fit) throw new DomainError('NUMERICAL_FAILURE', 'the E-V points have no minimum: the Birch-Murnaghan fit is undefined');
+  let ss = 0;
+  points.forEach((p, i) => {
+    let e = 0;
+    for (let k = 0; k < 4; k++) e += c[k]! * A.get(i, k);
+    ss += (p.energy - e0 - e) ** 2;
+  });
+  // standard errors: cov(c) = σ² (AᵀA)⁻¹, σ² = SSR/(n − 4), propagated through the (smooth) map
+  // c → (V₀, B₀, B₀') with a central-difference Jacobian
+  const standardErrors = { V0: NaN, B0: NaN, B0prime: NaN };
+  if (n > 4) {
+    const sigma2 = ss / (n - 4);
+    const cov = inverse(A.transpose().mmul(A)).mul(sigma2);
+    const jac: Record<'V0' | 'B0' | 'B0prime', number[]> = { V0: [], B0: [], B0prime: [] };
+    for (let k = 0; k < 4; k++) {
+      const h = 1e-6 * Math.max(Math.abs(c[k]!), 1e-12 + Math.max(...c.map(Math.abs)) * 1e-3);
+      const cp = [...c], cm = [...c];
+      cp[k]! += h;
+      cm[k]! -= h;
+      const fp = fromCubic(cp, s), fm = fromCubic(cm, s);
+      for (const key of ['V0', 'B0', 'B0prime'] as const) jac[key].push(fp && fm ? (fp[key] - fm[key]) / (2 * h) : NaN);
+    }
+    for (const key of ['V0', 'B0', 'B0prime'] as const) {
+      let v = 0;
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) v += jac[key][i]! * cov.get(i, j) * jac[key][j]!;
+      standardErrors[key] = Math.sqrt(Math.max(0, v));
     }
   }
-  const minima = roots.filter((r) => r > 0 && E2(r) > 0).sort((p, q) => Math.abs(p - 1) - Math.abs(q - 1));
-  const xi0 = minima[0];
-  if (xi0 === undefined) throw new DomainError('NUMERICAL_FAILURE', 'the E-V points have no minimum: the Birch-Murnaghan fit is undefined');
+  const coefficients: [number, number, number, number] = [c[0]! + e0, c[1]! / s, c[2]! / (s * s), c[3]! / (s * s * s)];
+  return { ...fit, E0: fit.E0 + e0, rmsResidual: Math.sqrt(ss / n), standardErrors, coefficients };
+}
+
+/** E₀ (relative), V₀, B₀ (GPa), B₀' of the cubic Σ c_k ξ^k in ξ = V^{−2/3}/s; undefined without a minimum. */
+function fromCubic(c: readonly number[], s: number): { E0: number; V0: number; B0: number; B0prime: number } | undefined {
+  const [c0, c1, c2, c3] = c as [number, number, number, number];
+  const E = (xi: number): number => c0 + c1 * xi + c2 * xi * xi + c3 * xi ** 3;
+  const E1 = (xi: number): number => c1 + 2 * c2 * xi + 3 * c3 * xi * xi;
+  const E2 = (xi: number): number => 2 * c2 + 6 * c3 * xi;
+  // roots of E'(ξ) = 3c₃ξ² + 2c₂ξ + c₁ (the numerically stable quadratic formula)
+  const roots: number[] = [];
+  if (Math.abs(c3) < 1e-14 * (Math.abs(c2) + Math.abs(c1))) {
+    if (c2 !== 0) roots.push(-c1 / (2 * c2));
+  } else {
+    const disc = 4 * c2 * c2 - 12 * c3 * c1;
+    if (disc >= 0) {
+      const q = -0.5 * (2 * c2 + (c2 >= 0 ? 1 : -1) * Math.sqrt(disc));
+      roots.push(q / (3 * c3));
+      if (q !== 0) roots.push(c1 / q);
+    }
+  }
+  // the minimum nearest the data (ξ ≈ 1)
+  const xi0 = roots.filter((r) => r > 0 && E2(r) > 0).sort((p, q) => Math.abs(p - 1) - Math.abs(q - 1))[0];
+  if (xi0 === undefined) return undefined;
   const x0 = xi0 * s;
   const V0 = x0 ** (-3 / 2);
   // derivatives in x (not ξ): d/dx = (1/s) d/dξ
-  const Ex2 = E2(xi0) / (s * s);
-  const Ex3 = (6 * c[3]!) / (s * s * s);
   const Ex1 = E1(xi0) / s;
+  const Ex2 = E2(xi0) / (s * s);
+  const Ex3 = (6 * c3) / (s * s * s);
   const xp = (-2 / 3) * V0 ** (-5 / 3);
   const xpp = (10 / 9) * V0 ** (-8 / 3);
   const xppp = (-80 / 27) * V0 ** (-11 / 3);
   const EVV = Ex2 * xp * xp + Ex1 * xpp;
   const EVVV = Ex3 * xp ** 3 + 3 * Ex2 * xp * xpp + Ex1 * xppp;
-  const B0 = V0 * EVV * GPA_PER_EV_PER_A3;
-  const B0prime = -1 - (V0 * EVVV) / EVV;
-  let ss = 0;
-  points.forEach((p) => {
-    const r = p.energy - e0 - E(p.volume ** (-2 / 3) / s);
-    ss += r * r;
-  });
-  const coefficients: [number, number, number, number] = [c[0]! + e0, c[1]! / s, c[2]! / (s * s), c[3]! / (s * s * s)];
-  return { E0: E(xi0) + e0, V0, B0, B0prime, rmsResidual: Math.sqrt(ss / points.length), coefficients };
+  return { E0: E(xi0), V0, B0: V0 * EVV * GPA_PER_EV_PER_A3, B0prime: -1 - (V0 * EVVV) / EVV };
 }
 
 export interface EquationOfStateOptions extends Omit<CrystalRelaxOptions, 'start' | 'pressureGPa' | 'fixVolume' | 'fixCell'> {
