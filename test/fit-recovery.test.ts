@@ -83,3 +83,34 @@ describe('multi-start', () => {
     expect(result.objective.final).toBeLessThan(1e-12);
   });
 });
+
+describe('fit options', () => {
+  it('a conventional fit (no relaxation) recovers parameters whose structures are at their minima', async () => {
+    // targets = the relaxed geometry and properties at known parameters; structures given at that geometry
+    const doc = publishedSubset(['PbSe-RS']);
+    doc.potentials = doc.potentials.filter((p) => p.species.includes('Pb'));
+    doc.potentials[0]!.vary = ['A', 'rho'];
+    const relaxedTargets = selfConsistentTargets(doc);
+    const a = (relaxedTargets.structures[0]!.properties!.a as { exp: number }).exp;
+    relaxedTargets.structures[0]!.cell = { a };
+    relaxedTargets.options = { ...relaxedTargets.options, relax: false };
+    const known = relaxedTargets.potentials[0]!;
+    const start = structuredClone(relaxedTargets);
+    start.potentials[0]!.A = known.A! * 1.2;
+    const result = await runFit(parseJob(start));
+    expect(result.objective.final).toBeLessThan(1e-10);
+    expect(Math.abs(result.varied[0]!.final / known.A! - 1)).toBeLessThan(1e-4);
+  });
+
+  it('the finite-difference Jacobian reaches the same minimum as the analytic one', async () => {
+    const doc = publishedSubset(['PbSe-RS', 'PbSe-CsCl']);
+    doc.potentials = doc.potentials.filter((p) => p.species.includes('Pb'));
+    doc.potentials[0]!.vary = ['A', 'rho'];
+    const start = structuredClone(doc);
+    start.potentials[0]!.A = start.potentials[0]!.A! * 1.1;
+    const analytic = await runFit(parseJob(structuredClone(start)));
+    const fd = await runFit(parseJob(structuredClone(start)), { jacobian: 'finite-difference' });
+    expect(Math.abs(fd.objective.final - analytic.objective.final)).toBeLessThan(1e-6 * analytic.objective.final);
+    expect(Math.abs(fd.varied[1]!.final / analytic.varied[1]!.final - 1)).toBeLessThan(1e-5);
+  });
+});

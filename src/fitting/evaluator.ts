@@ -140,6 +140,13 @@ const TRANSFORMING: ReadonlySet<string> = new Set(['special-position', 'coordina
 
 export interface EvaluatorOptions {
   pressureGPa: number;
+  /**
+   * Conventional fit (GULP's default `fit` without `relax`): no relaxation; each structure takes
+   * one Newton-Raphson step from its input geometry, so the lattice parameters compared with the
+   * targets are the input ones plus the step the gradients ask for (−H⁻¹g: fitting the gradients
+   * at the target geometry, weighted by the inverse Hessian, in units of the observables).
+   */
+  conventional?: boolean;
   signal?: AbortSignal;
 }
 
@@ -207,12 +214,18 @@ export class FitEvaluator {
     const o = resolveRelaxOptions({ operations: prep.operations, pressureGPa: this.options.pressureGPa, structureId: id, signal: this.options.signal, checkStability: false, forceTolerance: RELAX_FORCE_TOLERANCE, stressToleranceGPa: RELAX_STRESS_TOLERANCE_GPA });
     let relax: RelaxResult;
     try {
-      const warm = this.geometry.get(id);
-      relax = warm ? relaxFrom(model, prep.cell, warm, o) : relaxFrom(model, prep.cell, prep.cell, o);
-      if (warm && !relax.converged) relax = relaxFrom(model, prep.cell, prep.cell, o);
+      if (this.options.conventional) {
+        relax = relaxFrom(model, prep.cell, prep.cell, { ...o, maxIterations: 1 });
+        relax = { ...relax, converged: true, warnings: relax.warnings.filter((w) => w.kind !== 'not-converged') };
+      } else {
+        const warm = this.geometry.get(id);
+        relax = warm ? relaxFrom(model, prep.cell, warm, o) : relaxFrom(model, prep.cell, prep.cell, o);
+        if (warm && !relax.converged) relax = relaxFrom(model, prep.cell, prep.cell, o);
+      }
     } catch (e) {
-      if (isDomainError(e) && e.code === 'CANCELLED') throw e;
-      return { id, structure: prep.cell, properties: {}, failure: `relaxation failed: ${(e as Error).message}` };
+      // a structure that cannot be relaxed is a result; anything else (cancellation, a bug) propagates
+      if (!isDomainError(e) || e.code === 'CANCELLED') throw e;
+      return { id, structure: prep.cell, properties: {}, failure: `relaxation failed: ${e.message}` };
     }
     const state: StructureState = { id, relax, structure: relax.structure, properties: describe(prep, relax) };
     const transforming = relax.warnings.filter((w: RelaxWarning) => TRANSFORMING.has(w.kind));
@@ -224,8 +237,8 @@ export class FitEvaluator {
         state.elastic = el;
         Object.assign(state.properties, elasticProperties(el, this.job.options));
       } catch (e) {
-        if (isDomainError(e) && e.code === 'CANCELLED') throw e;
-        state.failure ??= `elastic constants failed: ${(e as Error).message}`;
+        if (!isDomainError(e) || e.code === 'CANCELLED') throw e;
+        state.failure ??= `elastic constants failed: ${e.message}`;
       }
     }
     return state;
@@ -234,6 +247,25 @@ export class FitEvaluator {
   /** Observable values from states; relative energies read their reference. NaN where missing. */
   values(states: Map<string, StructureState>): Float64Array {
     return Float64Array.from(this.observables, (o) => observableValue(o, states));
+  }
+
+  /**
+   * Central differences d(observable)/d(physical parameter), relaxing (or, conventional, stepping)
+   * every structure again at p ± h|p_k| e_k from the remembered geometries.
+   */
+  finiteDifferenceJacobian(values: readonly number[], ids: readonly string[], h = 1e-4): Float64Array[] {
+    const rows = this.observables.map(() => new Float64Array(values.length));
+    for (let k = 0; k < values.length; k++) {
+      const step = h * (Math.abs(values[k]!) || 1);
+      const plus = [...values];
+      plus[k] = plus[k]! + step;
+      const minus = [...values];
+      minus[k] = minus[k]! - step;
+      const vp = this.values(this.evaluate(plus, ids));
+      const vm = this.values(this.evaluate(minus, ids));
+      for (let i = 0; i < rows.length; i++) rows[i]![k] = (vp[i]! - vm[i]!) / (2 * step);
+    }
+    return rows;
   }
 
   /**

@@ -35,7 +35,7 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** 'analytic' (default): implicit derivatives through the relaxed structures; 'finite-difference': relax again per parameter */
   jacobian?: 'analytic' | 'finite-difference';
-  /** central-difference step in internal variables for the finite-difference Jacobian (default 1e-4) */
+  /** relative central-difference step for the finite-difference Jacobian (default 1e-4) */
   fdStep?: number;
   /**
    * Properties of every structure at the final parameters (`latticefit properties`); injected so
@@ -87,7 +87,8 @@ export function fitFromStart(job: ParsedJob, start: readonly number[], observabl
   const names = job.vary;
   const pressureGPa = job.options.pressureGPa;
   const transform = makeTransform(names, job.vary.map((n) => getParameter(job.forceField, n)!), job.bounds);
-  const fullEvaluator = new FitEvaluator(job, names, observablesIn, { pressureGPa, signal: options.signal });
+  const conventional = !job.options.relax;
+  const fullEvaluator = new FitEvaluator(job, names, observablesIn, { pressureGPa, signal: options.signal, conventional });
   const ids = fullEvaluator.involved;
 
   // starting point: structures that fail here cannot be fitted; their observables are dropped
@@ -97,7 +98,7 @@ export function fitFromStart(job: ParsedJob, start: readonly number[], observabl
   const failedIds = new Set([...states0].filter(([, st]) => st.failure).map(([id]) => id));
   const observables = observablesIn.filter((o) => !failedIds.has(o.structureId) && !(o.other && failedIds.has(o.other)) && Number.isFinite(observableValue(o, states0)));
   if (observables.length === 0) throw new DomainError('RELAX_NOT_CONVERGED', `no fitted observable can be evaluated at the starting parameters: ${excluded.join('; ') || 'no observables'}`);
-  const evaluator = observables.length === observablesIn.length ? fullEvaluator : new FitEvaluator(job, names, observables, { pressureGPa, signal: options.signal });
+  const evaluator = observables.length === observablesIn.length ? fullEvaluator : new FitEvaluator(job, names, observables, { pressureGPa, signal: options.signal, conventional });
   if (evaluator !== fullEvaluator) {
     const keep = new Map([...states0].filter(([id]) => evaluator.involved.includes(id)));
     evaluator.commit(keep);
@@ -142,21 +143,9 @@ export function fitFromStart(job: ParsedJob, start: readonly number[], observabl
     const states = statesAt(z);
     evaluator.commit(states);
     const p = transform.toPhysical(z);
-    if ((options.jacobian ?? 'analytic') === 'analytic') return evaluator.analyticJacobian(p, states);
-    // finite differences in internal variables, converted to physical
-    const h = options.fdStep ?? 1e-4;
-    const dp = transform.dPhysical(z);
-    const rows = observables.map(() => new Float64Array(names.length));
-    for (let k = 0; k < names.length; k++) {
-      const zp = [...z];
-      zp[k] = zp[k]! + h;
-      const zm = [...z];
-      zm[k] = zm[k]! - h;
-      const vp = evaluator.values(evaluator.evaluate(transform.toPhysical(zp), idsFit));
-      const vm = evaluator.values(evaluator.evaluate(transform.toPhysical(zm), idsFit));
-      for (let i = 0; i < observables.length; i++) rows[i]![k] = (vp[i]! - vm[i]!) / (2 * h * dp[k]!);
-    }
-    return rows;
+    // the implicit derivatives hold at relaxed structures; a conventional fit differentiates numerically
+    if ((options.jacobian ?? 'analytic') === 'analytic' && !conventional) return evaluator.analyticJacobian(p, states);
+    return evaluator.finiteDifferenceJacobian(p, idsFit, options.fdStep ?? 1e-4);
   };
 
   const z0 = transform.toInternal(start);
@@ -268,7 +257,7 @@ export async function runFit(job: ParsedJob, options: FitOptions = {}): Promise<
   // uncertainty from the weighted Jacobian at the solution (physical parameters)
   let uncertainty: Uncertainty | null = null;
   if (job.vary.length > 0 && ![...run.states.values()].some((s) => s.failure)) {
-    const J = run.evaluator.analyticJacobian(run.values, run.states);
+    const J = job.options.relax ? run.evaluator.analyticJacobian(run.values, run.states) : run.evaluator.finiteDifferenceJacobian(run.values, run.evaluator.involved);
     const Jw = J.map((row, i) => Float64Array.from(row, (v) => v * Math.sqrt(run.observables[i]!.weight)));
     uncertainty = parameterUncertainty(job.vary, Jw, run.objective);
   }
@@ -289,6 +278,7 @@ export async function runFit(job: ParsedJob, options: FitOptions = {}): Promise<
       weight: o.weight,
       contribution: res === null ? null : o.weight * res * res,
       percentError: res === null || o.target === 0 ? null : (100 * res) / o.target,
+      inFit: run.observables.includes(o),
     };
   });
 
@@ -310,7 +300,7 @@ export async function runFit(job: ParsedJob, options: FitOptions = {}): Promise<
     charges: job.forceField.charges,
     parameters: parameterRows(ff, job.vary),
     varied: job.vary.map((name, i) => ({ name, initial: start[i]!, final: run.values[i]!, ...(uncertainty ? { standardError: uncertainty.standardErrors[i]! } : {}) })),
-    objective: { initial: run.initialObjective, final: residuals.reduce((s, r) => s + (r.contribution ?? 0), 0) },
+    objective: { initial: run.initialObjective, final: run.objective, allObservables: residuals.reduce((s, r) => s + (r.contribution ?? 0), 0) },
     converged: run.converged,
     iterations: run.iterations,
     stopReason: run.reason,

@@ -36,6 +36,8 @@ export interface ResidualRow {
   contribution: number | null;
   /** 100 (calculated − target) / target */
   percentError: number | null;
+  /** false when the observable's structure failed at the start and was left out of the fit */
+  inFit: boolean;
 }
 
 /** Per-structure properties at a parameter set (the `latticefit properties` entry). */
@@ -73,7 +75,9 @@ export interface FitResult {
   charges: Record<string, number>;
   parameters: ParameterRow[];
   varied: { name: string; initial: number; final: number; standardError?: number }[];
-  objective: { initial: number; final: number; published?: number };
+  /** Weighted sum of squares over the fitted observables at the start and the end; `allObservables`
+   * also counts observables left out of the fit (their structure failed at the start). */
+  objective: { initial: number; final: number; allObservables: number; published?: number };
   converged: boolean;
   iterations: number;
   stopReason: string;

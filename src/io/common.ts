@@ -45,12 +45,13 @@ export const stableJson = (v: unknown): string => JSON.stringify(v);
 /**
  * The crystal of one structure document, interpreted exactly as a job would interpret it
  * (space group, completed cell, expanded sites, formula units): the document is parsed as a job
- * whose species all carry charge 0. Throws the DomainErrors of `parseJob`.
+ * whose species all carry charge 0 (its properties left out). Throws the DomainErrors of `parseJob`.
  */
 export function crystalOf(sd: StructureDocument): CrystalInput {
   const species: Record<string, { charge: number }> = {};
   for (const s of sd.sites) species[s.species] = { charge: 0 };
-  return parseJob({ species, potentials: [], structures: [sd] }).structures[0]!;
+  const { properties: _p, label: _l, ...geometry } = sd;
+  return parseJob({ species, potentials: [], structures: [geometry] }).structures[0]!;
 }
 
 /** The space group of a structure document (P1 when it names none). */

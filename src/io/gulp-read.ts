@@ -368,7 +368,7 @@ export function readGulp(text: string): GulpReadResult {
     ...(title !== undefined ? { name: title } : {}),
     species: Object.fromEntries([...charges].map(([s, q]) => [s, { charge: q }])),
     potentials: orderPotentials(potentials, jobMeta, untranslated),
-    structures: built.map((b) => b.sd),
+    structures: built.map((b) => orderStructure(b.sd)),
   };
   if (Object.keys(options).length || (jobMeta && jobMeta.options)) doc.options = options as JobDocument['options'];
   return { document: doc, untranslated: untranslated.sort((a, b) => a.line - b.line) };
@@ -802,6 +802,14 @@ function orderPotentials(ps: (PotentialDocument & { line: number })[], meta: Job
   }
   for (const p of seen.values()) out.push(reorder(strip(p)));
   return out;
+}
+
+/** Fields in the schema's order. */
+function orderStructure(sd: StructureDocument): StructureDocument {
+  const keys = ['id', 'label', 'spaceGroup', 'origin', 'rhombohedralAxes', 'cell', 'sites', 'properties'] as const;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (sd[k] !== undefined) out[k] = sd[k];
+  return out as StructureDocument;
 }
 
 /** Fields in the schema's order (type, species, parameters, cutoff, vary, bounds). */

@@ -181,7 +181,7 @@ function resultCrystal(raw: unknown, i: number, charges: Record<string, number>)
       return attempt({ ...base, spaceGroup: sgId, cell: cell.vectors ? cell : { ...cell }, sites });
     } catch (e) {
       // the sites may be the whole relaxed cell rather than an asymmetric unit
-      if (!isDomainError(e) || !['OVERLAPPING_ATOMS', 'INVALID_CELL', 'INVALID_STRUCTURE'].includes(e.code)) throw e;
+      if (!isDomainError(e) || !['OVERLAPPING_ATOMS', 'INVALID_STRUCTURE'].includes(e.code)) throw e;
     }
   }
   const p1Cell = cell.vectors ? cell : completeP1(cell, id, path);
@@ -192,10 +192,8 @@ function completeP1(cell: StructureDocument['cell'], id: string, path: string): 
   const out: StructureDocument['cell'] = {};
   for (const k of CELL_KEYS) {
     const v = cell[k];
-    if (typeof v !== 'number') {
-      if (k === 'alpha' || k === 'beta' || k === 'gamma') out[k] = 90;
-      else throw new DomainError('INVALID_CELL', `structure ${id} gives no ${k}`, { path: `${path}/cell/${k}` });
-    } else out[k] = v;
+    if (typeof v !== 'number') throw new DomainError('INVALID_CELL', `structure ${id} has no space group and gives no ${k}: a P1 cell needs all six parameters (or vectors)`, { path: `${path}/cell/${k}` });
+    out[k] = v;
   }
   return out;
 }

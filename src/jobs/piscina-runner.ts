@@ -13,7 +13,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { TaskFailedError, type TaskRequest, type TaskRunOptions, type TaskRunner } from './runner.js';
-import { WORKER_FILE, toModuleUrl, workerExecArgv } from './task-module.js';
+import { toModuleUrl, workerEntry } from './task-module.js';
 import type { TaskProgress } from './types.js';
 import type { WorkerOutcome, WorkerTask } from './worker.js';
 
@@ -39,9 +39,9 @@ export class PiscinaTaskRunner implements TaskRunner {
     this.taskModule = toModuleUrl(opts.taskModule);
     this.graceMs = opts.cancelGraceMs;
     this.logger = opts.logger;
-    const execArgv = workerExecArgv([WORKER_FILE, this.taskModule]);
+    const { filename, execArgv } = workerEntry(this.taskModule);
     this.pool = new Piscina<WorkerTask, WorkerOutcome>({
-      filename: WORKER_FILE,
+      filename,
       minThreads: opts.threads,
       maxThreads: opts.threads,
       idleTimeout: 60_000,

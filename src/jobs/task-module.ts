@@ -3,13 +3,15 @@
  * default `./tasks.js` (the seam the lead wires to fits, properties and reports); tests and the
  * restart test point `LATTICEFIT_TASK_MODULE` at a deterministic fake.
  *
- * Loading TypeScript in worker threads. Production runs compiled JavaScript from `dist/`, where
- * the worker file and the tasks are `.js` and a worker needs no loader. Under vitest or
- * `node --import tsx`, this file is `.ts`, and so are the worker and the tasks; a fresh worker
- * thread does not share the parent's loaders (vitest's module runner is not a Node loader at all),
- * so a worker whose code is TypeScript is started with `--import <absolute URL of tsx>`. The URL
- * is resolved from this package, not from the current directory, so it works from any cwd; if
- * tsx is not installed (a production install), asking for a `.ts` module is a clear start-up error.
+ * Loading TypeScript in worker threads. Production runs compiled JavaScript from `dist/`: the
+ * worker file and the tasks are `.js` and a worker needs no loader. Under vitest or
+ * `node --import tsx`, this file is `.ts`, and so are the worker and the tasks. A worker thread
+ * does not inherit the parent's module hooks (vitest's module runner is not a Node loader at all),
+ * and on Node 20 `--import tsx` in a worker's execArgv does not register tsx's ESM hooks inside the
+ * worker. So a worker that must load TypeScript starts from `worker-tsx.mjs`, a plain-JS entry
+ * that registers tsx through its API (`tsx/esm/api`, resolved from the package, so any cwd works)
+ * and then imports `worker.ts`. If tsx is not installed (a production install), asking for a
+ * TypeScript module is a clear start-up error.
  */
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
@@ -39,6 +41,7 @@ export const DEFAULT_TASK_MODULE = new URL(`./tasks${ownExt}`, import.meta.url).
 
 /** URL of the worker entry point, in the same flavour as this file. */
 export const WORKER_FILE = new URL(`./worker${ownExt}`, import.meta.url).href;
+const TSX_WORKER_FILE = new URL('./worker-tsx.mjs', import.meta.url).href;
 
 /** A file path or URL → file URL string. */
 export function toModuleUrl(specifier: string | undefined): string {
@@ -49,17 +52,17 @@ export function toModuleUrl(specifier: string | undefined): string {
 
 export const isTypeScript = (url: string): boolean => /\.(m|c)?tsx?$/.test(new URL(url).pathname);
 
-/** `execArgv` for a worker that must load these module URLs: a tsx import when any is TypeScript. */
-export function workerExecArgv(urls: string[]): string[] | undefined {
-  if (!urls.some(isTypeScript)) return undefined;
-  let tsx: string;
+/** The worker entry and its execArgv for a pool whose workers load `taskModule`. */
+export function workerEntry(taskModule: string): { filename: string; execArgv?: string[] } {
+  if (!isTypeScript(WORKER_FILE) && !isTypeScript(taskModule)) return { filename: WORKER_FILE };
+  if (!isTypeScript(WORKER_FILE)) throw new Error(`the task module ${taskModule} is TypeScript; run the service from source (node --import tsx src/server.ts) or compile the module`);
   try {
-    tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    createRequire(import.meta.url).resolve('tsx/esm/api');
   } catch {
-    throw new Error(`a TypeScript module (${urls.filter(isTypeScript).join(', ')}) needs the tsx loader, which is not installed; build with "npm run build" and run from dist/`);
+    throw new Error('running from TypeScript sources needs the tsx package (a dev dependency); build with "npm run build" and run from dist/');
   }
-  // only the loader: some of the parent's flags (V8 and process-wide options) are refused in workers
-  return ['--import', tsx];
+  // no inherited loader flags: the entry registers tsx itself
+  return { filename: TSX_WORKER_FILE, execArgv: [] };
 }
 
 /** Import a task module and check its shape. */

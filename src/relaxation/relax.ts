@@ -244,28 +244,24 @@ export function relaxFrom(model: EnergyModel, reference: Structure, start: Struc
     const g = cur.reduced;
     // candidate directions in order of preference
     const candidates: { kind: RelaxStep['direction']; z: Float64Array }[] = [];
-    let hr: Float64Array | undefined;
     if (o.method === 'newton' && cur.hessian) {
-      hr = reducedHessian(cur.hessian, basis, n);
-      const { values, vectors } = symmetricEigen(hr, m);
+      const { values, vectors } = symmetricEigen(reducedHessian(cur.hessian, basis, n), m);
       const big = Math.max(...Array.from(values, Math.abs));
       if (values[0]! > 1e-8 * big) {
-        candidates.push({ kind: 'newton', z: eigenSolve(values, vectors, g, m, (l) => l) });
+        candidates.push({ kind: 'newton', z: eigenSolve(values, vectors, g, m) });
         bActive = false;
       } else {
-        if (!bActive || !B) {
-          B = modifiedHessian(values, vectors, m, big);
-          bActive = true;
-        }
+        // indefinite: quasi-Newton from the modified Hessian, kept by BFGS while it stays indefinite
+        if (!bActive || !B) B = modifiedHessian(values, vectors, m, big);
+        bActive = true;
+        candidates.push({ kind: 'bfgs', z: solveOrSteepest(B, g, m) });
       }
-      if (bActive && B) candidates.push({ kind: 'bfgs', z: solveOrSteepest(B, g, m) });
-      else candidates.push({ kind: 'bfgs', z: eigenSolve(values, vectors, g, m, (l) => Math.max(Math.abs(l), 1e-3 * big)) });
     } else {
       B ??= initialB();
       bActive = true;
       candidates.push({ kind: 'bfgs', z: solveOrSteepest(B, g, m) });
     }
-    // steepest descent, scaled by the diagonal guess
+    // last resort: steepest descent, scaled by the diagonal guess
     const b0 = initialB();
     candidates.push({ kind: 'steepest', z: Float64Array.from(g, (x, k) => -x / b0[k * m + k]!) });
 
@@ -472,13 +468,13 @@ function reducedHessian(h: Float64Array, basis: SymmetryBasis, n: number): Float
   return out;
 }
 
-/** z = −Σ_k (v_k · g / f(λ_k)) v_k. */
-function eigenSolve(values: Float64Array, vectors: Float64Array, g: Float64Array, m: number, f: (l: number) => number): Float64Array {
+/** The Newton step z = −H⁻¹ g = −Σ_k (v_k · g / λ_k) v_k. */
+function eigenSolve(values: Float64Array, vectors: Float64Array, g: Float64Array, m: number): Float64Array {
   const z = new Float64Array(m);
   for (let k = 0; k < m; k++) {
     let c = 0;
     for (let i = 0; i < m; i++) c += vectors[i * m + k]! * g[i]!;
-    c /= f(values[k]!);
+    c /= values[k]!;
     for (let i = 0; i < m; i++) z[i]! -= c * vectors[i * m + k]!;
   }
   return z;
@@ -580,6 +576,7 @@ function stabilityWarning(h: Float64Array, s: Structure, basis: SymmetryBasis, o
   if (sym.min < -1e-6 * sym.big) {
     return { kind: 'unstable', message: `${label}the relaxed structure is a saddle point within its space group (lowest curvature ${sym.min.toExponential(3)}): a lower-enthalpy structure of the same symmetry exists nearby` };
   }
+  if (basis.group.elements.length === 1 && basis.group.numTranslations === 1) return undefined; // already P1
   const p1 = symmetryAdaptedBasis(s, [], { fixCell: o.fixCell, fixVolume: o.fixVolume });
   const full = lowest(p1);
   if (full.min < -1e-6 * full.big) {

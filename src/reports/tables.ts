@@ -196,7 +196,7 @@ export function residualTable(result: FitResult): Table {
       {
         heading: '',
         rows: result.residuals.map((r) => ({
-          label: r.structure,
+          label: r.inFit === false ? `${r.structure} (not fitted)` : r.structure,
           unit: '',
           cells: [
             { value: r.property },

@@ -12,5 +12,11 @@ export function fixture(name: string): JobDocument {
 export function publishedSubset(ids: string[]): JobDocument {
   const doc = fixture('pbcdse-published.json');
   doc.structures = doc.structures.filter((s) => ids.includes(s.id));
+  // drop properties that refer to structures left out
+  for (const s of doc.structures)
+    for (const [k, t] of Object.entries(s.properties ?? {})) {
+      const ref = (t as { reference?: string; to?: string }).reference ?? (t as { to?: string }).to;
+      if (ref && !ids.includes(ref)) delete s.properties![k];
+    }
   return doc;
 }

@@ -57,6 +57,49 @@ export const TOL = {
   relaxSymmetryAngstrom: 1e-9,
   /** Energy of one minimum reached two ways (P1 from a rattle vs symmetric), eV per cell. */
   relaxEnergyEv: 1e-8,
+  // --- properties (elastic constants, equation of state, transition pressure) -------------------
+  /**
+   * Property tests relax tightly (forces 1e-10 eV/Å, stress 1e-8 GPa; Newton gets there in a few
+   * steps): "the gradient is zero" then means below these, eV/Å and GPa.
+   */
+  propertiesForceEvA: 1e-9,
+  propertiesStressGPa: 1e-7,
+  /**
+   * Symmetry equalities and zeros of C_ij, GPa. At a tightly relaxed structure the Hessian carries
+   * the Ewald truncation (accuracy 1e-8 eV/atom, Hessian ~1e-6 eV/Å² relative to 10-100) and the
+   * residual displacement (1e-10 eV/Å / 1 eV/Å² = 1e-10 Å): measured ≤ 6e-10 GPa on C ~ 50 GPa.
+   */
+  elasticPatternGPa: 1e-7,
+  /**
+   * Relaxed-ion C_ij against central differences of the stress at strains ±1e-4 with the ions
+   * relaxed (to 1e-10 eV/Å) at each: the O(h²) truncation is ~1e-8 C, but a stress error δσ becomes
+   * δσ/2h in C, and δσ ~ 1e-8 GPa from the Ewald truncation gives ~1e-4 GPa (measured 1e-5..1e-4).
+   */
+  elasticFiniteStrainGPa: 1e-3,
+  /** Clamped − relaxed is positive semidefinite: eigenvalues ≥ −this (GPa; round-off of a 6x6 eigensolve). */
+  elasticPsdGPa: 1e-8,
+  /**
+   * Primitive vs conventional cell: energies per formula unit (eV) and C_ij (GPa). Both are the same
+   * sums with Ewald truncated at 1e-8 eV per atom; relaxed to 1e-10 eV/Å.
+   */
+  cellChoiceEnergyEv: 1e-7,
+  cellChoiceElasticGPa: 1e-5,
+  /**
+   * Birch-Murnaghan B₀ against (C11 + 2 C12)/3, in units of the fit's own standard error of B₀. The
+   * third-order form misses the quartic term of E(f); for 9 equally spaced volumes the bias that
+   * term puts on B₀ is 8.4 times the standard error its residuals produce (the ratio depends on the
+   * point layout only: measured 8.3-8.4 for rock-salt and CsCl PbSe at ±1, ±2 and ±4 %). A curve
+   * with a cut-off jump has larger residuals and a smaller ratio. Hence 10 standard errors.
+   */
+  eosStandardErrors: 10,
+  /** E₀ and V₀ of the fit against the relaxed structure: relative, bounded by the same quartic bias (measured 2e-6). */
+  eosMinimumRel: 2e-5,
+  /**
+   * Enthalpies at the reported transition pressure, eV per formula unit: the search stops when the
+   * pressure is within 1e-4 GPa of the crossing to first order, i.e. |Δh| ≤ 1e-4 GPa × |Δv|
+   * (≈ 11 Å³/f.u. → 7e-6 eV), plus relaxation noise.
+   */
+  transitionEnthalpyEv: 1e-5,
 } as const;
 
 /** |a − b| ≤ abs + rel·max(|a|, |b|) */

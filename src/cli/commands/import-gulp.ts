@@ -1,0 +1,43 @@
+/**
+ * `latticefit import-gulp FILE.gin [--out FILE]`: translate a GULP input into a job document.
+ * The document is printed (or written to --out); lines that were not translated are listed on
+ * stderr, with the reason, and so is a document that does not yet run (e.g. a net charge).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { DomainError, isDomainError } from '../../errors.js';
+import { parseJob } from '../../document/parse.js';
+import { readGulp } from '../../io/gulp-read.js';
+
+export interface ImportGulpOptions {
+  /** Write the document here instead of returning it. */
+  out?: string;
+  /** Where notes go (default: process.stderr). */
+  warn?: (text: string) => void;
+}
+
+export function importGulpCommand(file: string, options: ImportGulpOptions = {}): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DomainError('PARSE_ERROR', `cannot read ${file}: ${(e as Error).message}`, { file });
+  }
+  const warn = options.warn ?? ((s: string) => void process.stderr.write(s));
+  const { document, untranslated } = readGulp(text);
+  if (untranslated.length) {
+    warn(`${file}: ${untranslated.length} line${untranslated.length === 1 ? '' : 's'} not translated:\n`);
+    for (const u of untranslated) warn(`  line ${u.line}: ${u.text}  -- ${u.reason}\n`);
+  }
+  try {
+    parseJob(document);
+  } catch (e) {
+    if (!isDomainError(e)) throw e;
+    warn(`${file}: the translated document does not run yet: ${e.code}${e.path ? ` at ${e.path}` : ''}: ${e.message}\n`);
+  }
+  const json = JSON.stringify(document, null, 2) + '\n';
+  if (options.out) {
+    writeFileSync(options.out, json);
+    return `wrote ${options.out}: ${document.structures.length} structure${document.structures.length === 1 ? '' : 's'}, ${document.potentials.length} potential${document.potentials.length === 1 ? '' : 's'}\n`;
+  }
+  return json;
+}
