@@ -39,6 +39,8 @@ export function catastropheCheck(ff: ForceField, structures: readonly { id: stri
         where = id;
       }
     }
+    // Infinity: no barrier at all (the attraction wins at every distance)
+    if (turnover === Infinity) return { pair: key, collapses: true, nearTurnover: true, ...(shortest !== undefined ? { shortestContact: shortest, structure: where } : {}) };
     return {
       pair: key,
       ...(turnover !== undefined ? { turnover } : {}),

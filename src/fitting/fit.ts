@@ -291,7 +291,8 @@ export async function runFit(job: ParsedJob, options: FitOptions = {}): Promise<
   const relaxed = [...finalStates.values()].map((s) => ({ id: s.id, structure: s.structure }));
   const catastrophe = catastropheCheck(ff, relaxed);
   for (const c of catastrophe)
-    if (c.nearTurnover) warnings.push(`${c.pair}: the shortest relaxed contact (${c.shortestContact!.toFixed(3)} Å in ${c.structure}) is close to the Buckingham turnover at ${c.turnover!.toFixed(3)} Å; the potential may collapse at high temperature or pressure.`);
+    if (c.collapses) warnings.push(`${c.pair}: the fitted Buckingham form has no repulsive barrier (C/r⁶ wins at every distance): the pair collapses.`);
+    else if (c.nearTurnover) warnings.push(`${c.pair}: the shortest relaxed contact (${c.shortestContact!.toFixed(3)} Å in ${c.structure}) is close to the Buckingham turnover at ${c.turnover!.toFixed(3)} Å; the potential may collapse at high temperature or pressure.`);
 
   return {
     kind: 'fit',

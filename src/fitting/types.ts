@@ -63,6 +63,8 @@ export interface PairTurnover {
   /** shortest contact of this pair in any relaxed structure, Å */
   shortestContact?: number;
   structure?: string;
+  /** the pair has no repulsive barrier at all: it collapses from any distance */
+  collapses?: boolean;
   /** true when the shortest contact comes within the margin of the turnover */
   nearTurnover: boolean;
 }

@@ -54,6 +54,11 @@ export class PiscinaTaskRunner implements TaskRunner {
     return this.active;
   }
 
+  /** Ids of the live worker threads (a terminated thread is replaced by one with a new id). */
+  threadIds(): number[] {
+    return this.pool.threads.map((t) => t.threadId).sort((a, b) => a - b);
+  }
+
   healthy(): boolean {
     return !this.closed && this.pool.threads.length > 0;
   }

@@ -87,7 +87,8 @@ export interface ElasticReport {
   internalStable: boolean;
 }
 
-export interface StructureProperties {
+/** One structure of the report (a type, not an interface, so that it is a `fitting/types` StructureReport). */
+export type StructureProperties = {
   id: string;
   label: string;
   formula: string;
@@ -103,7 +104,7 @@ export interface StructureProperties {
   eos?: EquationOfState;
   transition?: TransitionResult;
   error?: { code: string; message: string };
-}
+};
 
 export interface PropertiesReport {
   name: string;

@@ -5,9 +5,10 @@
  * - Coordination: d_min is the shortest contact between unlike species (any pair when there is
  *   one species); neighbours are counted within 1.2 d_min. For every ordered species pair (A, B)
  *   the mean number of B neighbours of an A atom is compared before and after. Rock salt has
- *   Cd–Se 6, zinc blende and wurtzite 4, the five-fold "honeycomb" 5; 1.2 separates the first
- *   shell from the next in all of them (the next unlike shell is at ≥ 1.63 d_min, like-like at
- *   ≥ 1.41 d_min in rock salt).
+ *   Cd–Se 6, zinc blende and wurtzite 4, the five-fold hexagonal structure 5 (3 in the plane at
+ *   a/√3, 2 along c at c/2, within 1.2 of each other in the published polymorphs). 1.2 separates the
+ *   first shell from the next: in rock salt the like shell is at √2 d and the next unlike one at
+ *   √3 d; in zinc blende at √(8/3) d and √(11/3) d.
  * - Symmetry raised: the operations of the structure are searched among candidate rotations
  *   (`findSymmetryOperations`) before and after. More operations after means a free coordinate
  *   reached a special value: wurtzite's u → 1/2 creates the mirror z → −z of the five-fold

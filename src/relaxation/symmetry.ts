@@ -437,7 +437,8 @@ export function findSymmetryOperations(structure: Structure, tolerance = 1e-4): 
   const n = structure.numAtoms;
   if (n === 0) return [];
   const candidates: Mat3[] = [];
-  for (const R of [...cubicRotations(), ...hexagonalRotations(), ...latticeRotations(structure)]) {
+  // the lattice's own rotations first: they are exact for a cell that is slightly rotated
+  for (const R of [...latticeRotations(structure), ...cubicRotations(), ...hexagonalRotations()]) {
     if (!candidates.some((c) => maxDiff(c, R) < 1e-4)) candidates.push(R);
   }
   // anchor: an atom of the rarest species

@@ -1,0 +1,105 @@
+/**
+ * `latticefit properties JOB.json [--format json|markdown|csv]`: relax every structure of the job
+ * at the document's parameters and report its properties (GULP's `opti conp prop`), the relative
+ * energies and the transition pressures the document asks for.
+ *
+ * JSON is the full result: the `PropertiesResult` that `latticefit report` renders (top-level
+ * `structures`, one entry per structure with its named properties, elastic tensors, equation of
+ * state and transition search). Markdown and CSV are the Table S8/S9 layout of `reports/`
+ * (columns Exp. | Fit | DFT, one section per polymorph); markdown adds, per structure, the full
+ * relaxed-ion tensor, its eigenvalues, the Birch-Murnaghan fit and the warnings.
+ */
+import { parseJob } from '../../document/parse.js';
+import { normalizeDft } from '../../fitting/normalize.js';
+import { parameterRows } from '../../fitting/fit.js';
+import type { PropertiesResult, StructureReport } from '../../fitting/types.js';
+import { buildEnergyModel } from '../../potentials/index.js';
+import { type PropertiesOptions, type PropertiesReport, type StructureProperties, computeProperties } from '../../properties/index.js';
+import { renderReport } from '../../reports/index.js';
+import { DomainError } from '../../errors.js';
+import { readJson } from '../io.js';
+
+export type PropertiesFormat = 'json' | 'markdown' | 'csv';
+export const PROPERTIES_FORMATS: readonly PropertiesFormat[] = ['json', 'markdown', 'csv'];
+
+/** The properties result: what `report` renders, plus the external pressure. */
+export type PropertiesCommandResult = PropertiesResult & { pressureGPa: number; structures: StructureProperties[] };
+
+/** Compute the properties of a job document (untrusted JSON). */
+export async function propertiesResult(doc: unknown, opts: PropertiesOptions = {}): Promise<PropertiesCommandResult> {
+  const t0 = Date.now();
+  const job = parseJob(doc);
+  const normalization = job.options.normalizeDft ? normalizeDft(job) : [];
+  const model = buildEnergyModel(job.forceField);
+  const report: PropertiesReport = await computeProperties(job, model, { eos: true, ...opts });
+  const document = structuredClone(job.document);
+  for (const s of document.structures) {
+    const parsed = job.structures.find((p) => p.id === s.id);
+    if (!parsed || !s.properties) continue;
+    for (const [k, t] of Object.entries(parsed.properties)) if (s.properties[k] && t.dftNormalized !== undefined) (s.properties[k] as { dftNormalized?: number }).dftNormalized = t.dftNormalized;
+  }
+  // the structures are StructureReports (checked here at compile time)
+  const structures: StructureReport[] & StructureProperties[] = report.structures;
+  const warnings = report.structures.filter((s) => s.error).map((s) => `${s.id} failed: ${s.error!.code}: ${s.error!.message}`);
+  return {
+    kind: 'properties',
+    name: job.name,
+    document,
+    charges: job.forceField.charges,
+    parameters: parameterRows(job.forceField, job.vary),
+    structures,
+    normalization,
+    pressureGPa: report.pressureGPa,
+    wallTimeMs: Date.now() - t0,
+    warnings,
+  };
+}
+
+export function checkPropertiesFormat(format: string): PropertiesFormat {
+  if (!(PROPERTIES_FORMATS as readonly string[]).includes(format)) throw new DomainError('INVALID_DOCUMENT', `--format must be one of ${PROPERTIES_FORMATS.join(', ')}`, { path: '/format' });
+  return format as PropertiesFormat;
+}
+
+/** Render a properties result as JSON, markdown or CSV. */
+export function renderProperties(result: PropertiesCommandResult, format: PropertiesFormat): string {
+  if (format === 'json') return JSON.stringify(result, null, 2) + '\n';
+  if (format === 'csv') return renderReport(result, 'csv').body;
+  return renderReport(result, 'markdown').body + '\n' + result.structures.map(detailMarkdown).join('\n');
+}
+
+/** `latticefit properties JOB.json --format F`. */
+export async function propertiesCommand(file: string, format: string, opts: PropertiesOptions = {}): Promise<string> {
+  const f = checkPropertiesFormat(format);
+  return renderProperties(await propertiesResult(readJson(file), opts), f);
+}
+
+const num = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
+
+/** Per-structure detail: status, relaxed-ion tensor, stability, equation of state, transition, warnings. */
+function detailMarkdown(s: StructureProperties): string {
+  const out: string[] = [`## ${s.id}: ${s.label} (${s.spaceGroup.symbol}, No. ${s.spaceGroup.number})`, ''];
+  if (s.error) out.push(`**Failed** (${s.error.code}): ${s.error.message}`, '');
+  out.push(`Relaxation ${s.converged ? 'converged' : 'did not converge'} in ${s.iterations} iterations.`, '');
+  if (s.elastic) {
+    const v = ['xx', 'yy', 'zz', 'yz', 'xz', 'xy'];
+    out.push('Relaxed-ion elastic constants C_ij (GPa; Voigt order xx yy zz yz xz xy, a along x, b in the xy-plane):', '');
+    out.push(`| | ${v.join(' | ')} |`, `|---|${v.map(() => '---:').join('|')}|`);
+    s.elastic.relaxed.forEach((row, i) => out.push(`| ${v[i]} | ${row.map((x) => num(x)).join(' | ')} |`));
+    out.push('');
+    out.push(`Eigenvalues of C (GPa): ${s.elastic.eigenvalues.map((x) => num(x)).join(', ')}: ${s.elastic.stable ? 'Born-stable' : '**not Born-stable**'}` +
+      (s.elastic.internalStable ? '.' : '; an internal mode has negative curvature (saddle point in P1).'), '');
+    const P = s.properties;
+    out.push(`Bulk modulus (GPa): Voigt ${num(P.BVoigt!)}, Reuss ${num(P.BReuss!)}, Hill ${num(P.BHill!)}; shear modulus: Voigt ${num(P.GVoigt!)}, Reuss ${num(P.GReuss!)}, Hill ${num(P.GHill!)}.`, '');
+  }
+  if (s.eos) {
+    const f = s.eos.fit;
+    out.push(`Birch-Murnaghan (${s.eos.points.length} volumes, ${s.eos.route} route): V0 = ${num(f.V0, 3)} Å³/f.u., B0 = ${num(f.B0)} ± ${num(f.standardErrors.B0, 2)} GPa, B0' = ${num(f.B0prime)}, E0 = ${num(f.E0, 4)} eV/f.u.`, '');
+  }
+  if (s.transition) out.push(`Transition ${s.transition.from} → ${s.transition.to}: ${s.transition.message}.`, '');
+  if (s.warnings.length) {
+    out.push('Warnings:', '');
+    for (const w of s.warnings) out.push(`- ${w.message}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
