@@ -198,6 +198,15 @@ describe('relaxed rock salt PbSe', () => {
     expect(Math.abs(r.energy - sym.energy)).toBeLessThan(TOL.relaxEnergyEv);
   });
 
+  it('a P1 relaxation returns a symmetric deformation (no rigid rotation) that maps the input cell onto the result', () => {
+    const start = rattle(RS.structure, 0.02, 0.005, 3);
+    const r = relaxInP1(model, start);
+    const F = r.deformation;
+    expect(Math.max(Math.abs(F[0][1] - F[1][0]), Math.abs(F[0][2] - F[2][0]), Math.abs(F[1][2] - F[2][1]))).toBeLessThan(1e-14);
+    const L0 = start.lattice.matrix, L1 = r.structure.lattice.matrix;
+    for (let i = 0; i < 3; i++) expect(maxAbs(matVec(F, L0[i]!).map((x, k) => x - L1[i]![k]!))).toBeLessThan(1e-12);
+  });
+
   it('a P1 relaxation from a small rattle reports that it restored a symmetry (special-position warning)', () => {
     const r = relaxInP1(model, rattle(RS.structure, 0.02, 0.005, 3));
     expect(r.warnings.map((w) => w.kind)).toContain('special-position');

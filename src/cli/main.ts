@@ -7,22 +7,35 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { reportError } from './io.js';
 import { energyCommand } from './commands/energy.js';
 import { fitCommand, reportCommand, checkFormat } from './commands/fit.js';
+import { propertiesCommand } from './commands/properties.js';
+import { importGulpCommand } from './commands/import-gulp.js';
+import { exportCommand, EXPORT_KINDS } from './commands/export.js';
+import { serveCommand, SERVE_USAGE } from './commands/serve.js';
 
-const USAGE = `latticefit — force-field fitting for ionic crystals
+const USAGE_TEXT = `latticefit — force-field fitting for ionic crystals
 
 Usage:
   latticefit energy JOB.json [--format json|table]
       energies, pressure tensors and forces at the input geometry
+  latticefit properties JOB.json [--format json|markdown|csv]
+      relaxes every structure and reports lattice parameters, internal coordinates,
+      elastic constants, moduli, energies, transition pressures (Table S8/S9 layout)
   latticefit fit JOB.json [--format json|markdown|html|csv|latex] [--out DIR]
                  [--max-iterations N] [--starts N] [--quiet]
       relaxed fit of the varied parameters; prints the result or the report,
       or writes result.json and every report format into DIR
   latticefit report RESULT.json [--format markdown|html|csv|latex|json]
       renders a saved fit or properties result
+  latticefit import-gulp FILE.gin [--out FILE]
+      translates a GULP input into a job document; untranslated lines go to stderr
+  latticefit export gulp|gulp-library|lammps|cif JOB_OR_RESULT.json [--structure ID]
+      writes a job or a result in another program's format to stdout
+\${SERVE}
   latticefit help
 
 Units: eV, Å, e inside; GPa for pressures and moduli.
 `;
+const USAGE = USAGE_TEXT.replace('${SERVE}', SERVE_USAGE);
 
 type Command = (positionals: string[], values: Record<string, string | boolean | undefined>) => Promise<string> | string;
 
@@ -61,6 +74,28 @@ const COMMANDS: Record<string, { options: ParseArgsConfig['options']; run: Comma
       });
     },
   },
+  properties: {
+    options: { format: { type: 'string', default: 'markdown' } },
+    run: (pos, v) => {
+      if (pos.length !== 1) throw new UsageError('properties needs one job document');
+      return propertiesCommand(pos[0]!, String(v.format));
+    },
+  },
+  'import-gulp': {
+    options: { out: { type: 'string' } },
+    run: (pos, v) => {
+      if (pos.length !== 1) throw new UsageError('import-gulp needs one GULP input file');
+      return importGulpCommand(pos[0]!, { ...(v.out ? { out: String(v.out) } : {}) });
+    },
+  },
+  export: {
+    options: { structure: { type: 'string' } },
+    run: (pos, v) => {
+      if (pos.length !== 2) throw new UsageError(`export needs a format (${EXPORT_KINDS.join('|')}) and a job or result file`);
+      return exportCommand(pos[0]!, pos[1]!, { ...(v.structure ? { structure: String(v.structure) } : {}) });
+    },
+  },
+  serve: serveCommand,
   report: {
     options: { format: { type: 'string', default: 'markdown' } },
     run: (pos, v) => {

@@ -13,13 +13,15 @@ import type { ParsedJob } from '../document/parse.js';
 import { DomainError, throwIfAborted } from '../errors.js';
 import { getParameter, pairKey, PAIR_PARAMETERS, type ForceField } from '../potentials/forcefield.js';
 import { buildObservables, type Observable } from './observables.js';
-import { normalizeDft, type NormalizationFactor } from './normalize.js';
+import { normalizeDft, documentWithNormalization, type NormalizationFactor } from './normalize.js';
 import { makeTransform } from './transform.js';
 import { levenbergMarquardtFit } from './lm.js';
 import { parameterUncertainty, type Uncertainty } from './uncertainty.js';
 import { FitEvaluator, observableValue, type StructureState } from './evaluator.js';
 import { catastropheCheck } from './catastrophe.js';
 import type { FitResult, ParameterRow, ResidualRow, StructureReport } from './types.js';
+import { computeProperties } from '../properties/index.js';
+import { buildEnergyModel } from '../potentials/index.js';
 
 export interface FitProgress {
   iteration: number;
@@ -286,7 +288,7 @@ export async function runFit(job: ParsedJob, options: FitOptions = {}): Promise<
   const fittedJob: ParsedJob = { ...job, forceField: ff };
   const structures = options.finalProperties
     ? await options.finalProperties(fittedJob, ff, options.signal)
-    : defaultStructureReports(run.evaluator, run.values, job);
+    : (await computeProperties(fittedJob, buildEnergyModel(ff), { signal: options.signal })).structures;
 
   const relaxed = [...finalStates.values()].map((s) => ({ id: s.id, structure: s.structure }));
   const catastrophe = catastropheCheck(ff, relaxed);
@@ -343,37 +345,3 @@ export function parameterRows(ff: ForceField, vary: readonly string[]): Paramete
   });
 }
 
-function documentWithNormalization(job: ParsedJob): FitResult['document'] {
-  const doc = structuredClone(job.document);
-  for (const s of doc.structures) {
-    const parsed = job.structures.find((p) => p.id === s.id);
-    if (!parsed || !s.properties) continue;
-    for (const [k, t] of Object.entries(parsed.properties)) if (s.properties[k] && t.dftNormalized !== undefined) (s.properties[k] as { dftNormalized?: number }).dftNormalized = t.dftNormalized;
-  }
-  return doc;
-}
-
-/** Properties of every structure at the fitted parameters when no property suite is injected. */
-function defaultStructureReports(evaluator: FitEvaluator, values: number[], job: ParsedJob): StructureReport[] {
-  const states = evaluator.evaluate(values, job.structures.map((s) => s.id), 'all');
-  return job.structures.map((s) => {
-    const st = states.get(s.id)!;
-    const props = { ...st.properties };
-    const re = s.properties.relativeEnergy;
-    if (re?.reference) {
-      const ref = states.get(re.reference);
-      if (ref && props.latticeEnergy !== undefined && ref.properties.latticeEnergy !== undefined) props.relativeEnergy = props.latticeEnergy - ref.properties.latticeEnergy;
-    }
-    return {
-      id: s.id,
-      label: s.label,
-      formula: s.formula,
-      spaceGroup: { symbol: s.spaceGroup.symbol, number: s.spaceGroup.number },
-      converged: st.relax?.converged ?? false,
-      iterations: st.relax?.iterations ?? 0,
-      warnings: st.relax?.warnings ?? [],
-      properties: props,
-      ...(st.failure && !st.relax ? { error: { code: 'RELAX_NOT_CONVERGED', message: st.failure } } : {}),
-    };
-  });
-}

@@ -9,6 +9,7 @@
  * are added as `dftNormalized` and the factor is reported.
  */
 import type { ParsedJob, CrystalInput } from '../document/parse.js';
+import type { JobDocument } from '../document/schema.js';
 import { completeCell } from '../crystal/cell-parameters.js';
 import { Lattice } from '../crystal/lattice.js';
 
@@ -63,4 +64,15 @@ export function normalizeDft(job: ParsedJob): NormalizationFactor[] {
     factors.push({ formula, referenceStructure: ref.id, factor, filled });
   }
   return factors;
+}
+
+/** A copy of the job's document with the computed `dftNormalized` values written in (for reports). */
+export function documentWithNormalization(job: ParsedJob): JobDocument {
+  const doc = structuredClone(job.document);
+  for (const s of doc.structures) {
+    const parsed = job.structures.find((p) => p.id === s.id);
+    if (!parsed || !s.properties) continue;
+    for (const [k, t] of Object.entries(parsed.properties)) if (s.properties[k] && t.dftNormalized !== undefined) (s.properties[k] as { dftNormalized?: number }).dftNormalized = t.dftNormalized;
+  }
+  return doc;
 }

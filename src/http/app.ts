@@ -15,12 +15,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../config.js';
-import { isDomainError } from '../errors.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { JobStore } from '../jobs/store.js';
 import type { TaskKind } from '../jobs/types.js';
 import type { AppContext, ServiceState } from './context.js';
-import { HttpError, problem, statusOf, summariseSchemaErrors, type Problem } from './errors.js';
+import { HttpError, problem, summariseSchemaErrors, type Problem } from './errors.js';
 import { Metrics } from './metrics.js';
 import { authHooks } from './plugins/auth.js';
 import { securityHooks } from './plugins/security.js';
@@ -56,7 +55,11 @@ export function toProblem(err: unknown, req: FastifyRequest): { problem: Problem
   const instance = req.url.split('?')[0] ?? req.url;
   const extra = { requestId: req.id };
   if (err instanceof HttpError) return { problem: problem(err.code, err.message, instance, { path: err.path, ...err.extra, ...extra }), headers: err.headers };
-  if (isDomainError(err)) return { problem: problem(err.code, err.message, instance, { path: err.path, ...extra }), headers: {} };
+  // a DomainError (duck-typed: the task module may hold its own copy of the class)
+  if (err instanceof Error && err.name === 'DomainError' && typeof (err as { code?: unknown }).code === 'string') {
+    const d = err as Error & { code: string; path?: string };
+    return { problem: problem(d.code, d.message, instance, { path: d.path, ...extra }), headers: {} };
+  }
   const e = err as FastifyError & { validation?: unknown[]; validationContext?: string };
   if (Array.isArray(e.validation)) {
     const where = e.validationContext ?? 'body';
@@ -76,7 +79,7 @@ export function toProblem(err: unknown, req: FastifyRequest): { problem: Problem
   }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status === 413) return { problem: problem('PAYLOAD_TOO_LARGE', e.message, instance, extra), headers: {} };
-  if (status >= 400 && status < 500) return { problem: { ...problem('INVALID_QUERY', e.message, instance, extra), status }, headers: {} };
+  if (status >= 400 && status < 500) return { problem: { ...problem('BAD_REQUEST', e.message, instance, extra), status }, headers: {} };
   return { problem: problem('INTERNAL_ERROR', 'an unexpected error occurred; the request id identifies it in the logs', instance, extra), headers: {} };
 }
 
@@ -200,4 +203,3 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   return app as unknown as App;
 }
 
-export { statusOf };

@@ -42,6 +42,7 @@ const DOMAIN_CATALOGUE = {
 const HTTP_CATALOGUE = {
   INVALID_JSON: { status: 400, title: 'the request body is not valid JSON' },
   INVALID_QUERY: { status: 400, title: 'a query parameter or header is not valid' },
+  BAD_REQUEST: { status: 400, title: 'the request is malformed' },
   UNAUTHORIZED: { status: 401, title: 'a valid API key is required (Authorization: Bearer <key>)' },
   NOT_FOUND: { status: 404, title: 'no such resource' },
   JOB_NOT_FINISHED: { status: 409, title: 'the job has not succeeded (yet): no result to render' },
@@ -98,17 +99,12 @@ export interface Problem {
 
 export function problem(code: string, detail: string, instance: string, extra: { path?: string | undefined } & Record<string, unknown> = {}): Problem {
   const entry = isKnownCode(code) ? ERROR_CATALOGUE[code] : ERROR_CATALOGUE.INTERNAL_ERROR;
-  const { path, ...rest } = extra;
-  return {
-    type: problemType(code),
-    title: entry.title,
-    status: entry.status,
-    code,
-    detail,
-    instance,
-    ...(path !== undefined ? { path } : {}),
-    ...rest,
-  };
+  const { path, ...extensions } = extra;
+  const out: Problem = { type: problemType(code), title: entry.title, status: entry.status, code, detail, instance };
+  if (path !== undefined) out.path = path;
+  // extensions never override the standard members
+  for (const [k, v] of Object.entries(extensions)) if (!(k in out) && v !== undefined) out[k] = v;
+  return out;
 }
 
 /** The markdown table of codes for the README. */

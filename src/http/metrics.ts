@@ -16,6 +16,8 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 type Labels = Record<string, string>;
 
+const LOOP_RESOLUTION_MS = 10;
+
 const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 const labelText = (l: Labels): string => {
   const keys = Object.keys(l);
@@ -91,7 +93,7 @@ export class Metrics {
   private readonly loopDelay: IntervalHistogram;
 
   constructor() {
-    this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
     this.loopDelay.enable();
   }
 
@@ -102,10 +104,12 @@ export class Metrics {
   /** The exposition text, with gauges supplied by the caller. */
   render(gauges: string[]): string {
     const d = this.loopDelay;
+    // the histogram records the whole sampling interval: the delay is what exceeds it
+    const delay = (ns: number): number => (d.count ? Math.max(0, Math.round(ns / 1e3 - LOOP_RESOLUTION_MS * 1e3) / 1e6) : 0);
     const loop = gauge('nodejs_eventloop_delay_seconds', 'event-loop delay since start (should stay small: tasks run in worker threads)', [
-      [{ quantile: '0.5' }, d.percentile(50) / 1e9],
-      [{ quantile: '0.99' }, d.percentile(99) / 1e9],
-      [{ quantile: '1' }, d.max / 1e9],
+      [{ quantile: '0.5' }, delay(d.percentile(50))],
+      [{ quantile: '0.99' }, delay(d.percentile(99))],
+      [{ quantile: '1' }, delay(d.max)],
     ]);
     return [...gauges, this.submitted.render(), this.finished.render(), this.requeued.render(), this.jobDuration.render(), this.httpDuration.render(), loop].join('\n\n') + '\n';
   }

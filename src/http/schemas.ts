@@ -110,7 +110,7 @@ export const AcceptedSchema = Type.Object(
     status: JobStatusSchema,
     location: Type.String({ description: 'URL of the job (also in the Location header)' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'accepted: the job is queued (or, for a retry with the same Idempotency-Key, the job of the first request)' },
 );
 
 export const JobListSchema = Type.Object(
@@ -118,7 +118,7 @@ export const JobListSchema = Type.Object(
     items: Type.Array(Type.Ref('JobSummary')),
     nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as `cursor` for the next page; null on the last page' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'a page of jobs, newest first' },
 );
 
 export const IdParamsSchema = Type.Object({ id: Type.String({ description: 'job id' }) });
@@ -151,14 +151,14 @@ export const SubmitHeadersSchema = Type.Object({
   ),
 });
 
-export const HealthSchema = Type.Object({ status: Type.String() }, { additionalProperties: false });
+export const HealthSchema = Type.Object({ status: Type.String() }, { additionalProperties: false, description: 'the process answers' });
 
 export const ReadySchema = Type.Object(
   {
     status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
     checks: Type.Object({ store: Type.Boolean(), workers: Type.Boolean(), accepting: Type.Boolean() }, { additionalProperties: false }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'readiness and its checks (503 when a check fails)' },
 );
 
 export type JobView = Static<typeof JobSchema>;
@@ -170,7 +170,8 @@ export type JobSummaryView = Static<typeof JobSummarySchema>;
  */
 export const SHARED_SCHEMAS = { JobDocument: JobDocumentSchema, Problem: ProblemSchema, Job: JobSchema, JobSummary: JobSummarySchema } as const;
 
-export const JobRef = Type.Ref('Job');
+/** A response that is the Job component. */
+export const jobResponse = (description: string) => Type.Ref('Job', { description });
 
 export const JobDocumentRef = Type.Ref('JobDocument');
 

@@ -4,16 +4,19 @@
  * `listen()`; the end-to-end test does the same in-process.
  *
  * Start-up: load the task module (main thread: validation and renderers), start the workers and
- * load the task module in them (a broken module fails here, not at the first job), open the
- * store (migrations), build the app, then start the queue, which first puts jobs left `running`
- * by a previous process back to `queued` ("requeued after restart").
+ * load the task module in them (a broken module fails here, not at the first job), lock the data
+ * directory (one server per directory), open the store (migrations), build the app, then start
+ * the queue, which first puts jobs left `running` by a previous process back to `queued`
+ * ("requeued after restart").
  *
  * Shutdown (SIGTERM/SIGINT): new jobs are refused with 503 and /readyz fails; running tasks are
  * aborted and their jobs put back to `queued`; event streams end (clients reconnect); in-flight
  * requests finish; the workers stop; the store closes.
  */
+import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
+import { lockDataDir } from '../jobs/data-dir-lock.js';
 import { EmbeddedJobQueue } from '../jobs/embedded-queue.js';
 import { PiscinaTaskRunner } from '../jobs/piscina-runner.js';
 import { SqliteJobStore } from '../jobs/sqlite-store.js';
@@ -49,11 +52,31 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     await runner.close();
     throw err;
   }
-  const store = new SqliteJobStore({ dataDir: config.dataDir });
-  const queue = new EmbeddedJobQueue({ store, runner, logger, limits: config.limits, progressThrottleMs: config.progressThrottleMs });
+  mkdirSync(config.dataDir, { recursive: true });
+  let unlock: () => void;
+  try {
+    unlock = lockDataDir(config.dataDir);
+  } catch (err) {
+    await runner.close();
+    throw err;
+  }
+  let store: SqliteJobStore | undefined;
+  let app: App | undefined;
   const state: ServiceState = { draining: false };
-  const app = await buildApp({ store, queue, logger, tasks, renderers: renderersFrom(tasks), config, state });
-  const { requeued } = await queue.start();
+  let queue: EmbeddedJobQueue;
+  let requeued: { id: string }[];
+  try {
+    store = new SqliteJobStore({ dataDir: config.dataDir });
+    queue = new EmbeddedJobQueue({ store, runner, logger, limits: config.limits, progressThrottleMs: config.progressThrottleMs });
+    app = await buildApp({ store, queue, logger, tasks, renderers: renderersFrom(tasks), config, state });
+    ({ requeued } = await queue.start());
+  } catch (err) {
+    await app?.close();
+    await store?.close();
+    await runner.close();
+    unlock();
+    throw err;
+  }
   logger.info({ workers: config.workers, dataDir: config.dataDir, database: store.filename, schemaVersion: store.schemaVersion, requeued: requeued.length, auth: config.apiKeys.length > 0 }, 'latticefit service ready');
 
   let stopping: Promise<void> | undefined;
@@ -65,6 +88,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
       await app.close();
       await runner.close();
       await store.close();
+      unlock();
       logger.info('shut down');
     })());
 

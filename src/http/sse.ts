@@ -57,7 +57,8 @@ export async function streamJobEvents(req: FastifyRequest, reply: FastifyReply, 
     opts.open.delete(end);
   };
   opts.open.add(end);
-  req.raw.on('close', end);
+  // the response's 'close' fires when the client goes away (the request's fires when it is read)
+  raw.on('close', end);
 
   reply.hijack();
   const headers: Record<string, string | string[]> = {};

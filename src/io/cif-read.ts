@@ -224,8 +224,9 @@ function blockStructure(b: Block): StructureDocument {
 
   // symmetry
   const opsColumn = column(b, '_space_group_symop_operation_xyz') ?? column(b, '_symmetry_equiv_pos_as_xyz');
-  const ops = opsColumn?.loop.rows.map((r) => {
-    const t = r[opsColumn.index]!;
+  const single = b.items.get('_space_group_symop_operation_xyz') ?? b.items.get('_symmetry_equiv_pos_as_xyz');
+  const opTokens = opsColumn ? opsColumn.loop.rows.map((r) => r[opsColumn.index]!) : single ? [single] : undefined;
+  const ops = opTokens?.map((t) => {
     try {
       return operationFromXyz(t.value);
     } catch (e) {
@@ -233,7 +234,6 @@ function blockStructure(b: Block): StructureDocument {
       throw e;
     }
   });
-  if (!ops && b.items.has('_space_group_symop_operation_xyz')) throw parseError('a single symmetry operation must still be given in a loop', b.items.get('_space_group_symop_operation_xyz')!.line);
   const named = namedGroup(b);
 
   const id = sanitizeId(b.name, 'structure');
@@ -282,7 +282,8 @@ function namedGroup(b: Block): SpaceGroup | undefined {
     } catch (e) {
       if (!isDomainError(e)) throw e;
       // e.g. a symbol with a setting suffix the table does not know: the operations decide
-      if (!column(b, '_space_group_symop_operation_xyz') && !column(b, '_symmetry_equiv_pos_as_xyz'))
+      const tags = ['_space_group_symop_operation_xyz', '_symmetry_equiv_pos_as_xyz'];
+      if (!tags.some((g) => column(b, g) || b.items.has(g)))
         throw parseError(`data block "${b.name}": ${e.message}`, t!.line, { block: b.name });
     }
   }

@@ -39,9 +39,6 @@ export function parseNumber(token: string): number | undefined {
   return undefined;
 }
 
-/** JSON text of a value with its keys in a fixed order (for comparisons and metadata). */
-export const stableJson = (v: unknown): string => JSON.stringify(v);
-
 /**
  * The crystal of one structure document, interpreted exactly as a job would interpret it
  * (space group, completed cell, expanded sites, formula units): the document is parsed as a job

@@ -30,10 +30,8 @@ import {
   GULP_DEFAULT_WEIGHTS,
   GULP_WEIGHT_CLASSES,
   META_PREFIX,
-  OBSERVABLE_WEIGHT_CLASS,
   gulpObservableKind,
   gulpWeightName,
-  type GulpObservableKind,
   type GulpWeightName,
   type JobMeta,
   type ObservableContext,
@@ -98,8 +96,11 @@ const KEYWORD_REASONS: Record<string, string> = {
 /** A data line of a GULP block starts with a species label (`Cd`, `O2`, `O_w`) or an atomic number. */
 const isDataLine = (t: string[]): boolean => t.length > 0 && (/^[A-Za-z]{1,2}(\d\w*|_\w*)?$/.test(t[0]!) || parseNumber(t[0]!) !== undefined);
 
-const CORE = /^(core|cor|bcor|bco|c)$/i;
-const SHELL = /^(shel|shell|she|bshe|bsh|s)$/;
+/** Core and shell markers after a species (`c` and `s` in lower case only: `C` and `S` are elements). */
+const CORE = /^((core|cor|bcor|bco)|c)$/i;
+const SHELL = /^((shel|shell|she|bshe|bsh)|s)$/i;
+const isCore = (w: string | undefined): boolean => w !== undefined && w !== 'C' && CORE.test(w);
+const isShell = (w: string | undefined): boolean => w !== undefined && w !== 'S' && SHELL.test(w);
 
 export function readGulp(text: string): GulpReadResult {
   const lines = logicalLines(text);
@@ -221,8 +222,8 @@ export function readGulp(text: string): GulpReadResult {
       for (const d of block) {
         const t = d.tokens;
         let k = 1;
-        if (t[1] && SHELL.test(t[1])) throw parseError(`shells are not supported (rigid-ion model only): "${d.text.trim()}"`, d.line);
-        if (t[1] && CORE.test(t[1])) k = 2;
+        if (isShell(t[1])) throw parseError(`shells are not supported (rigid-ion model only): "${d.text.trim()}"`, d.line);
+        if (isCore(t[1])) k = 2;
         const q = parseNumber(t[k] ?? '');
         if (q === undefined) throw parseError(`species line needs a charge: "${d.text.trim()}"`, d.line);
         species.set(t[0]!, q);
@@ -414,8 +415,8 @@ function readCoord(d: Line, cartesian: boolean, skip: (l: Line, reason: string) 
   if (parseNumber(t[0]!) !== undefined) throw parseError(`atomic numbers as labels are not supported; give the species symbol: "${d.text.trim()}"`, d.line);
   let k = 1;
   const kind = t[1];
-  if (kind && SHELL.test(kind)) throw parseError('shells are not supported (rigid-ion model only)', d.line, { text: d.text.trim() });
-  if (kind && CORE.test(kind)) k = 2;
+  if (isShell(kind)) throw parseError('shells are not supported (rigid-ion model only)', d.line, { text: d.text.trim() });
+  if (isCore(kind)) k = 2;
   const words = t.slice(k).filter((w) => parseNumber(w) === undefined);
   if (words.length) skip(d, `markers ${words.join(' ')} after the coordinates are ignored`);
   let nums = t.slice(k).map(parseNumber).filter((x): x is number => x !== undefined);
@@ -436,8 +437,8 @@ function readPair(d: Line, type: 'buckingham' | 'lennard-jones', fitting: boolea
     if (parseNumber(w) !== undefined) throw parseError(`potential line needs two species before its parameters: "${d.text.trim()}"`, d.line);
     sp.push(w);
     const next = t[k];
-    if (next && SHELL.test(next)) throw parseError('shells are not supported (rigid-ion model only)', d.line, { text: d.text.trim() });
-    if (next && CORE.test(next)) k++;
+    if (isShell(next)) throw parseError('shells are not supported (rigid-ion model only)', d.line, { text: d.text.trim() });
+    if (isCore(next)) k++;
   }
   const nums = t.slice(k).map(parseNumber);
   if (nums.some((x) => x === undefined) || sp.length < 2) {
@@ -607,7 +608,13 @@ function buildStructure(
   weights: Record<WeightClass, number>,
 ): Built {
   const meta = c.meta;
-  const { sg, spelled } = resolveSpaceGroup(c, meta);
+  let { sg, spelled } = resolveSpaceGroup(c, meta);
+  // an R group with a rhombohedral cell (a = b = c, alpha = beta = gamma != 90) is on rhombohedral axes, as GULP takes it
+  const v = c.cell?.values;
+  if (sg.centring === 'R' && !sg.rhombohedralAxes && v && v[0] === v[1] && v[1] === v[2] && v[3] === v[4] && v[4] === v[5] && v[3] !== 90) {
+    sg = getSpaceGroup(sg.number, { originChoice: sg.originChoice, rhombohedralAxes: true });
+    spelled = sg.symbol;
+  }
   let id = sanitizeId(c.name ?? '', `structure-${n + 1}`);
   while (ids.has(id)) id = `${id}-${n + 1}`;
   ids.add(id);
@@ -622,6 +629,7 @@ function buildStructure(
   const origin = c.origin ?? meta?.origin;
   if (origin !== undefined && (origin === 2 || meta?.origin !== undefined)) sd.origin = origin;
   if (meta?.rhombohedralAxes !== undefined) sd.rhombohedralAxes = meta.rhombohedralAxes;
+  else if (sg.rhombohedralAxes) sd.rhombohedralAxes = true;
 
   // the lattice
   let lattice: Lattice;
@@ -680,14 +688,14 @@ function buildStructure(
   // the document's own cell, when the cell line is that cell with the fitted values put in
   if (meta?.cell && cellLine) {
     try {
-      const orig = completeCell(sg, meta.cell as Partial<LatticeParameters>);
-      const expected: Record<string, number> = { ...orig };
+      const given: Partial<LatticeParameters> = reduceCell(sg, completeCell(sg, meta.cell as Partial<LatticeParameters>));
       for (const k of freeCell) {
         const t = mprops[k];
-        if (isTarget(t) && gulpObservableKind(k, t, octx) === 'cell') expected[k] = t[t.fit!] as number;
+        if (isTarget(t) && gulpObservableKind(k, t, octx) === 'cell') given[k as keyof LatticeParameters] = t[t.fit!] as number;
       }
+      const expected = completeCell(sg, given);
       const full = completeCell(sg, cellLine);
-      if (CELL_KEYS.every((k) => Math.abs(full[k] - expected[k]!) <= 1e-12 * Math.max(1, Math.abs(expected[k]!)))) sd.cell = meta.cell as StructureDocument['cell'];
+      if (CELL_KEYS.every((k) => Math.abs(full[k] - expected[k]) <= 1e-12 * Math.max(1, Math.abs(expected[k])))) sd.cell = meta.cell as StructureDocument['cell'];
     } catch {
       // the metadata does not fit this structure: the cell line stands
     }

@@ -156,6 +156,8 @@ function structureBlock(sd: StructureDocument, c: CrystalInput, ctx: StructureCo
           changed = true;
         }
         given[k as keyof LatticeParameters] = v;
+        if (t.weight !== undefined)
+          notes.push(`# latticefit weighs ${k} by ${num(t.weight)}; GULP weighs it by default_weight ${['a', 'b', 'c'].includes(k) ? 'cell_length' : 'cell_angle'}`);
       }
     }
     const full = completeCell(sg, given);

@@ -180,8 +180,8 @@ function resultCrystal(raw: unknown, i: number, charges: Record<string, number>)
     try {
       return attempt({ ...base, spaceGroup: sgId, cell: cell.vectors ? cell : { ...cell }, sites });
     } catch (e) {
-      // the sites may be the whole relaxed cell rather than an asymmetric unit
-      if (!isDomainError(e) || !['OVERLAPPING_ATOMS', 'INVALID_STRUCTURE'].includes(e.code)) throw e;
+      // the sites may be the whole relaxed cell rather than an asymmetric unit (P1 then needs all six parameters)
+      if (!isDomainError(e) || !['OVERLAPPING_ATOMS', 'INVALID_STRUCTURE', 'INVALID_CELL'].includes(e.code)) throw e;
     }
   }
   const p1Cell = cell.vectors ? cell : completeP1(cell, id, path);

@@ -159,6 +159,8 @@ export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
   private readonly now: () => number;
   private readonly stmt: ReturnType<typeof prepareStatements>;
+  /** Listing statements by shape (at most 8: kind × status × cursor present or not). */
+  private readonly listStatements = new Map<string, Database.Statement>();
 
   constructor(opts: SqliteJobStoreOptions) {
     if (opts.filename) this.filename = opts.filename;
@@ -247,8 +249,10 @@ export class SqliteJobStore implements JobStore {
     if (q.status) where.push('status = @status');
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
     if (after !== undefined) where.push('id < @after');
-    const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM jobs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT @n`)
+    const sql = `SELECT ${COLUMNS} FROM jobs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT @n`;
+    let stmt = this.listStatements.get(sql);
+    if (!stmt) this.listStatements.set(sql, (stmt = this.db.prepare(sql)));
+    const rows = stmt
       .all({ owner: q.owner, kind: q.kind ?? null, status: q.status ?? null, after: after ?? null, n: q.limit + 1 }) as JobRow[];
     const jobs = rows.slice(0, q.limit).map(toRecord);
     return { jobs, nextCursor: rows.length > q.limit ? encodeCursor(jobs[jobs.length - 1]!.id) : null };

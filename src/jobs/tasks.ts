@@ -4,12 +4,21 @@
  * at the door and the renderers to serve results. Everything here is plain data in, plain JSON
  * out, so it crosses thread and process boundaries unchanged.
  *
- * STATUS: `fit` and `properties` are wired to the library as those parts land; until then they
- * run the static energy evaluation so the service can be built and tested end to end.
+ * - `fit`: the relaxed fit (`fitting/fit.ts`), with the properties of every structure at the
+ *   fitted parameters; the result is a `FitResult`.
+ * - `properties`: the document evaluated at its own parameters (`latticefit properties`); the
+ *   result is a `PropertiesResult`.
  */
 import { parseJob, type Limits } from '../document/parse.js';
-import { energyReport } from '../cli/commands/energy.js';
-import { throwIfAborted } from '../errors.js';
+import { DomainError } from '../errors.js';
+import { runFit, type StartOutcome } from '../fitting/fit.js';
+import type { FitResult, PropertiesResult } from '../fitting/types.js';
+import type { ParsedJob } from '../document/parse.js';
+import { propertiesResult } from '../cli/commands/properties.js';
+import { renderReport as render, REPORT_FORMATS, type ReportFormat } from '../reports/index.js';
+import { exportSource } from '../io/sources.js';
+import { writeGulpLibrary, writeLammpsPair } from '../io/index.js';
+import { parallelStarts } from '../parallel/starts.js';
 
 export type TaskKind = 'fit' | 'properties';
 
@@ -21,7 +30,7 @@ export interface TaskProgress {
   /** Current parameters by name (`Cd-Se.A`). */
   parameters?: Record<string, number>;
   elapsedMs: number;
-  /** What is being done now ('relax', 'properties', 'fit', ...). */
+  /** What is being done now ('start', 'fit', 'final', 'properties', ...). */
   stage?: string;
   message?: string;
 }
@@ -31,20 +40,51 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Per-job limits from the server configuration. */
   limits?: Partial<Limits> & { maxWallTimeMs?: number };
+  /**
+   * Runs the extra starts of a multi-start fit. Default: worker threads of this process (one, so
+   * that the service's job workers do not oversubscribe the machine); the Redis queue fans them
+   * out as child jobs over every worker.
+   */
+  runStarts?: (job: ParsedJob, starts: number[][]) => Promise<StartOutcome[]>;
 }
 
-/** Validate a document for a kind before accepting it. Throws DomainError with code and path. */
-export function validateTask(_kind: TaskKind, document: unknown, limits?: Partial<Limits>): void {
-  parseJob(document, { limits });
+/** Validate a document before accepting it (throws DomainError with code and path). */
+export function validateTask(_kind: TaskKind, document: unknown, limits?: Partial<Limits>): { structures: number; atoms: number } {
+  const job = parseJob(document, { limits });
+  return { structures: job.structures.length, atoms: job.structures.reduce((n, s) => n + s.structure.numAtoms, 0) };
 }
 
 /** Run a task to completion; the result is JSON-serialisable. */
-export async function executeTask(kind: TaskKind, document: unknown, ctx: TaskContext): Promise<unknown> {
-  const t0 = Date.now();
-  throwIfAborted(ctx.signal);
-  ctx.onProgress({ iteration: 0, elapsedMs: 0, stage: kind === 'fit' ? 'fit' : 'properties' });
-  const report = energyReport(document);
-  throwIfAborted(ctx.signal);
-  ctx.onProgress({ iteration: 1, elapsedMs: Date.now() - t0, stage: 'done' });
-  return { kind, ...report };
+export async function executeTask(kind: TaskKind, document: unknown, ctx: TaskContext): Promise<FitResult | PropertiesResult> {
+  if (kind === 'properties') {
+    const t0 = Date.now();
+    return propertiesResult(document, {
+      signal: ctx.signal,
+      onProgress: (p) => ctx.onProgress({ iteration: 0, elapsedMs: Date.now() - t0, stage: 'properties', message: JSON.stringify(p) }),
+    });
+  }
+  const job = parseJob(document, { limits: ctx.limits });
+  if (ctx.limits?.maxIterations !== undefined) job.options.maxIterations = Math.min(job.options.maxIterations, ctx.limits.maxIterations);
+  return runFit(job, {
+    signal: ctx.signal,
+    onProgress: (p) => ctx.onProgress({ iteration: p.iteration, objective: p.objective, parameters: p.parameters, elapsedMs: p.elapsedMs, stage: p.stage }),
+    runStarts: ctx.runStarts ?? parallelStarts({ threads: 1, signal: ctx.signal }),
+  });
+}
+
+/** Table S7/S8/S9 reports of a finished job. */
+export function renderReport(_kind: TaskKind, result: unknown, format: string): { body: string; contentType: string } | undefined {
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) return undefined;
+  const r = render(result as FitResult | PropertiesResult, format as ReportFormat);
+  return { body: r.body, contentType: r.contentType };
+}
+
+/** The (fitted) parameter set as a file to use elsewhere: json, gulp (library) or lammps. */
+export function renderParameters(_kind: TaskKind, result: unknown, format: string): { body: string; contentType: string } | undefined {
+  const res = result as FitResult | PropertiesResult;
+  if (format === 'json') return { body: JSON.stringify({ charges: res.charges, parameters: res.parameters }, null, 2) + '\n', contentType: 'application/json' };
+  const ff = exportSource(result).forceField;
+  if (format === 'gulp') return { body: writeGulpLibrary(ff, res.name), contentType: 'text/plain; charset=utf-8' };
+  if (format === 'lammps') return { body: writeLammpsPair(ff), contentType: 'text/plain; charset=utf-8' };
+  throw new DomainError('INVALID_DOCUMENT', `unknown parameter format ${format}`, { path: '/format' });
 }

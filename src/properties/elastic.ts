@@ -25,12 +25,13 @@
  *
  *   E(e) = E₀ + V σᵀe + ½ eᵀ (D_ee − D_ei D_ii⁻¹ D_ie) e,   C = (1/V)(D_ee − D_ei D_ii⁻¹ D_ie)
  *
- * (M. Born and K. Huang, Dynamical Theory of Crystal Lattices, Oxford 1954, §§ 26-31; the same
+ * (M. Born and K. Huang, Dynamical Theory of Crystal Lattices, Oxford 1954; the same
  * "internal-strain correction" in X. Wu, D. Vanderbilt and D. R. Hamann, Phys. Rev. B 72, 035105
- * (2005), doi:10.1103/PhysRevB.72.035105, eq. 33, there written Λ K⁻¹ Λᵀ).
+ * (2005), doi:10.1103/PhysRevB.72.035105, where it is written Λ K⁻¹ Λᵀ with K⁻¹ the pseudo-inverse
+ * of the force-constant matrix on the complement of the acoustic modes).
  *
- * The correction is the Schur complement of D_ii in the full Hessian, so C⁰ − C = (1/V) D_ei D_ii⁻¹
- * D_ie is positive semidefinite whenever D_ii is (relaxing the ions can only lower the energy of a
+ * V C is the Schur complement of D_ii in the full Hessian, and C⁰ − C = (1/V) D_ei D_ii⁻¹ D_ie is
+ * positive semidefinite whenever D_ii is (relaxing the ions can only lower the energy of a
  * strained crystal): clamped ≥ relaxed.
  *
  * Because the engineering strains are the variables, C comes out in Voigt form directly: C_44 is

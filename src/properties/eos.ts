@@ -33,6 +33,11 @@
  *   E_VVV = E_xxx x'³ + 3 E_xx x' x'' + E_x x'''
  *   B₀ = V₀ E_VV,   B₀' = dB/dp = −1 − V₀ E_VVV / E_VV   (dp = −E_VV dV).
  *
+ * The same family fitted to the pressures of the points, p = −dE/dV, is linear in c₁..c₃ as well
+ * (`fitBirchMurnaghanPressure`): with pair potentials truncated at a cut-off, E(V) jumps wherever
+ * a neighbour shell crosses it, by up to ~10⁻⁴ eV, as much as the whole curvature term over ±1 %
+ * for a soft structure, while p(V) only kinks; both fits are reported.
+ *
  * Energies are per formula unit and volumes Å³ per formula unit; B₀ is reported in GPa.
  */
 import { Matrix, QrDecomposition, inverse } from 'ml-matrix';
@@ -50,7 +55,7 @@ export interface BirchMurnaghanFit {
   B0: number;
   /** dimensionless */
   B0prime: number;
-  /** root-mean-square residual of the fit, eV per formula unit */
+  /** root-mean-square residual of the fit: eV per formula unit (E-V), GPa (p-V) */
   rmsResidual: number;
   /**
    * Standard errors of V₀ (Å³/f.u.), B₀ (GPa) and B₀' from the scatter of the points about the fit
@@ -71,6 +76,15 @@ export function birchMurnaghanEnergy(fit: Pick<BirchMurnaghanFit, 'E0' | 'V0' | 
 }
 
 /**
+ * p(V) of a third-order Birch-Murnaghan form (GPa, V in Å³/f.u.):
+ *   p = (3B₀/2) [(V₀/V)^{7/3} − (V₀/V)^{5/3}] {1 + ¾ (B₀' − 4) [(V₀/V)^{2/3} − 1]}.
+ */
+export function birchMurnaghanPressure(fit: Pick<BirchMurnaghanFit, 'V0' | 'B0' | 'B0prime'>, volume: number): number {
+  const r = fit.V0 / volume;
+  return 1.5 * fit.B0 * (r ** (7 / 3) - r ** (5 / 3)) * (1 + 0.75 * (fit.B0prime - 4) * (r ** (2 / 3) - 1));
+}
+
+/**
  * Least-squares third-order Birch-Murnaghan fit to points (V, E) (Å³ and eV, any common
  * normalisation). Needs at least 4 points spanning a minimum; throws NUMERICAL_FAILURE otherwise.
  */
@@ -78,8 +92,7 @@ export function fitBirchMurnaghan(points: readonly { volume: number; energy: num
   const n = points.length;
   if (n < 4) throw new DomainError('NUMERICAL_FAILURE', `a Birch-Murnaghan fit needs at least 4 points (got ${n})`);
   // ξ = x / s with s = V̄^{-2/3} keeps the normal equations well conditioned; energies about their mean
-  const vmid = points.reduce((a, p) => a + p.volume, 0) / n;
-  const s = vmid ** (-2 / 3);
+  const s = scaleOf(points);
   const e0 = points.reduce((a, p) => a + p.energy, 0) / n;
   const A = new Matrix(n, 4);
   const y = new Matrix(n, 1);
@@ -88,40 +101,89 @@ export function fitBirchMurnaghan(points: readonly { volume: number; energy: num
     for (let k = 0; k < 4; k++) A.set(i, k, xi ** k);
     y.set(i, 0, p.energy - e0);
   });
-  const qr = new QrDecomposition(A);
-  if (!qr.isFullRank()) throw new DomainError('NUMERICAL_FAILURE', 'the E-V points do not determine a cubic (repeated volumes?)');
-  const c = qr.solve(y).to1DArray();
-  const fit = fromCubic(c, s);
-  if (!fit) throw new DomainError('NUMERICAL_FAILURE', 'the E-V points have no minimum: the Birch-Murnaghan fit is undefined');
-  let ss = 0;
+  const r = solveCubic(A, y, (c) => c, s, 'E-V');
+  const coefficients: [number, number, number, number] = [r.c[0]! + e0, r.c[1]! / s, r.c[2]! / (s * s), r.c[3]! / (s * s * s)];
+  return { ...r.fit, E0: r.fit.E0 + e0, rmsResidual: r.rms, standardErrors: r.standardErrors, coefficients };
+}
+
+/**
+ * The same form fitted to pressures: p = −dE/dV = (2/3) V^{−5/3} dE/dx is linear in c₁, c₂, c₃,
+ *
+ *   p(V) = (2/3) V^{−5/3} (c₁ + 2 c₂ x + 3 c₃ x²),
+ *
+ * so this too is a linear least-squares problem; c₀ (hence E₀) then follows from the energies,
+ * when they are given, as their mean offset from the fitted curve. The pressure of a relaxed point
+ * is the analytic derivative of the smooth part of E: where neighbour shells cross the truncation
+ * radius of a pair potential, E(V) jumps but p(V) only kinks, so this fit is the robust one for
+ * truncated potentials. `rmsResidual` is in GPa here.
+ */
+export function fitBirchMurnaghanPressure(points: readonly { volume: number; pressureGPa: number; energy?: number }[]): BirchMurnaghanFit {
+  const n = points.length;
+  if (n < 3) throw new DomainError('NUMERICAL_FAILURE', `a Birch-Murnaghan pressure fit needs at least 3 points (got ${n})`);
+  const s = scaleOf(points);
+  const A = new Matrix(n, 3);
+  const y = new Matrix(n, 1);
   points.forEach((p, i) => {
-    let e = 0;
-    for (let k = 0; k < 4; k++) e += c[k]! * A.get(i, k);
-    ss += (p.energy - e0 - e) ** 2;
+    const xi = p.volume ** (-2 / 3) / s;
+    const f = ((2 / 3) * p.volume ** (-5 / 3)) / s;
+    A.set(i, 0, f);
+    A.set(i, 1, 2 * f * xi);
+    A.set(i, 2, 3 * f * xi * xi);
+    y.set(i, 0, p.pressureGPa / GPA_PER_EV_PER_A3);
   });
-  // standard errors: cov(c) = σ² (AᵀA)⁻¹, σ² = SSR/(n − 4), propagated through the (smooth) map
-  // c → (V₀, B₀, B₀') with a central-difference Jacobian
+  const r = solveCubic(A, y, (c) => [0, c[0]!, c[1]!, c[2]!], s, 'p-V');
+  const c = [0, ...r.c];
+  const withEnergy = points.filter((p): p is { volume: number; pressureGPa: number; energy: number } => p.energy !== undefined);
+  let c0 = NaN;
+  if (withEnergy.length) {
+    c0 = 0;
+    for (const p of withEnergy) {
+      const xi = p.volume ** (-2 / 3) / s;
+      c0 += p.energy - (c[1]! * xi + c[2]! * xi * xi + c[3]! * xi ** 3);
+    }
+    c0 /= withEnergy.length;
+  }
+  const coefficients: [number, number, number, number] = [c0, c[1]! / s, c[2]! / (s * s), c[3]! / (s * s * s)];
+  return { ...r.fit, E0: r.fit.E0 + c0, rmsResidual: r.rms * GPA_PER_EV_PER_A3, standardErrors: r.standardErrors, coefficients };
+}
+
+const scaleOf = (points: readonly { volume: number }[]): number => (points.reduce((a, p) => a + p.volume, 0) / points.length) ** (-2 / 3);
+
+/**
+ * Linear least squares A c = y (QR) for the coefficients c of a cubic in ξ (`toCubic` maps them to
+ * the four ξ-coefficients), the Birch-Murnaghan parameters of the cubic, and their standard errors:
+ * cov(c) = σ² (AᵀA)⁻¹ with σ² = SSR/(n − m), propagated through the smooth map c → (V₀, B₀, B₀')
+ * with a central-difference Jacobian.
+ */
+function solveCubic(A: Matrix, y: Matrix, toCubic: (c: number[]) => number[], s: number, what: string) {
+  const n = A.rows, m = A.columns;
+  const qr = new QrDecomposition(A);
+  if (!qr.isFullRank()) throw new DomainError('NUMERICAL_FAILURE', `the ${what} points do not determine a Birch-Murnaghan curve (repeated volumes?)`);
+  const c = qr.solve(y).to1DArray();
+  const fit = fromCubic(toCubic(c), s);
+  if (!fit) throw new DomainError('NUMERICAL_FAILURE', `the ${what} points have no minimum: the Birch-Murnaghan fit is undefined`);
+  const res = A.mmul(Matrix.columnVector(c)).sub(y).to1DArray();
+  const ss = res.reduce((a, r) => a + r * r, 0);
   const standardErrors = { V0: NaN, B0: NaN, B0prime: NaN };
-  if (n > 4) {
-    const sigma2 = ss / (n - 4);
-    const cov = inverse(A.transpose().mmul(A)).mul(sigma2);
+  if (n > m) {
+    const cov = inverse(A.transpose().mmul(A)).mul(ss / (n - m));
     const jac: Record<'V0' | 'B0' | 'B0prime', number[]> = { V0: [], B0: [], B0prime: [] };
-    for (let k = 0; k < 4; k++) {
-      const h = 1e-6 * Math.max(Math.abs(c[k]!), 1e-12 + Math.max(...c.map(Math.abs)) * 1e-3);
+    const big = Math.max(...c.map(Math.abs));
+    for (let k = 0; k < m; k++) {
+      const h = 1e-6 * Math.max(Math.abs(c[k]!), 1e-3 * big, 1e-300);
       const cp = [...c], cm = [...c];
       cp[k]! += h;
       cm[k]! -= h;
-      const fp = fromCubic(cp, s), fm = fromCubic(cm, s);
+      const fp = fromCubic(toCubic(cp), s), fm = fromCubic(toCubic(cm), s);
       for (const key of ['V0', 'B0', 'B0prime'] as const) jac[key].push(fp && fm ? (fp[key] - fm[key]) / (2 * h) : NaN);
     }
     for (const key of ['V0', 'B0', 'B0prime'] as const) {
       let v = 0;
-      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) v += jac[key][i]! * cov.get(i, j) * jac[key][j]!;
+      for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) v += jac[key][i]! * cov.get(i, j) * jac[key][j]!;
       standardErrors[key] = Math.sqrt(Math.max(0, v));
     }
   }
-  const coefficients: [number, number, number, number] = [c[0]! + e0, c[1]! / s, c[2]! / (s * s), c[3]! / (s * s * s)];
-  return { ...fit, E0: fit.E0 + e0, rmsResidual: Math.sqrt(ss / n), standardErrors, coefficients };
+  return { c, fit, rms: Math.sqrt(ss / n), standardErrors };
 }
 
 /** E₀ (relative), V₀, B₀ (GPa), B₀' of the cubic Σ c_k ξ^k in ξ = V^{−2/3}/s; undefined without a minimum. */
@@ -181,7 +243,10 @@ export interface EosPoint {
 export interface EquationOfState {
   route: 'volume' | 'pressure';
   points: EosPoint[];
+  /** Birch-Murnaghan fit to the energies (the E-V route). */
   fit: BirchMurnaghanFit;
+  /** The same form fitted to the pressures of the points (robust to cut-off jumps of E). */
+  pressureFit: BirchMurnaghanFit;
   warnings: string[];
 }
 
@@ -232,17 +297,18 @@ export function equationOfState(model: EnergyModel, relaxed: RelaxedCrystal, opt
       const p = -bulkModulusGuessGPa * d;
       const r = relaxCrystal(model, relaxed.prepared, { ...relaxOptions, pressureGPa: p, start: prev });
       if (!r.converged) warnings.push(`not converged at p = ${p.toFixed(3)} GPa`);
-      pts.push({ volume: r.volumePerFormulaUnit, energy: r.energyPerFormulaUnit, pressureGPa: p, converged: r.converged });
+      pts.push({ volume: r.volumePerFormulaUnit, energy: r.energyPerFormulaUnit, pressureGPa: r.measuredPressureGPa, converged: r.converged });
       prev = r;
     }
     pts.sort((a, b) => a.volume - b.volume);
   }
   const fit = fitBirchMurnaghan(pts);
+  const pressureFit = fitBirchMurnaghanPressure(pts);
   if (fit.standardErrors.B0 > ROUGH_CURVE * Math.abs(fit.B0)) {
     warnings.push(
-      `the E-V curve is not smooth on ±${(100 * range).toFixed(1)}% (rms residual ${fit.rmsResidual.toExponential(2)} eV/f.u., B0 ± ${fit.standardErrors.B0.toPrecision(2)} GPa): ` +
-        'most likely neighbour shells crossing the pair cut-offs (truncated without shift); a smaller range avoids them',
+      `the E-V curve is not smooth on ±${(100 * range).toFixed(1)}% (rms residual ${fit.rmsResidual.toExponential(2)} eV/f.u., B0 = ${fit.B0.toPrecision(4)} ± ${fit.standardErrors.B0.toPrecision(2)} GPa): ` +
+        `most likely neighbour shells crossing the pair cut-offs (truncated without shift); the p-V fit is not affected (B0 = ${pressureFit.B0.toPrecision(4)} ± ${pressureFit.standardErrors.B0.toPrecision(2)} GPa)`,
     );
   }
-  return { route: used, points: pts, fit, warnings };
+  return { route: used, points: pts, fit, pressureFit, warnings };
 }

@@ -11,6 +11,10 @@
  * is reported with `error: { code, message }` (and whatever was computed before the failure); the
  * others are still computed. Only cancellation (CANCELLED) ends the whole computation.
  *
+ * The lattice energy is E/Z of the relaxed cell and the relative energy the difference of lattice
+ * energies, both at the job's pressure (at p ≠ 0 the phase stability is decided by the enthalpy,
+ * which the transition search uses).
+ *
  * Property names and units follow `document/vocabulary.ts`: lengths Å, angles degrees, u a
  * fraction of c, volume Å³ per formula unit, C_ij and moduli GPa, energies eV per formula unit,
  * transition pressures GPa. `B` is the modulus `options.bulkModulus` names (Reuss by default, as
@@ -230,8 +234,14 @@ export function computeStructureProperties(
     if (opts.eos) {
       progress('eos');
       const eosOptions = typeof opts.eos === 'object' ? opts.eos : {};
-      report.eos = equationOfState(model, relaxed, { ...opts.relax, ...eosOptions, ...(opts.signal ? { signal: opts.signal } : {}) }, el.moduli.BReuss);
-      for (const w of report.eos.warnings) report.warnings.push({ kind: 'eos', message: `${input.id}: ${w}` });
+      try {
+        report.eos = equationOfState(model, relaxed, { ...opts.relax, ...eosOptions, ...(opts.signal ? { signal: opts.signal } : {}) }, el.moduli.BReuss);
+        for (const w of report.eos.warnings) report.warnings.push({ kind: 'eos', message: `${input.id}: ${w}` });
+      } catch (e) {
+        // the equation of state is a cross-check: its failure does not fail the structure
+        if (isDomainError(e) && e.code === 'CANCELLED') throw e;
+        report.warnings.push({ kind: 'eos-failed', message: `${input.id}: equation of state: ${errorOf(e).message}` });
+      }
     }
   } catch (e) {
     if (isDomainError(e) && e.code === 'CANCELLED') throw e;

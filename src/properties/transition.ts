@@ -22,10 +22,14 @@
  *
  * A polymorph may stop being itself under pressure: with its symmetry kept, wurtzite can flatten
  * continuously into the five-fold honeycomb structure (u → ½), and a structure can lose its
- * minimum altogether. A relaxation that fails or does not converge, or that reports a change of
- * coordination or a large volume jump from the previous pressure, marks that polymorph as
- * transformed from that pressure on; the crossing is sought only where both are still themselves,
- * and the result says what happened rather than throwing.
+ * minimum altogether. A relaxation that fails or stops far from a minimum, or that reports a
+ * change of coordination or a volume jump of more than 10 % from the previous pressure, marks that
+ * polymorph as lost from that pressure on; the crossing is sought only where both are still
+ * themselves, and the result says what happened rather than throwing. (A relaxation that stops
+ * with the forces relaxed and a small residual stress has found its lowest enthalpy on a
+ * discontinuity of the truncated pair potentials; it counts.) The enthalpies are those of the
+ * structures as given: if B turns out the less dense, the message says that B is the low-pressure
+ * phase.
  */
 import { isDomainError, throwIfAborted } from '../errors.js';
 import type { EnergyModel } from '../potentials/model.js';
@@ -62,7 +66,7 @@ export interface TransitionPoint {
 }
 
 export interface TransitionResult {
-  /** id of A (stable below the transition) and B (above). */
+  /** ids of A and B as given (A is expected to be the low-pressure phase). */
   from: string;
   to: string;
   /** Transition pressure, GPa; null when the enthalpies do not cross in the range tried. */
@@ -71,6 +75,9 @@ export interface TransitionResult {
   enthalpy?: number;
   volumeA?: number;
   volumeB?: number;
+  /** The denser phase (stable above the transition) and the other, when there is a transition. */
+  lowPressurePhase?: string;
+  highPressurePhase?: string;
   /** One sentence: the transition pressure, or why there is none. */
   message: string;
   /** The walk and the refinement, sorted by pressure. */
@@ -157,8 +164,8 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
   const p0 = startPressureGPa ?? startA?.pressureGPa ?? 0;
   const first = point(
     p0,
-    startA && startA.pressureGPa === p0 ? { prepared: a, relaxed: startA, intact: startA.converged } : relaxSide(a, p0, startA, undefined),
-    startB && startB.pressureGPa === p0 ? { prepared: b, relaxed: startB, intact: startB.converged } : relaxSide(b, p0, startB, undefined),
+    startA && startA.pressureGPa === p0 ? { prepared: a, relaxed: startA, intact: startA.converged || nearlyConverged(startA) } : relaxSide(a, p0, startA, undefined),
+    startB && startB.pressureGPa === p0 ? { prepared: b, relaxed: startB, intact: startB.converged || nearlyConverged(startB) } : relaxSide(b, p0, startB, undefined),
   );
   const result = (pressureGPa: number | null, message: string, extra: Partial<TransitionResult> = {}): TransitionResult => ({
     from: a.id,
@@ -170,7 +177,7 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
     warnings,
   });
   if (!valid(first)) return result(null, `no transition pressure: ${!first.A.intact ? a.id : b.id} is not a stable relaxed structure at ${fmtP(p0)} GPa`);
-  if (first.dh === 0) return result(p0, `${a.id} → ${b.id} at ${fmtP(p0)} GPa`, atTransition(first));
+  if (first.dh === 0) return result(p0, `${a.id} and ${b.id} have equal enthalpies at ${fmtP(p0)} GPa`, atTransition(first));
 
   // direction of the walk: towards the linear estimate of the crossing
   const dv = first.B.relaxed!.volumePerFormulaUnit - first.A.relaxed!.volumePerFormulaUnit;
@@ -180,25 +187,26 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
 
   let prev = first;
   let bracket: [Eval, Eval] | undefined;
+  let stopped: Eval | undefined;
   const limit = dir > 0 ? maxPressureGPa : minPressureGPa;
   for (let k = 1; ; k++) {
     const p = p0 + dir * k * stepGPa;
     if ((dir > 0 && p > limit + 1e-12) || (dir < 0 && p < limit - 1e-12)) break;
-    const A = prev.A.intact ? relaxSide(a, p, prev.A.relaxed, prev.A.relaxed) : { prepared: a, relaxed: undefined, intact: false };
-    const B = prev.B.intact ? relaxSide(b, p, prev.B.relaxed, prev.B.relaxed) : { prepared: b, relaxed: undefined, intact: false };
-    const cur = point(p, A, B);
-    if (!valid(cur)) break;
+    const cur = point(p, relaxSide(a, p, prev.A.relaxed, prev.A.relaxed), relaxSide(b, p, prev.B.relaxed, prev.B.relaxed));
+    if (!valid(cur)) {
+      stopped = cur;
+      break;
+    }
     if (Math.sign(cur.dh) !== Math.sign(prev.dh)) {
       bracket = dir > 0 ? [prev, cur] : [cur, prev];
       break;
     }
     prev = cur;
   }
-  const lo = Math.min(p0, prev.p), hi = Math.max(p0, prev.p);
   if (!bracket) {
-    const why = !prev.A.intact || !prev.B.intact || curve.some((c) => !c.intactA || !c.intactB)
-      ? ` (${[a.id, b.id].filter((_, i) => curve.some((c) => !(i === 0 ? c.intactA : c.intactB))).join(' and ')} stopped being itself beyond)`
-      : '';
+    const lo = Math.min(p0, prev.p), hi = Math.max(p0, prev.p);
+    const lost = stopped ? [stopped.A, stopped.B].filter((side) => !side.intact).map((side) => side.prepared.id) : [];
+    const why = stopped ? `: ${lost.join(' and ')} could not be followed to ${fmtP(stopped.p)} GPa` : '';
     return result(null, `no crossing between ${fmtP(lo)} and ${fmtP(hi)} GPa${why}`);
   }
 
@@ -213,7 +221,12 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
     valid(e) && Math.abs(e.dh) * GPA_PER_EV_PER_A3 <= toleranceGPa * Math.abs(e.B.relaxed!.volumePerFormulaUnit - e.A.relaxed!.volumePerFormulaUnit);
   const root = brent(left, right, f, toleranceGPa, close);
   if (!valid(root)) return result(null, `the enthalpies cross between ${fmtP(left.p)} and ${fmtP(right.p)} GPa, but a relaxation failed inside the bracket`);
-  return result(root.p, `${a.id} → ${b.id} at ${fmtP(root.p)} GPa`, atTransition(root));
+  const forward = root.B.relaxed!.volumePerFormulaUnit < root.A.relaxed!.volumePerFormulaUnit;
+  return result(
+    root.p,
+    forward ? `${a.id} → ${b.id} at ${fmtP(root.p)} GPa` : `${b.id} → ${a.id} at ${fmtP(root.p)} GPa (${b.id} is the low-pressure phase)`,
+    { ...atTransition(root), lowPressurePhase: forward ? a.id : b.id, highPressurePhase: forward ? b.id : a.id },
+  );
 
   function atTransition(e: Eval): Partial<TransitionResult> {
     return {

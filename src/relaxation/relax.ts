@@ -58,7 +58,7 @@
 import { DomainError, throwIfAborted } from '../errors.js';
 import type { Structure } from '../crystal/structure.js';
 import type { EnergyModel, DerivativeOrder } from '../potentials/model.js';
-import { type Mat3, inv3, maxAbs } from '../math/linalg.js';
+import { type Mat3, inv3, maxAbs, mul3, transpose3 } from '../math/linalg.js';
 import { STRAIN_BASIS, VOIGT_PAIRS, deformation } from '../math/voigt.js';
 import { GPA_PER_EV_PER_A3, gpaToEvPerA3 } from '../units/index.js';
 import type { CartesianOperation, RelaxOptions, RelaxResult, RelaxStep, RelaxWarning } from './types.js';
@@ -77,6 +77,7 @@ export interface ResolvedRelaxOptions {
   maxIterations: number;
   method: 'newton' | 'bfgs';
   volumeChangeWarning: number;
+  maxVolumeRatio: number;
   symmetryTolerance: number;
   maxStep: number;
   maxStrainStep: number;
@@ -95,6 +96,7 @@ export const RELAX_DEFAULTS = {
   maxIterations: 200,
   method: 'newton',
   volumeChangeWarning: 0.25,
+  maxVolumeRatio: 4,
   symmetryTolerance: 1e-3,
   maxStep: 0.3,
   maxStrainStep: 0.1,
@@ -127,6 +129,7 @@ export function resolveRelaxOptions(options: RelaxOptions = {}): ResolvedRelaxOp
     maxIterations,
     method,
     volumeChangeWarning: num('volumeChangeWarning', options.volumeChangeWarning, RELAX_DEFAULTS.volumeChangeWarning, true),
+    maxVolumeRatio: num('maxVolumeRatio', options.maxVolumeRatio, RELAX_DEFAULTS.maxVolumeRatio, true),
     symmetryTolerance: num('symmetryTolerance', options.symmetryTolerance, RELAX_DEFAULTS.symmetryTolerance, true),
     maxStep: num('maxStep', options.maxStep, RELAX_DEFAULTS.maxStep, true),
     maxStrainStep: num('maxStrainStep', options.maxStrainStep, RELAX_DEFAULTS.maxStrainStep, true),
@@ -285,6 +288,13 @@ export function relaxFrom(model: EnergyModel, reference: Structure, start: Struc
     iterations++;
     if (cur.enthalpy < best.enthalpy || converged(cur)) best = cur;
     report(cur, iterations, accepted.kind, accepted.alpha);
+    // a cell collapsing or blowing up is not converging to the polymorph asked for; its neighbour
+    // lists grow without bound, so stop here rather than spend ever longer on it
+    const ratio = cur.volume / reference.lattice.volume;
+    if (ratio < 1 / o.maxVolumeRatio || ratio > o.maxVolumeRatio) {
+      stopReason = `the cell ${ratio < 1 ? 'collapsed' : 'expanded without bound'} (volume ${ratio < 1 ? 'below 1/' : 'above '}${o.maxVolumeRatio} of the input)`;
+      break;
+    }
     if (stalls >= 3) { stopReason = `the steps became vanishingly small (three in a row below 10⁻³ of the full step)${discontinuity()}`; break; }
   }
 
@@ -298,6 +308,12 @@ export function relaxFrom(model: EnergyModel, reference: Structure, start: Struc
       message: `${label}relaxation did not converge: ${stopReason || 'stopped'}; largest force ${final.maxForce.toExponential(2)} eV/Å (tolerance ${o.forceTolerance}), largest stress residual ${final.testedStressGPa.toExponential(2)} GPa (tolerance ${o.stressToleranceGPa}) after ${iterations} iterations`,
     });
   }
+  if (!isConverged && jump && stalls >= 3) {
+    warnings.push({
+      kind: 'cutoff-discontinuity',
+      message: `${label}the lowest enthalpy lies on a discontinuity of the energy (a neighbour shell crossing a pair cut-off): residual stress ${final.testedStressGPa.toExponential(2)} GPa, largest force ${final.maxForce.toExponential(2)} eV/Å there`,
+    });
+  }
   warnings.push(...characterWarnings(reference, final.structure, o, label));
   if (o.checkStability && final.finite) {
     const h = final.hessian ?? evaluatePoint(model, final.structure, 2, p, basis, o).hessian!;
@@ -306,8 +322,9 @@ export function relaxFrom(model: EnergyModel, reference: Structure, start: Struc
     if (w) warnings.push(w);
   }
 
+  const { structure: out, deformation: stretch } = withoutRotation(reference, final.structure);
   return {
-    structure: final.structure,
+    structure: out,
     converged: isConverged,
     iterations,
     energy: final.energy,
@@ -315,7 +332,7 @@ export function relaxFrom(model: EnergyModel, reference: Structure, start: Struc
     gradientNorm: Math.hypot(...final.reduced),
     maxForce: final.maxForce,
     maxStressGPa: final.maxStressGPa,
-    deformation: deformationBetween(reference, final.structure),
+    deformation: stretch,
     warnings,
     evaluations,
     degreesOfFreedom: m,
@@ -429,6 +446,25 @@ function evaluatePoint(model: EnergyModel, s: Structure, order: DerivativeOrder,
     testedStressGPa,
     finite,
   };
+}
+
+/**
+ * Remove the rigid rotation the steps accumulate. Each step's F is symmetric, but a product of
+ * symmetric matrices is not: the total deformation D (L_out = L_in Dᵀ) is Q U with U = √(DᵀD)
+ * symmetric and Q a rotation (polar decomposition). The structure is rotated back by Qᵀ, so the
+ * result is in the input's frame and its deformation is the pure stretch U. D commutes with every
+ * kept R, and so do U and Q: the rotated structure keeps the operations (with t ↦ U t).
+ */
+function withoutRotation(reference: Structure, s: Structure): { structure: Structure; deformation: Mat3 } {
+  const D = deformationBetween(reference, s);
+  const dtd = [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => D[0][i] * D[0][j] + D[1][i] * D[1][j] + D[2][i] * D[2][j]));
+  const { values, vectors } = symmetricEigen(dtd, 3);
+  const f = (g: (l: number) => number): Mat3 =>
+    [0, 1, 2].map((i) => [0, 1, 2].map((j) => [0, 1, 2].reduce((acc, k) => acc + vectors[i * 3 + k]! * g(values[k]!) * vectors[j * 3 + k]!, 0))) as Mat3;
+  const U = f(Math.sqrt);
+  const Q = mul3(D, f((l) => 1 / Math.sqrt(l)));
+  const rotated = Math.max(...Q.flatMap((row, i) => row.map((x, j) => Math.abs(x - (i === j ? 1 : 0))))) > 1e-14;
+  return rotated ? { structure: s.deformed(transpose3(Q)), deformation: U } : { structure: s, deformation: D };
 }
 
 /** Full step (Δx, Δe) = T z. */

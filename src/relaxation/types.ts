@@ -33,6 +33,8 @@ export interface RelaxOptions {
   method?: 'newton' | 'bfgs';
   /** Report a volume change larger than this fraction as a change of character (default 0.25). */
   volumeChangeWarning?: number;
+  /** Stop (not converged) when the volume leaves [V₀/r, r V₀] of the input (default r = 4). */
+  maxVolumeRatio?: number;
   /** Largest distance (Å) between an atom's image under an operation and its partner (default 1e-3). */
   symmetryTolerance?: number;
   /** Largest Cartesian displacement component of one step, Å (default 0.3). */
@@ -67,6 +69,8 @@ export interface RelaxStep {
 
 export type RelaxWarningKind =
   | 'not-converged'
+  /** stopped at a kink of the energy: a neighbour shell crossing a plain pair cut-off */
+  | 'cutoff-discontinuity'
   | 'volume-change'
   | 'special-position'
   | 'coordination-change'
@@ -92,7 +96,11 @@ export interface RelaxResult {
   maxForce: number;
   /** Largest component of stress + pressure, GPa (0 at a converged constant-pressure minimum). */
   maxStressGPa: number;
-  /** Deformation accumulated from the input cell to the relaxed one (columns transform a' = F a). */
+  /**
+   * Deformation from the input cell to the relaxed one (columns transform a' = F a; lattice rows
+   * L' = L Fᵀ). Symmetric: the rigid rotation that products of symmetric strain steps accumulate is
+   * removed from the result, which stays in the input's Cartesian frame.
+   */
   deformation: Mat3;
   warnings: RelaxWarning[];
   /** Number of energy-model evaluations (line-search trials included). */

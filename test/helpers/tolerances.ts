@@ -88,12 +88,13 @@ export const TOL = {
    * Birch-Murnaghan B₀ against (C11 + 2 C12)/3, in units of the fit's own standard error of B₀. The
    * third-order form misses the quartic term of E(f); for 9 equally spaced volumes the bias that
    * term puts on B₀ is 8.4 times the standard error its residuals produce (the ratio depends on the
-   * point layout only: measured 8.3-8.4 for rock-salt and CsCl PbSe at ±1, ±2 and ±4 %). A curve
-   * with a cut-off jump has larger residuals and a smaller ratio. Hence 10 standard errors.
+   * point layout only: measured 8.3-8.4 for rock-salt and CsCl PbSe at ±1, ±2 and ±4 %; 5.6-5.8
+   * for the fit to pressures). A curve with a cut-off jump has larger residuals and a smaller
+   * ratio. Hence 10 standard errors. The same
+   * bound is used for V₀ (in its standard errors) and E₀ (in rms residuals of the fit) against the
+   * relaxed structure.
    */
   eosStandardErrors: 10,
-  /** E₀ and V₀ of the fit against the relaxed structure: relative, bounded by the same quartic bias (measured 2e-6). */
-  eosMinimumRel: 2e-5,
   /**
    * Enthalpies at the reported transition pressure, eV per formula unit: the search stops when the
    * pressure is within 1e-4 GPa of the crossing to first order, i.e. |Δh| ≤ 1e-4 GPa × |Δv|

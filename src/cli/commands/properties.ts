@@ -10,7 +10,7 @@
  * relaxed-ion tensor, its eigenvalues, the Birch-Murnaghan fit and the warnings.
  */
 import { parseJob } from '../../document/parse.js';
-import { normalizeDft } from '../../fitting/normalize.js';
+import { normalizeDft, documentWithNormalization } from '../../fitting/normalize.js';
 import { parameterRows } from '../../fitting/fit.js';
 import type { PropertiesResult, StructureReport } from '../../fitting/types.js';
 import { buildEnergyModel } from '../../potentials/index.js';
@@ -32,26 +32,21 @@ export async function propertiesResult(doc: unknown, opts: PropertiesOptions = {
   const normalization = job.options.normalizeDft ? normalizeDft(job) : [];
   const model = buildEnergyModel(job.forceField);
   const report: PropertiesReport = await computeProperties(job, model, { eos: true, ...opts });
-  const document = structuredClone(job.document);
-  for (const s of document.structures) {
-    const parsed = job.structures.find((p) => p.id === s.id);
-    if (!parsed || !s.properties) continue;
-    for (const [k, t] of Object.entries(parsed.properties)) if (s.properties[k] && t.dftNormalized !== undefined) (s.properties[k] as { dftNormalized?: number }).dftNormalized = t.dftNormalized;
-  }
+  const document = documentWithNormalization(job);
   // the structures are StructureReports (checked here at compile time)
   const structures: StructureReport[] & StructureProperties[] = report.structures;
   const warnings = report.structures.filter((s) => s.error).map((s) => `${s.id} failed: ${s.error!.code}: ${s.error!.message}`);
   return {
     kind: 'properties',
     name: job.name,
-    document,
-    charges: job.forceField.charges,
-    parameters: parameterRows(job.forceField, job.vary),
-    structures,
-    normalization,
     pressureGPa: report.pressureGPa,
     wallTimeMs: Date.now() - t0,
     warnings,
+    structures,
+    charges: job.forceField.charges,
+    parameters: parameterRows(job.forceField, job.vary),
+    normalization,
+    document,
   };
 }
 
@@ -92,8 +87,14 @@ function detailMarkdown(s: StructureProperties): string {
     out.push(`Bulk modulus (GPa): Voigt ${num(P.BVoigt!)}, Reuss ${num(P.BReuss!)}, Hill ${num(P.BHill!)}; shear modulus: Voigt ${num(P.GVoigt!)}, Reuss ${num(P.GReuss!)}, Hill ${num(P.GHill!)}.`, '');
   }
   if (s.eos) {
-    const f = s.eos.fit;
-    out.push(`Birch-Murnaghan (${s.eos.points.length} volumes, ${s.eos.route} route): V0 = ${num(f.V0, 3)} Å³/f.u., B0 = ${num(f.B0)} ± ${num(f.standardErrors.B0, 2)} GPa, B0' = ${num(f.B0prime)}, E0 = ${num(f.E0, 4)} eV/f.u.`, '');
+    const f = s.eos.fit, g = s.eos.pressureFit;
+    const v = s.eos.points.map((p) => p.volume);
+    out.push(
+      `Birch-Murnaghan, ${s.eos.points.length} volumes from ${num(Math.min(...v), 2)} to ${num(Math.max(...v), 2)} Å³/f.u. (${s.eos.route} route): ` +
+        `E-V fit V0 = ${num(f.V0, 3)} Å³/f.u., B0 = ${num(f.B0)} ± ${num(f.standardErrors.B0)} GPa, B0' = ${num(f.B0prime)}, E0 = ${num(f.E0, 4)} eV/f.u.; ` +
+        `p-V fit B0 = ${num(g.B0)} ± ${num(g.standardErrors.B0)} GPa, B0' = ${num(g.B0prime)}.`,
+      '',
+    );
   }
   if (s.transition) out.push(`Transition ${s.transition.from} → ${s.transition.to}: ${s.transition.message}.`, '');
   if (s.warnings.length) {

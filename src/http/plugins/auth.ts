@@ -10,10 +10,10 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server/provider flavour
-type AnyFastify = FastifyInstance<any, any, any, any, any>;
 import { HttpError } from '../errors.js';
+
+/** A fastify instance of any server, logger or type-provider flavour. */
+type AnyFastify = FastifyInstance<any, any, any, any, any>;
 
 declare module 'fastify' {
   interface FastifyRequest {

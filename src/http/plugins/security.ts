@@ -11,7 +11,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server/provider flavour
+/** A fastify instance of any server, logger or type-provider flavour. */
 type AnyFastify = FastifyInstance<any, any, any, any, any>;
 
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'";

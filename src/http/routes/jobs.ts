@@ -31,7 +31,7 @@ import {
   IdParamsSchema,
   JobDocumentRef,
   JobListSchema,
-  JobRef,
+  jobResponse,
   ListQuerySchema,
   ParametersQuerySchema,
   ReportQuerySchema,
@@ -90,7 +90,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
         headers: SubmitHeadersSchema,
         body: JobDocumentRef,
         response: {
-          ...(kind === 'properties' ? { 200: JobRef } : {}),
+          ...(kind === 'properties' ? { 200: jobResponse('done within the timeout: the finished job with its result') } : {}),
           202: AcceptedSchema,
           400: problemResponse('malformed JSON (INVALID_JSON) or a document that does not match the schema (INVALID_DOCUMENT, with `path`)'),
           401: problemResponse('missing or invalid API key'),
@@ -140,11 +140,8 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
         const done = await ended;
         if (done?.status === 'succeeded') return reply.code(200).header('location', jobLocation(done)).send(jobView(done, await store.getResult(done.id)));
         if (done?.status === 'failed' && done.error) {
-          return reply
-            .code(problem(done.error.code, done.error.message, req.url).status)
-            .header('location', jobLocation(done))
-            .type('application/problem+json')
-            .send(JSON.stringify(problem(done.error.code, done.error.message, req.url, { path: done.error.path, job: jobLocation(done), requestId: req.id })));
+          const p = problem(done.error.code, done.error.message, req.url, { path: done.error.path, job: jobLocation(done), requestId: req.id });
+          return reply.code(p.status).header('location', jobLocation(done)).type('application/problem+json').send(JSON.stringify(p));
         }
       }
       return accepted(reply, (await store.get(job.id)) ?? job, false);
@@ -177,7 +174,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
         tags: [tag],
         summary: `Status, progress, timings, error or result of a ${noun}`,
         params: IdParamsSchema,
-        response: { 200: JobRef, 404: NotFound },
+        response: { 200: jobResponse('the job; `result` once it has succeeded'), 404: NotFound },
       },
     },
     async (req) => {
@@ -212,14 +209,14 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
         summary: `Cancel a queued or running ${noun}`,
         description: 'Idempotent: cancelling a cancelled job answers 200 again. A running task is stopped through its AbortSignal.',
         params: IdParamsSchema,
-        response: { 200: JobRef, 404: NotFound, 409: problemResponse('the job has already succeeded or failed (JOB_ALREADY_FINISHED)') },
+        response: { 200: jobResponse('the cancelled job'), 404: NotFound, 409: problemResponse('the job has already succeeded or failed (JOB_ALREADY_FINISHED)') },
       },
     },
     async (req) => {
       await owned(req, req.params.id);
       const out = await queue.cancel(req.params.id);
       if (!out) throw new HttpError('NOT_FOUND', `no ${noun} with id "${req.params.id}"`);
-      if (out.job.status !== 'cancelled') throw new HttpError('JOB_ALREADY_FINISHED', `the job has already ${out.job.status}`, { extra: { status: out.job.status } });
+      if (out.job.status !== 'cancelled') throw new HttpError('JOB_ALREADY_FINISHED', `the job has already ${out.job.status}`, { extra: { jobStatus: out.job.status } });
       if (out.changed) req.log.info({ jobId: out.job.id }, 'job cancelled by client');
       return jobView(out.job);
     },
@@ -227,7 +224,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
 
   const finishedResult = async (req: FastifyRequest, id: string): Promise<{ job: JobRecord; result: unknown }> => {
     const job = await owned(req, id);
-    if (job.status !== 'succeeded') throw new HttpError('JOB_NOT_FINISHED', `the job is ${job.status}; reports exist once it has succeeded`, { extra: { status: job.status } });
+    if (job.status !== 'succeeded') throw new HttpError('JOB_NOT_FINISHED', `the job is ${job.status}; reports exist once it has succeeded`, { extra: { jobStatus: job.status } });
     return { job, result: await store.getResult(id) };
   };
 
