@@ -179,7 +179,8 @@ export function fitFromStart(job: ParsedJob, start: readonly number[], observabl
             options.onProgress?.({ iteration: it.iteration, objective: it.objective, parameters: Object.fromEntries(names.map((n, i) => [n, p[i]!])), elapsedMs: Date.now() - t0, stage: 'fit', accepted: it.accepted });
           },
         });
-  const values = transform.toPhysical(lm.z);
+  // unchanged internal variables give back the starting values exactly (exp(ln A) is not A)
+  const values = lm.z.every((v, k) => v === z0[k]) ? [...start] : transform.toPhysical(lm.z);
   const states = statesAt(lm.z);
   evaluator.commit(states);
   return {
@@ -335,6 +336,7 @@ export function parameterRows(ff: ForceField, vary: readonly string[]): Paramete
     const key = pairKey(p.species[0], p.species[1]);
     const varied = PAIR_PARAMETERS[p.type].filter((k) => vary.includes(`${key}.${k}`));
     return {
+      pair: key,
       species: [p.species[0], p.species[1]],
       type: p.type,
       A: p.params.A!,

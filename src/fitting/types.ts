@@ -10,6 +10,8 @@ import type { NormalizationFactor } from './normalize.js';
 
 /** One row of Table S7. */
 export interface ParameterRow {
+  /** canonical pair key, e.g. `Cd-Se` (parameter names are `Cd-Se.A`, …) */
+  pair: string;
   species: [string, string];
   type: PairType;
   A: number;
