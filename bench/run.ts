@@ -15,7 +15,7 @@ import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseJob } from '../src/document/parse.js';
 import { buildEnergyModel } from '../src/potentials/index.js';
-import { prepareStructure } from '../src/fitting/evaluator.js';
+import { prepareCrystal } from '../src/properties/crystal.js';
 import { runFit } from '../src/fitting/fit.js';
 import { computeProperties } from '../src/properties/index.js';
 
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   let totalPrim = 0;
   let totalConv = 0;
   for (const s of published.structures) {
-    const prim = prepareStructure(s, published.forceField.charges).cell;
+    const prim = prepareCrystal(s).structure;
     const tp = best(() => model.compute(prim, 2), 5, 20);
     const tc = best(() => model.compute(s.structure, 2), 5, 5);
     totalPrim += tp;

@@ -29,11 +29,10 @@
  *   derivative ∂C/∂p + ∂C/∂θ dθ/dp to O(h²) at two Hessian evaluations and no relaxation.
  * The analytic Jacobian is checked against the finite-difference one in test/fit-jacobian.test.ts.
  */
-import type { ParsedJob, CrystalInput } from '../document/parse.js';
+import type { ParsedJob } from '../document/parse.js';
 import { DomainError, isDomainError, throwIfAborted } from '../errors.js';
 import { Lattice } from '../crystal/lattice.js';
 import type { Structure } from '../crystal/structure.js';
-import { cartesianOperations, primitiveTransform, toPrimitive } from '../crystal/expand.js';
 import { type Mat3, inv3, mul3, transpose3 } from '../math/linalg.js';
 import { STRAIN_BASIS, deformation } from '../math/voigt.js';
 import { buildEnergyModel, type ForceFieldModel } from '../potentials/index.js';
@@ -42,75 +41,10 @@ import { relaxFrom, resolveRelaxOptions, symmetryAdaptedBasis, deformOperations,
 import type { CartesianOperation, RelaxResult, RelaxWarning } from '../relaxation/types.js';
 import { choleskySolve, symmetricEigen } from '../relaxation/dense.js';
 import { elasticConstants } from '../properties/elastic.js';
+import { prepareCrystal, describeCrystal, conventionalLatticeOf, type PreparedCrystal } from '../properties/crystal.js';
 import { ELASTIC_NAMES, PROPERTIES } from '../document/vocabulary.js';
 import { gpaToEvPerA3 } from '../units/index.js';
 import type { Observable } from './observables.js';
-
-/** A structure ready for repeated relaxation: the cell it is computed in and its symmetry. */
-export interface PreparedStructure {
-  input: CrystalInput;
-  /** The cell the engine computes on (primitive when the conventional cell is centred). */
-  cell: Structure;
-  operations: CartesianOperation[];
-  /** formula units in `cell` */
-  z: number;
-  /** conventional rows = convFromCell · cell rows */
-  convFromCell: Mat3;
-  /** per asymmetric-unit site: index in `cell` of its representative atom */
-  siteAtoms: number[];
-  /** report u = z(anion) − z(cation): two sites, polar hexagonal/trigonal group */
-  reportsU: boolean;
-  anionSite: number;
-  cationSite: number;
-}
-
-export function prepareStructure(input: CrystalInput, charges: Record<string, number>): PreparedStructure {
-  const sg = input.spaceGroup;
-  const conv = input.structure;
-  const P = primitiveTransform(sg.centring, sg.rhombohedralAxes);
-  const centred = !(sg.centring === 'P' || (sg.centring === 'R' && sg.rhombohedralAxes));
-  const prim = centred ? toPrimitive(conv, sg.centring, sg.rhombohedralAxes) : { structure: conv, fromConventional: conv.species.map((_, i) => i) };
-  const siteAtoms = input.sites.map((_, s) => {
-    const convIndex = input.siteOfAtom.indexOf(s);
-    const k = prim.fromConventional.indexOf(convIndex);
-    if (k < 0) throw new DomainError('INVALID_STRUCTURE', `site ${s} of ${input.id} has no atom in the primitive cell`, { structure: input.id });
-    return k;
-  });
-  const hasInversion = sg.operations.some((op) => op.rot[0] === -1 && op.rot[4] === -1 && op.rot[8] === -1 && op.rot[1] === 0 && op.rot[2] === 0 && op.rot[3] === 0);
-  const twoIons = input.sites.length === 2 && Math.sign(charges[input.sites[0]!.species]!) * Math.sign(charges[input.sites[1]!.species]!) < 0;
-  const anionSite = twoIons && charges[input.sites[0]!.species]! < 0 ? 0 : 1;
-  return {
-    input,
-    cell: prim.structure,
-    operations: distinctOperations(cartesianOperations(sg, conv.lattice), prim.structure),
-    z: input.z / (conv.numAtoms / prim.structure.numAtoms),
-    convFromCell: inv3(P),
-    siteAtoms,
-    reportsU: twoIons && !hasInversion && (sg.crystalSystem === 'hexagonal' || sg.crystalSystem === 'trigonal'),
-    anionSite,
-    cationSite: 1 - anionSite,
-  };
-}
-
-/**
- * The operations distinct modulo the lattice of `cell`: in a primitive cell the centring
- * translations are lattice translations, so an F-centred group's 192 operations reduce to 48.
- */
-export function distinctOperations(ops: readonly CartesianOperation[], cell: Structure): CartesianOperation[] {
-  const out: CartesianOperation[] = [];
-  const inv = cell.lattice.inverse;
-  const same = (a: CartesianOperation, b: CartesianOperation): boolean => {
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) if (Math.abs(a.R[i]![j]! - b.R[i]![j]!) > 1e-8) return false;
-    const d = [a.t[0] - b.t[0], a.t[1] - b.t[1], a.t[2] - b.t[2]];
-    for (let k = 0; k < 3; k++) {
-      const f = d[0]! * inv[0][k] + d[1]! * inv[1][k] + d[2]! * inv[2][k];
-      if (Math.abs(f - Math.round(f)) > 1e-8) return false;
-    }
-    return true;
-  };
-  for (const op of ops) if (!out.some((o) => same(o, op))) out.push(op);
-  return out;
-}
 
 /** The relaxed state of one structure at one parameter set. */
 export interface StructureState {
@@ -166,7 +100,7 @@ const needsElastic = (name: string): boolean => {
 
 export class FitEvaluator {
   readonly job: ParsedJob;
-  readonly prepared: Map<string, PreparedStructure>;
+  readonly prepared: Map<string, PreparedCrystal>;
   readonly names: string[];
   /** Warm starts: the relaxed geometry of every structure at the last accepted parameters. */
   private readonly geometry = new Map<string, Structure>();
@@ -179,7 +113,7 @@ export class FitEvaluator {
     this.names = [...names];
     this.observables = [...observables];
     this.options = options;
-    this.prepared = new Map(job.structures.map((s) => [s.id, prepareStructure(s, job.forceField.charges)]));
+    this.prepared = new Map(job.structures.map((s) => [s.id, prepareCrystal(s)]));
     this.elasticFor = new Set(observables.filter((o) => needsElastic(o.property)).map((o) => o.structureId));
   }
 
@@ -223,25 +157,25 @@ export class FitEvaluator {
     let relax: RelaxResult;
     try {
       if (this.options.conventional) {
-        relax = relaxFrom(model, prep.cell, prep.cell, { ...o, maxIterations: 1 });
+        relax = relaxFrom(model, prep.structure, prep.structure, { ...o, maxIterations: 1 });
         relax = { ...relax, converged: true, warnings: relax.warnings.filter((w) => w.kind !== 'not-converged') };
       } else {
         const warm = this.geometry.get(id);
-        relax = warm ? relaxFrom(model, prep.cell, warm, o) : relaxFrom(model, prep.cell, prep.cell, o);
-        if (warm && !relax.converged) relax = relaxFrom(model, prep.cell, prep.cell, o);
+        relax = warm ? relaxFrom(model, prep.structure, warm, o) : relaxFrom(model, prep.structure, prep.structure, o);
+        if (warm && !relax.converged) relax = relaxFrom(model, prep.structure, prep.structure, o);
         // Newton can stall on a kink of the plainly truncated pair energy (a neighbour shell
         // exactly at the cut-off); gradient-only BFGS steps over it to the smooth minimum
         if (!relax.converged) {
-          const bfgs = relaxFrom(model, prep.cell, relax.structure, { ...o, method: 'bfgs' });
+          const bfgs = relaxFrom(model, prep.structure, relax.structure, { ...o, method: 'bfgs' });
           if (bfgs.converged) relax = { ...bfgs, iterations: relax.iterations + bfgs.iterations };
         }
       }
     } catch (e) {
       // a structure that cannot be relaxed is a result; anything else (cancellation, a bug) propagates
       if (!isDomainError(e) || e.code === 'CANCELLED') throw e;
-      return { id, structure: prep.cell, properties: {}, failure: `relaxation failed: ${e.message}` };
+      return { id, structure: prep.structure, properties: {}, failure: `relaxation failed: ${e.message}` };
     }
-    const state: StructureState = { id, relax, structure: relax.structure, properties: describe(prep, relax) };
+    const state: StructureState = { id, relax, structure: relax.structure, properties: describe(prep, relax, this.job.forceField.charges) };
     const transforming = relax.warnings.filter((w: RelaxWarning) => TRANSFORMING.has(w.kind));
     // a minimum on a cut-off kink (plain truncation, as GULP) is the lowest-enthalpy point of the
     // model: usable, and reported; any other non-convergence makes the structure unusable
@@ -310,12 +244,12 @@ export class FitEvaluator {
     });
   }
 
-  private structureDerivatives(model: ForceFieldModel, ff: ForceField, values: readonly number[], prep: PreparedStructure, st: StructureState, h: number): Record<string, Float64Array> {
+  private structureDerivatives(model: ForceFieldModel, ff: ForceField, values: readonly number[], prep: PreparedCrystal, st: StructureState, h: number): Record<string, Float64Array> {
     const s = st.structure;
     const n = s.numAtoms;
     const dim = 3 * n + 6;
     const nP = this.names.length;
-    const ops = deformOperations(prep.operations, deformationBetween(prep.cell, s));
+    const ops = deformOperations(prep.operations, deformationBetween(prep.structure, s));
     const basis = symmetryAdaptedBasis(s, ops);
     const cols = [...basis.positions.map((c) => ({ x: c, e: undefined as Float64Array | undefined })), ...basis.strains.map((c) => ({ x: undefined as Float64Array | undefined, e: c }))];
     const m = cols.length;
@@ -372,7 +306,7 @@ export class FitEvaluator {
     const set = (name: string, k: number, v: number): void => {
       (out[name] ??= new Float64Array(nP))[k] = v;
     };
-    const Lc0 = mul3(prep.convFromCell, s.lattice.matrix as Mat3);
+    const Lc0 = conventionalLatticeOf(prep, s).matrix as Mat3;
     for (let k = 0; k < nP; k++) {
       const d = dParams[k]!;
       const de = d.subarray(3 * n);
@@ -386,10 +320,13 @@ export class FitEvaluator {
         for (const key of ['a', 'b', 'c', 'alpha', 'beta', 'gamma'] as const) set(key, k, (scale * (pPlus[key] - pMinus[key])) / (2 * t));
       } else for (const key of ['a', 'b', 'c', 'alpha', 'beta', 'gamma'] as const) set(key, k, 0);
       set('volume', k, st.properties.volume! * (de[0]! + de[1]! + de[2]!));
-      if (prep.reportsU) {
+      if (st.properties.u !== undefined) {
+        // u = z(anion) − z(cation) of the two sites (describeCrystal); df_i = dx_i L_conv⁻¹
         const inv = inv3(Lc0);
         const dzf = (atom: number): number => d[3 * atom]! * inv[0][2] + d[3 * atom + 1]! * inv[1][2] + d[3 * atom + 2]! * inv[2][2];
-        set('u', k, dzf(prep.siteAtoms[prep.anionSite]!) - dzf(prep.siteAtoms[prep.cationSite]!));
+        const q = this.job.forceField.charges;
+        const anion = (q[prep.input.sites[0]!.species] ?? 0) < 0 && (q[prep.input.sites[1]!.species] ?? 0) > 0 ? 0 : 1;
+        set('u', k, dzf(prep.representative[anion]!) - dzf(prep.representative[1 - anion]!));
       }
       let dE = pd.dEnergy[k]!;
       for (let i = 0; i < 3 * n; i++) dE += r.gradient![i]! * d[i]!;
@@ -431,21 +368,11 @@ function displaced(s: Structure, d: Float64Array, t: number): Structure {
   return s.withPositions(x).deformed(deformation(e));
 }
 
-/** Cell, internal coordinate, volume and energy of a relaxed structure. */
-export function describe(prep: PreparedStructure, relax: RelaxResult): Record<string, number> {
+/** Cell, internal coordinate, volume and energy of a relaxed structure (vocabulary names). */
+export function describe(prep: PreparedCrystal, relax: RelaxResult, charges: Readonly<Record<string, number>>): Record<string, number> {
   const s = relax.structure;
-  const Lc = mul3(prep.convFromCell, s.lattice.matrix as Mat3);
-  const lat = Lattice.fromVectors(Lc);
-  const out: Record<string, number> = { ...lat.parameters };
-  out.volume = s.lattice.volume / prep.z;
-  out.latticeEnergy = relax.energy / prep.z;
-  if (prep.reportsU) {
-    const z = (atom: number): number => lat.cartToFrac(s.position(atom))[2];
-    let u = z(prep.siteAtoms[prep.anionSite]!) - z(prep.siteAtoms[prep.cationSite]!);
-    u -= Math.floor(u);
-    out.u = u;
-  }
-  return out;
+  const d = describeCrystal({ prepared: prep, structure: s, conventionalLattice: conventionalLatticeOf(prep, s) }, charges);
+  return { ...d.cell, volume: d.volumePerFormulaUnit, latticeEnergy: relax.energy / prep.z, ...(d.u !== undefined ? { u: d.u } : {}) };
 }
 
 /** C11…C66, B and G (Voigt, Reuss, Hill; B and G per the job's choice) in GPa. */

@@ -175,7 +175,7 @@ export function prepareCrystal(input: CrystalInput, options: PrepareOptions = {}
     primitive: usePrimitive,
     transform,
     z: Math.round(z),
-    operations: cartesianOperations(sg, conv.lattice),
+    operations: distinctOperations(cartesianOperations(sg, conv.lattice), structure),
     siteOfAtom,
     representative,
     freeZ,
@@ -321,4 +321,24 @@ export function conventionalStructure(geometry: CrystalGeometry): Structure {
     frac.push(conventionalLattice.cartToFrac(structure.lattice.fracToCart([g[0] + shift[0], g[1] + shift[1], g[2] + shift[2]])));
   }
   return Structure.fromFractional(conventionalLattice, input.species, frac);
+}
+
+/**
+ * The operations distinct modulo the lattice of `cell`: in a primitive cell the centring
+ * translations are lattice translations, so an F-centred group's 192 operations reduce to 48.
+ */
+export function distinctOperations(ops: readonly CartesianOperation[], cell: Structure): CartesianOperation[] {
+  const out: CartesianOperation[] = [];
+  const inv = cell.lattice.inverse;
+  const same = (a: CartesianOperation, b: CartesianOperation): boolean => {
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) if (Math.abs(a.R[i]![j]! - b.R[i]![j]!) > 1e-8) return false;
+    const d = [a.t[0] - b.t[0], a.t[1] - b.t[1], a.t[2] - b.t[2]];
+    for (let k = 0; k < 3; k++) {
+      const f = d[0]! * inv[0][k] + d[1]! * inv[1][k] + d[2]! * inv[2][k];
+      if (Math.abs(f - Math.round(f)) > 1e-8) return false;
+    }
+    return true;
+  };
+  for (const op of ops) if (!out.some((o) => same(o, op))) out.push(op);
+  return out;
 }

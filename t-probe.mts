@@ -1,0 +1,12 @@
+import { Redis } from 'ioredis';
+import { Queue, Worker, QueueEvents } from 'bullmq';
+const r = new Redis('redis://127.0.0.1:6391', { maxRetriesPerRequest: null });
+console.log(await r.ping());
+const q = new Queue('t', { connection: { url: 'redis://127.0.0.1:6391' }, prefix: 'tst' });
+await q.add('x', { a: 1 }, { jobId: 'ABC' });
+const w = new Worker('t', async (job) => ({ got: job.data }), { connection: { url: 'redis://127.0.0.1:6391' }, prefix: 'tst' });
+const qe = new QueueEvents('t', { connection: { url: 'redis://127.0.0.1:6391' }, prefix: 'tst' });
+const j = await q.getJob('ABC');
+console.log(await j!.waitUntilFinished(qe));
+console.log(await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'completed'));
+await w.close(); await qe.close(); await q.obliterate({ force: true }); await q.close(); r.disconnect();
