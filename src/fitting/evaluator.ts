@@ -37,7 +37,7 @@ import { type Mat3, inv3, mul3, transpose3 } from '../math/linalg.js';
 import { STRAIN_BASIS, deformation } from '../math/voigt.js';
 import { buildEnergyModel, type ForceFieldModel } from '../potentials/index.js';
 import { type ForceField, withParameters } from '../potentials/forcefield.js';
-import { relaxFrom, resolveRelaxOptions, symmetryAdaptedBasis, deformOperations, deformationBetween } from '../relaxation/index.js';
+import { relaxFrom, resolveRelaxOptions, cachedSymmetryBasis } from '../relaxation/index.js';
 import type { CartesianOperation, RelaxResult, RelaxWarning } from '../relaxation/types.js';
 import { choleskySolve, symmetricEigen } from '../relaxation/dense.js';
 import { elasticConstants } from '../properties/elastic.js';
@@ -249,8 +249,7 @@ export class FitEvaluator {
     const n = s.numAtoms;
     const dim = 3 * n + 6;
     const nP = this.names.length;
-    const ops = deformOperations(prep.operations, deformationBetween(prep.structure, s));
-    const basis = symmetryAdaptedBasis(s, ops);
+    const basis = cachedSymmetryBasis(prep.structure, prep.operations);
     const cols = [...basis.positions.map((c) => ({ x: c, e: undefined as Float64Array | undefined })), ...basis.strains.map((c) => ({ x: undefined as Float64Array | undefined, e: c }))];
     const m = cols.length;
     const r = model.compute(s, 2);

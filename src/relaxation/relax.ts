@@ -387,7 +387,7 @@ interface Accepted {
  */
 const basisCache = new WeakMap<Structure, { key: string; operations: readonly CartesianOperation[]; basis: SymmetryBasis }[]>();
 
-function basisOf(structure: Structure, o: ResolvedRelaxOptions): SymmetryBasis {
+function basisOf(structure: Structure, o: Pick<ResolvedRelaxOptions, 'symmetryTolerance' | 'fixCell' | 'fixVolume' | 'operations'>): SymmetryBasis {
   const key = `${o.symmetryTolerance}|${o.fixCell}|${o.fixVolume}`;
   let list = basisCache.get(structure);
   const hit = list?.find((e) => e.key === key && e.operations === o.operations);
@@ -397,6 +397,15 @@ function basisOf(structure: Structure, o: ResolvedRelaxOptions): SymmetryBasis {
   if (list.length >= 8) list.shift();
   list.push({ key, operations: o.operations, basis });
   return basis;
+}
+
+/**
+ * The symmetry-adapted basis of `reference` under `operations` (cached per structure object and
+ * operation list). It serves every symmetric geometry of the same atoms: a deformation that keeps
+ * the symmetry commutes with the rotations, so the basis vectors do not change.
+ */
+export function cachedSymmetryBasis(reference: Structure, operations: readonly CartesianOperation[], options: { tolerance?: number; fixCell?: boolean; fixVolume?: boolean } = {}): SymmetryBasis {
+  return basisOf(reference, { operations, symmetryTolerance: options.tolerance ?? RELAX_DEFAULTS.symmetryTolerance, fixCell: options.fixCell ?? false, fixVolume: options.fixVolume ?? false });
 }
 
 /** Evaluate the model and the enthalpy quantities at a structure. */
