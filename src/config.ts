@@ -56,6 +56,43 @@ export interface Config {
   taskModule: string | undefined;
   /** Trust X-Forwarded-* headers (behind a reverse proxy). */
   trustProxy: boolean;
+  /** Where jobs wait and run: this process (SQLite) or worker processes reached through Redis. */
+  queue: QueueConfig;
+  /** The `latticefit worker` process (Redis mode only). */
+  worker: WorkerConfig;
+}
+
+export const QUEUE_BACKENDS = ['embedded', 'redis'] as const;
+export type QueueBackend = (typeof QUEUE_BACKENDS)[number];
+
+export interface QueueConfig {
+  /** `embedded`: SQLite + this process's worker threads; `redis`: Redis store + BullMQ + `latticefit worker` processes. */
+  backend: QueueBackend;
+  /** Redis of the shared store and queue (redis mode). */
+  redisUrl: string;
+  /** Prefix of every Redis key (store, BullMQ, channels): several deployments can share one Redis. */
+  redisPrefix: string;
+  /** Runs of a job whose worker dies or crashes before it fails with WORKER_CRASHED (hand-backs at shutdown do not count). */
+  attempts: number;
+  /** BullMQ lock of a running job, ms: a worker that stops renewing it for this long has lost the job. */
+  lockDurationMs: number;
+  /** BullMQ stalled-job check period, ms: how soon a lost job goes back to the queue. */
+  stalledIntervalMs: number;
+  /** Delay before a job whose worker thread crashed runs again, ms. */
+  retryBackoffMs: number;
+}
+
+export interface WorkerConfig {
+  /** Jobs one worker process runs at once (worker threads). */
+  concurrency: number;
+  /** Starts of multi-start fits one worker process runs at once (a separate pool of threads). */
+  startConcurrency: number;
+  /** Port of the worker's /healthz and /metrics; null: no HTTP server. */
+  port: number | null;
+  /** A worker writes its heartbeat this often, ms; it counts as gone after 3 missed beats. */
+  heartbeatMs: number;
+  /** At SIGTERM, running jobs get this long to finish before they are handed back to the queue, ms. */
+  drainMs: number;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +136,18 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'LATTICEFIT_SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'graceful shutdown deadline' },
   { name: 'LATTICEFIT_TASK_MODULE', default: '(built-in)', description: 'path of a module exporting validateTask/executeTask (tests use a slow fake)' },
   { name: 'LATTICEFIT_TRUST_PROXY', default: 'false', description: 'trust X-Forwarded-* headers' },
+  { name: 'LATTICEFIT_QUEUE', default: 'embedded', description: '`embedded` (SQLite, jobs run in this process) or `redis` (Redis store, BullMQ queue, jobs run by `latticefit worker` processes)' },
+  { name: 'REDIS_URL', default: 'redis://127.0.0.1:6379', description: 'Redis of the `redis` queue (`redis://[:password@]host:port[/db]`, `rediss://` for TLS)' },
+  { name: 'LATTICEFIT_REDIS_PREFIX', default: 'latticefit', description: 'prefix of every Redis key and channel (several deployments can share one Redis)' },
+  { name: 'LATTICEFIT_JOB_ATTEMPTS', default: '3', description: 'redis mode: runs of a job whose worker dies or crashes before it fails with WORKER_CRASHED (hand-backs at shutdown do not count)' },
+  { name: 'LATTICEFIT_LOCK_DURATION_MS', default: '30000', description: 'redis mode: a worker that stops renewing its lock on a job for this long has lost it' },
+  { name: 'LATTICEFIT_STALLED_INTERVAL_MS', default: '15000', description: 'redis mode: how often workers look for lost jobs and put them back in the queue' },
+  { name: 'LATTICEFIT_RETRY_BACKOFF_MS', default: '1000', description: 'redis mode: delay before a job whose worker thread crashed runs again' },
+  { name: 'LATTICEFIT_WORKER_CONCURRENCY', default: 'cores - 1 (min 1)', description: '`latticefit worker`: jobs one worker process runs at once' },
+  { name: 'LATTICEFIT_START_CONCURRENCY', default: 'worker concurrency', description: '`latticefit worker`: starts of multi-start fits (child jobs) one worker process runs at once' },
+  { name: 'LATTICEFIT_WORKER_PORT', default: '(none)', description: '`latticefit worker`: port of its /healthz and /metrics (0: any free port; on HOST)' },
+  { name: 'LATTICEFIT_HEARTBEAT_MS', default: '5000', description: '`latticefit worker`: heartbeat period; a worker is gone after 3 missed beats' },
+  { name: 'LATTICEFIT_WORKER_DRAIN_MS', default: '0', description: '`latticefit worker`: at SIGTERM running jobs get this long to finish before they are handed back to the queue' },
 ];
 
 type Env = Record<string, string | undefined>;
@@ -125,6 +174,43 @@ const list = (raw: string | undefined): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function redisUrl(env: Env): string {
+  const raw = env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL', `not a URL: "${raw}"`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError('REDIS_URL', `expected redis:// or rediss://, got "${url.protocol}"`);
+  return raw;
+}
+
+function redisPrefix(env: Env): string {
+  const raw = env.LATTICEFIT_REDIS_PREFIX?.trim() || 'latticefit';
+  // BullMQ joins keys with ':' and forbids it in queue names; keep the prefix a plain word (hash tags allowed)
+  if (!/^[\w.{}-]{1,64}$/.test(raw)) throw new ConfigError('LATTICEFIT_REDIS_PREFIX', 'letters, digits, _ . - { } only, at most 64 characters');
+  return raw;
+}
+
+/** The Redis URL with its password hidden, for logs. */
+export function redactRedisUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Resolve the configuration from `env` (default `process.env`); `overrides` win (CLI flags, tests). */
@@ -133,6 +219,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
   const perSecond = int(env, 'LATTICEFIT_RATE_LIMIT', 20);
   const apiKeys = list(env.LATTICEFIT_API_KEYS);
+  const concurrency = int(env, 'LATTICEFIT_WORKER_CONCURRENCY', defaultWorkers(), 1);
   for (const k of apiKeys) if (k.length < 16) throw new ConfigError('LATTICEFIT_API_KEYS', 'every key must be at least 16 characters');
   const config: Config = {
     port: int(env, 'PORT', 3000),
@@ -159,6 +246,22 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     shutdownTimeoutMs: int(env, 'LATTICEFIT_SHUTDOWN_TIMEOUT_MS', 10_000),
     taskModule: env.LATTICEFIT_TASK_MODULE?.trim() ? resolve(env.LATTICEFIT_TASK_MODULE.trim()) : undefined,
     trustProxy: bool(env, 'LATTICEFIT_TRUST_PROXY', false),
+    queue: {
+      backend: oneOf(env, 'LATTICEFIT_QUEUE', QUEUE_BACKENDS, 'embedded'),
+      redisUrl: redisUrl(env),
+      redisPrefix: redisPrefix(env),
+      attempts: int(env, 'LATTICEFIT_JOB_ATTEMPTS', 3, 1),
+      lockDurationMs: int(env, 'LATTICEFIT_LOCK_DURATION_MS', 30_000, 500),
+      stalledIntervalMs: int(env, 'LATTICEFIT_STALLED_INTERVAL_MS', 15_000, 100),
+      retryBackoffMs: int(env, 'LATTICEFIT_RETRY_BACKOFF_MS', 1000),
+    },
+    worker: {
+      concurrency,
+      startConcurrency: int(env, 'LATTICEFIT_START_CONCURRENCY', concurrency, 1),
+      port: env.LATTICEFIT_WORKER_PORT?.trim() ? int(env, 'LATTICEFIT_WORKER_PORT', 0) : null,
+      heartbeatMs: int(env, 'LATTICEFIT_HEARTBEAT_MS', 5000, 50),
+      drainMs: int(env, 'LATTICEFIT_WORKER_DRAIN_MS', 0),
+    },
   };
   return Object.freeze({ ...config, ...overrides });
 }
