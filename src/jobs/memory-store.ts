@@ -116,6 +116,16 @@ export class MemoryJobStore implements JobStore {
     return { ...structuredClone(best.job), document: structuredClone(best.document) };
   }
 
+  async claim(id: string, takeoverReason: string): Promise<ClaimedJob | undefined> {
+    this.check();
+    const r = this.rows.get(id);
+    if (!r || (r.job.status !== 'queued' && r.job.status !== 'running')) return undefined;
+    const t = this.now();
+    if (r.job.status === 'running') Object.assign(r.job, { requeues: r.job.requeues + 1, lastRequeue: { at: t, reason: takeoverReason } });
+    Object.assign(r.job, { status: 'running', attempts: r.job.attempts + 1, startedAt: t, updatedAt: t, progress: null, error: null });
+    return { ...structuredClone(r.job), document: structuredClone(r.document) };
+  }
+
   private running(id: string, attempt: number): Row | undefined {
     const r = this.rows.get(id);
     return r && r.job.status === 'running' && r.job.attempts === attempt ? r : undefined;

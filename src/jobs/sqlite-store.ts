@@ -123,6 +123,14 @@ function prepareStatements(db: Database.Database) {
        WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY priority DESC, id LIMIT 1)
        RETURNING ${COLUMNS}`,
     ),
+    claimId: db.prepare(
+      `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @t, updated_at = @t, progress = NULL, error = NULL,
+         requeues = requeues + (status = 'running'),
+         last_requeue_at = CASE WHEN status = 'running' THEN @t ELSE last_requeue_at END,
+         last_requeue_reason = CASE WHEN status = 'running' THEN @reason ELSE last_requeue_reason END
+       WHERE id = @id AND status IN ('queued', 'running')
+       RETURNING ${COLUMNS}`,
+    ),
     progress: db.prepare(`UPDATE jobs SET progress = @progress, updated_at = @t WHERE id = @id AND status = 'running' AND attempts = @attempt`),
     complete: db.prepare(
       `UPDATE jobs SET status = 'succeeded', finished_at = @t, updated_at = @t, progress = coalesce(@progress, progress)
@@ -268,6 +276,16 @@ export class SqliteJobStore implements JobStore {
     return this.db
       .transaction((): ClaimedJob | undefined => {
         const job = this.row(this.stmt.claim.get({ t: this.now() }));
+        if (!job) return undefined;
+        return { ...job, document: JSON.parse(this.stmt.document.get(job.id) as string) };
+      })
+      .immediate();
+  }
+
+  async claim(id: string, takeoverReason: string): Promise<ClaimedJob | undefined> {
+    return this.db
+      .transaction((): ClaimedJob | undefined => {
+        const job = this.row(this.stmt.claimId.get({ id, reason: takeoverReason, t: this.now() }));
         if (!job) return undefined;
         return { ...job, document: JSON.parse(this.stmt.document.get(job.id) as string) };
       })

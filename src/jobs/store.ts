@@ -1,9 +1,9 @@
 /**
- * The job store: the durable truth about every accepted job. Two implementations share one
- * contract test (`test/jobs-store.test.ts`): `SqliteJobStore` (embedded, one machine) and
- * `MemoryJobStore` (tests). A store for many machines (Redis, Postgres) implements the same
- * interface; every method is async for that reason, and every transition is atomic and fenced by
- * the attempt number so a stale worker cannot overwrite a newer state.
+ * The job store: the durable truth about every accepted job. Three implementations share one
+ * contract (`test/helpers/store-contract.ts`): `SqliteJobStore` (embedded, one machine),
+ * `MemoryJobStore` (tests) and `RedisJobStore` (many machines). Every method is async for the
+ * last one, and every transition is atomic and fenced by the attempt number so a stale worker
+ * cannot overwrite a newer state.
  */
 import { createHash } from 'node:crypto';
 import type { ClaimedJob, JobError, JobProgress, JobRecord, JobStatus, TaskKind } from './types.js';
@@ -52,6 +52,13 @@ export interface JobStore {
   countByStatus(): Promise<Record<JobStatus, number>>;
   /** Atomically take the next queued job (highest priority, then oldest) and mark it running. */
   claimNext(): Promise<ClaimedJob | undefined>;
+  /**
+   * Claim one job by id (a distributed queue delivers ids): queued → running, or, when it is
+   * already running (its worker was lost and the queue delivered it again), a takeover: the next
+   * attempt begins, a requeue with `takeoverReason` is counted, and the old attempt is fenced out.
+   * undefined when the job does not exist or has ended (cancelled, or finished by an earlier attempt).
+   */
+  claim(id: string, takeoverReason: string): Promise<ClaimedJob | undefined>;
   /** Record progress of attempt `attempt`; false when the job is no longer that running attempt. */
   updateProgress(id: string, attempt: number, progress: JobProgress): Promise<boolean>;
   /** running (attempt) → succeeded. undefined when the job was not in that state (e.g. cancelled). */

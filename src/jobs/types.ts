@@ -4,9 +4,10 @@
  *
  * State machine (every transition is made by a store method, atomically):
  *
- *   queued ──claimNext──▶ running ──complete──▶ succeeded
- *     ▲                     │ └────fail──────▶ failed
- *     └─requeue / restart───┘
+ *   queued ──claimNext / claim──▶ running ──complete──▶ succeeded
+ *     ▲                             │ └────fail──────▶ failed
+ *     └──requeue / restart──────────┘
+ *   running ──claim (takeover: its worker was lost)──▶ running, next attempt
  *   queued | running ──cancel──▶ cancelled
  */
 import type { TaskKind, TaskProgress } from './tasks.js';
@@ -78,4 +79,8 @@ export interface ClaimedJob extends JobRecord {
 export const REQUEUE_REASONS = {
   restart: 'requeued after restart',
   shutdown: 'requeued at shutdown',
+  /** Redis mode: the worker running it stopped (killed, lost its lock); another worker took it over. */
+  workerLost: 'requeued after its worker was lost',
+  /** Redis mode: its worker thread crashed; it runs again after a back-off. */
+  retry: 'requeued for another attempt after a worker crash',
 } as const;

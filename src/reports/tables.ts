@@ -115,8 +115,9 @@ const ROW_LABEL: Record<string, string> = { latticeEnergy: 'E_latt', relativeEne
 /** Which rows a polymorph's section shows: every property with a target, plus lattice lengths, u and E_latt. */
 function rowsFor(targets: Record<string, unknown>, calc: Record<string, number>): string[] {
   const show = new Set<string>(Object.keys(targets).filter((k) => PROPERTIES.has(k)));
-  for (const k of ['a', 'c', 'u', 'latticeEnergy']) if (calc[k] !== undefined) show.add(k);
-  if (calc.b !== undefined && Math.abs(calc.b - (calc.a ?? 0)) > 1e-6) show.add('b');
+  for (const k of ['a', 'u', 'latticeEnergy']) if (calc[k] !== undefined) show.add(k);
+  // b and c only where the crystal system leaves them free (not equal to a)
+  for (const k of ['b', 'c']) if (calc[k] !== undefined && Math.abs(calc[k]! - (calc.a ?? 0)) > 1e-6) show.add(k);
   return ROW_ORDER.filter((k) => show.has(k));
 }
 
