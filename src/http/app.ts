@@ -25,6 +25,7 @@ import { authHooks } from './plugins/auth.js';
 import { securityHooks } from './plugins/security.js';
 import { jsonRenderers, type Renderers } from './renderers.js';
 import { SHARED_SCHEMAS } from './schemas.js';
+import { importRoutes } from './routes/imports.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 
@@ -193,6 +194,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       });
       await v1.register(jobRoutes, { prefix: '/fits', kind: 'fit', ctx });
       await v1.register(jobRoutes, { prefix: '/properties', kind: 'properties', ctx });
+      await v1.register(importRoutes, { prefix: '/imports' });
     },
     { prefix: '/v1' },
   );
