@@ -18,7 +18,8 @@ const mdEscape = (s: string): string => s.replace(/\|/g, '\\|');
 const mdCell = (c: Cell): string => {
   if (!c.value && !c.bracket && !c.paren) return '—';
   const v = c.value ? (c.bold ? `**${c.value}**` : c.value) : '';
-  return mdEscape(v + (c.bracket ? `${v ? ' ' : ''}[${c.bracket}]` : '') + (c.paren ? `${v || c.bracket ? ' ' : ''}(${c.paren})` : ''));
+  const br = c.bracket ? (c.bracketBold ? `**${c.bracket}**` : c.bracket) : '';
+  return mdEscape(v + (c.bracket ? `${v ? ' ' : ''}[${br}]` : '') + (c.paren ? `${v || c.bracket ? ' ' : ''}(${c.paren})` : ''));
 };
 
 export function tableToMarkdown(t: Table): string {
@@ -35,7 +36,7 @@ export function tableToMarkdown(t: Table): string {
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const htmlCell = (c: Cell): string => {
   const v = c.value ? (c.bold ? `<strong>${esc(c.value)}</strong>` : esc(c.value)) : '';
-  const rest = (c.bracket ? ` [${esc(c.bracket)}]` : '') + (c.paren ? ` (${esc(c.paren)})` : '');
+  const rest = (c.bracket ? ` [${c.bracketBold ? `<strong>${esc(c.bracket)}</strong>` : esc(c.bracket)}]` : '') + (c.paren ? ` (${esc(c.paren)})` : '');
   return v || rest ? (v + rest).trim() : '—';
 };
 
@@ -84,7 +85,7 @@ const csvField = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, 
 export function tableToCsv(t: Table): string {
   const lines = [['table', 'section', 'property', 'unit', ...t.columns.slice(1)].map(csvField).join(',')];
   for (const s of t.sections)
-    for (const r of s.rows) lines.push([t.title, s.heading, r.label, r.unit, ...r.cells.map((c) => plain(c) + (c.bold ? '*' : ''))].map(csvField).join(','));
+    for (const r of s.rows) lines.push([t.title, s.heading, r.label, r.unit, ...r.cells.map((c) => plain(c) + (c.bold || c.bracketBold ? '*' : ''))].map(csvField).join(','));
   return lines.join('\r\n') + '\r\n';
 }
 
@@ -117,7 +118,7 @@ const texEscape = (s: string): string =>
 const texCell = (c: Cell): string => {
   if (!c.value && !c.bracket && !c.paren) return '--';
   const v = c.value ? (c.bold ? `\\textbf{${texEscape(c.value)}}` : texEscape(c.value)) : '';
-  return (v + (c.bracket ? ` [${texEscape(c.bracket)}]` : '') + (c.paren ? ` (${texEscape(c.paren)})` : '')).trim();
+  return (v + (c.bracket ? ` [${c.bracketBold ? `\\textbf{${texEscape(c.bracket)}}` : texEscape(c.bracket)}]` : '') + (c.paren ? ` (${texEscape(c.paren)})` : '')).trim();
 };
 
 export function tableToLatex(t: Table): string {

@@ -18,6 +18,8 @@ export interface Cell {
   bold?: boolean;
   /** shown in square brackets after the value (normalised DFT) */
   bracket?: string;
+  /** the bracketed value is the one used in the fit */
+  bracketBold?: boolean;
   /** shown in parentheses (MD at 300 K) */
   paren?: string;
 }
@@ -158,8 +160,10 @@ export function propertyTables(result: FitResult | PropertiesResult): Table[] {
             { ...(calc ? { value: calc } : {}), ...(md ? { paren: md } : {}), bold: false },
             {
               ...(dft ? { value: dft } : {}),
-              ...(dftn && ['a', 'b', 'c'].includes(k) ? { bracket: dftn } : {}),
-              bold: t.fit === 'dft' || t.fit === 'dftNormalized',
+              ...(dftn && ['a', 'b', 'c'].includes(k) ? { bracket: dftn, bracketBold: t.fit === 'dftNormalized' } : {}),
+              // the raw DFT value is bold when it is the target, or when the target is a normalised
+              // value that has no bracket to carry the bold (a non-lattice property)
+              bold: t.fit === 'dft' || (t.fit === 'dftNormalized' && !(dftn && ['a', 'b', 'c'].includes(k))),
             },
           ],
         };
