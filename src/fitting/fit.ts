@@ -10,7 +10,7 @@
  * (GULP's default fit), which is cheap and useful to get a starting point.
  */
 import type { ParsedJob } from '../document/parse.js';
-import { DomainError, throwIfAborted } from '../errors.js';
+import { DomainError, isDomainError, throwIfAborted } from '../errors.js';
 import { getParameter, pairKey, PAIR_PARAMETERS, type ForceField } from '../potentials/forcefield.js';
 import { buildObservables, type Observable } from './observables.js';
 import { normalizeDft, documentWithNormalization, type NormalizationFactor } from './normalize.js';
@@ -53,6 +53,8 @@ export interface StartOutcome {
   start: number[];
   parameters: number[];
   objective: number;
+  /** objective at the start point itself */
+  initialObjective: number;
   iterations: number;
   converged: boolean;
   error?: string;
@@ -241,6 +243,7 @@ export async function runFit(job: ParsedJob, options: FitOptions = {}): Promise<
 
   // multi-start: extra starts first (possibly in parallel), then the best start runs here in full
   let chosen = start;
+  let guessObjective: number | undefined;
   let multiStart: FitResult['multiStart'];
   if (job.options.starts > 1 && job.vary.length > 0) {
     const points = multiStartPoints(job, job.options.starts);
@@ -250,6 +253,7 @@ export async function runFit(job: ParsedJob, options: FitOptions = {}): Promise<
     if (ok.length === 0) throw new DomainError('RELAX_NOT_CONVERGED', `every start of the multi-start fit failed: ${outcomes.map((o) => o.error).join('; ')}`);
     const best = ok.reduce((a, b) => (b.objective < a.objective ? b : a));
     chosen = best.parameters;
+    if (Number.isFinite(outcomes[0]!.initialObjective)) guessObjective = outcomes[0]!.initialObjective;
     multiStart = { starts: points.length, best: outcomes.indexOf(best), objectives: outcomes.map((o) => o.objective), failed: outcomes.length - ok.length };
   }
 
@@ -304,7 +308,7 @@ export async function runFit(job: ParsedJob, options: FitOptions = {}): Promise<
     charges: job.forceField.charges,
     parameters: parameterRows(ff, job.vary),
     varied: job.vary.map((name, i) => ({ name, initial: start[i]!, final: run.values[i]!, ...(uncertainty ? { standardError: uncertainty.standardErrors[i]! } : {}) })),
-    objective: { initial: run.initialObjective, final: run.objective, allObservables: residuals.reduce((s, r) => s + (r.contribution ?? 0), 0) },
+    objective: { initial: guessObjective ?? run.initialObjective, final: run.objective, allObservables: residuals.reduce((s, r) => s + (r.contribution ?? 0), 0) },
     converged: run.converged,
     iterations: run.iterations,
     stopReason: run.reason,
@@ -325,9 +329,13 @@ export function runStart(job: ParsedJob, start: number[], options: { signal?: Ab
   try {
     const { observables } = setup(job);
     const r = fitFromStart(job, start, observables, { signal: options.signal });
-    return { start, parameters: r.values, objective: r.objective, iterations: r.iterations, converged: r.converged };
+    // objectives are only comparable over the same observables: a start at which a structure
+    // fails (and would be left out) is a failed start
+    if (r.excluded.length) return { start, parameters: start, objective: Number.NaN, initialObjective: Number.NaN, iterations: 0, converged: false, error: `structures fail at this start: ${r.excluded.join('; ')}` };
+    return { start, parameters: r.values, objective: r.objective, initialObjective: r.initialObjective, iterations: r.iterations, converged: r.converged };
   } catch (e) {
-    return { start, parameters: start, objective: Number.NaN, iterations: 0, converged: false, error: (e as Error).message };
+    if (isDomainError(e) && e.code === 'CANCELLED') throw e;
+    return { start, parameters: start, objective: Number.NaN, initialObjective: Number.NaN, iterations: 0, converged: false, error: (e as Error).message };
   }
 }
 
