@@ -22,7 +22,7 @@ describe('openapi/openapi.json', () => {
     expect(doc.openapi).toBe('3.1.0');
     const paths = Object.keys(doc.paths);
     for (const base of ['/v1/fits', '/v1/properties'])
-      for (const p of ['', '/{id}', '/{id}/events', '/{id}/report', '/{id}/parameters']) expect(paths).toContain(`${base}${p}`);
+      for (const p of ['', '/{id}', '/{id}/events', '/{id}/report', '/{id}/parameters', '/{id}/structures']) expect(paths).toContain(`${base}${p}`);
     for (const p of ['/healthz', '/readyz', '/metrics']) expect(paths).toContain(p);
     expect(doc.paths['/v1/fits'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/JobDocument' });
     expect(doc.components.schemas.JobDocument.properties).toHaveProperty('structures');

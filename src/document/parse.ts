@@ -61,6 +61,8 @@ export interface ResolvedJobOptions {
   seed: number;
   coulombAccuracy: number;
   normalizeDft: boolean;
+  /** 'p1': relax without symmetry */
+  symmetry: 'keep' | 'p1';
 }
 
 export interface ParsedJob {
@@ -241,6 +243,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     seed: o.seed ?? 1,
     coulombAccuracy: o.coulombAccuracy ?? 1e-8,
     normalizeDft: o.normalizeDft ?? true,
+    symmetry: o.symmetry ?? 'keep',
   };
 
   return {

@@ -110,6 +110,9 @@ export const OptionsSchema = Type.Object(
     seed: Type.Optional(Type.Integer({ description: 'multi-start random seed' })),
     coulombAccuracy: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Ewald accuracy, eV per atom (default 1e-8)' })),
     normalizeDft: Type.Optional(Type.Boolean({ description: 'compute dftNormalized lattice values where missing (default true)' })),
+    symmetry: Type.Optional(
+      Type.Union([Type.Literal('keep'), Type.Literal('p1')], { description: 'relax keeping each space group (default) or in P1, to expose instabilities that symmetry hides' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -113,7 +113,7 @@ export class FitEvaluator {
     this.names = [...names];
     this.observables = [...observables];
     this.options = options;
-    this.prepared = new Map(job.structures.map((s) => [s.id, prepareCrystal(s)]));
+    this.prepared = new Map(job.structures.map((s) => [s.id, prepareCrystal(s, { p1: job.options.symmetry === 'p1' })]));
     this.elasticFor = new Set(observables.filter((o) => needsElastic(o.property)).map((o) => o.structureId));
   }
 

@@ -10,8 +10,10 @@ import { ERROR_CATALOGUE } from './errors.js';
 
 export const REPORT_FORMATS = ['markdown', 'html', 'csv', 'latex', 'json'] as const;
 export const PARAMETER_FORMATS = ['json', 'gulp', 'lammps'] as const;
+export const STRUCTURE_FORMATS = ['cif', 'lammps', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 export type ParameterFormat = (typeof PARAMETER_FORMATS)[number];
+export type StructureFormat = (typeof STRUCTURE_FORMATS)[number];
 
 
 export const JobStatusSchema = Type.Enum(JOB_STATUSES, { type: 'string', description: 'queued → running → succeeded | failed; queued | running → cancelled' });
@@ -142,6 +144,16 @@ export const ReportQuerySchema = Type.Object(
 
 export const ParametersQuerySchema = Type.Object(
   { format: Type.Optional(ParameterFormatSchema) },
+  { additionalProperties: false },
+);
+
+export const StructureFormatSchema = Type.Enum(STRUCTURE_FORMATS, { type: 'string', description: 'default cif' });
+
+export const StructuresQuerySchema = Type.Object(
+  {
+    format: Type.Optional(StructureFormatSchema),
+    structure: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'id of one structure of the job (default: every structure)' })),
+  },
   { additionalProperties: false },
 );
 

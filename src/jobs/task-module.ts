@@ -32,6 +32,7 @@ export interface TaskModule {
   /** Optional renderers (see `http/renderers.ts` for the expected signatures). */
   renderReport?: (kind: TaskKind, result: unknown, format: string) => unknown;
   renderParameters?: (kind: TaskKind, result: unknown, format: string) => unknown;
+  renderStructures?: (kind: TaskKind, result: unknown, format: string, structureId?: string) => unknown;
 }
 
 const ownExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';

@@ -12,12 +12,13 @@
 import { parseJob, type Limits } from '../document/parse.js';
 import { DomainError } from '../errors.js';
 import { runFit, type StartOutcome } from '../fitting/fit.js';
-import type { FitResult, PropertiesResult } from '../fitting/types.js';
+import type { FitResult, PropertiesResult, StructureReport } from '../fitting/types.js';
 import type { ParsedJob } from '../document/parse.js';
 import { propertiesResult } from '../cli/commands/properties.js';
 import { renderReport as render, REPORT_FORMATS, type ReportFormat } from '../reports/index.js';
 import { exportSource } from '../io/sources.js';
-import { writeGulpLibrary, writeLammpsPair } from '../io/index.js';
+import { writeGulpLibrary, writeLammpsData, writeLammpsPair } from '../io/index.js';
+import { exportText } from '../cli/commands/export.js';
 import { parallelStarts } from '../parallel/starts.js';
 
 export type TaskKind = 'fit' | 'properties';
@@ -87,4 +88,46 @@ export function renderParameters(_kind: TaskKind, result: unknown, format: strin
   if (format === 'gulp') return { body: writeGulpLibrary(ff, res.name), contentType: 'text/plain; charset=utf-8' };
   if (format === 'lammps') return { body: writeLammpsPair(ff), contentType: 'text/plain; charset=utf-8' };
   throw new DomainError('INVALID_DOCUMENT', `unknown parameter format ${format}`, { path: '/format' });
+}
+
+/**
+ * The relaxed structures of a finished job as files, every one or the one `structureId` names:
+ * - `cif`: one data block per structure (asymmetric unit and symmetry operations), as
+ *   `latticefit export cif`;
+ * - `lammps`: for one structure its LAMMPS data file (for `read_data`); for all, the force-field
+ *   commands and every data file, each section headed by `# ==== FILE ====`, as
+ *   `latticefit export lammps`;
+ * - `json`: `{ structures: [{ id, cell, sites, spaceGroup }] }` as the result holds them.
+ * A structure whose calculation failed before it was relaxed has no geometry: it is left out of
+ * the full set, and asking for it is INVALID_STRUCTURE; an id the result does not have is
+ * UNKNOWN_REFERENCE. Both errors point at the query parameter (`/structure`). Undefined for
+ * another format.
+ */
+export function renderStructures(_kind: TaskKind, result: unknown, format: string, structureId?: string): { body: string; contentType: string } | undefined {
+  const res = result as FitResult | PropertiesResult;
+  const hasGeometry = (s: StructureReport): boolean => s.cell !== undefined && Array.isArray(s.sites);
+  let structures = res.structures.filter(hasGeometry);
+  if (structureId !== undefined) {
+    const s = res.structures.find((x) => x.id === structureId);
+    if (!s) throw new DomainError('UNKNOWN_REFERENCE', `no structure "${structureId}" in this result (structures: ${res.structures.map((x) => x.id).join(', ')})`, { path: '/structure' });
+    if (!hasGeometry(s))
+      throw new DomainError('INVALID_STRUCTURE', `structure ${structureId} failed before it was relaxed (${s.error?.message ?? 'no geometry'}): there is no structure to export`, { path: '/structure', structure: structureId });
+    structures = [s];
+  }
+  const chosen = { ...res, structures };
+  switch (format) {
+    case 'cif':
+      return { body: exportText('cif', chosen), contentType: 'chemical/x-cif; charset=utf-8' };
+    case 'lammps': {
+      if (structureId === undefined) return { body: exportText('lammps', chosen), contentType: 'text/plain; charset=utf-8' };
+      const src = exportSource(chosen);
+      const c = src.crystals[0]!;
+      const title = `${c.id}${c.label ? ` (${c.label})` : ''}${c.converged === false ? ', relaxation not converged' : ''}`;
+      return { body: writeLammpsData(c.structure, src.forceField.charges, { title }), contentType: 'text/plain; charset=utf-8' };
+    }
+    case 'json':
+      return { body: JSON.stringify({ structures: structures.map(({ id, cell, sites, spaceGroup }) => ({ id, cell, sites, spaceGroup })) }, null, 2) + '\n', contentType: 'application/json; charset=utf-8' };
+    default:
+      return undefined;
+  }
 }

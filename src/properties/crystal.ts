@@ -46,6 +46,16 @@ import { GPA_PER_EV_PER_A3 } from '../units/index.js';
 export interface PrepareOptions {
   /** Compute on the primitive cell of a centred lattice (default true) or on the conventional cell. */
   primitive?: boolean;
+  /**
+   * Relax without symmetry (P1): every coordinate and strain free, to expose instabilities the
+   * space group hides (default false: keep the space group).
+   */
+  p1?: boolean;
+  /**
+   * With `p1`: displace every atom by a small deterministic pseudo-random amount (Å, default 0.01)
+   * so that a symmetric saddle point, where the forces vanish by symmetry, relaxes away.
+   */
+  rattle?: number;
 }
 
 export interface PreparedCrystal {
@@ -163,6 +173,7 @@ export function prepareCrystal(input: CrystalInput, options: PrepareOptions = {}
       return !fixes || (op.rot[2] === 0 && op.rot[5] === 0 && op.rot[8] === 1);
     });
   });
+  if (options.p1 && (options.rattle ?? 0.01) > 0) structure = rattled(structure, options.rattle ?? 0.01);
   const z = (input.z * structure.numAtoms) / conv.numAtoms;
   if (Math.abs(z - Math.round(z)) > 1e-9 || composition(structure.species).formula !== input.formula) {
     throw new DomainError('INVALID_STRUCTURE', `the primitive cell of ${input.id} does not hold whole formula units`, { structure: input.id });
@@ -175,7 +186,7 @@ export function prepareCrystal(input: CrystalInput, options: PrepareOptions = {}
     primitive: usePrimitive,
     transform,
     z: Math.round(z),
-    operations: distinctOperations(cartesianOperations(sg, conv.lattice), structure),
+    operations: options.p1 ? [] : distinctOperations(cartesianOperations(sg, conv.lattice), structure),
     siteOfAtom,
     representative,
     freeZ,
@@ -224,7 +235,7 @@ export function relaxCrystal(model: EnergyModel, prepared: PreparedCrystal, opti
   const { start, relax: doRelax = true, pressureGPa = 0, ...relaxOptions } = options;
   const from = start ?? inputGeometry(prepared);
   if (from.prepared !== prepared && from.prepared.id !== prepared.id) throw new RangeError('the start geometry belongs to another crystal');
-  const ops = cartesianOperations(prepared.spaceGroup, from.conventionalLattice);
+  const ops = prepared.operations.length === 0 ? [] : distinctOperations(cartesianOperations(prepared.spaceGroup, from.conventionalLattice), from.structure);
   let structure = from.structure;
   let converged = false;
   let iterations = 0;
@@ -341,4 +352,14 @@ export function distinctOperations(ops: readonly CartesianOperation[], cell: Str
   };
   for (const op of ops) if (!out.some((o) => same(o, op))) out.push(op);
   return out;
+}
+
+/** The structure with every atom displaced by up to ±amplitude Å (deterministic: same input, same output). */
+function rattled(structure: Structure, amplitude: number): Structure {
+  let state = 0x9e3779b9;
+  const next = (): number => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+  return structure.withPositions(Array.from(structure.positions, (x) => x + amplitude * (2 * next() - 1)));
 }

@@ -184,7 +184,7 @@ export function computeStructureProperties(
   let relaxed: RelaxedCrystal | undefined;
   try {
     throwIfAborted(opts.signal);
-    prepared = prepareCrystal(input, opts.cell);
+    prepared = prepareCrystal(input, { ...opts.cell, p1: job.options.symmetry === 'p1' });
     progress('relax');
     const cached = opts.cache?.get(input.id);
     const start = cached && sameAtoms(cached, prepared) ? { ...cached, prepared } : undefined;

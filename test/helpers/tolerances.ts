@@ -101,6 +101,33 @@ export const TOL = {
    * (≈ 11 Å³/f.u. → 7e-6 eV), plus relaxation noise.
    */
   transitionEnthalpyEv: 1e-5,
+  // --- documents, reports and the fit loop ------------------------------------------------------
+  /**
+   * One closed-form expression evaluated two ways (e.g. the DFT normalisation factor, a cube root
+   * of a ratio of products of the document's numbers): round-off only, relative.
+   */
+  arithmeticRel: 1e-12,
+  /**
+   * Values a source prints to two decimals (the normalised DFT lattice parameters of Table S8,
+   * e.g. zinc-blende CdSe a = 6.08 Å): agreement to the last printed digit, Å.
+   */
+  publishedTwoDecimals: 1e-2,
+  /**
+   * φ'(r_t) at the Buckingham turnover by a central difference (step 1e-5 r_t), relative to the
+   * repulsive term (A/ρ) e^{−r_t/ρ} it cancels: the bisection reaches r_t to machine precision, the
+   * difference adds ~1e-10 (truncation h²φ'''/6 and round-off ε φ/h), so 1e-7.
+   */
+  turnoverSlopeRel: 1e-7,
+  /**
+   * Final objectives of two fits of the same observables from the same start, relative: each stops
+   * once F decreases by less than ftol = 1e-8 (relative) per step (src/fitting/lm.ts).
+   */
+  fitObjectiveRel: 1e-8,
+  /**
+   * A relaxed cell written to CIF and read back, Å and degrees: the writer keeps 12 significant
+   * digits (~1e-11 Å on a 6 Å cell); 1e-6 is what the issue asks.
+   */
+  cifCellRoundTrip: 1e-6,
 } as const;
 
 /** |a − b| ≤ abs + rel·max(|a|, |b|) */

@@ -9,6 +9,7 @@
  *   DELETE /{id}             cancel (idempotent)
  *   GET    /{id}/report      ?format=markdown|html|csv|latex|json
  *   GET    /{id}/parameters  ?format=json|gulp|lammps
+ *   GET    /{id}/structures  ?format=cif|lammps|json[&structure=ID]
  *
  * Idempotency: an `Idempotency-Key` header makes a retry return the job of the first request
  * (202, `Idempotent-Replayed: true`); the same key with another body is 422 IDEMPOTENCY_CONFLICT.
@@ -35,10 +36,12 @@ import {
   ListQuerySchema,
   ParametersQuerySchema,
   ReportQuerySchema,
+  StructuresQuerySchema,
   SubmitHeadersSchema,
   problemResponse,
   type ParameterFormat,
   type ReportFormat,
+  type StructureFormat,
 } from '../schemas.js';
 import { streamJobEvents } from '../sse.js';
 import { jobLocation, jobSummary, jobView } from '../views.js';
@@ -228,11 +231,12 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
     return { job, result: await store.getResult(id) };
   };
 
-  const sendRendered = (reply: FastifyReply, job: JobRecord, what: string, format: string, out: Rendered | undefined) => {
+  /** Sends a rendered document as `<job id>-<name>.<extension of the format>`. */
+  const sendRendered = (reply: FastifyReply, job: JobRecord, what: string, format: keyof typeof FILE_EXTENSIONS, out: Rendered | undefined, name = what) => {
     if (!out) throw new HttpError('RENDERER_UNAVAILABLE', `${what} in format "${format}" is not available on this server`);
     return reply
       .type(out.contentType)
-      .header('content-disposition', `inline; filename="${job.id}-${what}.${FILE_EXTENSIONS[format as ReportFormat]}"`)
+      .header('content-disposition', `inline; filename="${job.id}-${name}.${FILE_EXTENSIONS[format]}"`)
       .send(out.body);
   };
 
@@ -284,6 +288,36 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
       const format: ParameterFormat = req.query.format ?? 'json';
       const { job, result } = await finishedResult(req, req.params.id);
       return sendRendered(reply, job, 'parameters', format, await ctx.renderers.parameters(kind, result, format));
+    },
+  );
+
+  app.get(
+    '/:id/structures',
+    {
+      schema: {
+        tags: [tag],
+        summary: 'The relaxed structures of a succeeded job as files',
+        description:
+          '`cif`: one data block per structure (asymmetric unit and symmetry operations), as `latticefit export cif`. `lammps`: with `structure`, that structure’s LAMMPS data file (for `read_data`); without, the force-field commands and every data file, each section headed by a `# ==== FILE ====` line, as `latticefit export lammps`. `json`: `{ structures: [{ id, cell, sites, spaceGroup }] }` as the result holds them. `structure` picks one structure by id. A structure whose calculation failed before it was relaxed has no geometry: it is left out of the full set, and asking for it is 422 INVALID_STRUCTURE.',
+        params: IdParamsSchema,
+        querystring: StructuresQuerySchema,
+        response: {
+          200: textResponses({ cif: 'chemical/x-cif', lammps: 'text/plain', json: 'application/json' }),
+          400: problemResponse('unknown format or query parameter (INVALID_QUERY)'),
+          404: NotFound,
+          409: problemResponse('the job has not succeeded (JOB_NOT_FINISHED)'),
+          422: problemResponse('`structure` names no structure of the result (UNKNOWN_REFERENCE) or one without a relaxed geometry (INVALID_STRUCTURE); `path` is /structure'),
+          501: problemResponse('format not available (RENDERER_UNAVAILABLE)'),
+        },
+      },
+    },
+    async (req, reply) => {
+      const format: StructureFormat = req.query.format ?? 'cif';
+      const { structure } = req.query;
+      const { job, result } = await finishedResult(req, req.params.id);
+      const out = await ctx.renderers.structures(kind, result, format, structure);
+      // the id comes from the job document: only filename-safe characters go into the header
+      return sendRendered(reply, job, 'structures', format, out, structure === undefined ? 'structures' : structure.replace(/[^A-Za-z0-9._+-]+/g, '_'));
     },
   );
 };
