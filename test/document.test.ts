@@ -172,10 +172,10 @@ describe('parseJob rejects bad input with a code and the path of the field', () 
       expect(e.message).toContain('"D"');
     });
 
-    it('a document without structures is INVALID_DOCUMENT', () => {
+    it('a document without structures is INVALID_DOCUMENT at /structures', () => {
       const d = base();
       d.structures = [];
-      expect(rejection(d).code).toBe('INVALID_DOCUMENT');
+      expectRejected(d, 'INVALID_DOCUMENT', '/structures');
     });
 
     it('a second structure with the same id is INVALID_DOCUMENT at its id', () => {
@@ -211,10 +211,11 @@ describe('parseJob rejects bad input with a code and the path of the field', () 
       expectRejected(d, 'UNKNOWN_REFERENCE', '/structures/1/properties/relativeEnergy/reference');
     });
 
-    // Bug (src/document/parse.ts:225): compositions are compared as formula strings, and
-    // `composition()` (src/crystal/structure.ts:111) writes species in order of first appearance,
-    // so zinc blende with its Se site listed first is "SeCd" and is refused as a reference-mismatch
-    // against wurtzite "CdSe". The comparison should use the reduced counts.
+    // Bug (src/document/parse.ts, "references between structures": `other.formula !== s.formula`):
+    // compositions are compared as formula strings, and `composition()` (src/crystal/structure.ts)
+    // writes species in order of first appearance, so zinc blende with its Se site listed first is
+    // "SeCd" and is refused as UNKNOWN_REFERENCE against wurtzite "CdSe". The comparison should use
+    // the reduced counts.
     it.fails('relativeEnergy accepts a reference of the same composition whose sites are listed in another order', () => {
       const d = base();
       d.structures[1].sites.reverse(); // Se at 1/4 1/4 1/4 first, then Cd at the origin

@@ -32,7 +32,7 @@ const ids = Object.keys(cells);
 const model = buildEnergyModel(publishedForceField());
 
 /** Largest |a − b| over two equally shaped nested arrays. */
-function maxAbsDiff(a: ArrayLike<number>[] | number[][], b: number[][]): number {
+function maxAbsDiff(a: readonly ArrayLike<number>[], b: readonly number[][]): number {
   let worst = 0;
   for (let i = 0; i < b.length; i++) for (let k = 0; k < b[i]!.length; k++) worst = Math.max(worst, Math.abs(a[i]![k]! - b[i]![k]!));
   return worst;
