@@ -107,7 +107,18 @@ function flatten(p: ArrayLike<number> | readonly Vec3[]): Float64Array {
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
-/** Reduced formula (species in order of first appearance... sorted by electronegativity is not attempted: cations first as given) */
+/** A key equal for equal compositions whatever the order of the species: `Cd1Se1`. */
+export const compositionKey = (counts: Readonly<Record<string, number>>): string =>
+  Object.keys(counts)
+    .sort()
+    .map((s) => `${s}${counts[s]}`)
+    .join('');
+
+/**
+ * Reduced formula (species in order of first appearance, as the document lists them), formula
+ * units per cell and reduced counts. Compare compositions with `compositionKey(counts)`, not the
+ * formula text.
+ */
 export function composition(species: readonly string[]): { formula: string; z: number; counts: Record<string, number> } {
   const total: Record<string, number> = {};
   for (const s of species) total[s] = (total[s] ?? 0) + 1;

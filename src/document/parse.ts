@@ -6,7 +6,7 @@
 import { Compile } from 'typebox/compile';
 import { DomainError } from '../errors.js';
 import { Lattice } from '../crystal/lattice.js';
-import { Structure, composition } from '../crystal/structure.js';
+import { Structure, composition, compositionKey } from '../crystal/structure.js';
 import { getSpaceGroup, type SpaceGroup } from '../crystal/spacegroups/index.js';
 import { completeCell } from '../crystal/cell-parameters.js';
 import { expandSites } from '../crystal/expand.js';
@@ -43,6 +43,8 @@ export interface CrystalInput {
   /** The asymmetric unit as given (species and fractional coordinates). */
   sites: { species: string; frac: Vec3; label?: string }[];
   formula: string;
+  /** order-independent composition (`compositionKey`): compare this, not `formula` */
+  compositionKey: string;
   /** formula units per conventional cell */
   z: number;
   properties: Record<string, PropertyTarget>;
@@ -209,6 +211,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       siteOfAtom: expanded.site,
       sites,
       formula: comp.formula,
+      compositionKey: compositionKey(comp.counts),
       z: comp.z,
       properties,
       extras,
@@ -224,7 +227,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       const path = `/structures/${s.index}/properties/${name}/${key}`;
       const other = structures.find((o) => o.id === ref);
       if (!other) throw new DomainError('UNKNOWN_REFERENCE', `"${ref}" is not the id of a structure in this document`, { path });
-      if (other.formula !== s.formula) throw new DomainError('UNKNOWN_REFERENCE', `"${ref}" (${other.formula}) does not have the composition of ${s.id} (${s.formula})`, { path });
+      if (other.compositionKey !== s.compositionKey) throw new DomainError('UNKNOWN_REFERENCE', `"${ref}" (${other.formula}) does not have the composition of ${s.id} (${s.formula})`, { path });
       if (other.id === s.id) throw new DomainError('UNKNOWN_REFERENCE', `a structure cannot be its own ${key}`, { path });
     }
   }

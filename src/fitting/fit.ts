@@ -98,7 +98,7 @@ export function fitFromStart(job: ParsedJob, start: readonly number[], observabl
   // starting point: structures that fail here cannot be fitted; their observables are dropped
   const states0 = fullEvaluator.evaluate(start, ids);
   const excluded: string[] = [];
-  for (const [id, st] of states0) if (st.failure) excluded.push(`${id}: ${st.failure}`);
+  for (const [id, st] of states0) if (st.failure) excluded.push(st.failure.startsWith(`${id}:`) ? st.failure : `${id}: ${st.failure}`);
   const failedIds = new Set([...states0].filter(([, st]) => st.failure).map(([id]) => id));
   const observables = observablesIn.filter((o) => !failedIds.has(o.structureId) && !(o.other && failedIds.has(o.other)) && Number.isFinite(observableValue(o, states0)));
   if (observables.length === 0) throw new DomainError('RELAX_NOT_CONVERGED', `no fitted observable can be evaluated at the starting parameters: ${excluded.join('; ') || 'no observables'}`);
@@ -272,8 +272,9 @@ export async function runFit(job: ParsedJob, options: FitOptions = {}): Promise<
   // residual table over every fitted observable (including ones excluded from the fit)
   const finalStates = run.evaluator.evaluate(run.values, new FitEvaluator(job, job.vary, observables, { pressureGPa: job.options.pressureGPa }).involved);
   const residuals: ResidualRow[] = observables.map((o) => {
+    const failed = finalStates.get(o.structureId)?.failure ?? (o.property === 'relativeEnergy' && o.other ? finalStates.get(o.other)?.failure : undefined);
     const v = observableValue(o, finalStates);
-    const calc = Number.isFinite(v) ? v : null;
+    const calc = !failed && Number.isFinite(v) ? v : null;
     const res = calc === null ? null : calc - o.target;
     return {
       structure: o.structureId,

@@ -43,9 +43,10 @@ function cellVolume(s: CrystalInput, source: 'exp' | 'dft'): number | undefined 
 /** Fill missing `dftNormalized` lattice lengths in place; returns the factors used. */
 export function normalizeDft(job: ParsedJob): NormalizationFactor[] {
   const byFormula = new Map<string, CrystalInput[]>();
-  for (const s of job.structures) byFormula.set(s.formula, [...(byFormula.get(s.formula) ?? []), s]);
+  for (const s of job.structures) byFormula.set(s.compositionKey, [...(byFormula.get(s.compositionKey) ?? []), s]);
   const factors: NormalizationFactor[] = [];
-  for (const [formula, group] of byFormula) {
+  for (const [, group] of byFormula) {
+    const formula = group[0]!.formula;
     const referenced = new Set(group.map((s) => s.properties.relativeEnergy?.reference).filter(Boolean));
     const candidates = group.filter((s) => cellVolume(s, 'exp') !== undefined && cellVolume(s, 'dft') !== undefined);
     if (candidates.length === 0) continue;

@@ -92,8 +92,12 @@ export function tableToCsv(t: Table): string {
 // ---------- LaTeX (booktabs) ----------
 const texEscape = (s: string): string =>
   s
-    .replace(/\\/g, '\\textbackslash{}')
     .replace(/([&%$#_{}])/g, '\\$1')
+    .replace(/\\(?![&%$#_{}])/g, '\\textbackslash{}')
+    .replace(/Σ/g, '$\\Sigma$')
+    .replace(/≤/g, '$\\leq$')
+    .replace(/±/g, '$\\pm$')
+    .replace(/√/g, '$\\surd$')
     .replace(/~/g, '\\textasciitilde{}')
     .replace(/\^/g, '\\textasciicircum{}')
     .replace(/Å/g, '\\AA{}')

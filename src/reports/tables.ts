@@ -47,9 +47,13 @@ const SUP: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '�
 /** 2.64e9 → "2.640 × 10⁹" (plain text) ; exponent form kept for renderers that need it. */
 export function sci(x: number, digits = 4): { mantissa: string; exponent: number; text: string } {
   if (x === 0) return { mantissa: '0', exponent: 0, text: '0' };
-  const e = Math.floor(Math.log10(Math.abs(x)));
-  const m = x / 10 ** e;
-  const mantissa = m.toFixed(digits - 1);
+  let e = Math.floor(Math.log10(Math.abs(x)));
+  let mantissa = (x / 10 ** e).toFixed(digits - 1);
+  // rounding can carry into a new decade (9.9996 → "10.000"): take the next exponent
+  if (Math.abs(Number(mantissa)) >= 10) {
+    e += 1;
+    mantissa = (x / 10 ** e).toFixed(digits - 1);
+  }
   const text = e === 0 ? mantissa : `${mantissa} × 10${String(e).split('').map((c) => SUP[c]).join('')}`;
   return { mantissa, exponent: e, text };
 }
