@@ -157,18 +157,17 @@ describe('parseJob rejects bad input with a code and the path of the field', () 
       expectRejected(d, 'INVALID_DOCUMENT', '/structures/0/sites/1/frac');
     });
 
-    // The schema reports an unknown field at the object that holds it and names it in the message.
-    it('an unknown field in a structure is INVALID_DOCUMENT at that structure, naming the field', () => {
+    it('an unknown field in a structure is INVALID_DOCUMENT at the field itself, naming it', () => {
       const d = base();
       d.structures[1].colour = 'red';
-      const e = expectRejected(d, 'INVALID_DOCUMENT', '/structures/1');
+      const e = expectRejected(d, 'INVALID_DOCUMENT', '/structures/1/colour');
       expect(e.message).toContain('colour');
     });
 
-    it('an unknown field in a potential is INVALID_DOCUMENT at that potential, naming the field', () => {
+    it('an unknown field in a potential is INVALID_DOCUMENT at the field itself, naming it', () => {
       const d = base();
       d.potentials[0].D = 1;
-      const e = expectRejected(d, 'INVALID_DOCUMENT', '/potentials/0');
+      const e = expectRejected(d, 'INVALID_DOCUMENT', '/potentials/0/D');
       expect(e.message).toContain('"D"');
     });
 

@@ -87,9 +87,14 @@ export function checkSchema(doc: unknown): asserts doc is JobDocument {
   // prefer the most specific error (deepest path), skip the generic "schema is false" echoes
   const useful = errors.filter((e) => e.keyword !== 'boolean');
   const first = (useful.length ? useful : errors).sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
-  const path = first?.instancePath ?? '';
+  let path = first?.instancePath ?? '';
   let message = first?.message ?? 'invalid document';
-  if (first?.keyword === 'additionalProperties') message = `unknown field(s) ${JSON.stringify((first.params as { additionalProperties?: string[] }).additionalProperties)}`;
+  if (first?.keyword === 'additionalProperties') {
+    // point at the unknown field itself
+    const fields = (first.params as { additionalProperties?: string[] }).additionalProperties ?? [];
+    message = `unknown field(s) ${JSON.stringify(fields)}`;
+    if (fields[0] !== undefined) path = `${path}/${fields[0].replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  }
   throw new DomainError('INVALID_DOCUMENT', `${path || '/'}: ${message}`, { path: path || '/', errors: errors.slice(0, 20).map((e) => ({ path: e.instancePath, message: e.message })) });
 }
 
