@@ -30,7 +30,7 @@
  * The analytic Jacobian is checked against the finite-difference one in test/fit-jacobian.test.ts.
  */
 import type { ParsedJob } from '../document/parse.js';
-import { DomainError, isDomainError, throwIfAborted } from '../errors.js';
+import { isDomainError, throwIfAborted } from '../errors.js';
 import { Lattice } from '../crystal/lattice.js';
 import type { Structure } from '../crystal/structure.js';
 import { type Mat3, inv3, mul3, transpose3 } from '../math/linalg.js';
@@ -38,7 +38,7 @@ import { STRAIN_BASIS, deformation } from '../math/voigt.js';
 import { buildEnergyModel, type ForceFieldModel } from '../potentials/index.js';
 import { type ForceField, withParameters } from '../potentials/forcefield.js';
 import { relaxFrom, resolveRelaxOptions, cachedSymmetryBasis } from '../relaxation/index.js';
-import type { CartesianOperation, RelaxResult, RelaxWarning } from '../relaxation/types.js';
+import type { RelaxResult, RelaxWarning } from '../relaxation/types.js';
 import { choleskySolve, symmetricEigen } from '../relaxation/dense.js';
 import { elasticConstants } from '../properties/elastic.js';
 import { prepareCrystal, describeCrystal, conventionalLatticeOf, type PreparedCrystal } from '../properties/crystal.js';

@@ -19,20 +19,12 @@
  * `EwaldModel` resolves the parameters once per evaluation and adds the three into one result.
  */
 import type { Structure } from '../../crystal/structure.js';
-import type { DerivativeOrder, EnergyModel, EnergyResult } from '../model.js';
-import { emptyResult } from '../model.js';
+import type { DerivativeOrder, EnergyResult } from '../model.js';
+
 import { addEwaldReal } from './real.js';
 import { addEwaldReciprocal } from './reciprocal.js';
 import { addEwaldSelf } from './self.js';
-import {
-  type EwaldOptions,
-  type EwaldParameters,
-  type ResolvedEwaldOptions,
-  atomCharges,
-  checkCharges,
-  checkEwaldOptions,
-  resolveForCharges,
-} from './parameters.js';
+import { type EwaldParameters } from './parameters.js';
 
 export { EwaldReal, addEwaldReal } from './real.js';
 export { EwaldReciprocal, addEwaldReciprocal } from './reciprocal.js';
@@ -51,37 +43,16 @@ export {
   reciprocalSpaceError,
 } from './parameters.js';
 export { erfc, erfcx } from './erfc.js';
+export { EwaldTerm } from './term.js';
+import { EwaldTerm } from './term.js';
 
-/** The Coulomb energy of point charges by Ewald summation (parts: `coulomb`). */
-export class EwaldModel implements EnergyModel {
+/** The Coulomb energy of point charges by Ewald summation: real + reciprocal + self (parts: `coulomb`). */
+export class EwaldModel extends EwaldTerm {
   readonly name = 'coulomb';
-  /** Charge per species, e. */
-  readonly charges: Readonly<Record<string, number>>;
-  readonly options: ResolvedEwaldOptions;
 
-  /**
-   * @param charges charge per species, e
-   * @param options accuracy (eV per atom, default 1e-8); α (Å⁻¹) and the cut-offs (Å, Å⁻¹)
-   *   override the values chosen from it
-   */
-  constructor(charges: Record<string, number>, options: EwaldOptions = {}) {
-    this.charges = checkCharges(charges);
-    this.options = checkEwaldOptions(options);
-  }
-
-  /** The α and cut-offs this model uses for `structure`. Throws UNKNOWN_SPECIES. */
-  parameters(structure: Structure): EwaldParameters {
-    return resolveForCharges(structure, atomCharges(structure, this.charges), this.options);
-  }
-
-  compute(structure: Structure, order: DerivativeOrder = 0): EnergyResult {
-    const q = atomCharges(structure, this.charges);
-    const p = resolveForCharges(structure, q, this.options);
-    const out = emptyResult(structure.numAtoms, order);
-    out.parts.coulomb = 0;
+  protected add(structure: Structure, q: Float64Array, p: EwaldParameters, order: DerivativeOrder, out: EnergyResult): void {
     addEwaldReal(structure, q, p, order, out);
     addEwaldReciprocal(structure, q, p, order, out);
     addEwaldSelf(q, p, out);
-    return out;
   }
 }

@@ -36,24 +36,13 @@
  * the strain derivatives themselves.
  */
 import type { Structure } from '../../crystal/structure.js';
-import type { DerivativeOrder, EnergyModel, EnergyResult } from '../model.js';
-import { emptyResult } from '../model.js';
+import type { DerivativeOrder, EnergyResult } from '../model.js';
+
 import { forEachPair } from '../neighbours.js';
 import { COULOMB_EV_ANGSTROM } from '../../units/index.js';
 import { erfcx } from './erfc.js';
-import {
-  type EwaldOptions,
-  type EwaldParameters,
-  type ResolvedEwaldOptions,
-  atomCharges,
-  checkCharges,
-  checkEwaldOptions,
-  resolveForCharges,
-  EWALD_TAPER,
-  addBlock,
-  smoothStep,
-  strainContraction,
-} from './parameters.js';
+import { type EwaldParameters, EWALD_TAPER, addBlock, smoothStep, strainContraction } from './parameters.js';
+import { EwaldTerm } from './term.js';
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
@@ -175,21 +164,10 @@ export function addEwaldReal(structure: Structure, q: Float64Array, p: EwaldPara
 }
 
 /** The real-space Ewald term alone, as an energy model (parts: `coulomb`). */
-export class EwaldReal implements EnergyModel {
+export class EwaldReal extends EwaldTerm {
   readonly name = 'coulomb-real';
-  readonly charges: Readonly<Record<string, number>>;
-  readonly options: ResolvedEwaldOptions;
 
-  constructor(charges: Record<string, number>, options: EwaldOptions = {}) {
-    this.charges = checkCharges(charges);
-    this.options = checkEwaldOptions(options);
-  }
-
-  /** `parameters` overrides the resolved α and cut-offs (to share them with the other terms). */
-  compute(structure: Structure, order: DerivativeOrder = 0, parameters?: EwaldParameters): EnergyResult {
-    const q = atomCharges(structure, this.charges);
-    const out = emptyResult(structure.numAtoms, order);
-    addEwaldReal(structure, q, parameters ?? resolveForCharges(structure, q, this.options), order, out);
-    return out;
+  protected add(structure: Structure, q: Float64Array, p: EwaldParameters, order: DerivativeOrder, out: EnergyResult): void {
+    addEwaldReal(structure, q, p, order, out);
   }
 }

@@ -48,23 +48,11 @@
  * The background term is P(e) E_bg and joins E in the first two lines.
  */
 import type { Structure } from '../../crystal/structure.js';
-import type { DerivativeOrder, EnergyModel, EnergyResult } from '../model.js';
-import { emptyResult } from '../model.js';
+import type { DerivativeOrder, EnergyResult } from '../model.js';
+
 import { COULOMB_EV_ANGSTROM } from '../../units/index.js';
-import {
-  type EwaldOptions,
-  type EwaldParameters,
-  type ResolvedEwaldOptions,
-  EWALD_TAPER,
-  STRAIN_TRACE,
-  atomCharges,
-  checkCharges,
-  checkEwaldOptions,
-  resolveForCharges,
-  addBlock,
-  smoothStep,
-  strainContraction,
-} from './parameters.js';
+import { type EwaldParameters, EWALD_TAPER, STRAIN_TRACE, addBlock, smoothStep, strainContraction } from './parameters.js';
+import { EwaldTerm } from './term.js';
 
 const TWO_PI = 2 * Math.PI;
 
@@ -273,21 +261,10 @@ export function addEwaldReciprocal(structure: Structure, q: Float64Array, p: Ewa
 }
 
 /** The reciprocal-space Ewald term (with the background of a charged cell) alone, as an energy model. */
-export class EwaldReciprocal implements EnergyModel {
+export class EwaldReciprocal extends EwaldTerm {
   readonly name = 'coulomb-reciprocal';
-  readonly charges: Readonly<Record<string, number>>;
-  readonly options: ResolvedEwaldOptions;
 
-  constructor(charges: Record<string, number>, options: EwaldOptions = {}) {
-    this.charges = checkCharges(charges);
-    this.options = checkEwaldOptions(options);
-  }
-
-  /** `parameters` overrides the resolved α and cut-offs (to share them with the other terms). */
-  compute(structure: Structure, order: DerivativeOrder = 0, parameters?: EwaldParameters): EnergyResult {
-    const q = atomCharges(structure, this.charges);
-    const out = emptyResult(structure.numAtoms, order);
-    addEwaldReciprocal(structure, q, parameters ?? resolveForCharges(structure, q, this.options), order, out);
-    return out;
+  protected add(structure: Structure, q: Float64Array, p: EwaldParameters, order: DerivativeOrder, out: EnergyResult): void {
+    addEwaldReciprocal(structure, q, p, order, out);
   }
 }

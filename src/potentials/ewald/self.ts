@@ -11,18 +11,11 @@
  * are all zero.
  */
 import type { Structure } from '../../crystal/structure.js';
-import type { DerivativeOrder, EnergyModel, EnergyResult } from '../model.js';
-import { emptyResult } from '../model.js';
+import type { DerivativeOrder, EnergyResult } from '../model.js';
+
 import { COULOMB_EV_ANGSTROM } from '../../units/index.js';
-import {
-  type EwaldOptions,
-  type EwaldParameters,
-  type ResolvedEwaldOptions,
-  atomCharges,
-  checkCharges,
-  checkEwaldOptions,
-  resolveForCharges,
-} from './parameters.js';
+import { type EwaldParameters } from './parameters.js';
+import { EwaldTerm } from './term.js';
 
 /** Add the self energy of atoms with charges `q` to `out` (its derivatives are zero). */
 export function addEwaldSelf(q: Float64Array, p: EwaldParameters, out: EnergyResult): void {
@@ -34,21 +27,12 @@ export function addEwaldSelf(q: Float64Array, p: EwaldParameters, out: EnergyRes
 }
 
 /** The Ewald self term alone, as an energy model (parts: `coulomb`). */
-export class EwaldSelf implements EnergyModel {
+export class EwaldSelf extends EwaldTerm {
   readonly name = 'coulomb-self';
-  readonly charges: Readonly<Record<string, number>>;
-  readonly options: ResolvedEwaldOptions;
 
-  constructor(charges: Record<string, number>, options: EwaldOptions = {}) {
-    this.charges = checkCharges(charges);
-    this.options = checkEwaldOptions(options);
-  }
-
-  /** `parameters` overrides the resolved α (to share it with the other terms). */
-  compute(structure: Structure, order: DerivativeOrder = 0, parameters?: EwaldParameters): EnergyResult {
-    const q = atomCharges(structure, this.charges);
-    const out = emptyResult(structure.numAtoms, order);
-    addEwaldSelf(q, parameters ?? resolveForCharges(structure, q, this.options), out);
-    return out;
+  protected add(structure: Structure, q: Float64Array, p: EwaldParameters, order: DerivativeOrder, out: EnergyResult): void {
+    void structure;
+    void order;
+    addEwaldSelf(q, p, out);
   }
 }
