@@ -10,19 +10,9 @@ import { Structure } from '../src/crystal/structure.js';
 import { type NeighbourMethod, boxMinimumSquaredDistance, forEachPair, neighbourMethod } from '../src/potentials/neighbours.js';
 import { PairModel } from '../src/potentials/pair.js';
 import { inv3 } from '../src/math/linalg.js';
+import { rng } from '../src/math/random.js';
 import { PUBLISHED, referenceStructure } from './helpers/cells.js';
 
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random triclinic cell with n atoms, fractional coordinates in [−1, 2) (not wrapped). */
 function randomCell(seed: number, n: number): Structure {

@@ -21,6 +21,7 @@ import { FitEvaluator, observableValue, type StructureState } from './evaluator.
 import { catastropheCheck } from './catastrophe.js';
 import type { FitResult, ParameterRow, ResidualRow, StructureReport } from './types.js';
 import { computeProperties } from '../properties/index.js';
+import { rng } from '../math/random.js';
 import { buildEnergyModel } from '../potentials/index.js';
 
 export interface FitProgress {
@@ -200,17 +201,6 @@ export function fitFromStart(job: ParsedJob, start: readonly number[], observabl
   };
 }
 
-/** Deterministic pseudo-random numbers (mulberry32) for multi-start. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Starting points of a multi-start fit: the guess itself, then N − 1 points spread around it in the

@@ -42,6 +42,7 @@ import type { EnergyModel } from '../potentials/model.js';
 import { relax } from '../relaxation/index.js';
 import type { CartesianOperation, RelaxOptions } from '../relaxation/types.js';
 import { GPA_PER_EV_PER_A3 } from '../units/index.js';
+import { rng } from '../math/random.js';
 
 export interface PrepareOptions {
   /** Compute on the primitive cell of a centred lattice (default true) or on the conventional cell. */
@@ -356,10 +357,6 @@ export function distinctOperations(ops: readonly CartesianOperation[], cell: Str
 
 /** The structure with every atom displaced by up to ±amplitude Å (deterministic: same input, same output). */
 function rattled(structure: Structure, amplitude: number): Structure {
-  let state = 0x9e3779b9;
-  const next = (): number => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 4294967296;
-  };
+  const next = rng(0x9e3779b9);
   return structure.withPositions(Array.from(structure.positions, (x) => x + amplitude * (2 * next() - 1)));
 }
