@@ -18,7 +18,7 @@ import { makeTransform } from './transform.js';
 import { levenbergMarquardtFit } from './lm.js';
 import { parameterUncertainty, type Uncertainty } from './uncertainty.js';
 import { FitEvaluator, observableValue, type StructureState } from './evaluator.js';
-import { catastropheCheck } from './catastrophe.js';
+import { catastropheCheck, shortestContacts } from './catastrophe.js';
 import type { FitResult, ParameterRow, ResidualRow, StructureReport } from './types.js';
 import { computeProperties } from '../properties/index.js';
 import { rng } from '../math/random.js';
@@ -91,7 +91,7 @@ export function fitFromStart(job: ParsedJob, start: readonly number[], observabl
   const t0 = Date.now();
   const names = job.vary;
   const pressureGPa = job.options.pressureGPa;
-  const transform = makeTransform(names, job.vary.map((n) => getParameter(job.forceField, n)!), job.bounds);
+  const transform = makeTransform(names, job.vary.map((n) => getParameter(job.forceField, n)!), job.bounds, pairContacts(job));
   const conventional = !job.options.relax;
   const fullEvaluator = new FitEvaluator(job, names, observablesIn, { pressureGPa, signal: options.signal, conventional });
   const ids = fullEvaluator.involved;
@@ -157,9 +157,16 @@ export function fitFromStart(job: ParsedJob, start: readonly number[], observabl
   const problem = {
     residuals: (z: readonly number[]) => residualsFrom(statesAt(z)),
     jacobian: (z: readonly number[]) => {
+      // chain rule through the parameter map: ∂r_i/∂z_k = √w_i Σ_j ∂calc_i/∂p_j ∂p_j/∂z_k
       const J = jacobianPhysical(z);
-      const dp = transform.dPhysical(z);
-      return J.map((row, i) => Float64Array.from(row, (v, k) => v * dp[k]! * sw[i]!));
+      const M = transform.jacobian(z);
+      return J.map((row, i) =>
+        Float64Array.from({ length: names.length }, (_, k) => {
+          let acc = 0;
+          for (let j = 0; j < names.length; j++) acc += row[j]! * M[j]![k]!;
+          return acc * sw[i]!;
+        }),
+      );
     },
   };
   const r0 = problem.residuals(z0);
@@ -202,6 +209,14 @@ export function fitFromStart(job: ParsedJob, start: readonly number[], observabl
 }
 
 
+/** Shortest contact of every species pair over the input structures, Å (r₀ of the A-ρ decorrelation). */
+export function pairContacts(job: ParsedJob): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of job.structures)
+    for (const [pair, r] of shortestContacts(s.structure)) if (r < (out[pair] ?? Infinity)) out[pair] = r;
+  return out;
+}
+
 /**
  * Starting points of a multi-start fit: the guess itself, then N − 1 points spread around it in the
  * internal variables (ln A ± 0.5, i.e. A within a factor 1.65; scaled ρ, C within ± 10%), clipped
@@ -210,7 +225,7 @@ export function fitFromStart(job: ParsedJob, start: readonly number[], observabl
 export function multiStartPoints(job: ParsedJob, n: number): number[][] {
   const names = job.vary;
   const start = names.map((nm) => getParameter(job.forceField, nm)!);
-  const t = makeTransform(names, start, job.bounds);
+  const t = makeTransform(names, start, job.bounds, pairContacts(job));
   const z0 = t.toInternal(start);
   const random = rng(job.options.seed);
   const out = [start];

@@ -1,10 +1,16 @@
 /**
  * Well-conditioned internal variables for the fit.
  *
- * Buckingham A spans orders of magnitude (1e3 … 1e10 eV) and is strongly correlated with ρ;
- * fitting ln A instead makes a unit step mean the same relative change for every pair. Every
- * other parameter p is scaled by its starting magnitude, z = p / s with s = |p₀| (or 1 if p₀ = 0),
- * so all internal variables are of order one and one finite-difference step suits them all.
+ * Buckingham A spans orders of magnitude (1e3 … 1e10 eV), so the fit varies ln A: a unit step
+ * means the same relative change for every pair. Every other parameter p is scaled by its
+ * starting magnitude, z = p / s with s = |p₀| (or 1 if p₀ = 0), so all internal variables are of
+ * order one and one finite-difference step suits them all.
+ *
+ * ln A and ρ are nearly degenerate: what the crystal feels is the repulsion near the contact
+ * distance r₀, A e^(−r₀/ρ), and a fit moving along that valley crawls (their correlation is
+ * −0.999 or closer). When both A and ρ of a pair vary and A has no explicit bounds, the internal
+ * variable for A is therefore ln A − r₀/ρ, the logarithm of the repulsion at r₀ (r₀: the shortest
+ * contact of that pair in the input structures), which decorrelates the two.
  *
  * Bounds: the document's `bounds` when given; otherwise physical ones: A > 0 (implied by ln A),
  * ρ ∈ [0.01, 2] Å, C ≥ 0 and B ≥ 0 (attractive dispersion).
@@ -17,8 +23,8 @@ export interface ParameterTransform {
   toInternal(p: readonly number[]): number[];
   /** internal → physical */
   toPhysical(z: readonly number[]): number[];
-  /** dp/dz per parameter at z (diagonal Jacobian of the map). */
-  dPhysical(z: readonly number[]): number[];
+  /** ∂p_j/∂z_k at z (rows j = physical, columns k = internal). */
+  jacobian(z: readonly number[]): number[][];
   /** internal bounds */
   lower: number[];
   upper: number[];
@@ -26,19 +32,47 @@ export interface ParameterTransform {
   log: boolean[];
 }
 
-export function makeTransform(names: readonly string[], start: readonly number[], bounds: Record<string, [number, number]>): ParameterTransform {
+/**
+ * @param contacts r₀ per pair key (`Cd-Se`), Å: the distance at which the repulsion of a pair whose
+ *   A and ρ both vary is parametrised (omit to fit plain ln A)
+ */
+export function makeTransform(names: readonly string[], start: readonly number[], bounds: Record<string, [number, number]>, contacts: Record<string, number> = {}): ParameterTransform {
+  const n = names.length;
+  const ids = names.map((nm) => parseParameterName(nm)!);
   const log: boolean[] = [];
   const scale: number[] = [];
-  const lower: number[] = [];
-  const upper: number[] = [];
+  /** for an A index: the index of its pair's ρ and r₀, when decorrelated */
+  const partner = new Map<number, { rho: number; r0: number }>();
   names.forEach((name, i) => {
-    const param = parseParameterName(name)!.param;
+    const { pair, param } = ids[i]!;
     const p0 = start[i]!;
     const isLog = param === 'A' && p0 > 0;
     log.push(isLog);
     scale.push(isLog ? 1 : Math.abs(p0) || 1);
-    const b = bounds[name] ?? defaultBounds(param);
-    const toZ = (p: number): number => (isLog ? (p > 0 ? Math.log(p) : -Infinity) : p / scale[i]!);
+    const rho = ids.findIndex((x) => x.pair === pair && x.param === 'rho');
+    const r0 = contacts[pair];
+    if (isLog && rho >= 0 && r0 !== undefined && r0 > 0 && !bounds[name]) partner.set(i, { rho, r0 });
+  });
+  const toPhysical = (z: readonly number[]): number[] => {
+    const p = z.map((v, i) => (log[i] ? Math.exp(v) : v * scale[i]!));
+    for (const [i, { rho, r0 }] of partner) p[i] = Math.exp(z[i]! + r0 / p[rho]!);
+    return p;
+  };
+  const toInternal = (p: readonly number[]): number[] => {
+    const z = p.map((v, i) => (log[i] ? Math.log(v) : v / scale[i]!));
+    for (const [i, { rho, r0 }] of partner) z[i] = Math.log(p[i]!) - r0 / p[rho]!;
+    return z;
+  };
+  const lower: number[] = [];
+  const upper: number[] = [];
+  names.forEach((name, i) => {
+    if (partner.has(i)) {
+      lower.push(Number.NEGATIVE_INFINITY);
+      upper.push(Number.POSITIVE_INFINITY);
+      return;
+    }
+    const b = bounds[name] ?? defaultBounds(ids[i]!.param);
+    const toZ = (v: number): number => (log[i] ? (v > 0 ? Math.log(v) : -Infinity) : v / scale[i]!);
     lower.push(toZ(b[0]));
     upper.push(toZ(b[1]));
   });
@@ -47,9 +81,15 @@ export function makeTransform(names: readonly string[], start: readonly number[]
     log,
     lower,
     upper,
-    toInternal: (p) => p.map((v, i) => (log[i] ? Math.log(v) : v / scale[i]!)),
-    toPhysical: (z) => z.map((v, i) => (log[i] ? Math.exp(v) : v * scale[i]!)),
-    dPhysical: (z) => z.map((v, i) => (log[i] ? Math.exp(v) : scale[i]!)),
+    toInternal,
+    toPhysical,
+    jacobian: (z) => {
+      const p = toPhysical(z);
+      const m = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+      for (let i = 0; i < n; i++) m[i]![i] = log[i] ? p[i]! : scale[i]!;
+      for (const [i, { rho, r0 }] of partner) m[i]![rho] = p[i]! * (-r0 / (p[rho]! * p[rho]!)) * scale[rho]!;
+      return m;
+    },
   };
 }
 
@@ -59,7 +99,6 @@ function defaultBounds(param: string): [number, number] {
       return [0.01, 2];
     case 'C':
     case 'B':
-      return [0, Number.POSITIVE_INFINITY];
     case 'A':
       return [0, Number.POSITIVE_INFINITY];
     default:
