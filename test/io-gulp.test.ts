@@ -380,3 +380,12 @@ describe('GULP library', () => {
     expect(again.pairs).toEqual(job.forceField.pairs);
   });
 });
+
+describe('GULP maxcyc', () => {
+  it('maps "maxcyc fit N" to options.maxIterations and writes it back', () => {
+    const gin = ['fit relax conp', 'maxcyc fit 37', 'cell', '6.12 6.12 6.12 90 90 90', 'frac', 'Pb core 0 0 0', 'Se core 0.5 0.5 0.5', 'space', '225', 'species', 'Pb core 0.8', 'Se core -0.8', 'buckingham', 'Pb core Se core 4880000 0.173 211 0 12 1 1 1', ''].join('\n');
+    const { document } = readGulp(gin);
+    expect(document.options?.maxIterations).toBe(37);
+    expect(writeGulpInput(document)).toMatch(/^maxcyc fit 37$/m);
+  });
+});

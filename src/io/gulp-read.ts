@@ -118,6 +118,7 @@ export function readGulp(text: string): GulpReadResult {
   const reactions: Reaction[] = [];
   const weightsSet: Partial<Record<GulpWeightName, number>> = {};
   let pressure: number | undefined;
+  let maxIterations: number | undefined;
   /** Explicit observables in input order (GULP numbers them for `weight`); null: untranslated. */
   const numbered: (Obs | Reaction | null)[] = [];
   const pendingWeights: { index: number; weight: number; line: Line }[] = [];
@@ -263,6 +264,13 @@ export function readGulp(text: string): GulpReadResult {
       const factor: Record<string, number> = { gpa: 1, mpa: 1e-3, kpa: 1e-6, pa: 1e-9, kbar: 0.1, bar: 1e-4, atm: 1.01325e-4 };
       if (v === undefined || factor[unit] === undefined) skip(l, 'pressure: expected a value and a unit (GPa, MPa, kPa, Pa, kbar, bar, atm)');
       else pressure = v * factor[unit]!;
+    } else if (word.startsWith('maxc')) {
+      // maxcyc [opt|fit] N: the fit's cycle limit becomes options.maxIterations; the optimiser's
+      // has no counterpart (relaxations run to convergence)
+      const which = (rest[0] ?? '').toLowerCase();
+      const v = parseNumber(which.startsWith('fit') || which.startsWith('opt') ? (rest[1] ?? '') : which);
+      if (which.startsWith('fit') && v !== undefined && Number.isInteger(v) && v >= 0) maxIterations = v;
+      else skip(l, which.startsWith('fit') ? 'maxcyc fit: expected a whole number' : 'maxcyc for the optimiser: latticefit relaxes to convergence (its own iteration limit is not in the job document)');
     } else if (word === 'end') {
       // a stray end closes nothing
     } else if (isDataLine(l.tokens)) {
@@ -293,6 +301,7 @@ export function readGulp(text: string): GulpReadResult {
       }
 
   const options = buildOptions(keywords, weightsSet, pressure, jobMeta);
+  if (maxIterations !== undefined) options.maxIterations = maxIterations;
   const resolvedWeights = { ...DEFAULT_WEIGHTS, ...(options.defaultWeights as Partial<Record<WeightClass, number>> | undefined) };
   const octxBase = {
     fitting,

@@ -56,6 +56,7 @@ export function writeGulpInput(doc: JobDocument): string {
   out.push(`# Lines starting "${META_PREFIX}" carry what GULP cannot say; \`latticefit import-gulp\` reads them back.`);
   out.push(keywords);
   if (doc.name !== undefined) out.push('title', doc.name.replace(/\n/g, ' '), 'end');
+  if (fitting && doc.options?.maxIterations !== undefined) out.push(`maxcyc fit ${doc.options.maxIterations}`);
 
   const jobMeta: JobMeta = { options: (doc.options as Record<string, unknown> | undefined) ?? null, potentials: potentialMeta(doc) };
   out.push(`${META_PREFIX} job ${asciiJson(jobMeta)}`);
