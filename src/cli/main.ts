@@ -11,6 +11,7 @@ import { propertiesCommand } from './commands/properties.js';
 import { importGulpCommand } from './commands/import-gulp.js';
 import { exportCommand, EXPORT_KINDS } from './commands/export.js';
 import { serveCommand, SERVE_USAGE } from './commands/serve.js';
+import { workerCommand, WORKER_USAGE } from './commands/worker.js';
 
 const USAGE_TEXT = `latticefit — force-field fitting for ionic crystals
 
@@ -31,11 +32,12 @@ Usage:
   latticefit export gulp|gulp-library|lammps|cif JOB_OR_RESULT.json [--structure ID]
       writes a job or a result in another program's format to stdout
 \${SERVE}
+\${WORKER}
   latticefit help
 
 Units: eV, Å, e inside; GPa for pressures and moduli.
 `;
-const USAGE = USAGE_TEXT.replace('${SERVE}', SERVE_USAGE);
+const USAGE = USAGE_TEXT.replace('${SERVE}', SERVE_USAGE).replace('${WORKER}', WORKER_USAGE);
 
 type Command = (positionals: string[], values: Record<string, string | boolean | undefined>) => Promise<string> | string;
 
@@ -96,6 +98,7 @@ const COMMANDS: Record<string, { options: ParseArgsConfig['options']; run: Comma
     },
   },
   serve: serveCommand,
+  worker: workerCommand,
   report: {
     options: { format: { type: 'string', default: 'markdown' } },
     run: (pos, v) => {

@@ -4,7 +4,11 @@
  *
  *   latticefit_jobs{status}                          gauge     jobs in each state (store)
  *   latticefit_queue_depth                           gauge     queued jobs
- *   latticefit_workers{state="busy"|"capacity"}      gauge     worker threads
+ *   latticefit_workers{state="busy"|"capacity"}      gauge     worker threads (Redis mode: summed over workers)
+ *   latticefit_bullmq_jobs{queue,state}              gauge     Redis mode: BullMQ waiting/active/delayed/failed
+ *   latticefit_workers_seen                          gauge     Redis mode: worker processes with a live heartbeat
+ *   latticefit_worker_jobs{worker,host,state}        gauge     Redis mode: busy and capacity per worker process
+ *   latticefit_worker_heartbeat_age_seconds{worker,host}  gauge  Redis mode
  *   latticefit_jobs_submitted_total{kind}            counter
  *   latticefit_jobs_finished_total{kind,status}      counter
  *   latticefit_jobs_requeued_total{reason}           counter

@@ -3,6 +3,11 @@
  * queue, fastify app. `server.ts` and `latticefit serve` call `createService(config)` and
  * `listen()`; the end-to-end test does the same in-process.
  *
+ * With `LATTICEFIT_QUEUE=redis` the parts are the Redis store and the Redis queue instead, and no
+ * task runs in this process (`latticefit worker` processes run them): no worker threads, no data
+ * directory. Start-up subscribes to the job events and reconciles the store with BullMQ; shutdown
+ * leaves running jobs alone (they run elsewhere) and only disconnects.
+ *
  * Start-up: load the task module (main thread: validation and renderers), start the workers and
  * load the task module in them (a broken module fails here, not at the first job), lock the data
  * directory (one server per directory), open the store (migrations), build the app, then start
@@ -15,12 +20,17 @@
  */
 import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import type { Config } from '../config.js';
+import { redactRedisUrl, type Config } from '../config.js';
 import { lockDataDir } from '../jobs/data-dir-lock.js';
 import { EmbeddedJobQueue } from '../jobs/embedded-queue.js';
+import type { JobEventBus } from '../jobs/events.js';
 import { PiscinaTaskRunner } from '../jobs/piscina-runner.js';
+import type { JobQueue } from '../jobs/queue.js';
+import { RedisJobQueue } from '../jobs/redis-queue.js';
+import { RedisJobStore } from '../jobs/redis-store.js';
 import { SqliteJobStore } from '../jobs/sqlite-store.js';
-import { loadTaskModule } from '../jobs/task-module.js';
+import type { JobStore } from '../jobs/store.js';
+import { loadTaskModule, type TaskModule } from '../jobs/task-module.js';
 import { buildApp, type App } from './app.js';
 import type { ServiceState } from './context.js';
 import { renderersFrom } from './renderers.js';
@@ -29,9 +39,10 @@ export interface Service {
   app: App;
   config: Config;
   logger: Logger;
-  store: SqliteJobStore;
-  queue: EmbeddedJobQueue;
-  runner: PiscinaTaskRunner;
+  store: JobStore;
+  queue: JobQueue & { readonly events: JobEventBus };
+  /** The worker threads (embedded mode only). */
+  runner?: PiscinaTaskRunner;
   /** Listen on config.host:config.port; resolves with the URL. */
   listen(): Promise<string>;
   /** Graceful shutdown (idempotent). */
@@ -45,6 +56,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 export async function createService(config: Config, opts: { logger?: Logger } = {}): Promise<Service> {
   const logger = opts.logger ?? createLogger(config);
   const tasks = await loadTaskModule(config.taskModule);
+  if (config.queue.backend === 'redis') return createRedisService(config, logger, tasks);
   const runner = new PiscinaTaskRunner({ threads: config.workers, taskModule: config.taskModule, cancelGraceMs: config.cancelGraceMs, logger: logger.child({ component: 'workers' }) });
   try {
     await runner.warmUp();
@@ -99,6 +111,59 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     store,
     queue,
     runner,
+    listen: async () => {
+      const url = await app.listen({ port: config.port, host: config.host });
+      logger.info({ url }, 'latticefit listening');
+      return url;
+    },
+    shutdown,
+  };
+}
+
+/** The API process of the Redis mode: validation, the store and the events here; tasks run in workers. */
+async function createRedisService(config: Config, logger: Logger, tasks: TaskModule): Promise<Service> {
+  const settings = { url: config.queue.redisUrl, prefix: config.queue.redisPrefix };
+  const store = new RedisJobStore(settings);
+  const queue = new RedisJobQueue({
+    redis: settings,
+    store,
+    logger,
+    attempts: config.queue.attempts,
+    retryBackoffMs: config.queue.retryBackoffMs,
+    heartbeatMs: config.worker.heartbeatMs,
+  });
+  const state: ServiceState = { draining: false };
+  let app: App | undefined;
+  let requeued: { id: string }[];
+  try {
+    app = await buildApp({ store, queue, logger, tasks, renderers: renderersFrom(tasks), config, state });
+    ({ requeued } = await queue.start());
+  } catch (err) {
+    await app?.close();
+    await queue.close().catch(() => undefined);
+    await store.close();
+    throw err;
+  }
+  const workers = queue.stats();
+  logger.info({ queue: 'redis', redis: redactRedisUrl(settings.url), prefix: settings.prefix, workersCapacity: workers.capacity, requeued: requeued.length, auth: config.apiKeys.length > 0 }, 'latticefit service ready');
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason = 'shutdown'): Promise<void> =>
+    (stopping ??= (async () => {
+      state.draining = true;
+      logger.info({ reason }, 'shutting down: refusing new jobs (running jobs go on in the workers)');
+      await app.close();
+      await queue.close();
+      await store.close();
+      logger.info('shut down');
+    })());
+
+  return {
+    app,
+    config,
+    logger,
+    store,
+    queue,
     listen: async () => {
       const url = await app.listen({ port: config.port, host: config.host });
       logger.info({ url }, 'latticefit listening');

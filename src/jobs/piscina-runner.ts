@@ -8,6 +8,10 @@
  * not returned after `cancelGraceMs`, abort piscina's signal, which terminates the thread (piscina
  * starts a new one). A terminated thread can make the pool emit `error`; a listener is always
  * attached so that it is logged instead of crashing the process.
+ *
+ * Starts of multi-start fits: with `runStarts` in the run options, the task's `ctx.runStarts`
+ * asks this thread over the task's port and `runStarts` (BullMQ child jobs in Redis mode) does
+ * the work; the answer goes back on the same port. A request with `start` runs one start.
  */
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -15,7 +19,7 @@ import type { Logger } from 'pino';
 import { TaskFailedError, type TaskRequest, type TaskRunOptions, type TaskRunner } from './runner.js';
 import { toModuleUrl, workerEntry } from './task-module.js';
 import type { TaskProgress } from './types.js';
-import type { WorkerOutcome, WorkerTask } from './worker.js';
+import { isStartsMessage, type StartsReply, type WorkerOutcome, type WorkerTask } from './worker.js';
 
 export interface PiscinaRunnerOptions {
   threads: number;
@@ -70,13 +74,25 @@ export class PiscinaTaskRunner implements TaskRunner {
     for (const o of outcomes) if (!o.ok) throw new Error(`the task module ${this.taskModule} cannot be loaded in a worker: ${JSON.stringify(o.internal ?? o.error)}`);
   }
 
-  async run(req: TaskRequest, { signal, onProgress }: TaskRunOptions): Promise<unknown> {
+  async run(req: TaskRequest, { signal, onProgress, runStarts }: TaskRunOptions): Promise<unknown> {
     if (this.closed) throw new TaskFailedError({ code: 'SERVICE_UNAVAILABLE', message: 'the worker pool is closed' });
     signal.throwIfAborted();
     const flag = new SharedArrayBuffer(4);
     const { port1, port2 } = new MessageChannel();
+    let portOpen = true;
+    const reply = (m: StartsReply): void => {
+      if (portOpen) port1.postMessage(m);
+    };
     port1.on('message', (p: TaskProgress | null) => {
       if (!p) return;
+      if (isStartsMessage(p)) {
+        if (!runStarts) return reply({ rpc: 'runStarts', call: p.call, error: 'this runner does not run starts elsewhere' });
+        runStarts(p.document, p.starts, signal).then(
+          (outcomes) => reply({ rpc: 'runStarts', call: p.call, outcomes }),
+          (err: unknown) => reply({ rpc: 'runStarts', call: p.call, error: err instanceof Error ? err.message : String(err) }),
+        );
+        return;
+      }
       try {
         onProgress(p);
       } catch (err) {
@@ -92,7 +108,10 @@ export class PiscinaTaskRunner implements TaskRunner {
     signal.addEventListener('abort', onAbort, { once: true });
     this.active++;
     try {
-      const out = await this.pool.run({ taskModule: this.taskModule, kind: req.kind, document: req.document, limits: req.limits, port: port2, abortFlag: flag }, { transferList: [port2], signal: hard.signal });
+      const task: WorkerTask = { taskModule: this.taskModule, kind: req.kind, document: req.document, limits: req.limits, port: port2, abortFlag: flag };
+      if (req.start) task.start = req.start;
+      if (runStarts) task.delegateStarts = true;
+      const out = await this.pool.run(task, { transferList: [port2], signal: hard.signal });
       signal.throwIfAborted();
       if (out.progress) onProgress(out.progress);
       if (out.ok) return out.result;
@@ -105,6 +124,7 @@ export class PiscinaTaskRunner implements TaskRunner {
       this.active--;
       clearTimeout(killTimer);
       signal.removeEventListener('abort', onAbort);
+      portOpen = false;
       port1.close();
     }
   }

@@ -1,6 +1,7 @@
 /**
  * Run one claimed job to its end: the part every queue shares. The embedded queue calls it for
- * jobs it claims from the store; a Redis worker process would call it for jobs BullMQ hands it.
+ * jobs it claims from the store; a Redis worker process (`remote-worker.ts`) calls it for jobs
+ * BullMQ hands it, and acts on the outcome (hand the BullMQ job back, retry it, complete it).
  *
  * - limits: wall time (timer) and iterations (checked on every progress report) abort the task
  *   and fail the job with LIMIT_EXCEEDED;
@@ -9,16 +10,27 @@
  * - the end: `complete` / `fail` / `requeue` fenced by the attempt number, so a job cancelled
  *   meanwhile stays cancelled and a stale attempt cannot write;
  * - an abort says why: `cancelled` (the store already says so), `shutdown` (back to the queue),
- *   `timeout` or `iterations` (failed).
+ *   `timeout` or `iterations` (failed), `superseded` (another worker has taken the job over: this
+ *   attempt just stops);
+ * - a failure `retryable` says is worth another attempt (Redis mode: a crashed worker thread,
+ *   while attempts remain) puts the job back to `queued` instead of failing it.
  */
 import type { Logger } from 'pino';
 import type { ServiceLimits } from '../config.js';
 import type { JobEvent } from './events.js';
-import { TaskFailedError, describeTaskError, type TaskRunner } from './runner.js';
+import { TaskFailedError, describeTaskError, type RunStartsRemotely, type TaskRunner } from './runner.js';
 import type { JobStore } from './store.js';
 import { REQUEUE_REASONS, type ClaimedJob, type JobError, type JobProgress, type TaskProgress } from './types.js';
 
-export type AbortReason = { kind: 'cancelled' } | { kind: 'shutdown' } | { kind: 'timeout' } | { kind: 'iterations'; iteration: number };
+export type AbortReason = { kind: 'cancelled' } | { kind: 'shutdown' } | { kind: 'timeout' } | { kind: 'iterations'; iteration: number } | { kind: 'superseded' };
+
+/**
+ * Where the job is when `done` settles: `succeeded`, `failed`, `cancelled` (while it ran),
+ * `requeued` (handed back at shutdown), `retry` (requeued for another attempt), `discarded` (the
+ * store refused the end: cancelled or taken over meanwhile), `error` (the store could not be
+ * written: the job stays as it is).
+ */
+export type JobOutcome = 'succeeded' | 'failed' | 'cancelled' | 'requeued' | 'retry' | 'discarded' | 'error';
 
 export interface ProcessJobDeps {
   store: JobStore;
@@ -27,6 +39,10 @@ export interface ProcessJobDeps {
   logger: Logger;
   limits: ServiceLimits;
   progressThrottleMs: number;
+  /** A failure worth another attempt: the job is requeued (REQUEUE_REASONS.retry) instead of failed. */
+  retryable?: (error: JobError, attempt: number) => boolean;
+  /** Runs the starts of a multi-start fit elsewhere (Redis mode: child jobs on any worker). */
+  runStarts?: RunStartsRemotely;
 }
 
 export interface RunningJob {
@@ -34,7 +50,7 @@ export interface RunningJob {
   attempt: number;
   abort(reason: AbortReason): void;
   /** Settles when the job has reached its next state (never rejects). */
-  done: Promise<void>;
+  done: Promise<JobOutcome>;
 }
 
 const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -93,29 +109,36 @@ export function processJob(job: ClaimedJob, deps: ProcessJobDeps): RunningJob {
   log.info({ requeues: job.requeues }, 'job started');
   emit({ type: 'status', id, status: 'running', job });
 
-  const done = (async () => {
+  const done = (async (): Promise<JobOutcome> => {
     try {
-      const result = await runner.run({ kind: job.kind, document: job.document, limits }, { signal: ac.signal, onProgress });
+      const runStarts = deps.runStarts;
+      const result = await runner.run({ kind: job.kind, document: job.document, limits }, { signal: ac.signal, onProgress, ...(runStarts ? { runStarts } : {}) });
       stopTimers();
       const rec = await store.complete(id, attempt, result, last ?? undefined);
       if (rec) {
         log.info({ durationMs: rec.finishedAt! - rec.startedAt! }, 'job succeeded');
         emit({ type: 'status', id, status: 'succeeded', job: rec });
-      } else log.info('result discarded: the job was cancelled or requeued meanwhile');
+        return 'succeeded';
+      }
+      log.info('result discarded: the job was cancelled or requeued meanwhile');
+      return 'discarded';
     } catch (err) {
       stopTimers();
       const reason = ac.signal.aborted ? (ac.signal.reason as AbortReason) : undefined;
       if (reason?.kind === 'cancelled') {
         log.info('job cancelled while running; task stopped');
-        return;
+        return 'cancelled';
+      }
+      if (reason?.kind === 'superseded') {
+        log.warn('another worker has taken the job over; this attempt stopped');
+        return 'discarded';
       }
       if (reason?.kind === 'shutdown') {
         const rec = await store.requeue(id, attempt, REQUEUE_REASONS.shutdown);
-        if (rec) {
-          log.info('job requeued at shutdown');
-          emit({ type: 'requeued', id, reason: REQUEUE_REASONS.shutdown, job: rec });
-        }
-        return;
+        if (!rec) return 'discarded';
+        log.info('job requeued at shutdown');
+        emit({ type: 'requeued', id, reason: REQUEUE_REASONS.shutdown, job: rec });
+        return 'requeued';
       }
       let error: JobError;
       let internal: unknown;
@@ -123,13 +146,23 @@ export function processJob(job: ClaimedJob, deps: ProcessJobDeps): RunningJob {
       else if (reason?.kind === 'iterations') error = { code: 'LIMIT_EXCEEDED', message: `the job reached iteration ${reason.iteration}, above the limit of ${limits.maxIterations}` };
       else if (err instanceof TaskFailedError) ({ info: error, internal } = err);
       else ({ error, internal } = describeTaskError(err));
-      const rec = await store.fail(id, attempt, error);
-      if (rec) {
-        (internal ? log.error.bind(log) : log.warn.bind(log))({ error, ...(internal ? { internal } : {}) }, 'job failed');
-        emit({ type: 'status', id, status: 'failed', job: rec, error });
+      if (!reason && deps.retryable?.(error, attempt)) {
+        const rec = await store.requeue(id, attempt, REQUEUE_REASONS.retry);
+        if (!rec) return 'discarded';
+        log.warn({ error, ...(internal ? { internal } : {}) }, 'job attempt crashed; it will be retried');
+        emit({ type: 'requeued', id, reason: REQUEUE_REASONS.retry, job: rec });
+        return 'retry';
       }
+      const rec = await store.fail(id, attempt, error);
+      if (!rec) return 'discarded';
+      (internal ? log.error.bind(log) : log.warn.bind(log))({ error, ...(internal ? { internal } : {}) }, 'job failed');
+      emit({ type: 'status', id, status: 'failed', job: rec, error });
+      return 'failed';
     }
-  })().catch((err: unknown) => log.error({ err }, 'job bookkeeping failed (store error); the job stays as it is and is requeued at the next start'));
+  })().catch((err: unknown): JobOutcome => {
+    log.error({ err }, 'job bookkeeping failed (store error); the job stays as it is and is requeued at the next start');
+    return 'error';
+  });
 
   return { id, attempt, abort, done };
 }

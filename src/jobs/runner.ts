@@ -11,19 +11,36 @@
  *   terminating its thread after a grace period otherwise.
  */
 import type { ServiceLimits } from '../config.js';
+import type { StartOutcome } from '../fitting/fit.js';
 import type { JobError, TaskKind, TaskProgress } from './types.js';
 
 export type TaskLimits = Pick<ServiceLimits, 'maxStructures' | 'maxAtoms' | 'maxIterations' | 'maxWallTimeMs'>;
+
+export type { StartOutcome };
 
 export interface TaskRequest {
   kind: TaskKind;
   document: unknown;
   limits: TaskLimits;
+  /**
+   * Run one start of a multi-start fit of `document` from these parameter values instead of the
+   * task (Redis mode: a child job); resolves with a `StartOutcome`.
+   */
+  start?: number[];
 }
+
+/**
+ * Runs the starts of a multi-start fit somewhere else and gathers their outcomes in order (Redis
+ * mode: one child job per start, on any worker). Called on the main thread, for a task running
+ * in a worker thread; `signal` is the job's.
+ */
+export type RunStartsRemotely = (document: unknown, starts: number[][], signal: AbortSignal) => Promise<StartOutcome[]>;
 
 export interface TaskRunOptions {
   signal: AbortSignal;
   onProgress: (p: TaskProgress) => void;
+  /** When given, the task's `ctx.runStarts` sends its starts here instead of running them itself. */
+  runStarts?: RunStartsRemotely;
 }
 
 export interface TaskRunner {

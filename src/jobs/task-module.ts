@@ -16,6 +16,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { StartOutcome } from '../fitting/fit.js';
 import type { TaskContext } from './tasks.js';
 import type { TaskKind } from './types.js';
 
@@ -29,6 +30,11 @@ export interface TaskSummary {
 export interface TaskModule {
   validateTask(kind: TaskKind, document: unknown, limits?: Record<string, number>): unknown;
   executeTask(kind: TaskKind, document: unknown, ctx: TaskContext): Promise<unknown>;
+  /**
+   * One start of a multi-start fit of `document` (Redis mode runs each start as a child job).
+   * Optional: by default the library's `runStart` (`start-task.ts`).
+   */
+  runStart?: (document: unknown, start: number[], ctx: { signal: AbortSignal }) => StartOutcome | Promise<StartOutcome>;
   /** Optional renderers (see `http/renderers.ts` for the expected signatures). */
   renderReport?: (kind: TaskKind, result: unknown, format: string) => unknown;
   renderParameters?: (kind: TaskKind, result: unknown, format: string) => unknown;

@@ -12,10 +12,17 @@
  *
  * Progress goes through a MessagePort, at most every PROGRESS_INTERVAL_MS (a change of stage is
  * sent at once); the last report always travels with the outcome.
+ *
+ * Starts of multi-start fits (Redis mode). A task whose parent can fan starts out
+ * (`delegateStarts`) gets `ctx.runStarts`, which asks the parent over the same port
+ * (`StartsRequest` → `StartsReply`) — the parent thread owns the Redis connections. A task with
+ * `start` set runs that one start (a child job) with the module's `runStart`, or the library's.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { describeTaskError, type TaskLimits } from './runner.js';
+import { describeTaskError, type StartOutcome, type TaskLimits } from './runner.js';
+import { runLibraryStart } from './start-task.js';
 import type { TaskModule } from './task-module.js';
+import type { TaskContext } from './tasks.js';
 import type { JobError, TaskKind, TaskProgress } from './types.js';
 
 export interface WorkerTask {
@@ -29,6 +36,56 @@ export interface WorkerTask {
   port?: MessagePort;
   /** Int32 cancellation flag: 0 run, 1 cancel. */
   abortFlag?: SharedArrayBuffer;
+  /** Run this one start of a multi-start fit of `document` instead of the task. */
+  start?: number[];
+  /** The parent runs starts for this task: `ctx.runStarts` asks it through `port`. */
+  delegateStarts?: boolean;
+}
+
+/** A task asks its parent to run starts (on the task's port, beside progress reports). */
+export interface StartsRequest {
+  rpc: 'runStarts';
+  call: number;
+  document: unknown;
+  starts: number[][];
+}
+
+/** The parent's answer: the outcomes in order, or why they could not be gathered. */
+export interface StartsReply {
+  rpc: 'runStarts';
+  call: number;
+  outcomes?: StartOutcome[];
+  error?: string;
+}
+
+export const isStartsMessage = (m: unknown): m is StartsRequest & StartsReply => typeof m === 'object' && m !== null && (m as { rpc?: unknown }).rpc === 'runStarts';
+
+/** `ctx.runStarts` for a task whose parent gathers starts: a call over `port`. */
+function startsOverPort(port: MessagePort): { runStarts: NonNullable<TaskContext['runStarts']>; dispose: () => void } {
+  let calls = 0;
+  const pending = new Map<number, { resolve: (o: StartOutcome[]) => void; reject: (e: Error) => void }>();
+  const onMessage = (m: unknown): void => {
+    if (!isStartsMessage(m)) return;
+    const p = pending.get(m.call);
+    if (!p) return;
+    pending.delete(m.call);
+    if (m.outcomes) p.resolve(m.outcomes);
+    else p.reject(new Error(m.error ?? 'the starts could not be run'));
+  };
+  port.on('message', onMessage);
+  return {
+    runStarts: (job, starts) =>
+      new Promise<StartOutcome[]>((resolve, reject) => {
+        const call = ++calls;
+        pending.set(call, { resolve, reject });
+        port.postMessage({ rpc: 'runStarts', call, document: job.document, starts } satisfies StartsRequest);
+      }),
+    dispose: () => {
+      port.off('message', onMessage);
+      for (const p of pending.values()) p.reject(new Error('the task ended'));
+      pending.clear();
+    },
+  };
 }
 
 export type WorkerOutcome =
@@ -101,15 +158,22 @@ export default async function runTask(task: WorkerTask): Promise<WorkerOutcome> 
     if (p.stage !== sentStage || Date.now() - sentAt >= PROGRESS_INTERVAL_MS) send();
     else pending = true;
   };
+  const delegate = task.delegateStarts && task.port ? startsOverPort(task.port) : undefined;
   try {
     const mod = await load(task.taskModule);
-    const result = await mod.executeTask(task.kind, task.document, { signal, onProgress, limits: task.limits });
+    if (task.start) {
+      const outcome = mod.runStart ? await mod.runStart(task.document, task.start, { signal }) : await runLibraryStart(task.document, task.start, signal);
+      return { ok: true, result: outcome, progress: null };
+    }
+    const ctx: TaskContext = { signal, onProgress, limits: task.limits, ...(delegate ? { runStarts: delegate.runStarts } : {}) };
+    const result = await mod.executeTask(task.kind, task.document, ctx);
     return { ok: true, result, progress: last };
   } catch (e) {
     return { ok: false, ...describeTaskError(e), progress: last };
   } finally {
     clearInterval(flusher);
     dispose();
+    delegate?.dispose();
     task.port?.close();
   }
 }

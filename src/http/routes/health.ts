@@ -45,6 +45,20 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
           [{ state: 'capacity' }, stats.capacity],
         ]),
       ];
+      // a distributed queue: BullMQ's own counts and the worker processes seen (live heartbeats)
+      const details = ctx.queue.details ? await ctx.queue.details().catch(() => undefined) : undefined;
+      if (details) {
+        const queues = Object.entries(details.queues);
+        gauges.push(
+          gauge('latticefit_bullmq_jobs', 'BullMQ jobs by queue (jobs: fits and property jobs; starts: starts of multi-start fits) and state', queues.flatMap(([queue, c]) => Object.entries(c).map(([state, n]): [Record<string, string>, number] => [{ queue, state }, n]))),
+          gauge('latticefit_workers_seen', 'worker processes with a live heartbeat', [[{}, details.workers.length]]),
+          gauge('latticefit_worker_jobs', 'jobs of each worker process', details.workers.flatMap((w): [Record<string, string>, number][] => [
+            [{ worker: w.id, host: w.host, state: 'busy' }, w.busy],
+            [{ worker: w.id, host: w.host, state: 'capacity' }, w.concurrency],
+          ])),
+          gauge('latticefit_worker_heartbeat_age_seconds', 'time since the last heartbeat of each worker process', details.workers.map((w) => [{ worker: w.id, host: w.host }, w.ageMs / 1000])),
+        );
+      }
       return reply.type('text/plain; version=0.0.4; charset=utf-8').send(ctx.metrics.render(gauges));
     },
   );
