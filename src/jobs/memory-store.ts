@@ -3,7 +3,7 @@
  * values are deep-copied in and out (structuredClone) so callers cannot alias stored state.
  */
 import { newId } from './ids.js';
-import { decodeCursor, emptyCounts, encodeCursor, type JobPage, type JobStore, type ListQuery, type NewJob } from './store.js';
+import { decodeCursor, emptyCounts, encodeCursor, newJobRecord, type JobPage, type JobStore, type ListQuery, type NewJob } from './store.js';
 import type { ClaimedJob, JobError, JobProgress, JobRecord, JobStatus } from './types.js';
 
 interface Row {
@@ -38,26 +38,7 @@ export class MemoryJobStore implements JobStore {
       if (existing) return { job: existing, created: false };
     }
     const t = this.now();
-    const job: JobRecord = {
-      id: newId(t),
-      kind: input.kind,
-      status: 'queued',
-      owner: input.owner,
-      name: input.name,
-      priority: input.priority ?? 0,
-      idempotencyKey: input.idempotencyKey ?? null,
-      requestHash: input.requestHash,
-      atoms: input.atoms ?? null,
-      progress: null,
-      error: null,
-      attempts: 0,
-      requeues: 0,
-      lastRequeue: null,
-      createdAt: t,
-      startedAt: null,
-      finishedAt: null,
-      updatedAt: t,
-    };
+    const job: JobRecord = newJobRecord(input, newId(t), t);
     this.rows.set(job.id, { job, document: structuredClone(input.document), result: undefined });
     return { job: structuredClone(job), created: true };
   }

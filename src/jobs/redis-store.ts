@@ -20,7 +20,7 @@
 import type { Redis } from 'ioredis';
 import { newId } from './ids.js';
 import { connectRedis, RedisKeys, type RedisSettings } from './redis-keys.js';
-import { decodeCursor, emptyCounts, encodeCursor, type JobPage, type JobStore, type ListQuery, type NewJob } from './store.js';
+import { decodeCursor, emptyCounts, encodeCursor, newJobRecord, type JobPage, type JobStore, type ListQuery, type NewJob } from './store.js';
 import { JOB_STATUSES, type ClaimedJob, type JobError, type JobProgress, type JobRecord, type JobStatus } from './types.js';
 
 /** The fields of the job hash: every key of JobRecord. */
@@ -235,26 +235,7 @@ export class RedisJobStore implements JobStore {
 
   async create(input: NewJob): Promise<{ job: JobRecord; created: boolean }> {
     const t = this.now();
-    const job: JobRecord = {
-      id: newId(t),
-      kind: input.kind,
-      status: 'queued',
-      owner: input.owner,
-      name: input.name,
-      priority: input.priority ?? 0,
-      idempotencyKey: input.idempotencyKey ?? null,
-      requestHash: input.requestHash,
-      atoms: input.atoms ?? null,
-      progress: null,
-      error: null,
-      attempts: 0,
-      requeues: 0,
-      lastRequeue: null,
-      createdAt: t,
-      startedAt: null,
-      finishedAt: null,
-      updatedAt: t,
-    };
+    const job: JobRecord = newJobRecord(input, newId(t), t);
     const k = this.keys;
     const idem = input.idempotencyKey ? JSON.stringify([input.owner, input.idempotencyKey]) : '';
     const [created, id] = (await this.run(

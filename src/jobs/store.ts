@@ -103,3 +103,27 @@ export function decodeCursor(cursor: string): string | undefined {
 }
 
 export const emptyCounts = (): Record<JobStatus, number> => ({ queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
+
+/** The record of a job just created (queued, never run), shared by the stores that build records in code. */
+export function newJobRecord(input: NewJob, id: string, t: number): JobRecord {
+  return {
+    id,
+    kind: input.kind,
+    status: 'queued',
+    owner: input.owner,
+    name: input.name,
+    priority: input.priority ?? 0,
+    idempotencyKey: input.idempotencyKey ?? null,
+    requestHash: input.requestHash,
+    atoms: input.atoms ?? null,
+    progress: null,
+    error: null,
+    attempts: 0,
+    requeues: 0,
+    lastRequeue: null,
+    createdAt: t,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: t,
+  };
+}
