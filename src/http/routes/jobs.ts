@@ -59,7 +59,11 @@ function estimateAtoms(document: unknown): number {
   return structures.reduce((n, s) => n + (s.sites?.length ?? 0), 0);
 }
 
+/** Serialised views of succeeded jobs kept per plugin instance (they are immutable): at most this many. */
+const FINISHED_VIEW_CACHE = 64;
+
 export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app, { kind, ctx }) => {
+  const finishedViews = new Map<string, string>();
   const { store, queue, config } = ctx;
   const tag = kind === 'fit' ? 'fits' : 'properties';
   const noun = NOUN[kind];
@@ -180,9 +184,17 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
         response: { 200: jobResponse('the job; `result` once it has succeeded'), 404: NotFound },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const job = await owned(req, req.params.id);
-      return jobView(job, job.status === 'succeeded' ? await store.getResult(job.id) : undefined);
+      if (job.status !== 'succeeded') return jobView(job);
+      // a succeeded job never changes again: serialise its (large) view once, then serve the text
+      let body = finishedViews.get(job.id);
+      if (body === undefined) {
+        body = JSON.stringify(jobView(job, await store.getResult(job.id)));
+        finishedViews.set(job.id, body);
+        if (finishedViews.size > FINISHED_VIEW_CACHE) finishedViews.delete(finishedViews.keys().next().value!);
+      }
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 
