@@ -34,7 +34,7 @@ import { isDomainError, throwIfAborted } from '../errors.js';
 import { Lattice } from '../crystal/lattice.js';
 import type { Structure } from '../crystal/structure.js';
 import { type Mat3, inv3, mul3, transpose3 } from '../math/linalg.js';
-import { STRAIN_BASIS, deformation } from '../math/voigt.js';
+import { deformation } from '../math/voigt.js';
 import { buildEnergyModel, type ForceFieldModel } from '../potentials/index.js';
 import { type ForceField, withParameters } from '../potentials/forcefield.js';
 import { relaxFrom, resolveRelaxOptions, cachedSymmetryBasis } from '../relaxation/index.js';
@@ -98,23 +98,39 @@ const needsElastic = (name: string): boolean => {
   return c === 'elastic' || c === 'bulkModulus' || c === 'shearModulus';
 };
 
+/** Structures that observables touch (directly or as a reference), in document order. */
+export function involvedStructures(job: ParsedJob, observables: readonly Observable[]): string[] {
+  const ids = new Set<string>();
+  for (const o of observables) {
+    ids.add(o.structureId);
+    if (o.property === 'relativeEnergy' && o.other) ids.add(o.other);
+  }
+  return job.structures.map((s) => s.id).filter((id) => ids.has(id));
+}
+
 export class FitEvaluator {
   readonly job: ParsedJob;
   readonly prepared: Map<string, PreparedCrystal>;
   readonly names: string[];
   /** Warm starts: the relaxed geometry of every structure at the last accepted parameters. */
-  private readonly geometry = new Map<string, Structure>();
+  private readonly geometry: Map<string, Structure>;
   private readonly elasticFor: Set<string>;
   readonly observables: Observable[];
   private readonly options: EvaluatorOptions;
 
-  constructor(job: ParsedJob, names: readonly string[], observables: readonly Observable[], options: EvaluatorOptions) {
+  constructor(job: ParsedJob, names: readonly string[], observables: readonly Observable[], options: EvaluatorOptions, shared?: { prepared: Map<string, PreparedCrystal>; geometry: Map<string, Structure> }) {
     this.job = job;
     this.names = [...names];
     this.observables = [...observables];
     this.options = options;
-    this.prepared = new Map(job.structures.map((s) => [s.id, prepareCrystal(s, { p1: job.options.symmetry === 'p1' })]));
+    this.prepared = shared?.prepared ?? new Map(job.structures.map((s) => [s.id, prepareCrystal(s, { p1: job.options.symmetry === 'p1' })]));
+    this.geometry = shared?.geometry ?? new Map();
     this.elasticFor = new Set(observables.filter((o) => needsElastic(o.property)).map((o) => o.structureId));
+  }
+
+  /** The same structures and warm starts, fitting fewer observables (structures left out). */
+  restrict(observables: readonly Observable[]): FitEvaluator {
+    return new FitEvaluator(this.job, this.names, observables, this.options, { prepared: this.prepared, geometry: this.geometry });
   }
 
   forceField(values: readonly number[]): ForceField {
@@ -123,12 +139,7 @@ export class FitEvaluator {
 
   /** Structures the observables touch (directly or as a reference). */
   get involved(): string[] {
-    const ids = new Set<string>();
-    for (const o of this.observables) {
-      ids.add(o.structureId);
-      if (o.property === 'relativeEnergy' && o.other) ids.add(o.other);
-    }
-    return this.job.structures.map((s) => s.id).filter((id) => ids.has(id));
+    return involvedStructures(this.job, this.observables);
   }
 
   /**
@@ -230,7 +241,7 @@ export class FitEvaluator {
     const deriv = new Map<string, Record<string, Float64Array>>();
     for (const [id, st] of states) {
       throwIfAborted(this.options.signal);
-      deriv.set(id, this.structureDerivatives(model, ff, values, this.prepared.get(id)!, st, h));
+      deriv.set(id, this.structureDerivatives(model, values, this.prepared.get(id)!, st, h));
     }
     return this.observables.map((o) => {
       const row = new Float64Array(nP);
@@ -244,7 +255,7 @@ export class FitEvaluator {
     });
   }
 
-  private structureDerivatives(model: ForceFieldModel, ff: ForceField, values: readonly number[], prep: PreparedCrystal, st: StructureState, h: number): Record<string, Float64Array> {
+  private structureDerivatives(model: ForceFieldModel, values: readonly number[], prep: PreparedCrystal, st: StructureState, h: number): Record<string, Float64Array> {
     const s = st.structure;
     const n = s.numAtoms;
     const dim = 3 * n + 6;
@@ -348,7 +359,6 @@ export class FitEvaluator {
         for (const key of Object.keys(plus)) set(key, k, (plus[key]! - minus[key]!) / (2 * step));
       }
     }
-    void ff;
     return out;
   }
 }
@@ -396,4 +406,3 @@ export function observableValue(o: Observable, states: Map<string, StructureStat
   return st.properties[o.property] ?? Number.NaN;
 }
 
-export { STRAIN_BASIS };

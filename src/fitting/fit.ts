@@ -17,7 +17,7 @@ import { normalizeDft, documentWithNormalization, type NormalizationFactor } fro
 import { makeTransform } from './transform.js';
 import { levenbergMarquardtFit } from './lm.js';
 import { parameterUncertainty, type Uncertainty } from './uncertainty.js';
-import { FitEvaluator, observableValue, type StructureState } from './evaluator.js';
+import { FitEvaluator, involvedStructures, observableValue, type StructureState } from './evaluator.js';
 import { catastropheCheck, shortestContacts } from './catastrophe.js';
 import type { FitResult, ParameterRow, ResidualRow, StructureReport } from './types.js';
 import { computeProperties } from '../properties/index.js';
@@ -103,11 +103,8 @@ export function fitFromStart(job: ParsedJob, start: readonly number[], observabl
   const failedIds = new Set([...states0].filter(([, st]) => st.failure).map(([id]) => id));
   const observables = observablesIn.filter((o) => !failedIds.has(o.structureId) && !(o.other && failedIds.has(o.other)) && Number.isFinite(observableValue(o, states0)));
   if (observables.length === 0) throw new DomainError('RELAX_NOT_CONVERGED', `no fitted observable can be evaluated at the starting parameters: ${excluded.join('; ') || 'no observables'}`);
-  const evaluator = observables.length === observablesIn.length ? fullEvaluator : new FitEvaluator(job, names, observables, { pressureGPa, signal: options.signal, conventional });
-  if (evaluator !== fullEvaluator) {
-    const keep = new Map([...states0].filter(([id]) => evaluator.involved.includes(id)));
-    evaluator.commit(keep);
-  } else evaluator.commit(states0);
+  fullEvaluator.commit(states0);
+  const evaluator = observables.length === observablesIn.length ? fullEvaluator : fullEvaluator.restrict(observables);
   const idsFit = evaluator.involved;
   const sw = observables.map((o) => Math.sqrt(o.weight));
   const targets = observables.map((o) => o.target);
@@ -275,7 +272,9 @@ export async function runFit(job: ParsedJob, options: FitOptions = {}): Promise<
   }
 
   // residual table over every fitted observable (including ones excluded from the fit)
-  const finalStates = run.evaluator.evaluate(run.values, new FitEvaluator(job, job.vary, observables, { pressureGPa: job.options.pressureGPa }).involved);
+  // the fitted structures are relaxed at the final parameters already; only those left out are not
+  const missing = involvedStructures(job, observables).filter((id) => !run.states.has(id));
+  const finalStates = new Map([...run.states, ...run.evaluator.evaluate(run.values, missing)]);
   const residuals: ResidualRow[] = observables.map((o) => {
     const failed = finalStates.get(o.structureId)?.failure ?? (o.property === 'relativeEnergy' && o.other ? finalStates.get(o.other)?.failure : undefined);
     const v = observableValue(o, finalStates);

@@ -14,6 +14,9 @@
  * - rejected trials (a structure failed to relax or transformed): the residual function returns
  *   `null`, the step is rejected and the damping raised; the reason is recorded;
  * - progress per iteration and cancellation through an AbortSignal.
+ * Damping is λI in the internal variables (already of order one, `transform.ts`). Marquardt's
+ * scaling by the Jacobian's column norms was tried on the reference Pb-Se-Cd fit: it took larger
+ * early steps into regions where polymorphs transform and stopped at a worse minimum.
  * References: K. Levenberg, Q. Appl. Math. 2, 164 (1944); D. W. Marquardt,
  * J. SIAM 11, 431 (1963), doi:10.1137/0111030; stopping rules after MINPACK (Moré 1978,
  * doi:10.1007/BFb0067700).
@@ -42,8 +45,6 @@ export interface LMOptions {
   gtol?: number;
   signal?: AbortSignal;
   onIteration?: (it: LMIteration) => void;
-  /** 'jacobian': Marquardt scaling by the starting column norms; 'none' (default): damping λI in z */
-  scaling?: 'none' | 'jacobian';
 }
 
 export interface LMIteration {
@@ -70,38 +71,7 @@ export interface LMResult {
 
 const FAILED = 1e100;
 
-/**
- * Levenberg-Marquardt, optionally with variable scaling (`scaling: 'jacobian'`): the library damps
- * with λI, which treats every variable alike. As MINPACK does (Moré 1978), the problem can be
- * solved in scaled variables y_k = d_k z_k with d_k the norm of column k of the Jacobian at the
- * start, so that λI in y is λ diag(d²) in z (Marquardt's scaling). On the reference Pb-Se-Cd fit
- * the scaled variant takes larger early steps into regions where polymorphs transform and stops at
- * a worse minimum; the internal variables (ln A, scaled ρ, C) are already of order one, so the
- * default is unscaled.
- */
 export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly number[], opts: LMOptions): LMResult {
-  if (!opts.scaling || opts.scaling === 'none') return unscaledFit(problem, z0, opts);
-  const J0 = problem.residuals(z0) ? problem.jacobian(z0) : undefined;
-  const d = z0.map((_, k) => {
-    if (!J0) return 1;
-    let s = 0;
-    for (const row of J0) s += row[k]! * row[k]!;
-    return Math.sqrt(s) || 1;
-  });
-  const scaled: LeastSquaresProblem = {
-    residuals: (y) => problem.residuals(y.map((v, k) => v / d[k]!)),
-    jacobian: (y) => problem.jacobian(y.map((v, k) => v / d[k]!)).map((row) => Float64Array.from(row, (v, k) => v / d[k]!)),
-  };
-  const r = unscaledFit(scaled, z0.map((v, k) => v * d[k]!), {
-    ...opts,
-    lower: opts.lower.map((v, k) => v * d[k]!),
-    upper: opts.upper.map((v, k) => v * d[k]!),
-    onIteration: opts.onIteration && ((it) => opts.onIteration!({ ...it, z: it.z.map((v, k) => v / d[k]!) })),
-  });
-  return { ...r, z: r.z.map((v, k) => v / d[k]!), history: r.history.map((h) => ({ ...h, z: h.z.map((v, k) => v / d[k]!) })) };
-}
-
-function unscaledFit(problem: LeastSquaresProblem, z0: readonly number[], opts: LMOptions): LMResult {
   const ftol = opts.ftol ?? 1e-8;
   const xtol = opts.xtol ?? 1e-8;
   const gtol = opts.gtol ?? 1e-10;
