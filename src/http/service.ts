@@ -91,33 +91,13 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
   }
   logger.info({ workers: config.workers, dataDir: config.dataDir, database: store.filename, schemaVersion: store.schemaVersion, requeued: requeued.length, auth: config.apiKeys.length > 0 }, 'latticefit service ready');
 
-  let stopping: Promise<void> | undefined;
-  const shutdown = (reason = 'shutdown'): Promise<void> =>
-    (stopping ??= (async () => {
-      state.draining = true;
-      logger.info({ reason }, 'shutting down: refusing new jobs, returning running jobs to the queue');
-      await queue.close({ timeoutMs: config.shutdownTimeoutMs });
-      await app.close();
-      await runner.close();
-      await store.close();
-      unlock();
-      logger.info('shut down');
-    })());
-
-  return {
-    app,
-    config,
-    logger,
-    store,
-    queue,
-    runner,
-    listen: async () => {
-      const url = await app.listen({ port: config.port, host: config.host });
-      logger.info({ url }, 'latticefit listening');
-      return url;
-    },
-    shutdown,
-  };
+  return serviceHandle({ app, config, logger, store, queue, runner }, state, 'refusing new jobs, returning running jobs to the queue', async () => {
+    await queue.close({ timeoutMs: config.shutdownTimeoutMs });
+    await app.close();
+    await runner.close();
+    await store.close();
+    unlock();
+  });
 }
 
 /** The API process of the Redis mode: validation, the store and the events here; tasks run in workers. */
@@ -147,28 +127,33 @@ async function createRedisService(config: Config, logger: Logger, tasks: TaskMod
   const workers = queue.stats();
   logger.info({ queue: 'redis', redis: redactRedisUrl(settings.url), prefix: settings.prefix, workersCapacity: workers.capacity, requeued: requeued.length, auth: config.apiKeys.length > 0 }, 'latticefit service ready');
 
-  let stopping: Promise<void> | undefined;
-  const shutdown = (reason = 'shutdown'): Promise<void> =>
-    (stopping ??= (async () => {
-      state.draining = true;
-      logger.info({ reason }, 'shutting down: refusing new jobs (running jobs go on in the workers)');
-      await app.close();
-      await queue.close();
-      await store.close();
-      logger.info('shut down');
-    })());
+  return serviceHandle({ app, config, logger, store, queue }, state, 'refusing new jobs (running jobs go on in the workers)', async () => {
+    await app.close();
+    await queue.close();
+    await store.close();
+  });
+}
 
+/**
+ * The service object both modes return: `listen`, and an idempotent `shutdown` that stops
+ * accepting work (`state.draining`), runs `close` once and logs around it.
+ */
+function serviceHandle(parts: Omit<Service, 'listen' | 'shutdown'>, state: ServiceState, what: string, close: () => Promise<void>): Service {
+  const { app, config, logger } = parts;
+  let stopping: Promise<void> | undefined;
   return {
-    app,
-    config,
-    logger,
-    store,
-    queue,
+    ...parts,
     listen: async () => {
       const url = await app.listen({ port: config.port, host: config.host });
       logger.info({ url }, 'latticefit listening');
       return url;
     },
-    shutdown,
+    shutdown: (reason = 'shutdown') =>
+      (stopping ??= (async () => {
+        state.draining = true;
+        logger.info({ reason }, `shutting down: ${what}`);
+        await close();
+        logger.info('shut down');
+      })()),
   };
 }
