@@ -8,40 +8,15 @@
  *   node dist/server.js                 (production, after `npm run build`)
  *   node --import tsx src/server.ts     (development and tests)
  */
-import { pathToFileURL } from 'node:url';
+import { exitOnSignals, runAsMain } from './process.js';
 import { loadConfig, type Config } from './config.js';
 import { createService, type Service } from './http/service.js';
 
 export async function startServer(config: Config = loadConfig()): Promise<Service> {
   const service = await createService(config);
   await service.listen();
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (++signals > 1) {
-      service.logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    const deadline = setTimeout(() => {
-      service.logger.error('shutdown deadline passed: exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs + 5000);
-    deadline.unref();
-    service.shutdown(signal).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        service.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  exitOnSignals(service, config.shutdownTimeoutMs + 5000);
   return service;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  startServer().catch((err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  });
-}
+runAsMain(import.meta.url, () => startServer());

@@ -10,9 +10,9 @@
  *   node dist/worker-server.js                 (production, after `npm run build`)
  *   node --import tsx src/worker-server.ts     (development and tests)
  */
+import { exitOnSignals, runAsMain } from './process.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { loadConfig, redactRedisUrl, type Config } from './config.js';
 import { gauge } from './http/metrics.js';
@@ -130,33 +130,8 @@ export async function createWorkerProcess(config: Config, opts: { logger?: Logge
 
 export async function startWorker(config: Config = loadConfig()): Promise<WorkerProcess> {
   const proc = await createWorkerProcess(config);
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (++signals > 1) {
-      proc.logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    const deadline = setTimeout(() => {
-      proc.logger.error('shutdown deadline passed: exiting');
-      process.exit(1);
-    }, config.worker.drainMs + config.shutdownTimeoutMs + 5000);
-    deadline.unref();
-    proc.shutdown(signal).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        proc.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  exitOnSignals(proc, config.worker.drainMs + config.shutdownTimeoutMs + 5000);
   return proc;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  startWorker().catch((err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  });
-}
+runAsMain(import.meta.url, () => startWorker());

@@ -1,0 +1,43 @@
+/**
+ * Process plumbing shared by the HTTP server and the queue worker: graceful shutdown on SIGTERM /
+ * SIGINT with a deadline, and running a module as the program's entry point.
+ */
+import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+
+/**
+ * The first SIGTERM / SIGINT calls `shutdown` and exits 0 when it resolves (1 when it fails); a
+ * second signal, or a shutdown slower than `deadlineMs`, exits 1 at once.
+ */
+export function exitOnSignals(target: { logger: Logger; shutdown(reason?: string): Promise<void> }, deadlineMs: number): void {
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (++signals > 1) {
+      target.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    const deadline = setTimeout(() => {
+      target.logger.error('shutdown deadline passed: exiting');
+      process.exit(1);
+    }, deadlineMs);
+    deadline.unref();
+    target.shutdown(signal).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        target.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+/** Run `start` when the module at `moduleUrl` is the program's entry point; print and exit 1 if it fails. */
+export function runAsMain(moduleUrl: string, start: () => Promise<unknown>): void {
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  start().catch((err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  });
+}
