@@ -2,8 +2,9 @@
  * Asymmetric-unit expansion, primitive cells, Cartesian operations and completion of cell
  * parameters.
  */
+import { GENERIC_CELL } from './helpers/cells.js';
 import { describe, it, expect } from 'vitest';
-import { getSpaceGroup, type SpaceGroup, type SpaceGroupOptions, type Centring } from '../src/crystal/spacegroups/index.js';
+import { getSpaceGroup, type SpaceGroupOptions, type Centring } from '../src/crystal/spacegroups/index.js';
 import { completeCell } from '../src/crystal/cell-parameters.js';
 import { expandSites, siteSymmetryOrder, primitiveTransform, cartesianOperations, toPrimitive, type AsymmetricSite } from '../src/crystal/expand.js';
 import { Lattice, type LatticeParameters } from '../src/crystal/lattice.js';
@@ -197,15 +198,7 @@ describe('primitive cells', () => {
 });
 
 describe('Cartesian operations', () => {
-  const FREE: Record<SpaceGroup['crystalSystem'], Partial<LatticeParameters>> = {
-    triclinic: { a: 5.1, b: 6.2, c: 7.3, alpha: 81, beta: 97, gamma: 103 },
-    monoclinic: { a: 5.1, b: 6.2, c: 7.3, beta: 104 },
-    orthorhombic: { a: 5.1, b: 6.2, c: 7.3 },
-    tetragonal: { a: 5.1, c: 7.3 },
-    trigonal: { a: 5.1, c: 7.3 },
-    hexagonal: { a: 5.1, c: 7.3 },
-    cubic: { a: 5.1 },
-  };
+  const FREE = GENERIC_CELL;
   const settings: [string, number, SpaceGroupOptions][] = [
     ...Array.from({ length: 230 }, (_, i): [string, number, SpaceGroupOptions] => [`${i + 1}`, i + 1, {}]),
     ...[146, 148, 155, 160, 161, 166, 167].map((n): [string, number, SpaceGroupOptions] => [`${n} (rhombohedral axes)`, n, { rhombohedralAxes: true }]),

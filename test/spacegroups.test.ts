@@ -3,6 +3,7 @@
  * multiplicities of the International Tables), Wyckoff multiplicities of special positions, and
  * the reading of Hermann-Mauguin symbols.
  */
+import { GENERIC_CELL } from './helpers/cells.js';
 import { describe, it, expect } from 'vitest';
 import {
   getSpaceGroup,
@@ -17,7 +18,7 @@ import {
 import { parseHall } from '../src/crystal/spacegroups/hall.js';
 import { completeCell } from '../src/crystal/cell-parameters.js';
 import { expandSites, siteSymmetryOrder } from '../src/crystal/expand.js';
-import { Lattice, type LatticeParameters } from '../src/crystal/lattice.js';
+import { Lattice } from '../src/crystal/lattice.js';
 import { DomainError } from '../src/errors.js';
 import { TOL } from './helpers/tolerances.js';
 
@@ -201,16 +202,7 @@ describe('x,y,z form of operations', () => {
 // ---------------------------------------------------------------------------------------------
 // Wyckoff positions
 
-/** Free cell parameters of each crystal system, generic values (Å, degrees). */
-const FREE: Record<SpaceGroup['crystalSystem'], Partial<LatticeParameters>> = {
-  triclinic: { a: 5.1, b: 6.2, c: 7.3, alpha: 81, beta: 97, gamma: 103 },
-  monoclinic: { a: 5.1, b: 6.2, c: 7.3, beta: 104 },
-  orthorhombic: { a: 5.1, b: 6.2, c: 7.3 },
-  tetragonal: { a: 5.1, c: 7.3 },
-  trigonal: { a: 5.1, c: 7.3 },
-  hexagonal: { a: 5.1, c: 7.3 },
-  cubic: { a: 5.1 },
-};
+const FREE = GENERIC_CELL;
 
 /** A cell with the metric the group requires. */
 const cellFor = (sg: SpaceGroup): Lattice =>

@@ -8,6 +8,8 @@ import { dirname, resolve } from 'node:path';
 import { Lattice } from '../../src/crystal/lattice.js';
 import { Structure } from '../../src/crystal/structure.js';
 import type { Mat3 } from '../../src/math/linalg.js';
+import type { LatticeParameters } from '../../src/crystal/lattice.js';
+import type { SpaceGroup } from '../../src/crystal/spacegroups/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The shared reference folder: ../shared next to the repository. */
@@ -55,3 +57,14 @@ export function triclinicCell(): Structure {
     [0.77, 0.74, 0.51],
   ]);
 }
+
+/** Free cell parameters of each crystal system, generic values (Å, degrees). */
+export const GENERIC_CELL: Record<SpaceGroup['crystalSystem'], Partial<LatticeParameters>> = {
+  triclinic: { a: 5.1, b: 6.2, c: 7.3, alpha: 81, beta: 97, gamma: 103 },
+  monoclinic: { a: 5.1, b: 6.2, c: 7.3, beta: 104 },
+  orthorhombic: { a: 5.1, b: 6.2, c: 7.3 },
+  tetragonal: { a: 5.1, c: 7.3 },
+  trigonal: { a: 5.1, c: 7.3 },
+  hexagonal: { a: 5.1, c: 7.3 },
+  cubic: { a: 5.1 },
+};
