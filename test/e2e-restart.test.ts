@@ -7,31 +7,21 @@
  * 2. SIGTERM while a job runs: the server exits 0 and the job is back to `queued`
  *    ("requeued at shutdown"), and finishes after the next start.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteJobStore } from '../src/jobs/sqlite-store.js';
 import { smallDocument, until } from './helpers/http-harness.js';
+import { killAll, startChild, type Child } from './helpers/child-process.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'latticefit-restart-'));
-const children = new Set<ChildProcess>();
 
-interface Server {
-  child: ChildProcess;
-  url: string;
-  lines: Record<string, unknown>[];
-  exited: Promise<number | null>;
-}
-
-async function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
+async function startServer(): Promise<Child & { url: string }> {
+  const server = await startChild(
+    'server',
+    'src/server.ts',
+    {
       PORT: '0',
       HOST: '127.0.0.1',
       LATTICEFIT_DATA_DIR: dir,
@@ -41,24 +31,9 @@ async function startServer(): Promise<Server> {
       LATTICEFIT_PROGRESS_THROTTLE_MS: '50',
       LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  const lines: Record<string, unknown>[] = [];
-  let stderr = '';
-  let partial = '';
-  child.stdout!.on('data', (b: Buffer) => {
-    const parts = (partial + b.toString()).split('\n');
-    partial = parts.pop()!;
-    for (const l of parts) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-  });
-  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (children.delete(child), resolve(code))));
-  const url = await until(() => {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${stderr}`);
-    return lines.find((l) => l.msg === 'latticefit listening')?.url as string | undefined;
-  }, 30_000, 50);
-  return { child, url, lines, exited };
+    'latticefit listening',
+  );
+  return { ...server, url: server.ready.url as string };
 }
 
 const submit = async (url: string, name: string, iterations: number): Promise<string> => {
@@ -69,7 +44,7 @@ const submit = async (url: string, name: string, iterations: number): Promise<st
 const getJob = async (url: string, id: string) => (await (await fetch(`${url}/v1/fits/${id}`)).json()) as Record<string, any>;
 
 afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
+  killAll();
   rmSync(dir, { recursive: true, force: true });
 });
 
