@@ -17,7 +17,7 @@ import { Structure as S } from '../src/crystal/structure.js';
 import type { Mat3 } from '../src/math/linalg.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cells = JSON.parse(readFileSync(resolve(here, '../../shared/reference/independent-energies.json'), 'utf8')).structures as Record<
+const cells = JSON.parse(readFileSync(resolve(here, '../fixtures/reference/independent-energies.json'), 'utf8')).structures as Record<
   string,
   { lattice: number[][]; species: string[]; cartesian: number[][] }
 >;

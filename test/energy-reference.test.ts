@@ -1,10 +1,10 @@
 /**
  * The summed energy model of the published Pb-Se-Cd force field against an independent engine.
  *
- * Source of the pinned values: shared/reference/independent-energies.json ("an exact Ewald +
+ * Source of the pinned values: fixtures/reference/independent-energies.json ("an exact Ewald +
  * Buckingham code, cross-checked against LAMMPS (pair buck/coul/long, kspace ewald 1e-12) to
  * 3e-7 eV per formula unit and 1e-6 GPa"), eleven cells: the eight polymorphs at the initial
- * geometry of shared/reference/pbcdse-targets.json and three rattled, strained cells without
+ * geometry of fixtures/reference/pbcdse-targets.json and three rattled, strained cells without
  * symmetry. Model there: charges Cd +0.8, Pb +0.8, Se −0.8; Buckingham Cd-Se, Pb-Se, Se-Se with
  * the published parameters, cut at 12 Å with no shift; energies in eV per cell, forces in eV/Å,
  * pressure P = −(1/V) ∂E/∂ε in GPa (positive = compressive).

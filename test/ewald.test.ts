@@ -92,7 +92,7 @@ describe('independence of α', () => {
   }
 });
 
-describe('Coulomb energies of the independent engine (shared/reference/independent-energies.json)', () => {
+describe('Coulomb energies of the independent engine (fixtures/reference/independent-energies.json)', () => {
   for (const [id, cell] of Object.entries(referenceCells())) {
     it(`${id}: ${cell.coulombEnergy.toFixed(6)} eV to 1e-6 eV per cell`, () => {
       const e = new EwaldModel(PUBLISHED.charges).compute(referenceStructure(id));

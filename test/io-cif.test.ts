@@ -13,9 +13,9 @@ import type { JobDocument, StructureDocument } from '../src/document/schema.js';
 import { Lattice } from '../src/crystal/lattice.js';
 import { Structure } from '../src/crystal/structure.js';
 import { DomainError } from '../src/errors.js';
-import { ROOT, SHARED } from './helpers/cells.js';
+import { FIXTURES, ROOT } from './helpers/cells.js';
 
-const published: JobDocument = JSON.parse(readFileSync(resolve(SHARED, 'examples/pbcdse-published.json'), 'utf8'));
+const published: JobDocument = JSON.parse(readFileSync(resolve(FIXTURES, 'pbcdse-published.json'), 'utf8'));
 const fixture = (name: string): string => readFileSync(resolve(ROOT, 'fixtures/io', name), 'utf8');
 
 /** Largest distance (Å) between matching atoms of two structures with the same cell, atoms matched by species and periodic image. */

@@ -12,9 +12,9 @@ import { readCif } from '../src/io/cif-read.js';
 import { parseJob } from '../src/document/parse.js';
 import type { JobDocument } from '../src/document/schema.js';
 import { DomainError } from '../src/errors.js';
-import { ROOT, SHARED } from './helpers/cells.js';
+import { FIXTURES, ROOT } from './helpers/cells.js';
 
-const publishedPath = resolve(SHARED, 'examples/pbcdse-published.json');
+const publishedPath = resolve(FIXTURES, 'pbcdse-published.json');
 const published = (): JobDocument => JSON.parse(readFileSync(publishedPath, 'utf8'));
 
 function withTemp<T>(f: (dir: string) => T): T {

@@ -16,9 +16,9 @@ import { writeGulpInput, writeGulpLibrary } from '../src/io/gulp-write.js';
 import { parseJob } from '../src/document/parse.js';
 import type { JobDocument } from '../src/document/schema.js';
 import { DomainError } from '../src/errors.js';
-import { ROOT, SHARED } from './helpers/cells.js';
+import { FIXTURES, ROOT } from './helpers/cells.js';
 
-const example = (name: string): JobDocument => JSON.parse(readFileSync(resolve(SHARED, 'examples', name), 'utf8'));
+const example = (name: string): JobDocument => JSON.parse(readFileSync(resolve(FIXTURES, name), 'utf8'));
 const fixture = (name: string): string => readFileSync(resolve(ROOT, 'fixtures/io', name), 'utf8');
 
 /** Lines of a GULP text without comments and blank lines. */

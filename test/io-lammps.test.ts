@@ -15,12 +15,12 @@ import type { ForceField } from '../src/potentials/forcefield.js';
 import { Lattice } from '../src/crystal/lattice.js';
 import { Structure } from '../src/crystal/structure.js';
 import { DomainError } from '../src/errors.js';
-import { SHARED } from './helpers/cells.js';
+import { FIXTURES } from './helpers/cells.js';
 
 /** LAMMPS against latticefit, eV per atom (the issue's bound; Coulomb constants differ by 3e-8). */
 const LAMMPS_EV_PER_ATOM = 1e-5;
 
-const published = (): JobDocument => JSON.parse(readFileSync(resolve(SHARED, 'examples/pbcdse-published.json'), 'utf8'));
+const published = (): JobDocument => JSON.parse(readFileSync(resolve(FIXTURES, 'pbcdse-published.json'), 'utf8'));
 const job = parseJob(published());
 const crystal = (id: string) => job.structures.find((s) => s.id === id)!;
 const rockSalt = crystal('PbSe-RS').structure;
@@ -155,7 +155,7 @@ describe('LAMMPS integration', () => {
   it.skipIf(!lmp)(`rock-salt PbSe: LAMMPS energy equals buildEnergyModel's to ${LAMMPS_EV_PER_ATOM} eV per atom${lmp ? '' : ' (skipped: lmp is not on PATH; apt-get install lammps)'}`, () => {
     const e = lammpsEnergy(rockSalt, job.forceField);
     const ref = buildEnergyModel(job.forceField).compute(rockSalt).energy;
-    // shared/reference/independent-energies.json: PbSe-RS = -24.306369348358622 eV per cell
+    // fixtures/reference/independent-energies.json: PbSe-RS = -24.306369348358622 eV per cell
     expect(Math.abs(e - ref) / rockSalt.numAtoms).toBeLessThan(LAMMPS_EV_PER_ATOM);
   });
 

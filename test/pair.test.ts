@@ -100,7 +100,7 @@ function bruteEnergy(pairs: readonly PairPotentialSpec[], s: Structure): number 
   return e;
 }
 
-describe('short-range energies of the independent engine (shared/reference/independent-energies.json)', () => {
+describe('short-range energies of the independent engine (fixtures/reference/independent-energies.json)', () => {
   const model = new PairModel(PUBLISHED.pairs);
   for (const [id, cell] of Object.entries(referenceCells())) {
     it(`${id}: short-range energy matches to 1e-6 eV per cell`, () => {

@@ -1,5 +1,5 @@
 /**
- * Shared set-up of the property tests: the published Pb-Se-Cd model (shared/examples, with the
+ * Shared set-up of the property tests: the published Pb-Se-Cd model (fixtures/pbcdse-published.json, with the
  * Cd-Se A erratum already applied) through parseJob + buildEnergyModel, and tight relaxations.
  */
 import { readFileSync } from 'node:fs';
@@ -8,9 +8,9 @@ import { parseJob, type CrystalInput, type ParsedJob } from '../src/document/par
 import { buildEnergyModel } from '../src/potentials/index.js';
 import type { EnergyModel } from '../src/potentials/model.js';
 import { type PrepareOptions, type PreparedCrystal, type RelaxedCrystal, prepareCrystal, relaxCrystal } from '../src/properties/crystal.js';
-import { SHARED } from './helpers/cells.js';
+import { FIXTURES } from './helpers/cells.js';
 
-export const PUBLISHED_JOB_PATH = resolve(SHARED, 'examples/pbcdse-published.json');
+export const PUBLISHED_JOB_PATH = resolve(FIXTURES, 'pbcdse-published.json');
 
 export function publishedDocument(): Record<string, unknown> {
   return JSON.parse(readFileSync(PUBLISHED_JOB_PATH, 'utf8'));

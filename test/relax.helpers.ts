@@ -12,7 +12,7 @@ import { Lattice, type LatticeParameters } from '../src/crystal/lattice.js';
 import { Structure } from '../src/crystal/structure.js';
 import type { CartesianOperation } from '../src/relaxation/index.js';
 import type { Mat3 } from '../src/math/linalg.js';
-import { PUBLISHED, SHARED } from './helpers/cells.js';
+import { FIXTURES, PUBLISHED } from './helpers/cells.js';
 
 export interface SymmetricCell {
   structure: Structure;
@@ -62,9 +62,9 @@ interface JobStructure {
   sites: AsymmetricSite[];
 }
 
-/** The eight polymorphs of shared/examples/pbcdse-published.json, built through their space groups. */
+/** The eight polymorphs of fixtures/pbcdse-published.json, built through their space groups. */
 export function publishedPolymorphs(): (SymmetricCell & { id: string; spaceGroup: string })[] {
-  const doc = JSON.parse(readFileSync(`${SHARED}/examples/pbcdse-published.json`, 'utf8')) as { structures: JobStructure[] };
+  const doc = JSON.parse(readFileSync(`${FIXTURES}/pbcdse-published.json`, 'utf8')) as { structures: JobStructure[] };
   return doc.structures.map((s) => ({ id: s.id, spaceGroup: s.spaceGroup, ...build(s.spaceGroup, s.cell, s.sites) }));
 }
 

@@ -1,6 +1,6 @@
 /**
  * The job document: the public contract of the CLI and the HTTP service
- * (`shared/examples/pbcdse-fit.json` is its reference instance). Written in TypeBox so the same
+ * (`fixtures/pbcdse-fit.json` is its reference instance). Written in TypeBox so the same
  * definition validates input at the door and documents the API in OpenAPI.
  *
  * Units: lengths Å, angles degrees, charges e, A eV, rho Å, C eV·Å⁶, cut-offs Å, pressure GPa.

@@ -1,5 +1,5 @@
 /**
- * Test cells shared by the model tests: the independent engine's cells (shared/reference) and
+ * Test cells shared by the model tests: the independent engine's cells (fixtures/reference) and
  * small hand-made low-symmetry cells.
  */
 import { readFileSync } from 'node:fs';
@@ -12,9 +12,9 @@ import type { LatticeParameters } from '../../src/crystal/lattice.js';
 import type { SpaceGroup } from '../../src/crystal/spacegroups/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** The shared reference folder: ../shared next to the repository. */
-export const SHARED = resolve(here, '../../../shared');
 export const ROOT = resolve(here, '../..');
+/** Reference data kept in the repository (origins in fixtures/README.md). */
+export const FIXTURES = resolve(ROOT, 'fixtures');
 
 export interface ReferenceCell {
   lattice: number[][];
@@ -29,7 +29,7 @@ export interface ReferenceCell {
 }
 
 export function referenceCells(): Record<string, ReferenceCell> {
-  return JSON.parse(readFileSync(resolve(SHARED, 'reference/independent-energies.json'), 'utf8')).structures;
+  return JSON.parse(readFileSync(resolve(FIXTURES, 'reference/independent-energies.json'), 'utf8')).structures;
 }
 
 export function referenceStructure(id: string): Structure {
