@@ -30,16 +30,16 @@
  * The analytic Jacobian is checked against the finite-difference one in test/fit-jacobian.test.ts.
  */
 import type { ParsedJob } from '../document/parse.js';
-import { isDomainError, throwIfAborted } from '../errors.js';
+import { DomainError, isDomainError, throwIfAborted } from '../errors.js';
 import { Lattice } from '../crystal/lattice.js';
 import type { Structure } from '../crystal/structure.js';
 import { type Mat3, inv3, mul3, transpose3 } from '../math/linalg.js';
 import { deformation } from '../math/voigt.js';
-import { buildEnergyModel, type ForceFieldModel } from '../potentials/index.js';
+import { buildEnergyModel, type ParametrisedModel } from '../potentials/index.js';
 import { type ForceField, withParameters } from '../potentials/forcefield.js';
 import { relaxFrom, resolveRelaxOptions, cachedSymmetryBasis } from '../relaxation/index.js';
+import { addPressureHessian, geometryResponse } from '../relaxation/response.js';
 import type { RelaxResult, RelaxWarning } from '../relaxation/types.js';
-import { choleskySolve, symmetricEigen } from '../relaxation/dense.js';
 import { elasticConstants } from '../properties/elastic.js';
 import { prepareCrystal, describeCrystal, conventionalLatticeOf, type PreparedCrystal } from '../properties/crystal.js';
 import { ELASTIC_NAMES, PROPERTIES } from '../document/vocabulary.js';
@@ -117,8 +117,12 @@ export class FitEvaluator {
   private readonly elasticFor: Set<string>;
   readonly observables: Observable[];
   private readonly options: EvaluatorOptions;
+  /** The model at the job's parameters, its values, and where each fitted name sits among them. */
+  private readonly baseModel: ParametrisedModel;
+  private readonly baseValues: Float64Array;
+  private readonly index: number[];
 
-  constructor(job: ParsedJob, names: readonly string[], observables: readonly Observable[], options: EvaluatorOptions, shared?: { prepared: Map<string, PreparedCrystal>; geometry: Map<string, Structure> }) {
+  constructor(job: ParsedJob, names: readonly string[], observables: readonly Observable[], options: EvaluatorOptions, shared?: { prepared: Map<string, PreparedCrystal>; geometry: Map<string, Structure>; model: ParametrisedModel }) {
     this.job = job;
     this.names = [...names];
     this.observables = [...observables];
@@ -126,11 +130,25 @@ export class FitEvaluator {
     this.prepared = shared?.prepared ?? new Map(job.structures.map((s) => [s.id, prepareCrystal(s, { p1: job.options.symmetry === 'p1' })]));
     this.geometry = shared?.geometry ?? new Map();
     this.elasticFor = new Set(observables.filter((o) => needsElastic(o.property)).map((o) => o.structureId));
+    this.baseModel = shared?.model ?? buildEnergyModel(job.forceField);
+    this.baseValues = this.baseModel.parameterValues();
+    this.index = this.names.map((n) => {
+      const q = this.baseModel.parameterNames.indexOf(n);
+      if (q < 0) throw new DomainError('UNKNOWN_PARAMETER', `unknown parameter ${n} (known: ${this.baseModel.parameterNames.join(', ')})`, { parameter: n });
+      return q;
+    });
   }
 
   /** The same structures and warm starts, fitting fewer observables (structures left out). */
   restrict(observables: readonly Observable[]): FitEvaluator {
-    return new FitEvaluator(this.job, this.names, observables, this.options, { prepared: this.prepared, geometry: this.geometry });
+    return new FitEvaluator(this.job, this.names, observables, this.options, { prepared: this.prepared, geometry: this.geometry, model: this.baseModel });
+  }
+
+  /** The energy model at the values of `names` (the Coulomb part is shared, never rebuilt). */
+  modelAt(values: readonly number[]): ParametrisedModel {
+    const full = this.baseValues.slice();
+    this.index.forEach((q, k) => (full[q] = values[k]!));
+    return this.baseModel.withParameterValues(full);
   }
 
   forceField(values: readonly number[]): ForceField {
@@ -148,7 +166,7 @@ export class FitEvaluator {
    * `commit` for the states of an accepted point.
    */
   evaluate(values: readonly number[], ids: readonly string[], withElastic: 'needed' | 'all' = 'needed'): Map<string, StructureState> {
-    const model = buildEnergyModel(this.forceField(values));
+    const model = this.modelAt(values);
     const out = new Map<string, StructureState>();
     for (const id of ids) {
       throwIfAborted(this.options.signal);
@@ -162,7 +180,7 @@ export class FitEvaluator {
     for (const [id, st] of states) if (!st.failure) this.geometry.set(id, st.structure);
   }
 
-  private evaluateOne(model: ForceFieldModel, id: string, elastic: boolean): StructureState {
+  private evaluateOne(model: ParametrisedModel, id: string, elastic: boolean): StructureState {
     const prep = this.prepared.get(id)!;
     const o = resolveRelaxOptions({ operations: prep.operations, pressureGPa: this.options.pressureGPa, structureId: id, signal: this.options.signal, checkStability: false, maxVolumeRatio: 2, forceTolerance: RELAX_FORCE_TOLERANCE, stressToleranceGPa: RELAX_STRESS_TOLERANCE_GPA });
     let relax: RelaxResult;
@@ -235,8 +253,7 @@ export class FitEvaluator {
    * (see the module comment). Returns rows per observable.
    */
   analyticJacobian(values: readonly number[], states: Map<string, StructureState>, h = 1e-4): Float64Array[] {
-    const ff = this.forceField(values);
-    const model = buildEnergyModel(ff);
+    const model = this.modelAt(values);
     const nP = this.names.length;
     const deriv = new Map<string, Record<string, Float64Array>>();
     for (const [id, st] of states) {
@@ -255,63 +272,16 @@ export class FitEvaluator {
     });
   }
 
-  private structureDerivatives(model: ForceFieldModel, values: readonly number[], prep: PreparedCrystal, st: StructureState, h: number): Record<string, Float64Array> {
+  private structureDerivatives(model: ParametrisedModel, values: readonly number[], prep: PreparedCrystal, st: StructureState, h: number): Record<string, Float64Array> {
     const s = st.structure;
     const n = s.numAtoms;
-    const dim = 3 * n + 6;
     const nP = this.names.length;
     const basis = cachedSymmetryBasis(prep.structure, prep.operations);
-    const cols = [...basis.positions.map((c) => ({ x: c, e: undefined as Float64Array | undefined })), ...basis.strains.map((c) => ({ x: undefined as Float64Array | undefined, e: c }))];
-    const m = cols.length;
     const r = model.compute(s, 2);
     const H = r.hessian!;
-    // enthalpy: add p ∂²V/∂e∂e (see relaxation/relax.ts)
-    const p = gpaToEvPerA3(this.options.pressureGPa);
-    if (p !== 0) {
-      const V = s.lattice.volume;
-      for (let k = 0; k < 3; k++) for (let l = 0; l < 3; l++) if (k !== l) H[(3 * n + k) * dim + 3 * n + l]! += p * V;
-      for (let k = 3; k < 6; k++) H[(3 * n + k) * dim + 3 * n + k]! -= (p * V) / 2;
-    }
-    // full column vectors of T
-    const T = cols.map((c) => {
-      const v = new Float64Array(dim);
-      if (c.x) v.set(c.x, 0);
-      if (c.e) v.set(c.e, 3 * n);
-      return v;
-    });
-    const HT = T.map((t) => {
-      const out = new Float64Array(dim);
-      for (let i = 0; i < dim; i++) {
-        let acc = 0;
-        const row = i * dim;
-        for (let j = 0; j < dim; j++) acc += H[row + j]! * t[j]!;
-        out[i] = acc;
-      }
-      return out;
-    });
-    const Hr = new Float64Array(m * m);
-    for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) Hr[a * m + b] = dot(T[a]!, HT[b]!);
-    const pd = model.shortRange.parameterDerivatives(s, this.names);
-    const dParams = Array.from({ length: nP }, (_, k) => {
-      const b = Float64Array.from(T, (t) => -dot(t, pd.dFirst[k]!));
-      let dz = choleskySolve(Hr, b, m);
-      if (!dz) {
-        // not positive definite (a saddle kept by symmetry): solve in the eigenbasis
-        const eig = symmetricEigen(Hr, m);
-        dz = new Float64Array(m);
-        for (let q = 0; q < m; q++) {
-          const lam = eig.values[q]!;
-          if (Math.abs(lam) < 1e-10) continue;
-          let c = 0;
-          for (let a = 0; a < m; a++) c += eig.vectors[a * m + q]! * b[a]!;
-          c /= lam;
-          for (let a = 0; a < m; a++) dz[a]! += c * eig.vectors[a * m + q]!;
-        }
-      }
-      const d = new Float64Array(dim);
-      for (let a = 0; a < m; a++) for (let i = 0; i < dim; i++) d[i]! += dz[a]! * T[a]![i]!;
-      return d;
-    });
+    addPressureHessian(H, n, s.lattice.volume, gpaToEvPerA3(this.options.pressureGPa));
+    const pd = model.parameterDerivatives(s, this.names);
+    const dParams = geometryResponse(H, basis, n, pd.dFirst);
     const out: Record<string, Float64Array> = {};
     const set = (name: string, k: number, v: number): void => {
       (out[name] ??= new Float64Array(nP))[k] = v;
@@ -350,7 +320,7 @@ export class FitEvaluator {
         const at = (sign: number): Record<string, number> => {
           const v = [...values];
           v[k] = v[k]! + sign * step;
-          const mdl = buildEnergyModel(this.forceField(v));
+          const mdl = this.modelAt(v);
           const moved = displaced(s, dParams[k]!, sign * step);
           return elasticProperties(elasticConstants(mdl, moved), this.job.options);
         };
@@ -361,12 +331,6 @@ export class FitEvaluator {
     }
     return out;
   }
-}
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }
 
 /** The structure moved along d = (dx, de) by t: positions x + t dx, then strained by F(t de). */

@@ -1,22 +1,19 @@
 /**
- * The energy model of a force field: Ewald Coulomb plus the short-range pairs.
+ * The energy model of a force field: Ewald Coulomb plus the short-range pairs, as one
+ * `ParametrisedModel` whose parameters are the pair parameters (`Cd-Se.A`, ...) in pair order.
  */
 import type { ForceField } from './forcefield.js';
-import { SumModel, type EnergyModel } from './model.js';
+import { SumModel } from './model.js';
 import { EwaldModel } from './ewald/index.js';
 import { PairModel } from './pair.js';
 
-export interface ForceFieldModel extends EnergyModel {
-  readonly coulomb: EwaldModel;
-  readonly shortRange: PairModel;
-}
+/** The model of a force field: the sum of its Coulomb and short-range parts (parts: `coulomb`, `shortRange`). */
+export type ForceFieldModel = SumModel;
 
 /** E = E_Coulomb(Ewald) + Σ_pairs φ. Parts: `coulomb`, `shortRange`. */
 export function buildEnergyModel(ff: ForceField): ForceFieldModel {
-  const coulomb = new EwaldModel(ff.charges, { accuracy: ff.coulomb?.accuracy ?? 1e-8 });
-  const shortRange = new PairModel(ff.pairs);
-  const sum = new SumModel([coulomb, shortRange], 'coulomb+shortRange');
-  return Object.assign(sum, { coulomb, shortRange });
+  const coulomb = new EwaldModel(ff.charges, ff.coulomb?.accuracy !== undefined ? { accuracy: ff.coulomb.accuracy } : {});
+  return new SumModel([coulomb, new PairModel(ff.pairs)], 'coulomb+shortRange');
 }
 
 export * from './forcefield.js';

@@ -137,6 +137,27 @@ export class PairModel implements ParametrisedModel {
     this.parameterNames = Object.freeze(frozen.flatMap((p) => PAIR_PARAMETERS[p.type].map((k) => `${pairKey(p.species[0], p.species[1])}.${k}`)));
   }
 
+  parameterValues(): Float64Array {
+    return Float64Array.from(this.pairs.flatMap((p) => PAIR_PARAMETERS[p.type].map((k) => p.params[k]!)));
+  }
+
+  /**
+   * The same pairs with new parameter values (in `parameterNames` order): new pair forms, the same
+   * species and cut-off tables. INVALID_POTENTIAL for a value the form does not accept (ρ ≤ 0).
+   */
+  withParameterValues(values: ArrayLike<number>): PairModel {
+    if (values.length !== this.parameterNames.length) throw new RangeError(`${values.length} values for the ${this.parameterNames.length} pair parameters`);
+    let k = 0;
+    const pairs = this.pairs.map((spec) => {
+      const params: Record<string, number> = {};
+      for (const name of PAIR_PARAMETERS[spec.type]) params[name] = values[k++]!;
+      return Object.freeze({ ...spec, params: Object.freeze(params) });
+    });
+    const forms = pairs.map((spec, q) => pairForm(spec, `/pairs/${q}`));
+    // every table but the forms depends on the species and cut-offs only: share them
+    return Object.assign(Object.create(PairModel.prototype) as PairModel, this, { pairs: Object.freeze(pairs), forms: Object.freeze(forms) });
+  }
+
   /** Type index of every atom. */
   private atomTypes(structure: Structure): Int32Array {
     const types = new Int32Array(structure.numAtoms);

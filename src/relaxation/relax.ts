@@ -64,7 +64,8 @@ import { GPA_PER_EV_PER_A3, gpaToEvPerA3 } from '../units/index.js';
 import type { CartesianOperation, RelaxOptions, RelaxResult, RelaxStep, RelaxWarning } from './types.js';
 import { type SymmetryBasis, deformationBetween, deformOperations, mapAtoms, symmetryAdaptedBasis } from './symmetry.js';
 import { coordinationChanges, raisedSymmetry } from './analysis.js';
-import { choleskySolve, dotN, matVecN, symmetricEigen } from './dense.js';
+import { choleskySolve, dotN, matVecN, symmetricEigen } from '../math/dense.js';
+import { addPressureHessian, reducedHessian } from './response.js';
 
 /** `RelaxOptions` with every default filled in. */
 export interface ResolvedRelaxOptions {
@@ -411,7 +412,6 @@ export function cachedSymmetryBasis(reference: Structure, operations: readonly C
 /** Evaluate the model and the enthalpy quantities at a structure. */
 function evaluatePoint(model: EnergyModel, s: Structure, order: DerivativeOrder, p: number, basis: SymmetryBasis, o: ResolvedRelaxOptions): Point {
   const n = s.numAtoms;
-  const dim = 3 * n + 6;
   const r = order >= 1 ? model.compute(s, order) : model.compute(s, 1);
   const volume = s.lattice.volume;
   const gradient = r.gradient ?? new Float64Array(3 * n);
@@ -420,9 +420,7 @@ function evaluatePoint(model: EnergyModel, s: Structure, order: DerivativeOrder,
   let hessian: Float64Array | undefined;
   if (order === 2 && r.hessian) {
     hessian = Float64Array.from(r.hessian);
-    const off = 3 * n;
-    for (let k = 0; k < 3; k++) for (let l = 0; l < 3; l++) if (k !== l) hessian[(off + k) * dim + off + l]! += p * volume;
-    for (let k = 3; k < 6; k++) hessian[(off + k) * dim + off + k]! -= 0.5 * p * volume;
+    addPressureHessian(hessian, n, volume, p);
   }
   const reduced = new Float64Array(basis.positions.length + basis.strains.length);
   basis.positions.forEach((c, k) => (reduced[k] = dotN(c, gradient)));
@@ -496,21 +494,6 @@ function applyStep(s: Structure, dx: Float64Array, de: Float64Array, alpha: numb
     F = F.map((row) => row.map((v) => v * lam)) as Mat3;
   }
   return { structure: s.withPositions(x).deformed(F), F };
-}
-
-/** Tᵀ H T for the block-diagonal T. */
-function reducedHessian(h: Float64Array, basis: SymmetryBasis, n: number): Float64Array {
-  const dim = 3 * n + 6;
-  const cols: Float64Array[] = [
-    ...basis.positions.map((c) => { const v = new Float64Array(dim); v.set(c, 0); return v; }),
-    ...basis.strains.map((c) => { const v = new Float64Array(dim); v.set(c, 3 * n); return v; }),
-  ];
-  const m = cols.length;
-  const hc = cols.map((c) => matVecN(h, c, dim));
-  const out = new Float64Array(m * m);
-  for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) out[a * m + b] = dotN(cols[a]!, hc[b]!);
-  for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) { const v = 0.5 * (out[a * m + b]! + out[b * m + a]!); out[a * m + b] = v; out[b * m + a] = v; }
-  return out;
 }
 
 /** The Newton step z = −H⁻¹ g = −Σ_k (v_k · g / λ_k) v_k. */

@@ -54,7 +54,7 @@ import { DomainError } from '../errors.js';
 import type { Structure } from '../crystal/structure.js';
 import { type Mat3, type Vec3, det3, inv3, matVec, mul3, transpose3 } from '../math/linalg.js';
 import type { CartesianOperation } from './types.js';
-import { rangeBasis } from './dense.js';
+import { rangeBasis } from '../math/dense.js';
 
 /**
  * A symmetry element as the relaxation uses it: the rotation and the permutation it induces on the

@@ -1,5 +1,5 @@
 /**
- * Dense symmetric-matrix helpers for the optimiser (row-major `Float64Array`s of size n²), thin
+ * Dense symmetric-matrix helpers (optimiser, implicit derivatives, fit) (row-major `Float64Array`s of size n²), thin
  * wrappers over ml-matrix's eigen-decomposition (JAMA tred2/tql2) so the rest of the module reads
  * as plain arrays.
  */
