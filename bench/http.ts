@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
-import { createService } from '../src/http/service.js';
+import { createService } from '../src/service.js';
 
 const { values } = parseArgs({
   options: {

@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
-import { createService, type Service } from '../src/http/service.js';
+import { createService, type Service } from '../src/service.js';
 import { connectRedis, deleteByPrefix } from '../src/jobs/redis-keys.js';
 import type { JobRecord } from '../src/jobs/types.js';
 

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseJob } from '../src/document/parse.js';
 import { buildEnergyModel } from '../src/potentials/index.js';
 import { prepareCrystal } from '../src/properties/crystal.js';
-import { runFit } from '../src/fitting/fit.js';
+import { runFit } from '../src/workflows/fit-job.js';
 import { computeProperties } from '../src/properties/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

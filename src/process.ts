@@ -1,9 +1,16 @@
 /**
- * Process plumbing shared by the HTTP server and the queue worker: graceful shutdown on SIGTERM /
- * SIGINT with a deadline, and running a module as the program's entry point.
+ * Process plumbing shared by the HTTP server and the queue worker: the structured logger,
+ * graceful shutdown on SIGTERM / SIGINT with a deadline, and running a module as the program's
+ * entry point.
  */
 import { pathToFileURL } from 'node:url';
-import type { Logger } from 'pino';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+
+/** The service's pino logger (JSON lines, ISO timestamps). */
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, base: { service: 'latticefit', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+}
 
 /**
  * The first SIGTERM / SIGINT calls `shutdown` and exits 0 when it resolves (1 when it fails); a

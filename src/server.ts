@@ -10,7 +10,7 @@
  */
 import { exitOnSignals, runAsMain } from './process.js';
 import { loadConfig, type Config } from './config.js';
-import { createService, type Service } from './http/service.js';
+import { createService, type Service } from './service.js';
 
 export async function startServer(config: Config = loadConfig()): Promise<Service> {
   const service = await createService(config);

@@ -10,13 +10,12 @@
  *   node dist/worker-server.js                 (production, after `npm run build`)
  *   node --import tsx src/worker-server.ts     (development and tests)
  */
-import { exitOnSignals, runAsMain } from './process.js';
+import { createLogger, exitOnSignals, runAsMain } from './process.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { loadConfig, redactRedisUrl, type Config } from './config.js';
-import { gauge } from './http/metrics.js';
-import { createLogger } from './http/service.js';
+import { gauge } from './prometheus.js';
 import { PiscinaTaskRunner } from './jobs/piscina-runner.js';
 import { RedisJobStore } from './jobs/redis-store.js';
 import { RemoteWorker } from './jobs/remote-worker.js';

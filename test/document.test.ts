@@ -342,7 +342,7 @@ describe('parseJob on valid documents', () => {
     const d = fixture('pbcdse-published.json');
     const before = structuredClone(d);
     const job = parseJob(d);
-    job.structures[0]!.properties.a!.dftNormalized = 1.234;
+    job.targets[0]!.properties.a!.dftNormalized = 1.234;
     expect(d).toEqual(before);
   });
 });

@@ -3,7 +3,7 @@
  * listening on 127.0.0.1 with a free port), driven over HTTP with fetch: submit the reference
  * example, stream its events to the end, fetch the job and every report and parameter format.
  *
- * With the fake task module always; with the real tasks (`src/jobs/tasks.ts`) once the library
+ * With the fake task module always; with the real tasks (`src/workflows/tasks.ts`) once the library
  * behind them loads.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { createService, type Service } from '../src/http/service.js';
+import { createService, type Service } from '../src/service.js';
 import { parseSse, until } from './helpers/http-harness.js';
 
 const EXAMPLE = readFileSync(new URL('../fixtures/pbcdse-fit.json', import.meta.url), 'utf8');
 const FAKE_TASKS = fileURLToPath(new URL('./fixtures/fake-tasks.ts', import.meta.url));
-const realTasks = await import('../src/jobs/tasks.js').catch(() => undefined);
+const realTasks = await import('../src/workflows/tasks.js').catch(() => undefined);
 
 interface SseEvent {
   event: string;
@@ -145,7 +145,7 @@ e2e('end to end with the fake task module', FAKE_TASKS, {
 });
 
 describe.skipIf(!realTasks)('with the real tasks', () => {
-  e2e('end to end with src/jobs/tasks.ts', undefined, {
+  e2e('end to end with src/workflows/tasks.ts', undefined, {
     stepMs: 0,
     renderers: typeof (realTasks as { renderReport?: unknown } | undefined)?.renderReport === 'function',
     timeoutMs: 600_000,

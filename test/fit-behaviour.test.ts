@@ -11,8 +11,9 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { parseJob } from '../src/document/parse.js';
 import type { JobDocument } from '../src/document/schema.js';
 import { DomainError } from '../src/errors.js';
-import { runFit, type FitProgress } from '../src/fitting/fit.js';
-import type { FitResult } from '../src/fitting/types.js';
+import { runFit } from '../src/workflows/fit-job.js';
+import type { FitProgress } from '../src/fitting/fit.js';
+import type { FitResult } from '../src/workflows/results.js';
 import { fixture, publishedSubset } from './helpers/jobs.js';
 import { TOL } from './helpers/tolerances.js';
 

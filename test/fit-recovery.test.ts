@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { parseJob } from '../src/document/parse.js';
 import { buildObservables } from '../src/fitting/observables.js';
 import { FitEvaluator } from '../src/fitting/evaluator.js';
-import { runFit } from '../src/fitting/fit.js';
+import { runFit } from '../src/workflows/fit-job.js';
 import { getParameter } from '../src/potentials/forcefield.js';
 import type { JobDocument } from '../src/document/schema.js';
 import { publishedSubset } from './helpers/jobs.js';
@@ -70,13 +70,13 @@ describe('recovery fits', () => {
 
 describe('multi-start', () => {
   it('runs the starts in worker threads and reports the best with the spread of the others', async () => {
-    const { parallelStarts } = await import('../src/parallel/starts.js');
+    const { threadStarts } = await import('../src/workflows/starts.js');
     const doc = publishedSubset(['PbSe-RS', 'PbSe-CsCl']);
     doc.potentials = doc.potentials.filter((p) => p.species.includes('Pb'));
     for (const p of doc.potentials) p.vary = ['A', 'rho'];
     const target = selfConsistentTargets(doc);
     target.options = { ...target.options, starts: 3, seed: 7 };
-    const result = await runFit(parseJob(target), { runStarts: parallelStarts({ threads: 2 }) });
+    const result = await runFit(parseJob(target), { runStarts: threadStarts({ threads: 2 }) });
     expect(result.multiStart?.starts).toBe(3);
     expect(result.multiStart?.objectives).toHaveLength(3);
     expect(result.objective.final).toBeLessThanOrEqual(Math.min(...result.multiStart!.objectives.filter(Number.isFinite)) + 1e-12);

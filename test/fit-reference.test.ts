@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { parseJob } from '../src/document/parse.js';
-import { runFit } from '../src/fitting/fit.js';
+import { runFit } from '../src/workflows/fit-job.js';
 import { fixture } from './helpers/jobs.js';
 
 describe('the reference Pb-Se-Cd fit', () => {

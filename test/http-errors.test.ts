@@ -11,7 +11,7 @@ import type { JobStore } from '../src/jobs/store.js';
 import * as fake from './fixtures/fake-tasks.js';
 import { buildTestApp, example, smallDocument, type TestApp } from './helpers/http-harness.js';
 
-const realTasks = await import('../src/jobs/tasks.js').catch(() => undefined);
+const realTasks = await import('../src/workflows/tasks.js').catch(() => undefined);
 
 type Doc = Record<string, any>;
 

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jsonRenderers, renderersFrom } from '../src/http/renderers.js';
 import { crystalOf, readCif } from '../src/io/index.js';
-import * as tasks from '../src/jobs/tasks.js';
-import type { PropertiesResult } from '../src/fitting/types.js';
+import * as tasks from '../src/workflows/tasks.js';
+import type { PropertiesResult } from '../src/workflows/results.js';
 import { buildTestApp, example, smallDocument, until, type TestApp, type TestAppOptions } from './helpers/http-harness.js';
 import { TOL } from './helpers/tolerances.js';
 

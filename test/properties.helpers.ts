@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseJob, type CrystalInput, type ParsedJob } from '../src/document/parse.js';
+import { parseJob, type ParsedJob } from '../src/document/parse.js';
+import type { SymmetrizedCrystal } from '../src/crystal/crystal.js';
 import { buildEnergyModel } from '../src/potentials/index.js';
 import type { EnergyModel } from '../src/potentials/model.js';
 import { type PrepareOptions, type PreparedCrystal, type RelaxedCrystal, prepareCrystal, relaxCrystal } from '../src/properties/crystal.js';
@@ -29,7 +30,7 @@ export function published(): { job: ParsedJob; model: EnergyModel } {
   return cached;
 }
 
-export function crystal(id: string): CrystalInput {
+export function crystal(id: string): SymmetrizedCrystal {
   const s = published().job.structures.find((c) => c.id === id);
   if (!s) throw new Error(`no structure ${id}`);
   return s;

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../src/errors.js';
 import type { EnergyModel } from '../src/potentials/model.js';
-import { ELASTIC_NAMES } from '../src/document/vocabulary.js';
+import { ELASTIC_NAMES } from '../src/properties/vocabulary.js';
 import { parseJob } from '../src/document/parse.js';
 import { describeCrystal, prepareCrystal, relaxCrystal, conventionalStructure } from '../src/properties/crystal.js';
 import { elasticConstants } from '../src/properties/elastic.js';
@@ -159,10 +159,10 @@ describe('describeCrystal', () => {
 });
 
 describe('computationOrder', () => {
-  const named = (): Set<string> => new Set(published().job.structures.flatMap((s) => [s.properties.relativeEnergy?.reference, s.properties.transitionPressure?.to]).filter((x): x is string => !!x));
+  const named = (): Set<string> => new Set(published().job.targets.flatMap((s) => [s.properties.relativeEnergy?.reference, s.properties.transitionPressure?.to]).filter((x): x is string => !!x));
 
   it('computes every structure named as a reference or a transition partner before the others', () => {
-    const order = computationOrder(published().job.structures).map((s) => s.id);
+    const order = computationOrder(published().job.structures, published().job.targets).map((s) => s.id);
     const refs = named();
     const lastNamed = Math.max(...[...refs].map((id) => order.indexOf(id)));
     const firstOther = Math.min(...order.filter((id) => !refs.has(id)).map((id) => order.indexOf(id)));
@@ -171,9 +171,9 @@ describe('computationOrder', () => {
 
   it('puts a reference before the structure naming it unless the two name each other', () => {
     const structures = published().job.structures;
-    const order = computationOrder(structures).map((s) => s.id);
+    const order = computationOrder(structures, published().job.targets).map((s) => s.id);
     const refsOf = (id: string): string[] => {
-      const s = structures.find((x) => x.id === id)!;
+      const s = published().job.targets.find((x) => x.id === id)!;
       return [s.properties.relativeEnergy?.reference, s.properties.transitionPressure?.to].filter((x): x is string => !!x);
     };
     for (const s of structures)
@@ -181,7 +181,7 @@ describe('computationOrder', () => {
   });
 
   it('lists every structure once', () => {
-    const order = computationOrder(published().job.structures).map((s) => s.id);
+    const order = computationOrder(published().job.structures, published().job.targets).map((s) => s.id);
     expect([...order].sort()).toEqual(published().job.structures.map((s) => s.id).sort());
   });
 });
@@ -218,7 +218,7 @@ describe('computeProperties on the published job', () => {
   });
 
   it('relative energies are lattice-energy differences against the reference', () => {
-    for (const s of published().job.structures) {
+    for (const s of published().job.targets) {
       const ref = s.properties.relativeEnergy?.reference;
       if (!ref) continue;
       expect(byId(s.id).properties.relativeEnergy).toBeCloseTo(byId(s.id).properties.latticeEnergy! - byId(ref).properties.latticeEnergy!, 12);
@@ -226,7 +226,7 @@ describe('computeProperties on the published job', () => {
   });
 
   it('reports a transition pressure where the document asks for one', () => {
-    for (const s of published().job.structures) {
+    for (const s of published().job.targets) {
       const to = s.properties.transitionPressure?.to;
       if (!to) continue;
       const t = byId(s.id).transition!;

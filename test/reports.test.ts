@@ -13,9 +13,9 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { parseJob } from '../src/document/parse.js';
 import type { PropertyTarget } from '../src/document/schema.js';
-import { runFit } from '../src/fitting/fit.js';
+import { runFit } from '../src/workflows/fit-job.js';
 import { normalizeDft } from '../src/fitting/normalize.js';
-import type { FitResult } from '../src/fitting/types.js';
+import type { FitResult } from '../src/workflows/results.js';
 import { renderReport } from '../src/reports/index.js';
 import { parameterTable, propertyTables, residualTable, sci } from '../src/reports/tables.js';
 import { publishedSubset } from './helpers/jobs.js';
@@ -345,29 +345,29 @@ describe('normalizeDft', () => {
   };
 
   it('the CdSe factor is (V_exp / V_DFT)^(1/3) of wurtzite, the polymorph the energies refer to', () => {
-    const [f] = normalizeDft(cdse(undefined));
+    const [f] = normalizeDft(cdse(undefined)).factors;
     expect(f!.referenceStructure).toBe('CdSe-WZ');
     expect(Math.abs(f!.factor / CDSE_FACTOR - 1)).toBeLessThanOrEqual(TOL.arithmeticRel);
   });
 
   it('a missing normalised zinc-blende a is filled in as 6.21 × factor', () => {
     const job = cdse(undefined);
-    normalizeDft(job);
-    const a = job.structures.find((s) => s.id === 'CdSe-ZB')!.properties.a!.dftNormalized!;
+    const { targets } = normalizeDft(job);
+    const a = targets.find((s) => s.id === 'CdSe-ZB')!.properties.a!.dftNormalized!;
     expect(Math.abs(a / (6.21 * CDSE_FACTOR) - 1)).toBeLessThanOrEqual(TOL.arithmeticRel);
   });
 
   it('the filled-in zinc-blende a agrees with the 6.08 Å of the source to its two decimals', () => {
     const job = cdse(undefined);
-    normalizeDft(job);
-    const a = job.structures.find((s) => s.id === 'CdSe-ZB')!.properties.a!.dftNormalized!;
+    const { targets } = normalizeDft(job);
+    const a = targets.find((s) => s.id === 'CdSe-ZB')!.properties.a!.dftNormalized!;
     expect(Math.abs(a - 6.08)).toBeLessThanOrEqual(TOL.publishedTwoDecimals);
   });
 
   it('a normalised value given in the document is kept, not overwritten, and not listed as filled', () => {
     const job = cdse(6.05); // deliberately not 6.21 × factor = 6.079
-    const [f] = normalizeDft(job);
-    expect([job.structures.find((s) => s.id === 'CdSe-ZB')!.properties.a!.dftNormalized, f!.filled.includes('CdSe-ZB.a')]).toEqual([6.05, false]);
+    const { targets, factors: [f] } = normalizeDft(job);
+    expect([targets.find((s) => s.id === 'CdSe-ZB')!.properties.a!.dftNormalized, f!.filled.includes('CdSe-ZB.a')]).toEqual([6.05, false]);
   });
 
   it('the fit result reports one normalisation factor, for CdSe', () => {

@@ -7,14 +7,16 @@ import { Compile } from 'typebox/compile';
 import { DomainError } from '../errors.js';
 import { Lattice } from '../crystal/lattice.js';
 import { Structure, composition, compositionKey } from '../crystal/structure.js';
-import { getSpaceGroup, type SpaceGroup } from '../crystal/spacegroups/index.js';
+import { getSpaceGroup } from '../crystal/spacegroups/index.js';
 import { completeCell } from '../crystal/cell-parameters.js';
 import { expandSites } from '../crystal/expand.js';
 import type { Mat3, Vec3 } from '../math/linalg.js';
 import { forEachPair } from '../potentials/neighbours.js';
 import { type ForceField, type PairPotentialSpec, PAIR_PARAMETERS, pairKey } from '../potentials/forcefield.js';
-import { JobDocumentSchema, type JobDocument, type PropertyTarget } from './schema.js';
-import { DEFAULT_WEIGHTS, PROPERTIES, REPORT_ONLY_PROPERTIES, type WeightClass } from './vocabulary.js';
+import { EWALD_DEFAULTS } from '../potentials/ewald/parameters.js';
+import type { SymmetrizedCrystal } from '../crystal/crystal.js';
+import { JobDocumentSchema, type JobDocument } from './schema.js';
+import { DEFAULT_WEIGHTS, PROPERTIES, REPORT_ONLY_PROPERTIES, type PropertyTarget, type ReportExtras, type StructureTargets, type WeightClass } from '../properties/vocabulary.js';
 
 export interface Limits {
   maxStructures: number;
@@ -31,27 +33,6 @@ export interface ParseOptions {
   overlapDistance?: number;
 }
 
-export interface CrystalInput {
-  id: string;
-  label: string;
-  index: number;
-  spaceGroup: SpaceGroup;
-  /** Conventional cell with every atom. */
-  structure: Structure;
-  /** Asymmetric-unit index of every atom of `structure`. */
-  siteOfAtom: number[];
-  /** The asymmetric unit as given (species and fractional coordinates). */
-  sites: { species: string; frac: Vec3; label?: string }[];
-  formula: string;
-  /** order-independent composition (`compositionKey`): compare this, not `formula` */
-  compositionKey: string;
-  /** formula units per conventional cell */
-  z: number;
-  properties: Record<string, PropertyTarget>;
-  /** Report-only nested values (rmsdAt300K, surfaceEnergy). */
-  extras: Record<string, Record<string, Record<string, number>>>;
-}
-
 export interface ResolvedJobOptions {
   relax: boolean;
   pressureGPa: number;
@@ -61,19 +42,25 @@ export interface ResolvedJobOptions {
   maxIterations: number;
   starts: number;
   seed: number;
-  coulombAccuracy: number;
   normalizeDft: boolean;
   /** 'p1': relax without symmetry */
   symmetry: 'keep' | 'p1';
 }
 
+/**
+ * A job document parsed once into domain inputs: the force field, the symmetrised crystals, their
+ * targets (in the same order) and the options resolved. `document` is the input as given, for
+ * the doors that write it out again (exports); nothing in the domain reads it.
+ */
 export interface ParsedJob {
   name: string;
   forceField: ForceField;
   /** Parameter names to fit (`Cd-Se.A`), in document order. */
   vary: string[];
   bounds: Record<string, [number, number]>;
-  structures: CrystalInput[];
+  structures: SymmetrizedCrystal[];
+  /** What the document says of each structure's properties, in the order of `structures`. */
+  targets: StructureTargets[];
   options: ResolvedJobOptions;
   document: JobDocument;
 }
@@ -168,7 +155,8 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
   // structures
   if (doc.structures.length > limits.maxStructures) throw new DomainError('LIMIT_EXCEEDED', `${doc.structures.length} structures; the limit is ${limits.maxStructures}`, { path: '/structures' });
   const ids = new Map<string, number>();
-  const structures: CrystalInput[] = doc.structures.map((sd, i) => {
+  const targets: StructureTargets[] = [];
+  const structures: SymmetrizedCrystal[] = doc.structures.map((sd, i) => {
     const path = `/structures/${i}`;
     if (ids.has(sd.id)) throw new DomainError('INVALID_DOCUMENT', `duplicate structure id "${sd.id}"`, { path: `${path}/id` });
     ids.set(sd.id, i);
@@ -192,7 +180,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     if (Math.abs(q) > 1e-8) throw new DomainError('NOT_CHARGE_NEUTRAL', `the cell of ${sd.id} carries a net charge of ${+q.toFixed(10)} e`, { path: `${path}/sites`, structure: sd.id, charge: q });
     const comp = composition(structure.species);
     const properties: Record<string, PropertyTarget> = {};
-    const extras: CrystalInput['extras'] = {};
+    const extras: ReportExtras = {};
     for (const [name, value] of Object.entries(sd.properties ?? {})) {
       const ppath = `${path}/properties/${name}`;
       if (REPORT_ONLY_PROPERTIES.includes(name)) {
@@ -207,6 +195,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       if (name === 'transitionPressure' && !t.to) throw new DomainError('UNKNOWN_REFERENCE', 'transitionPressure needs "to": the id of the other polymorph', { path: `${ppath}/to` });
       properties[name] = { ...t };
     }
+    targets.push({ id: sd.id, properties, extras });
     return {
       id: sd.id,
       label: sd.label ?? sd.id,
@@ -218,15 +207,13 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       formula: comp.formula,
       compositionKey: compositionKey(comp.counts),
       z: comp.z,
-      properties,
-      extras,
     };
   });
 
   // references between structures
-  for (const s of structures) {
+  for (const [k, s] of structures.entries()) {
     for (const [name, key] of [['relativeEnergy', 'reference'], ['transitionPressure', 'to']] as const) {
-      const t = s.properties[name];
+      const t = targets[k]!.properties[name];
       const ref = t?.[key];
       if (!ref) continue;
       const path = `/structures/${s.index}/properties/${name}/${key}`;
@@ -249,17 +236,17 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     maxIterations,
     starts: o.starts ?? 1,
     seed: o.seed ?? 1,
-    coulombAccuracy: o.coulombAccuracy ?? 1e-8,
     normalizeDft: o.normalizeDft ?? true,
     symmetry: o.symmetry ?? 'keep',
   };
 
   return {
     name: doc.name ?? 'latticefit job',
-    forceField: { charges, pairs, coulomb: { accuracy: options.coulombAccuracy } },
+    forceField: { charges, pairs, coulomb: { accuracy: o.coulombAccuracy ?? EWALD_DEFAULTS.accuracy } },
     vary,
     bounds,
     structures,
+    targets,
     options,
     document: doc,
   };

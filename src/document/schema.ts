@@ -6,7 +6,7 @@
  * Units: lengths Å, angles degrees, charges e, A eV, rho Å, C eV·Å⁶, cut-offs Å, pressure GPa.
  */
 import { Type, type Static } from 'typebox';
-import { WEIGHT_CLASSES } from './vocabulary.js';
+import { WEIGHT_CLASSES } from '../properties/vocabulary.js';
 
 const Num = (description: string, extra: Record<string, unknown> = {}) => Type.Number({ description, ...extra });
 const Vec3 = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });

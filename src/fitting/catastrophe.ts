@@ -12,7 +12,19 @@ import type { Structure } from '../crystal/structure.js';
 import { forEachPair } from '../potentials/neighbours.js';
 import { buckinghamTurnover } from '../potentials/buckingham.js';
 import { pairKey, type ForceField } from '../potentials/forcefield.js';
-import type { PairTurnover } from './types.js';
+
+export interface PairTurnover {
+  pair: string;
+  /** Å; undefined when the pair has no turnover (C = 0) */
+  turnover?: number;
+  /** shortest contact of this pair in any relaxed structure, Å */
+  shortestContact?: number;
+  structure?: string;
+  /** the pair has no repulsive barrier at all: it collapses from any distance */
+  collapses?: boolean;
+  /** true when the shortest contact comes within the margin of the turnover */
+  nearTurnover: boolean;
+}
 
 /** Shortest contact per species pair (Å) within `cutoff`. */
 export function shortestContacts(structure: Structure, cutoff = 6): Map<string, number> {

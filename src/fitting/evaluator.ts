@@ -29,7 +29,6 @@
  *   derivative ∂C/∂p + ∂C/∂θ dθ/dp to O(h²) at two Hessian evaluations and no relaxation.
  * The analytic Jacobian is checked against the finite-difference one in test/fit-jacobian.test.ts.
  */
-import type { ParsedJob } from '../document/parse.js';
 import { DomainError, isDomainError, throwIfAborted } from '../errors.js';
 import { Lattice } from '../crystal/lattice.js';
 import type { Structure } from '../crystal/structure.js';
@@ -41,8 +40,11 @@ import { relaxFrom, resolveRelaxOptions, cachedSymmetryBasis } from '../relaxati
 import { addPressureHessian, geometryResponse } from '../relaxation/response.js';
 import type { RelaxResult, RelaxWarning } from '../relaxation/types.js';
 import { elasticConstants } from '../properties/elastic.js';
-import { prepareCrystal, describeCrystal, conventionalLatticeOf, type PreparedCrystal } from '../properties/crystal.js';
-import { ELASTIC_NAMES, PROPERTIES } from '../document/vocabulary.js';
+import type { SymmetrizedCrystal } from '../crystal/crystal.js';
+import { prepareCrystal, conventionalLatticeOf, anionSite, notRelaxedWarning, type PreparedCrystal, type RelaxationStatus } from '../properties/crystal.js';
+import { type ElasticResult } from '../properties/elastic.js';
+import { type ModulusChoice, elasticProperties, structuralProperties } from '../properties/observed.js';
+import { PROPERTIES } from '../properties/vocabulary.js';
 import { gpaToEvPerA3 } from '../units/index.js';
 import type { Observable } from './observables.js';
 
@@ -57,7 +59,21 @@ export interface StructureState {
   properties: Record<string, number>;
   /** Why this structure is unusable at this parameter set (trial steps are rejected for it). */
   failure?: string;
-  elastic?: ReturnType<typeof elasticConstants>;
+  elastic?: ElasticResult;
+}
+
+/** What the fitter evaluates: the force field at its starting values, the crystals, and how to evaluate them. */
+export interface EvaluatorInput {
+  forceField: ForceField;
+  structures: readonly SymmetrizedCrystal[];
+  options: ModulusChoice & { symmetry: 'keep' | 'p1' };
+}
+
+/** How the state's geometry was reached, as the property suite reports it (undefined when the relaxation threw). */
+export function relaxationStatus(st: StructureState, pressureGPa: number, conventional: boolean): RelaxationStatus | undefined {
+  if (!st.relax) return undefined;
+  if (conventional) return { pressureGPa, converged: false, relaxed: false, iterations: 0, warnings: [notRelaxedWarning(st.id)] };
+  return { pressureGPa, converged: st.relax.converged, relaxed: true, iterations: st.relax.iterations, warnings: st.relax.warnings.map((w) => ({ kind: w.kind, message: w.message })) };
 }
 
 /**
@@ -83,10 +99,10 @@ const TRANSFORMING: ReadonlySet<string> = new Set(['special-position', 'coordina
 export interface EvaluatorOptions {
   pressureGPa: number;
   /**
-   * Conventional fit (GULP's default `fit` without `relax`): no relaxation; each structure takes
-   * one Newton-Raphson step from its input geometry, so the lattice parameters compared with the
-   * targets are the input ones plus the step the gradients ask for (−H⁻¹g: fitting the gradients
-   * at the target geometry, weighted by the inverse Hessian, in units of the observables).
+   * Conventional fit (GULP's `fit` without `relax`, `options.relax: false`): no relaxation; every
+   * property is taken at the given geometry, exactly as the property suite takes it with
+   * `relax: false`. Lattice parameters then equal the input ones and only properties that depend
+   * on the parameters at fixed geometry (energies, elastic constants) constrain the fit.
    */
   conventional?: boolean;
   signal?: AbortSignal;
@@ -99,17 +115,17 @@ const needsElastic = (name: string): boolean => {
 };
 
 /** Structures that observables touch (directly or as a reference), in document order. */
-export function involvedStructures(job: ParsedJob, observables: readonly Observable[]): string[] {
+export function involvedStructures(input: Pick<EvaluatorInput, 'structures'>, observables: readonly Observable[]): string[] {
   const ids = new Set<string>();
   for (const o of observables) {
     ids.add(o.structureId);
     if (o.property === 'relativeEnergy' && o.other) ids.add(o.other);
   }
-  return job.structures.map((s) => s.id).filter((id) => ids.has(id));
+  return input.structures.map((s) => s.id).filter((id) => ids.has(id));
 }
 
 export class FitEvaluator {
-  readonly job: ParsedJob;
+  readonly input: EvaluatorInput;
   readonly prepared: Map<string, PreparedCrystal>;
   readonly names: string[];
   /** Warm starts: the relaxed geometry of every structure at the last accepted parameters. */
@@ -122,15 +138,15 @@ export class FitEvaluator {
   private readonly baseValues: Float64Array;
   private readonly index: number[];
 
-  constructor(job: ParsedJob, names: readonly string[], observables: readonly Observable[], options: EvaluatorOptions, shared?: { prepared: Map<string, PreparedCrystal>; geometry: Map<string, Structure>; model: ParametrisedModel }) {
-    this.job = job;
+  constructor(input: EvaluatorInput, names: readonly string[], observables: readonly Observable[], options: EvaluatorOptions, shared?: { prepared: Map<string, PreparedCrystal>; geometry: Map<string, Structure>; model: ParametrisedModel }) {
+    this.input = input;
     this.names = [...names];
     this.observables = [...observables];
     this.options = options;
-    this.prepared = shared?.prepared ?? new Map(job.structures.map((s) => [s.id, prepareCrystal(s, { p1: job.options.symmetry === 'p1' })]));
+    this.prepared = shared?.prepared ?? new Map(input.structures.map((s) => [s.id, prepareCrystal(s, { p1: input.options.symmetry === 'p1' })]));
     this.geometry = shared?.geometry ?? new Map();
     this.elasticFor = new Set(observables.filter((o) => needsElastic(o.property)).map((o) => o.structureId));
-    this.baseModel = shared?.model ?? buildEnergyModel(job.forceField);
+    this.baseModel = shared?.model ?? buildEnergyModel(input.forceField);
     this.baseValues = this.baseModel.parameterValues();
     this.index = this.names.map((n) => {
       const q = this.baseModel.parameterNames.indexOf(n);
@@ -141,7 +157,7 @@ export class FitEvaluator {
 
   /** The same structures and warm starts, fitting fewer observables (structures left out). */
   restrict(observables: readonly Observable[]): FitEvaluator {
-    return new FitEvaluator(this.job, this.names, observables, this.options, { prepared: this.prepared, geometry: this.geometry, model: this.baseModel });
+    return new FitEvaluator(this.input, this.names, observables, this.options, { prepared: this.prepared, geometry: this.geometry, model: this.baseModel });
   }
 
   /** The energy model at the values of `names` (the Coulomb part is shared, never rebuilt). */
@@ -152,12 +168,17 @@ export class FitEvaluator {
   }
 
   forceField(values: readonly number[]): ForceField {
-    return withParameters(this.job.forceField, Object.fromEntries(this.names.map((n, i) => [n, values[i]!])));
+    return withParameters(this.input.forceField, Object.fromEntries(this.names.map((n, i) => [n, values[i]!])));
+  }
+
+  /** Conventional fit: properties at the given geometry (`options.relax: false`). */
+  get conventional(): boolean {
+    return this.options.conventional ?? false;
   }
 
   /** Structures the observables touch (directly or as a reference). */
   get involved(): string[] {
-    return involvedStructures(this.job, this.observables);
+    return involvedStructures(this.input, this.observables);
   }
 
   /**
@@ -186,7 +207,8 @@ export class FitEvaluator {
     let relax: RelaxResult;
     try {
       if (this.options.conventional) {
-        relax = relaxFrom(model, prep.structure, prep.structure, { ...o, maxIterations: 1 });
+        // no step: the given geometry, evaluated as the relaxation would report it
+        relax = relaxFrom(model, prep.structure, prep.structure, { ...o, maxIterations: 0 });
         relax = { ...relax, converged: true, warnings: relax.warnings.filter((w) => w.kind !== 'not-converged') };
       } else {
         const warm = this.geometry.get(id);
@@ -204,7 +226,7 @@ export class FitEvaluator {
       if (!isDomainError(e) || e.code === 'CANCELLED') throw e;
       return { id, structure: prep.structure, properties: {}, failure: `relaxation failed: ${e.message}` };
     }
-    const state: StructureState = { id, relax, structure: relax.structure, properties: describe(prep, relax, this.job.forceField.charges) };
+    const state: StructureState = { id, relax, structure: relax.structure, properties: structuralProperties({ prepared: prep, structure: relax.structure, conventionalLattice: conventionalLatticeOf(prep, relax.structure) }, relax.energy, this.input.forceField.charges) };
     const transforming = relax.warnings.filter((w: RelaxWarning) => TRANSFORMING.has(w.kind));
     // a minimum on a cut-off kink (plain truncation, as GULP) is the lowest-enthalpy point of the
     // model: usable, and reported; any other non-convergence makes the structure unusable
@@ -215,7 +237,7 @@ export class FitEvaluator {
       try {
         const el = elasticConstants(model, relax.structure);
         state.elastic = el;
-        Object.assign(state.properties, elasticProperties(el, this.job.options));
+        Object.assign(state.properties, elasticProperties(el, this.input.options));
       } catch (e) {
         if (!isDomainError(e) || e.code === 'CANCELLED') throw e;
         state.failure ??= `elastic constants failed: ${e.message}`;
@@ -230,7 +252,7 @@ export class FitEvaluator {
   }
 
   /**
-   * Central differences d(observable)/d(physical parameter), relaxing (or, conventional, stepping)
+   * Central differences d(observable)/d(physical parameter), relaxing (or, conventional, evaluating)
    * every structure again at p ± h|p_k| e_k from the remembered geometries.
    */
   finiteDifferenceJacobian(values: readonly number[], ids: readonly string[], h = 1e-4): Float64Array[] {
@@ -304,8 +326,7 @@ export class FitEvaluator {
         // u = z(anion) − z(cation) of the two sites (describeCrystal); df_i = dx_i L_conv⁻¹
         const inv = inv3(Lc0);
         const dzf = (atom: number): number => d[3 * atom]! * inv[0][2] + d[3 * atom + 1]! * inv[1][2] + d[3 * atom + 2]! * inv[2][2];
-        const q = this.job.forceField.charges;
-        const anion = (q[prep.input.sites[0]!.species] ?? 0) < 0 && (q[prep.input.sites[1]!.species] ?? 0) > 0 ? 0 : 1;
+        const anion = anionSite(prep.input.sites, this.input.forceField.charges);
         set('u', k, dzf(prep.representative[anion]!) - dzf(prep.representative[1 - anion]!));
       }
       let dE = pd.dEnergy[k]!;
@@ -322,7 +343,7 @@ export class FitEvaluator {
           v[k] = v[k]! + sign * step;
           const mdl = this.modelAt(v);
           const moved = displaced(s, dParams[k]!, sign * step);
-          return elasticProperties(elasticConstants(mdl, moved), this.job.options);
+          return elasticProperties(elasticConstants(mdl, moved), this.input.options);
         };
         const plus = at(1);
         const minus = at(-1);
@@ -341,26 +362,7 @@ function displaced(s: Structure, d: Float64Array, t: number): Structure {
   return s.withPositions(x).deformed(deformation(e));
 }
 
-/** Cell, internal coordinate, volume and energy of a relaxed structure (vocabulary names). */
-export function describe(prep: PreparedCrystal, relax: RelaxResult, charges: Readonly<Record<string, number>>): Record<string, number> {
-  const s = relax.structure;
-  const d = describeCrystal({ prepared: prep, structure: s, conventionalLattice: conventionalLatticeOf(prep, s) }, charges);
-  return { ...d.cell, volume: d.volumePerFormulaUnit, latticeEnergy: relax.energy / prep.z, ...(d.u !== undefined ? { u: d.u } : {}) };
-}
-
-/** C11…C66, B and G (Voigt, Reuss, Hill; B and G per the job's choice) in GPa. */
-export function elasticProperties(el: ReturnType<typeof elasticConstants>, options: ParsedJob['options']): Record<string, number> {
-  const out: Record<string, number> = {};
-  let q = 0;
-  for (let i = 0; i < 6; i++) for (let j = i; j < 6; j++) out[ELASTIC_NAMES[q++]!] = el.relaxed[i]![j]!;
-  const m = el.moduli;
-  Object.assign(out, m);
-  out.B = { reuss: m.BReuss, voigt: m.BVoigt, hill: m.BHill }[options.bulkModulus];
-  out.G = { reuss: m.GReuss, voigt: m.GVoigt, hill: m.GHill }[options.shearModulus];
-  return out;
-}
-
-export function observableValue(o: Observable, states: Map<string, StructureState>): number {
+export function observableValue(o: Observable, states: ReadonlyMap<string, StructureState>): number {
   const st = states.get(o.structureId);
   if (!st) return Number.NaN;
   if (o.property === 'relativeEnergy') {

@@ -8,10 +8,10 @@
  * a_norm = s · a_DFT (c/a, b/a kept). Values the document already gives are kept; computed ones
  * are added as `dftNormalized` and the factor is reported.
  */
-import type { ParsedJob, CrystalInput } from '../document/parse.js';
-import type { JobDocument } from '../document/schema.js';
+import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import { completeCell } from '../crystal/cell-parameters.js';
 import { Lattice } from '../crystal/lattice.js';
+import type { PropertyTarget, StructureTargets } from '../properties/vocabulary.js';
 
 export interface NormalizationFactor {
   formula: string;
@@ -23,15 +23,15 @@ export interface NormalizationFactor {
 
 const LENGTHS = ['a', 'b', 'c'] as const;
 
-function cellVolume(s: CrystalInput, source: 'exp' | 'dft'): number | undefined {
+function cellVolume(s: SymmetrizedCrystal, properties: Readonly<Record<string, PropertyTarget>>, source: 'exp' | 'dft'): number | undefined {
   const given: Record<string, number> = {};
   for (const k of [...LENGTHS, 'alpha', 'beta', 'gamma'] as const) {
-    const v = s.properties[k]?.[source];
+    const v = properties[k]?.[source];
     if (v !== undefined) given[k] = v;
   }
   if (given.a === undefined) return undefined;
   // lengths the crystal system needs but the source does not give: not comparable
-  const needed = LENGTHS.filter((k) => s.properties[k] !== undefined);
+  const needed = LENGTHS.filter((k) => properties[k] !== undefined);
   if (needed.some((k) => given[k] === undefined)) return undefined;
   try {
     return Math.abs(Lattice.fromParameters(completeCell(s.spaceGroup, given)).volume);
@@ -40,22 +40,28 @@ function cellVolume(s: CrystalInput, source: 'exp' | 'dft'): number | undefined 
   }
 }
 
-/** Fill missing `dftNormalized` lattice lengths in place; returns the factors used. */
-export function normalizeDft(job: ParsedJob): NormalizationFactor[] {
-  const byFormula = new Map<string, CrystalInput[]>();
-  for (const s of job.structures) byFormula.set(s.compositionKey, [...(byFormula.get(s.compositionKey) ?? []), s]);
+/**
+ * The targets with the missing `dftNormalized` lattice lengths filled in (new objects; the input
+ * is not changed), and the factors used.
+ */
+export function normalizeDft(input: { structures: readonly SymmetrizedCrystal[]; targets: readonly StructureTargets[] }): { targets: StructureTargets[]; factors: NormalizationFactor[] } {
+  const targets = input.targets.map((t) => ({ ...t, properties: Object.fromEntries(Object.entries(t.properties).map(([k, v]) => [k, { ...v }])) }));
+  const propsOf = (id: string): Record<string, PropertyTarget> => targets.find((t) => t.id === id)?.properties ?? {};
+  const byFormula = new Map<string, SymmetrizedCrystal[]>();
+  for (const s of input.structures) byFormula.set(s.compositionKey, [...(byFormula.get(s.compositionKey) ?? []), s]);
   const factors: NormalizationFactor[] = [];
   for (const [, group] of byFormula) {
     const formula = group[0]!.formula;
-    const referenced = new Set(group.map((s) => s.properties.relativeEnergy?.reference).filter(Boolean));
-    const candidates = group.filter((s) => cellVolume(s, 'exp') !== undefined && cellVolume(s, 'dft') !== undefined);
+    const referenced = new Set(group.map((s) => propsOf(s.id).relativeEnergy?.reference).filter(Boolean));
+    const candidates = group.filter((s) => cellVolume(s, propsOf(s.id), 'exp') !== undefined && cellVolume(s, propsOf(s.id), 'dft') !== undefined);
     if (candidates.length === 0) continue;
     const ref = candidates.find((s) => referenced.has(s.id)) ?? candidates[0]!;
-    const factor = Math.cbrt(cellVolume(ref, 'exp')! / cellVolume(ref, 'dft')!);
+    const factor = Math.cbrt(cellVolume(ref, propsOf(ref.id), 'exp')! / cellVolume(ref, propsOf(ref.id), 'dft')!);
     const filled: string[] = [];
     for (const s of group) {
+      const props = propsOf(s.id);
       for (const k of LENGTHS) {
-        const t = s.properties[k];
+        const t = props[k];
         if (t?.dft !== undefined && t.dftNormalized === undefined) {
           t.dftNormalized = +(t.dft * factor).toPrecision(12);
           filled.push(`${s.id}.${k}`);
@@ -64,16 +70,5 @@ export function normalizeDft(job: ParsedJob): NormalizationFactor[] {
     }
     factors.push({ formula, referenceStructure: ref.id, factor, filled });
   }
-  return factors;
-}
-
-/** A copy of the job's document with the computed `dftNormalized` values written in (for reports). */
-export function documentWithNormalization(job: ParsedJob): JobDocument {
-  const doc = structuredClone(job.document);
-  for (const s of doc.structures) {
-    const parsed = job.structures.find((p) => p.id === s.id);
-    if (!parsed || !s.properties) continue;
-    for (const [k, t] of Object.entries(parsed.properties)) if (s.properties[k] && t.dftNormalized !== undefined) (s.properties[k] as { dftNormalized?: number }).dftNormalized = t.dftNormalized;
-  }
-  return doc;
+  return { targets, factors };
 }

@@ -4,8 +4,7 @@
  * Objective F = Σ_i w_i (target_i − calculated_i)², the weight of an observable being its own
  * `weight` or else the default of its class (`options.defaultWeights`, GULP's `default_weight`).
  */
-import type { ParsedJob } from '../document/parse.js';
-import { PROPERTIES, type Source, type WeightClass } from '../document/vocabulary.js';
+import { PROPERTIES, type Source, type StructureTargets, type WeightClass } from '../properties/vocabulary.js';
 
 export interface Observable {
   structureId: string;
@@ -18,14 +17,15 @@ export interface Observable {
   other?: string;
 }
 
-export function buildObservables(job: ParsedJob): Observable[] {
+/** The fitted observables of the targets: each property with a `fit` source and a nonzero weight. */
+export function buildObservables(input: { targets: readonly StructureTargets[]; options: { weights: Readonly<Record<WeightClass, number>> } }): Observable[] {
   const out: Observable[] = [];
-  for (const s of job.structures) {
+  for (const s of input.targets) {
     for (const [name, t] of Object.entries(s.properties)) {
       if (!t.fit) continue;
       const info = PROPERTIES.get(name)!;
       const target = t[t.fit]!;
-      const weight = t.weight ?? job.options.weights[info.weightClass];
+      const weight = t.weight ?? input.options.weights[info.weightClass];
       if (weight === 0) continue;
       out.push({
         structureId: s.id,
@@ -39,14 +39,4 @@ export function buildObservables(job: ParsedJob): Observable[] {
     }
   }
   return out;
-}
-
-/** Weighted sum of squares for the given calculated values. */
-export function objective(observables: readonly Observable[], calculated: ArrayLike<number>): number {
-  let f = 0;
-  observables.forEach((o, i) => {
-    const r = calculated[i]! - o.target;
-    f += o.weight * r * r;
-  });
-  return f;
 }

@@ -4,7 +4,8 @@
  * the free cell parameters of a space group.
  */
 import { DomainError } from '../errors.js';
-import { parseJob, type CrystalInput } from '../document/parse.js';
+import { parseJob } from '../document/parse.js';
+import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import type { StructureDocument } from '../document/schema.js';
 import type { LatticeParameters } from '../crystal/lattice.js';
 import { getSpaceGroup, type SpaceGroup } from '../crystal/spacegroups/index.js';
@@ -44,7 +45,7 @@ export function parseNumber(token: string): number | undefined {
  * (space group, completed cell, expanded sites, formula units): the document is parsed as a job
  * whose species all carry charge 0 (its properties left out). Throws the DomainErrors of `parseJob`.
  */
-export function crystalOf(sd: StructureDocument): CrystalInput {
+export function crystalOf(sd: StructureDocument): SymmetrizedCrystal {
   const species: Record<string, { charge: number }> = {};
   for (const s of sd.sites) species[s.species] = { charge: 0 };
   const { properties: _p, label: _l, ...geometry } = sd;
@@ -89,7 +90,7 @@ export function reduceCell(sg: SpaceGroup, cell: LatticeParameters): Partial<Lat
  * Formula units in the primitive cell: GULP works on the primitive cell of a centred space group
  * (its "Primitive unit cell" energy), so its energies are per primitive cell.
  */
-export function primitiveFormulaUnits(c: CrystalInput): number {
+export function primitiveFormulaUnits(c: SymmetrizedCrystal): number {
   return c.z / centringMultiplicity(c.spaceGroup.centring, c.spaceGroup.rhombohedralAxes);
 }
 

@@ -19,7 +19,7 @@
  * latticefit's defaults for `B` and `G` (vocabulary.ts).
  */
 import type { PropertyTarget } from '../document/schema.js';
-import type { WeightClass } from '../document/vocabulary.js';
+import type { WeightClass } from '../properties/vocabulary.js';
 
 /** GULP's default weights when no `default_weight` line is given (GULP's initial values). */
 export const GULP_DEFAULT_WEIGHTS = {

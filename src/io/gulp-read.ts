@@ -19,7 +19,7 @@
  */
 import { DomainError, isDomainError } from '../errors.js';
 import type { JobDocument, PotentialDocument, PropertyTarget, StructureDocument } from '../document/schema.js';
-import { DEFAULT_WEIGHTS, type WeightClass } from '../document/vocabulary.js';
+import { DEFAULT_WEIGHTS, type WeightClass } from '../properties/vocabulary.js';
 import { Lattice, type LatticeParameters } from '../crystal/lattice.js';
 import { getSpaceGroup, type SpaceGroup } from '../crystal/spacegroups/index.js';
 import { completeCell } from '../crystal/cell-parameters.js';

@@ -16,9 +16,10 @@
  * fitted target GULP cannot state is also named in a plain comment so that a GULP user sees it.
  */
 import { DomainError } from '../errors.js';
-import { parseJob, type CrystalInput } from '../document/parse.js';
+import { parseJob } from '../document/parse.js';
+import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import type { JobDocument, PropertyTarget, StructureDocument } from '../document/schema.js';
-import type { WeightClass } from '../document/vocabulary.js';
+import type { WeightClass } from '../properties/vocabulary.js';
 import type { ForceField, PairPotentialSpec } from '../potentials/forcefield.js';
 import type { LatticeParameters } from '../crystal/lattice.js';
 import { completeCell } from '../crystal/cell-parameters.js';
@@ -113,7 +114,7 @@ interface StructureContext {
   configOf: (id: string) => number;
 }
 
-function structureBlock(sd: StructureDocument, c: CrystalInput, ctx: StructureContext, reactions: string[], all: CrystalInput[]): string[] {
+function structureBlock(sd: StructureDocument, c: SymmetrizedCrystal, ctx: StructureContext, reactions: string[], all: SymmetrizedCrystal[]): string[] {
   const out: string[] = [];
   const sg = c.spaceGroup;
   const freeCell: string[] = sd.cell.vectors ? [...CELL_KEYS] : freeCellKeys(sg);

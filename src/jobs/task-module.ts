@@ -1,6 +1,6 @@
 /**
  * Where task code comes from. The service calls the science only through a *task module*: by
- * default `./tasks.js` (the seam the lead wires to fits, properties and reports); tests and the
+ * default `workflows/tasks.js` (fits, properties, reports and exports); tests and the
  * restart test point `LATTICEFIT_TASK_MODULE` at a deterministic fake.
  *
  * Loading TypeScript in worker threads. Production runs compiled JavaScript from `dist/`: the
@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { StartOutcome } from '../fitting/fit.js';
-import type { TaskContext } from './tasks.js';
+import type { TaskContext } from '../workflows/tasks.js';
 import type { TaskKind } from './types.js';
 
 /** What the validator may say about the document (used to pick the synchronous path). */
@@ -43,8 +43,8 @@ export interface TaskModule {
 
 const ownExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
-/** URL of the built-in task module (`tasks.ts` beside this file under tsx, `tasks.js` in dist). */
-export const DEFAULT_TASK_MODULE = new URL(`./tasks${ownExt}`, import.meta.url).href;
+/** URL of the built-in task module (`workflows/tasks.ts` under tsx, `workflows/tasks.js` in dist). */
+export const DEFAULT_TASK_MODULE = new URL(`../workflows/tasks${ownExt}`, import.meta.url).href;
 
 /** URL of the worker entry point, in the same flavour as this file. */
 export const WORKER_FILE = new URL(`./worker${ownExt}`, import.meta.url).href;

@@ -10,9 +10,22 @@
  *   running ──claim (takeover: its worker was lost)──▶ running, next attempt
  *   queued | running ──cancel──▶ cancelled
  */
-import type { TaskKind, TaskProgress } from './tasks.js';
+/** What a job computes: a relaxed fit or the properties of a document (`workflows/tasks.ts`). */
+export type TaskKind = 'fit' | 'properties';
 
-export type { TaskKind, TaskProgress };
+/** Progress of a running task. */
+export interface TaskProgress {
+  /** Iteration of the fit (0 before the first). */
+  iteration: number;
+  /** Current objective (weighted sum of squares), when known. */
+  objective?: number;
+  /** Current parameters by name (`Cd-Se.A`). */
+  parameters?: Record<string, number>;
+  elapsedMs: number;
+  /** What is being done now ('start', 'fit', 'final', 'properties', ...). */
+  stage?: string;
+  message?: string;
+}
 
 export const JOB_KINDS = ['fit', 'properties'] as const satisfies readonly TaskKind[];
 

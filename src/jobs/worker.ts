@@ -22,7 +22,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { describeTaskError, type StartOutcome, type TaskLimits } from './runner.js';
 import { runLibraryStart } from './start-task.js';
 import type { TaskModule } from './task-module.js';
-import type { TaskContext } from './tasks.js';
+import type { TaskContext } from '../workflows/tasks.js';
 import type { JobError, TaskKind, TaskProgress } from './types.js';
 
 export interface WorkerTask {
@@ -74,11 +74,11 @@ function startsOverPort(port: MessagePort): { runStarts: NonNullable<TaskContext
   };
   port.on('message', onMessage);
   return {
-    runStarts: (job, starts) =>
+    runStarts: (document, starts) =>
       new Promise<StartOutcome[]>((resolve, reject) => {
         const call = ++calls;
         pending.set(call, { resolve, reject });
-        port.postMessage({ rpc: 'runStarts', call, document: job.document, starts } satisfies StartsRequest);
+        port.postMessage({ rpc: 'runStarts', call, document, starts } satisfies StartsRequest);
       }),
     dispose: () => {
       port.off('message', onMessage);

@@ -1,5 +1,5 @@
 /**
- * The crystal as the property calculators see it: a parsed `CrystalInput` made ready for
+ * The crystal as the property calculators see it: a parsed `SymmetrizedCrystal` made ready for
  * calculation (`prepareCrystal`), relaxed (`relaxCrystal`) and described back in the terms of the
  * document (`describeCrystal`).
  *
@@ -36,7 +36,7 @@ import { Lattice } from '../crystal/lattice.js';
 import { Structure, composition } from '../crystal/structure.js';
 import { applyOperation, cartesianOperations, centringMultiplicity, primitiveTransform, toPrimitive } from '../crystal/expand.js';
 import type { SpaceGroup } from '../crystal/spacegroups/index.js';
-import type { CrystalInput } from '../document/parse.js';
+import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import { type Mat3, type Vec3, identity3, inv3, mul3, transpose3, vecMat } from '../math/linalg.js';
 import type { EnergyModel } from '../potentials/model.js';
 import { relax } from '../relaxation/index.js';
@@ -60,7 +60,7 @@ export interface PrepareOptions {
 }
 
 export interface PreparedCrystal {
-  readonly input: CrystalInput;
+  readonly input: SymmetrizedCrystal;
   readonly id: string;
   readonly spaceGroup: SpaceGroup;
   /** The cell the calculations use (primitive when the conventional one is centred and `primitive`). */
@@ -146,7 +146,7 @@ const isIdentity = (m: Readonly<Mat3>, tol = 1e-12): boolean =>
 const wrapDelta = (d: number): number => d - Math.round(d);
 
 /** The crystal ready for calculation. Throws INVALID_STRUCTURE if the centring is not there. */
-export function prepareCrystal(input: CrystalInput, options: PrepareOptions = {}): PreparedCrystal {
+export function prepareCrystal(input: SymmetrizedCrystal, options: PrepareOptions = {}): PreparedCrystal {
   const sg = input.spaceGroup;
   const conv = input.structure;
   const centred = centringMultiplicity(sg.centring, sg.rhombohedralAxes) > 1;
@@ -248,8 +248,30 @@ export function relaxCrystal(model: EnergyModel, prepared: PreparedCrystal, opti
     iterations = r.iterations;
     warnings.push(...r.warnings.map((w) => ({ kind: w.kind, message: w.message })));
   } else {
-    warnings.push({ kind: 'not-relaxed', message: `${prepared.id}: evaluated at the given geometry without relaxation (options.relax is false)` });
+    warnings.push(notRelaxedWarning(prepared.id));
   }
+  return relaxedCrystalAt(model, prepared, structure, { pressureGPa, converged, relaxed: doRelax, iterations, warnings });
+}
+
+/** The warning of a crystal evaluated where it was given (`relax: false`). */
+export const notRelaxedWarning = (id: string): CrystalWarning => ({ kind: 'not-relaxed', message: `${id}: evaluated at the given geometry without relaxation (options.relax is false)` });
+
+/** How a geometry was reached: what `relaxedCrystalAt` reports with it. */
+export interface RelaxationStatus {
+  pressureGPa: number;
+  converged: boolean;
+  relaxed: boolean;
+  iterations: number;
+  warnings: CrystalWarning[];
+}
+
+/**
+ * The crystal at a geometry reached elsewhere (a relaxation of the fitter, or `relaxCrystal`):
+ * rotated to the standard orientation, with its energy, enthalpy and residual stress.
+ * `structure` has the atoms of `prepared.structure`, in its frame or rotated.
+ */
+export function relaxedCrystalAt(model: EnergyModel, prepared: PreparedCrystal, structure: Structure, status: RelaxationStatus): RelaxedCrystal {
+  const { pressureGPa, converged, relaxed, iterations, warnings } = status;
   const geometry = standardOrientation(prepared, structure);
   const e = model.compute(geometry.structure, 1);
   const V = geometry.structure.lattice.volume;
@@ -271,7 +293,7 @@ export function relaxCrystal(model: EnergyModel, prepared: PreparedCrystal, opti
     volumePerFormulaUnit: V / z,
     measuredPressureGPa,
     converged,
-    relaxed: doRelax,
+    relaxed,
     iterations,
     maxForce,
     maxStressGPa,
@@ -301,12 +323,17 @@ export function describeCrystal(geometry: CrystalGeometry, charges?: Readonly<Re
     volumePerFormulaUnit: structure.lattice.volume / prepared.z,
   };
   if (sites.length === 2 && prepared.freeZ[0] && prepared.freeZ[1]) {
-    let [cat, an] = [0, 1];
-    if (charges && (charges[sites[0]!.species] ?? 0) < 0 && (charges[sites[1]!.species] ?? 0) > 0) [cat, an] = [1, 0];
+    const an = anionSite(sites, charges);
+    const cat = 1 - an;
     const u = sites[an]!.frac[2] - sites[cat]!.frac[2];
     out.u = u - Math.floor(u);
   }
   return out;
+}
+
+/** Of two sites, the anion: the first when the charges say it is negative and the second positive, else the second. */
+export function anionSite(sites: readonly { species: string }[], charges?: Readonly<Record<string, number>>): 0 | 1 {
+  return charges && (charges[sites[0]!.species] ?? 0) < 0 && (charges[sites[1]!.species] ?? 0) > 0 ? 0 : 1;
 }
 
 /** Positions of the conventional cell at a geometry (all atoms), for reports and checks. */

@@ -21,9 +21,9 @@
  * GULP), `G` the one `options.shearModulus` names (Hill by default).
  */
 import { isDomainError, throwIfAborted } from '../errors.js';
-import type { CrystalInput, ParsedJob } from '../document/parse.js';
-import { ELASTIC_NAMES } from '../document/vocabulary.js';
-import { buildEnergyModel } from '../potentials/index.js';
+import type { SymmetrizedCrystal } from '../crystal/crystal.js';
+import type { Structure } from '../crystal/structure.js';
+import { buildEnergyModel, type ForceField } from '../potentials/index.js';
 import type { EnergyModel } from '../potentials/model.js';
 import type { RelaxOptions } from '../relaxation/types.js';
 import {
@@ -33,10 +33,14 @@ import {
   type PrepareOptions,
   type PreparedCrystal,
   type RelaxedCrystal,
+  type RelaxationStatus,
   describeCrystal,
   prepareCrystal,
   relaxCrystal,
+  relaxedCrystalAt,
 } from './crystal.js';
+import { type ModulusChoice, elasticProperties, structuralProperties } from './observed.js';
+import { type StructureTargets, referencesOf } from './vocabulary.js';
 import { type ElasticResult, elasticConstants } from './elastic.js';
 import { type EquationOfState, type EquationOfStateOptions, equationOfState } from './eos.js';
 import { type TransitionOptions, type TransitionResult, transitionPressure } from './transition.js';
@@ -45,6 +49,34 @@ export * from './crystal.js';
 export * from './elastic.js';
 export * from './eos.js';
 export * from './transition.js';
+export * from './observed.js';
+export * from './vocabulary.js';
+
+/** How the crystals are evaluated: resolved once at the door. */
+export interface EvaluationSettings extends ModulusChoice {
+  /** false: properties at the given geometry, no relaxation step (a conventional fit's view). */
+  relax: boolean;
+  /** External pressure, GPa. */
+  pressureGPa: number;
+  /** 'p1': relax without symmetry. */
+  symmetry: 'keep' | 'p1';
+}
+
+/** What the property suite evaluates: crystals, the force field, and what the targets ask for. */
+export interface PropertiesInput {
+  name?: string;
+  forceField: ForceField;
+  structures: readonly SymmetrizedCrystal[];
+  /** The targets of the structures (any order): their relative-energy references and transition partners are computed. */
+  targets?: readonly StructureTargets[];
+  options: EvaluationSettings;
+}
+
+/** A geometry relaxed elsewhere (by the fitter) and how it was reached. */
+export interface GivenGeometry {
+  structure: Structure;
+  status: RelaxationStatus;
+}
 
 /** Warm starts kept across calls (a `Map` will do): relaxed geometry by structure id. */
 export interface GeometryCache {
@@ -74,6 +106,12 @@ export interface PropertiesOptions {
   transition?: Omit<TransitionOptions, 'signal' | 'startA' | 'startB'>;
   /** Which cell to compute on (default: primitive for centred lattices). */
   cell?: PrepareOptions;
+  /**
+   * Geometries relaxed elsewhere, by structure id (cells of `prepareCrystal` with this `cell` and
+   * `symmetry`): taken as they are, not relaxed again, so that a fit result's structure table is
+   * read off the geometries its residual table used.
+   */
+  geometries?: ReadonlyMap<string, GivenGeometry>;
 }
 
 export interface ElasticReport {
@@ -117,21 +155,20 @@ export interface PropertiesReport {
   structures: StructureProperties[];
 }
 
-/** Ids of the structures each structure refers to (relative-energy reference, transition partner). */
-function referencesOf(s: CrystalInput): string[] {
-  return [s.properties.relativeEnergy?.reference, s.properties.transitionPressure?.to].filter((x): x is string => !!x);
-}
-
-/** Order of computation: every structure after the ones it refers to (document order otherwise). */
-export function computationOrder(structures: readonly CrystalInput[]): CrystalInput[] {
+/**
+ * Order of computation: every structure after the ones its targets refer to (relative-energy
+ * reference, transition partner), document order otherwise.
+ */
+export function computationOrder(structures: readonly SymmetrizedCrystal[], targets: readonly StructureTargets[] = []): SymmetrizedCrystal[] {
   const byId = new Map(structures.map((s) => [s.id, s]));
-  const out: CrystalInput[] = [];
+  const refs = (s: SymmetrizedCrystal): string[] => referencesOf(targets.find((t) => t.id === s.id));
+  const out: SymmetrizedCrystal[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (s: CrystalInput): void => {
+  const visit = (s: SymmetrizedCrystal): void => {
     const st = state.get(s.id);
     if (st === 'done' || st === 'visiting') return; // a cycle (A refers to B refers to A) is harmless: both are relaxed first
     state.set(s.id, 'visiting');
-    for (const r of referencesOf(s)) {
+    for (const r of refs(s)) {
       const t = byId.get(r);
       if (t) visit(t);
     }
@@ -139,7 +176,7 @@ export function computationOrder(structures: readonly CrystalInput[]): CrystalIn
     out.push(s);
   };
   // referenced structures first, then the rest in document order
-  const referenced = new Set(structures.flatMap(referencesOf));
+  const referenced = new Set(structures.flatMap(refs));
   for (const s of structures) if (referenced.has(s.id)) visit(s);
   for (const s of structures) visit(s);
   return out;
@@ -151,7 +188,8 @@ function errorOf(e: unknown): { code: string; message: string } {
 }
 
 interface Computed {
-  input: CrystalInput;
+  input: SymmetrizedCrystal;
+  targets: StructureTargets | undefined;
   report: StructureProperties;
   prepared?: PreparedCrystal;
   relaxed?: RelaxedCrystal;
@@ -165,8 +203,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeou
  */
 export function computeStructureProperties(
   model: EnergyModel,
-  input: CrystalInput,
-  job: Pick<ParsedJob, 'options' | 'forceField'>,
+  input: SymmetrizedCrystal,
+  job: Pick<PropertiesInput, 'options' | 'forceField'>,
   opts: Omit<PropertiesOptions, 'transitionPressures' | 'transition'> & { index?: number; total?: number } = {},
 ): { report: StructureProperties; prepared?: PreparedCrystal; relaxed?: RelaxedCrystal } {
   const report: StructureProperties = {
@@ -186,16 +224,20 @@ export function computeStructureProperties(
     throwIfAborted(opts.signal);
     prepared = prepareCrystal(input, { ...opts.cell, p1: job.options.symmetry === 'p1' });
     progress('relax');
-    const cached = opts.cache?.get(input.id);
-    const start = cached && sameAtoms(cached, prepared) ? { ...cached, prepared } : undefined;
-    relaxed = relaxCrystal(model, prepared, {
-      ...opts.relax,
-      pressureGPa: job.options.pressureGPa,
-      relax: job.options.relax,
-      ...(start ? { start } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    if (relaxed.converged) opts.cache?.set(input.id, relaxed);
+    const given = opts.geometries?.get(input.id);
+    if (given) relaxed = relaxedCrystalAt(model, prepared, given.structure, given.status);
+    else {
+      const cached = opts.cache?.get(input.id);
+      const start = cached && sameAtoms(cached, prepared) ? { ...cached, prepared } : undefined;
+      relaxed = relaxCrystal(model, prepared, {
+        ...opts.relax,
+        pressureGPa: job.options.pressureGPa,
+        relax: job.options.relax,
+        ...(start ? { start } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      if (relaxed.converged) opts.cache?.set(input.id, relaxed);
+    }
     report.converged = relaxed.converged;
     report.iterations = relaxed.iterations;
     report.warnings.push(...relaxed.warnings);
@@ -203,10 +245,7 @@ export function computeStructureProperties(
     report.cell = d.cell;
     report.sites = d.sites;
     const P = report.properties;
-    Object.assign(P, d.cell);
-    if (d.u !== undefined) P.u = d.u;
-    P.volume = d.volumePerFormulaUnit;
-    P.latticeEnergy = relaxed.energyPerFormulaUnit;
+    Object.assign(P, structuralProperties(relaxed, relaxed.energy, job.forceField.charges));
     if (job.options.pressureGPa !== 0) {
       report.warnings.push({ kind: 'pressure', message: `relaxed at ${job.options.pressureGPa} GPa: elastic constants are second derivatives of the energy density there (not stress-strain coefficients)` });
     }
@@ -222,12 +261,7 @@ export function computeStructureProperties(
       stable: el.stable,
       internalStable: el.internalStable,
     };
-    let k = 0;
-    for (let i = 0; i < 6; i++) for (let j = i; j < 6; j++) P[ELASTIC_NAMES[k++]!] = el.relaxed[i]![j]!;
-    Object.assign(P, el.moduli);
-    const pick = { reuss: 'Reuss', voigt: 'Voigt', hill: 'Hill' } as const;
-    P.B = el.moduli[`B${pick[job.options.bulkModulus]}`];
-    P.G = el.moduli[`G${pick[job.options.shearModulus]}`];
+    Object.assign(P, elasticProperties(el, job.options));
     if (!el.stable) report.warnings.push({ kind: 'mechanically-unstable', message: `${input.id}: the elastic-constant matrix has a non-positive eigenvalue (${el.eigenvalues[0]!.toPrecision(4)} GPa): not Born-stable` });
     if (!el.internalStable) report.warnings.push({ kind: 'internal-instability', message: `${input.id}: an internal force constant is negative (${el.internalEigenvalues[0]!.toPrecision(4)} eV/Å²): the structure is a saddle point in P1` });
 
@@ -256,47 +290,34 @@ function sameAtoms(g: CrystalGeometry, p: PreparedCrystal): boolean {
 }
 
 /**
- * Every property the job's structures ask for, and the standard set (cell, u, volume, C_ij,
- * moduli, lattice energy) for all of them. `model` defaults to `buildEnergyModel(job.forceField)`.
+ * Every property the targets ask for, and the standard set (cell, u, volume, C_ij, moduli,
+ * lattice energy) for every structure. `model` defaults to `buildEnergyModel(input.forceField)`.
  * Yields to the event loop between structures so that a cancellation can arrive.
  */
-export async function computeProperties(job: ParsedJob, model?: EnergyModel, opts: PropertiesOptions = {}): Promise<PropertiesReport> {
-  const m = model ?? buildEnergyModel(job.forceField);
-  const order = computationOrder(job.structures);
+export async function computeProperties(input: PropertiesInput, model?: EnergyModel, opts: PropertiesOptions = {}): Promise<PropertiesReport> {
+  const m = model ?? buildEnergyModel(input.forceField);
+  const targets = input.targets ?? [];
+  const order = computationOrder(input.structures, targets);
   const done = new Map<string, Computed>();
-  for (const [index, input] of order.entries()) {
+  for (const [index, crystal] of order.entries()) {
     throwIfAborted(opts.signal);
-    done.set(input.id, { input, ...computeStructureProperties(m, input, job, { ...opts, index, total: order.length }) });
+    done.set(crystal.id, { input: crystal, targets: targets.find((t) => t.id === crystal.id), ...computeStructureProperties(m, crystal, input, { ...opts, index, total: order.length }) });
     await yieldToEventLoop();
   }
-  for (const input of order) {
-    const c = done.get(input.id)!;
+  for (const crystal of order) {
+    const c = done.get(crystal.id)!;
     relativeEnergy(c, done);
     if (opts.transitionPressures ?? true) {
       throwIfAborted(opts.signal);
-      transition(m, c, done, opts, order.indexOf(input), order.length);
+      transition(m, c, done, opts, order.indexOf(crystal), order.length);
       await yieldToEventLoop();
     }
   }
-  return { name: job.name, pressureGPa: job.options.pressureGPa, structures: job.structures.map((s) => done.get(s.id)!.report) };
-}
-
-/** The same, synchronously (for callers that relax in a worker and need no cancellation). */
-export function computePropertiesSync(job: ParsedJob, model?: EnergyModel, opts: PropertiesOptions = {}): PropertiesReport {
-  const m = model ?? buildEnergyModel(job.forceField);
-  const order = computationOrder(job.structures);
-  const done = new Map<string, Computed>();
-  for (const [index, input] of order.entries()) done.set(input.id, { input, ...computeStructureProperties(m, input, job, { ...opts, index, total: order.length }) });
-  for (const input of order) {
-    const c = done.get(input.id)!;
-    relativeEnergy(c, done);
-    if (opts.transitionPressures ?? true) transition(m, c, done, opts, order.indexOf(input), order.length);
-  }
-  return { name: job.name, pressureGPa: job.options.pressureGPa, structures: job.structures.map((s) => done.get(s.id)!.report) };
+  return { name: input.name ?? 'latticefit job', pressureGPa: input.options.pressureGPa, structures: input.structures.map((s) => done.get(s.id)!.report) };
 }
 
 function relativeEnergy(c: Computed, done: Map<string, Computed>): void {
-  const ref = c.input.properties.relativeEnergy?.reference;
+  const ref = c.targets?.properties.relativeEnergy?.reference;
   if (!ref || !c.relaxed) return;
   const r = done.get(ref);
   if (!r?.relaxed) {
@@ -307,7 +328,7 @@ function relativeEnergy(c: Computed, done: Map<string, Computed>): void {
 }
 
 function transition(model: EnergyModel, c: Computed, done: Map<string, Computed>, opts: PropertiesOptions, index: number, total: number): void {
-  const to = c.input.properties.transitionPressure?.to;
+  const to = c.targets?.properties.transitionPressure?.to;
   if (!to || !c.prepared || !c.relaxed) return;
   const other = done.get(to);
   if (!other?.prepared || !other.relaxed) {

@@ -1,7 +1,7 @@
 /**
  * Reports: result → text in the format asked. Pure functions of the result.
  */
-import type { FitResult, PropertiesResult } from '../fitting/types.js';
+import type { FitResult, PropertiesResult } from '../workflows/results.js';
 import { parameterTable, propertyTables, residualTable, type Table } from './tables.js';
 import { type ReportFormat, tableToMarkdown, htmlDocument, tableToCsv, latexDocument } from './render.js';
 
@@ -25,7 +25,6 @@ function summary(result: FitResult | PropertiesResult): string[] {
   if (result.kind === 'fit') {
     lines.push(
       `Relaxed fit: objective ${result.objective.initial.toPrecision(6)} → ${result.objective.final.toPrecision(6)}` +
-        (result.objective.published !== undefined ? ` (published set under the same weights: ${result.objective.published.toPrecision(6)})` : '') +
         `, ${result.iterations} iterations, ${result.converged ? 'converged' : 'not converged'} (${result.stopReason}), ${(result.wallTimeMs / 1000).toFixed(2)} s.`,
     );
   }

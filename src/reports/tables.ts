@@ -7,9 +7,8 @@
  * normalised DFT lattice parameters in square brackets after the raw DFT value; molecular-dynamics
  * values (300 K) in parentheses; units in the caption.
  */
-import type { FitResult, PropertiesResult, StructureReport, ParameterRow } from '../fitting/types.js';
-import type { JobDocument, PropertyTarget } from '../document/schema.js';
-import { PROPERTIES } from '../document/vocabulary.js';
+import type { FitResult, PropertiesResult, StructureReport, ParameterRow, StructureTargets } from '../workflows/results.js';
+import { PROPERTIES, type PropertyTarget } from '../properties/vocabulary.js';
 
 /** A cell: text pieces a renderer may style. */
 export interface Cell {
@@ -127,8 +126,8 @@ function rowsFor(targets: Record<string, unknown>, calc: Record<string, number>)
   return ROW_ORDER.filter((k) => show.has(k));
 }
 
-function structureDoc(doc: JobDocument, id: string): JobDocument['structures'][number] | undefined {
-  return doc.structures.find((s) => s.id === id);
+function targetsOf(result: FitResult | PropertiesResult, id: string): StructureTargets | undefined {
+  return result.targets.find((s) => s.id === id);
 }
 
 /** Tables S8/S9: one table per compound, a section per polymorph. */
@@ -142,11 +141,12 @@ export function propertyTables(result: FitResult | PropertiesResult): Table[] {
   let n = 8;
   for (const [formula, group] of byFormula) {
     const sections: Section[] = group.map((s) => {
-      const sd = structureDoc(result.document, s.id);
-      const targets = (sd?.properties ?? {}) as Record<string, PropertyTarget | Record<string, Record<string, number>>>;
-      const heading = `${s.label ?? sd?.label ?? s.id}${s.spaceGroup ? ` (${s.spaceGroup.symbol}, No. ${s.spaceGroup.number})` : ''}${s.error ? ` — failed: ${s.error.message}` : ''}`;
+      const st = targetsOf(result, s.id);
+      const targets: Record<string, PropertyTarget> = st?.properties ?? {};
+      const extras = st?.extras ?? {};
+      const heading = `${s.label ?? s.id}${s.spaceGroup ? ` (${s.spaceGroup.symbol}, No. ${s.spaceGroup.number})` : ''}${s.error ? ` — failed: ${s.error.message}` : ''}`;
       const rows: Row[] = rowsFor(targets, s.properties).map((k) => {
-        const t = (targets[k] ?? {}) as PropertyTarget;
+        const t = targets[k] ?? {};
         const info = PROPERTIES.get(k)!;
         const exp = formatValue(k, t.exp);
         const dft = formatValue(k, t.dft);
@@ -173,10 +173,10 @@ export function propertyTables(result: FitResult | PropertiesResult): Table[] {
         };
       });
       // report-only extras: RMSD at 300 K (MD) and surface energies
-      const rmsd = targets.rmsdAt300K as Record<string, Record<string, number>> | undefined;
+      const rmsd = extras.rmsdAt300K;
       for (const [sp, v] of Object.entries(rmsd ?? {}))
         rows.push({ label: `RMSD ${sp} (300 K)`, unit: 'Å', cells: [{ ...(v.exp !== undefined ? { value: v.exp.toFixed(2) } : {}) }, { ...(v.md !== undefined ? { paren: v.md.toFixed(2) } : {}) }, { ...(v.dft !== undefined ? { value: v.dft.toFixed(2) } : {}) }] });
-      const surf = targets.surfaceEnergy as Record<string, Record<string, number>> | undefined;
+      const surf = extras.surfaceEnergy;
       for (const [hkl, v] of Object.entries(surf ?? {}))
         rows.push({ label: `γ ${hkl}`, unit: 'J/m²', cells: [{ ...(v.exp !== undefined ? { value: v.exp.toFixed(2) } : {}) }, { ...(v.fit !== undefined ? { value: v.fit.toFixed(2) } : {}), ...(v.md !== undefined ? { paren: v.md.toFixed(2) } : {}) }, { ...(v.dft !== undefined ? { value: v.dft.toFixed(2) } : {}) }] });
       return { heading, rows };
@@ -186,7 +186,7 @@ export function propertyTables(result: FitResult | PropertiesResult): Table[] {
       caption:
         'Lengths in Å, elastic constants and bulk moduli in GPa, energies in eV per formula unit, P_T in GPa, RMSD in Å, surface energies in J/m². ' +
         'Values used in the fit in bold; normalised DFT lattice parameters in square brackets after the raw DFT value; MD values (300 K) in parentheses. ' +
-        'B is the ' + (result.document.options?.bulkModulus ?? 'reuss').replace(/^./, (c) => c.toUpperCase()) + ' bulk modulus.',
+        'B is the ' + result.settings.bulkModulus.replace(/^./, (c) => c.toUpperCase()) + ' bulk modulus.',
       columns: ['Property', 'Exp.', 'Fit', 'DFT'],
       sections,
     });

@@ -12,7 +12,7 @@ import { EmbeddedJobQueue } from '../../src/jobs/embedded-queue.js';
 import { MemoryJobStore } from '../../src/jobs/memory-store.js';
 import type { TaskRequest, TaskRunOptions, TaskRunner } from '../../src/jobs/runner.js';
 import type { JobStore } from '../../src/jobs/store.js';
-import type { TaskContext, TaskKind } from '../../src/jobs/tasks.js';
+import type { TaskContext, TaskKind } from '../../src/workflows/tasks.js';
 import * as fake from '../fixtures/fake-tasks.js';
 
 export const EXAMPLE_PATH = new URL('../../fixtures/pbcdse-fit.json', import.meta.url);

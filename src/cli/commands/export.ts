@@ -12,69 +12,13 @@
  *   has a space group).
  */
 import { DomainError } from '../../errors.js';
-import type { JobDocument } from '../../document/schema.js';
-import { exportSource, type ExportCrystal, type ExportSource } from '../../io/sources.js';
-import { writeGulpInput, writeGulpLibrary } from '../../io/gulp-write.js';
-import { writeLammpsData, writeLammpsPair } from '../../io/lammps.js';
-import { writeCif } from '../../io/cif-write.js';
+import { EXPORT_KINDS, exportText, type ExportKind, type ExportOptions } from '../../workflows/export.js';
 import { readJson } from '../io.js';
 
-export const EXPORT_KINDS = ['gulp', 'gulp-library', 'lammps', 'cif'] as const;
-export type ExportKind = (typeof EXPORT_KINDS)[number];
-
-export interface ExportOptions {
-  /** Only this structure (lammps, cif). */
-  structure?: string;
-}
+export { EXPORT_KINDS };
 
 export function exportCommand(kind: string, file: string, options: ExportOptions = {}): string {
   if (!(EXPORT_KINDS as readonly string[]).includes(kind)) throw new DomainError('INVALID_DOCUMENT', `export format must be one of ${EXPORT_KINDS.join(', ')} (got "${kind}")`, { path: '/format' });
   return exportText(kind as ExportKind, readJson(file), options);
 }
 
-/** The export of a parsed JSON value (the command without the file). */
-export function exportText(kind: ExportKind, json: unknown, options: ExportOptions = {}): string {
-  const src = exportSource(json);
-  const crystals = pick(src, options.structure);
-  switch (kind) {
-    case 'gulp':
-      return writeGulpInput(src.job ?? propertiesJob(src));
-    case 'gulp-library':
-      return writeGulpLibrary(src.forceField, src.name ?? 'force field written by latticefit');
-    case 'lammps': {
-      const parts = [`# ==== in.forcefield: include after read_data ====\n${writeLammpsPair(src.forceField, { ewaldAccuracy: 1e-10 })}`];
-      for (const c of crystals) {
-        const note = c.converged === false ? ' (relaxation not converged)' : '';
-        parts.push(`# ==== ${c.id}.data${note} ====\n${writeLammpsData(c.structure, src.forceField.charges, { title: `${c.id}${c.label ? ` (${c.label})` : ''}` })}`);
-      }
-      return parts.join('\n');
-    }
-    case 'cif':
-      return crystals
-        .map((c) =>
-          writeCif(c.structure, {
-            id: c.id,
-            spaceGroup: c.spaceGroup,
-            title: `${c.label ?? c.id}${src.kind === 'result' ? ' (relaxed)' : ''}${c.converged === false ? ', relaxation not converged' : ''}`,
-          }),
-        )
-        .join('\n');
-  }
-}
-
-function pick(src: ExportSource, id: string | undefined): ExportCrystal[] {
-  if (id === undefined) return src.crystals;
-  const c = src.crystals.filter((x) => x.id === id);
-  if (!c.length) throw new DomainError('UNKNOWN_REFERENCE', `no structure "${id}" (structures: ${src.crystals.map((x) => x.id).join(', ')})`, { path: '/structures' });
-  return c;
-}
-
-/** A properties-only job of a result's force field and relaxed structures. */
-function propertiesJob(src: ExportSource): JobDocument {
-  return {
-    ...(src.name !== undefined ? { name: src.name } : {}),
-    species: Object.fromEntries(Object.entries(src.forceField.charges).map(([s, q]) => [s, { charge: q }])),
-    potentials: src.forceField.pairs.map((p) => ({ type: p.type, species: [p.species[0], p.species[1]], ...p.params, cutoff: p.cutoff })),
-    structures: src.crystals.map((c) => c.document),
-  };
-}

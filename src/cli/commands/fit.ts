@@ -6,12 +6,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseJob } from '../../document/parse.js';
-import { runFit } from '../../fitting/fit.js';
-import type { FitResult, PropertiesResult } from '../../fitting/types.js';
+import { runFit } from '../../workflows/fit-job.js';
+import type { FitResult, PropertiesResult } from '../../workflows/results.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../reports/index.js';
 import { DomainError } from '../../errors.js';
 import { readJson } from '../io.js';
-import { parallelStarts } from '../../parallel/starts.js';
+import { threadStarts } from '../../workflows/starts.js';
 
 export function checkFormat(format: string): ReportFormat {
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new DomainError('INVALID_DOCUMENT', `--format must be one of ${REPORT_FORMATS.join(', ')}`, { path: '/format' });
@@ -33,7 +33,7 @@ export async function fitCommand(file: string, o: FitCommandOptions): Promise<st
   if (o.starts !== undefined) job.options.starts = o.starts;
   const t0 = Date.now();
   const result = await runFit(job, {
-    runStarts: parallelStarts(),
+    runStarts: threadStarts(),
     onProgress: o.quiet
       ? undefined
       : (p) => process.stderr.write(`\riteration ${String(p.iteration).padStart(4)}  objective ${p.objective.toPrecision(8)}  ${((Date.now() - t0) / 1000).toFixed(1)} s   `),

@@ -9,12 +9,8 @@
  * (columns Exp. | Fit | DFT, one section per polymorph); markdown adds, per structure, the full
  * relaxed-ion tensor, its eigenvalues, the Birch-Murnaghan fit and the warnings.
  */
-import { parseJob } from '../../document/parse.js';
-import { normalizeDft, documentWithNormalization } from '../../fitting/normalize.js';
-import { parameterRows } from '../../fitting/fit.js';
-import type { PropertiesResult, StructureReport } from '../../fitting/types.js';
-import { buildEnergyModel } from '../../potentials/index.js';
-import { type PropertiesOptions, type PropertiesReport, type StructureProperties, computeProperties } from '../../properties/index.js';
+import type { PropertiesOptions, StructureProperties } from '../../properties/index.js';
+import { propertiesResult, type PropertiesCommandResult } from '../../workflows/properties-job.js';
 import { renderReport } from '../../reports/index.js';
 import { DomainError } from '../../errors.js';
 import { readJson } from '../io.js';
@@ -22,33 +18,7 @@ import { readJson } from '../io.js';
 export type PropertiesFormat = 'json' | 'markdown' | 'csv';
 export const PROPERTIES_FORMATS: readonly PropertiesFormat[] = ['json', 'markdown', 'csv'];
 
-/** The properties result: what `report` renders, plus the external pressure. */
-export type PropertiesCommandResult = PropertiesResult & { pressureGPa: number; structures: StructureProperties[] };
-
-/** Compute the properties of a job document (untrusted JSON). */
-export async function propertiesResult(doc: unknown, opts: PropertiesOptions = {}): Promise<PropertiesCommandResult> {
-  const t0 = Date.now();
-  const job = parseJob(doc);
-  const normalization = job.options.normalizeDft ? normalizeDft(job) : [];
-  const model = buildEnergyModel(job.forceField);
-  const report: PropertiesReport = await computeProperties(job, model, { eos: true, ...opts });
-  const document = documentWithNormalization(job);
-  // the structures are StructureReports (checked here at compile time)
-  const structures: StructureReport[] & StructureProperties[] = report.structures;
-  const warnings = report.structures.filter((s) => s.error).map((s) => `${s.id} failed: ${s.error!.code}: ${s.error!.message}`);
-  return {
-    kind: 'properties',
-    name: job.name,
-    pressureGPa: report.pressureGPa,
-    wallTimeMs: Date.now() - t0,
-    warnings,
-    structures,
-    charges: job.forceField.charges,
-    parameters: parameterRows(job.forceField, job.vary),
-    normalization,
-    document,
-  };
-}
+export { propertiesResult, type PropertiesCommandResult };
 
 export function checkPropertiesFormat(format: string): PropertiesFormat {
   if (!(PROPERTIES_FORMATS as readonly string[]).includes(format)) throw new DomainError('INVALID_DOCUMENT', `--format must be one of ${PROPERTIES_FORMATS.join(', ')}`, { path: '/format' });

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { JOB_STATUSES } from '../../jobs/types.js';
 import type { AppContext } from '../context.js';
-import { gauge } from '../metrics.js';
+import { gauge } from '../../prometheus.js';
 import { HealthSchema, ReadySchema } from '../schemas.js';
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {

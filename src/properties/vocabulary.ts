@@ -83,3 +83,34 @@ export type Source = (typeof SOURCES)[number];
 export const DEFAULT_WEIGHTS: Readonly<Record<WeightClass, number>> = {
   length: 1, angle: 1, internal: 1, volume: 1, elastic: 1, bulkModulus: 1, shearModulus: 1, energy: 1, pressure: 1,
 };
+
+/**
+ * What is known of one property of one structure: values by source, which source (if any) is the
+ * fit target and with what weight, and for the properties between two structures the other one
+ * (`reference` of a relative energy, `to` of a transition pressure). Units of the table above.
+ */
+export interface PropertyTarget {
+  exp?: number;
+  dft?: number;
+  dftNormalized?: number;
+  md?: number;
+  fit?: Source;
+  weight?: number;
+  reference?: string;
+  to?: string;
+}
+
+/** Report-only nested values by source (rmsdAt300K per species, surfaceEnergy per surface). */
+export type ReportExtras = Record<string, Record<string, Record<string, number>>>;
+
+/** The targets of one structure (`id`), by property name, and its report-only values. */
+export interface StructureTargets {
+  id: string;
+  properties: Record<string, PropertyTarget>;
+  extras: ReportExtras;
+}
+
+/** Structures another structure's properties refer to (relative-energy reference, transition partner). */
+export function referencesOf(t: StructureTargets | undefined): string[] {
+  return [t?.properties.relativeEnergy?.reference, t?.properties.transitionPressure?.to].filter((x): x is string => !!x);
+}

@@ -4,37 +4,25 @@
  * at the door and the renderers to serve results. Everything here is plain data in, plain JSON
  * out, so it crosses thread and process boundaries unchanged.
  *
- * - `fit`: the relaxed fit (`fitting/fit.ts`), with the properties of every structure at the
+ * - `fit`: the relaxed fit (`fit-job.ts`), with the properties of every structure at the
  *   fitted parameters; the result is a `FitResult`.
  * - `properties`: the document evaluated at its own parameters (`latticefit properties`); the
  *   result is a `PropertiesResult`.
  */
 import { parseJob, type Limits } from '../document/parse.js';
 import { DomainError } from '../errors.js';
-import { runFit, type StartOutcome } from '../fitting/fit.js';
-import type { FitResult, PropertiesResult, StructureReport } from '../fitting/types.js';
-import type { ParsedJob } from '../document/parse.js';
-import { propertiesResult } from '../cli/commands/properties.js';
+import type { StartOutcome } from '../fitting/fit.js';
+import type { TaskKind, TaskProgress } from '../jobs/types.js';
 import { renderReport as render, REPORT_FORMATS, type ReportFormat } from '../reports/index.js';
 import { exportSource } from '../io/sources.js';
 import { writeGulpLibrary, writeLammpsData, writeLammpsPair } from '../io/index.js';
-import { exportText } from '../cli/commands/export.js';
-import { parallelStarts } from '../parallel/starts.js';
+import { runFit } from './fit-job.js';
+import { propertiesResult } from './properties-job.js';
+import type { FitResult, PropertiesResult, StructureReport } from './results.js';
+import { exportText } from './export.js';
+import { threadStarts, type StartRunner } from './starts.js';
 
-export type TaskKind = 'fit' | 'properties';
-
-export interface TaskProgress {
-  /** Iteration of the fit (0 before the first). */
-  iteration: number;
-  /** Current objective (weighted sum of squares), when known. */
-  objective?: number;
-  /** Current parameters by name (`Cd-Se.A`). */
-  parameters?: Record<string, number>;
-  elapsedMs: number;
-  /** What is being done now ('start', 'fit', 'final', 'properties', ...). */
-  stage?: string;
-  message?: string;
-}
+export type { TaskKind, TaskProgress };
 
 export interface TaskContext {
   onProgress: (p: TaskProgress) => void;
@@ -46,8 +34,10 @@ export interface TaskContext {
    * that the service's job workers do not oversubscribe the machine); the Redis queue fans them
    * out as child jobs over every worker.
    */
-  runStarts?: (job: ParsedJob, starts: number[][]) => Promise<StartOutcome[]>;
+  runStarts?: StartRunner;
 }
+
+export type { StartOutcome };
 
 /** Validate a document before accepting it (throws DomainError with code and path). */
 export function validateTask(_kind: TaskKind, document: unknown, limits?: Partial<Limits>): { structures: number; atoms: number } {
@@ -64,12 +54,13 @@ export async function executeTask(kind: TaskKind, document: unknown, ctx: TaskCo
       onProgress: (p) => ctx.onProgress({ iteration: 0, elapsedMs: Date.now() - t0, stage: 'properties', message: JSON.stringify(p) }),
     });
   }
-  const job = parseJob(document, { limits: ctx.limits });
-  if (ctx.limits?.maxIterations !== undefined) job.options.maxIterations = Math.min(job.options.maxIterations, ctx.limits.maxIterations);
+  const parsed = parseJob(document, { limits: ctx.limits });
+  const maxIterations = Math.min(parsed.options.maxIterations, ctx.limits?.maxIterations ?? Infinity);
+  const job = { ...parsed, options: { ...parsed.options, maxIterations } };
   return runFit(job, {
     signal: ctx.signal,
     onProgress: (p) => ctx.onProgress({ iteration: p.iteration, objective: p.objective, parameters: p.parameters, elapsedMs: p.elapsedMs, stage: p.stage }),
-    runStarts: ctx.runStarts ?? parallelStarts({ threads: 1, signal: ctx.signal }),
+    runStarts: ctx.runStarts ?? threadStarts({ threads: 1, signal: ctx.signal }),
   });
 }
 

@@ -1,18 +1,31 @@
 /**
- * Multi-start fits in parallel worker threads: the starts are shared out over a few threads
- * (one per core by default), each of which parses the job document again and runs its starts one
- * after another. Only plain data crosses the thread boundary (the document and the start vectors
- * in, `StartOutcome`s out).
+ * Where the extra starts of a multi-start fit run: one interface, `StartRunner`, and one runner
+ * per way of running latticefit:
+ * - `serialStarts`: one after another in this thread (the library default);
+ * - `threadStarts`: worker threads of this process (the CLI: one per core; the embedded service:
+ *   one, so that its job threads do not oversubscribe the machine);
+ * - Redis mode: child jobs on every worker (`jobs/remote-starts.ts`, reached from a job's thread
+ *   over its port, `jobs/worker.ts`).
+ * A runner gets the job document (plain data: it crosses threads and machines) and the start
+ * vectors, and gives back one `StartOutcome` per start, in order. Each thread parses the document
+ * once for all of its starts.
  *
  * Running from TypeScript sources (tests, `tsx`), the worker is the `.ts` file loaded through tsx;
  * from the build, the compiled `.js` file.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import type { ParsedJob } from '../document/parse.js';
+import { DomainError } from '../errors.js';
 import type { StartOutcome } from '../fitting/fit.js';
+import { runFitStart } from './fit-job.js';
 
-export interface ParallelStartsOptions {
+/** Runs the starts of a multi-start fit of `document` and gives their outcomes in order. */
+export type StartRunner = (document: unknown, starts: number[][], signal?: AbortSignal) => Promise<StartOutcome[]>;
+
+/** The starts one after another in this thread. */
+export const serialStarts: StartRunner = async (document, starts, signal) => starts.map((s) => runFitStart(document, s, signal ? { signal } : {}));
+
+export interface ThreadStartsOptions {
   threads?: number;
   signal?: AbortSignal;
 }
@@ -28,8 +41,9 @@ export function spawnWorker(file: string, base: string, workerData: unknown): Wo
   return new Worker(boot, { eval: true, workerData });
 }
 
-export function parallelStarts(options: ParallelStartsOptions = {}): (job: ParsedJob, starts: number[][]) => Promise<StartOutcome[]> {
-  return async (job, starts) => {
+/** The starts shared out over worker threads (one per core by default). */
+export function threadStarts(options: ThreadStartsOptions = {}): StartRunner {
+  return async (document, starts, signal = options.signal) => {
     const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), starts.length));
     const chunks: number[][] = Array.from({ length: threads }, () => []);
     starts.forEach((_, i) => chunks[i % threads]!.push(i));
@@ -38,16 +52,16 @@ export function parallelStarts(options: ParallelStartsOptions = {}): (job: Parse
       chunks.map(
         (indices) =>
           new Promise<void>((resolve, reject) => {
-            const worker = spawnWorker('start-worker', import.meta.url, { document: job.document, starts: indices.map((i) => starts[i]) });
+            const worker = spawnWorker('start-worker', import.meta.url, { document, starts: indices.map((i) => starts[i]) });
             const abort = (): void => void worker.terminate();
-            options.signal?.addEventListener('abort', abort, { once: true });
+            signal?.addEventListener('abort', abort, { once: true });
             worker.on('message', (outcomes: StartOutcome[]) => {
               outcomes.forEach((o, k) => (results[indices[k]!] = o));
             });
             worker.on('error', reject);
             worker.on('exit', (code) => {
-              options.signal?.removeEventListener('abort', abort);
-              if (options.signal?.aborted) reject(new Error('cancelled'));
+              signal?.removeEventListener('abort', abort);
+              if (signal?.aborted) reject(new DomainError('CANCELLED', 'the fit was cancelled'));
               else if (code !== 0 && indices.some((i) => !results[i])) reject(new Error(`multi-start worker exited with code ${code}`));
               else resolve();
             });

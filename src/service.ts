@@ -1,5 +1,5 @@
 /**
- * The service assembled from its production parts: SQLite store, worker-thread runner, embedded
+ * The composition root of the service: the service assembled from its production parts: SQLite store, worker-thread runner, embedded
  * queue, fastify app. `server.ts` and `latticefit serve` call `createService(config)` and
  * `listen()`; the end-to-end test does the same in-process.
  *
@@ -19,21 +19,24 @@
  * requests finish; the workers stop; the store closes.
  */
 import { mkdirSync } from 'node:fs';
-import pino, { type Logger } from 'pino';
-import { redactRedisUrl, type Config } from '../config.js';
-import { lockDataDir } from '../jobs/data-dir-lock.js';
-import { EmbeddedJobQueue } from '../jobs/embedded-queue.js';
-import type { JobEventBus } from '../jobs/events.js';
-import { PiscinaTaskRunner } from '../jobs/piscina-runner.js';
-import type { JobQueue } from '../jobs/queue.js';
-import { RedisJobQueue } from '../jobs/redis-queue.js';
-import { RedisJobStore } from '../jobs/redis-store.js';
-import { SqliteJobStore } from '../jobs/sqlite-store.js';
-import type { JobStore } from '../jobs/store.js';
-import { loadTaskModule, type TaskModule } from '../jobs/task-module.js';
-import { buildApp, type App } from './app.js';
-import type { ServiceState } from './context.js';
-import { renderersFrom } from './renderers.js';
+import type { Logger } from 'pino';
+import { createLogger } from './process.js';
+import { redactRedisUrl, type Config } from './config.js';
+import { lockDataDir } from './jobs/data-dir-lock.js';
+import { EmbeddedJobQueue } from './jobs/embedded-queue.js';
+import type { JobEventBus } from './jobs/events.js';
+import { PiscinaTaskRunner } from './jobs/piscina-runner.js';
+import type { JobQueue } from './jobs/queue.js';
+import { RedisJobQueue } from './jobs/redis-queue.js';
+import { RedisJobStore } from './jobs/redis-store.js';
+import { SqliteJobStore } from './jobs/sqlite-store.js';
+import type { JobStore } from './jobs/store.js';
+import { loadTaskModule, type TaskModule } from './jobs/task-module.js';
+import { buildApp, type App } from './http/app.js';
+import type { ServiceState } from './http/context.js';
+import { renderersFrom } from './http/renderers.js';
+
+export { createLogger };
 
 export interface Service {
   app: App;
@@ -47,10 +50,6 @@ export interface Service {
   listen(): Promise<string>;
   /** Graceful shutdown (idempotent). */
   shutdown(reason?: string): Promise<void>;
-}
-
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, base: { service: 'latticefit', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
 }
 
 export async function createService(config: Config, opts: { logger?: Logger } = {}): Promise<Service> {

@@ -1,0 +1,124 @@
+/**
+ * The fit use case: a parsed job document in, a `FitResult` out.
+ *
+ * 1. The targets are completed (DFT normalisation, `options.normalizeDft`) and turned into
+ *    observables with their weights.
+ * 2. The domain fits (`fitting/fit.ts`: multi-start, Levenberg-Marquardt through the relaxed
+ *    structures, uncertainty) and returns every structure relaxed at the final parameters.
+ * 3. The result is read off those states: the residual table from the states' named properties,
+ *    and the structure table from the property suite on the same geometries (it relaxes nothing
+ *    the fit has relaxed), so the two tables of one result give one answer.
+ * 4. The Buckingham catastrophe check on the relaxed contacts, and warnings.
+ *
+ * `runFitStart` runs one start of a multi-start fit from the document (what a worker thread or
+ * another machine does).
+ */
+import type { ParsedJob } from '../document/parse.js';
+import { parseJob } from '../document/parse.js';
+import { throwIfAborted } from '../errors.js';
+import { fitParameters, runStart, type FitInput, type FitOptions, type StartOutcome } from '../fitting/fit.js';
+import { buildObservables, type Observable } from '../fitting/observables.js';
+import { normalizeDft, type NormalizationFactor } from '../fitting/normalize.js';
+import { observableValue, relaxationStatus, type StructureState } from '../fitting/evaluator.js';
+import { catastropheCheck } from '../fitting/catastrophe.js';
+import { buildEnergyModel } from '../potentials/index.js';
+import { computeProperties, type GivenGeometry } from '../properties/index.js';
+import { documentWithTargets, parameterRows, type FitResult, type ResidualRow, type ResultSettings } from './results.js';
+import type { StartRunner } from './starts.js';
+
+export interface FitJobOptions extends Omit<FitOptions, 'runStarts'> {
+  /** Where the extra starts of a multi-start fit run (default: one after another in this thread). */
+  runStarts?: StartRunner;
+}
+
+/** The fit's input with the targets completed, its observables, and the normalisation done. */
+export function prepareFit(job: ParsedJob): { input: FitInput; observables: Observable[]; normalization: NormalizationFactor[] } {
+  const { targets, factors } = job.options.normalizeDft ? normalizeDft(job) : { targets: job.targets, factors: [] };
+  const input: FitInput = { ...job, targets };
+  return { input, observables: buildObservables(input), normalization: factors };
+}
+
+/** The settings a result reports. */
+export const resultSettings = (o: ParsedJob['options']): ResultSettings => ({ relax: o.relax, pressureGPa: o.pressureGPa, bulkModulus: o.bulkModulus, shearModulus: o.shearModulus });
+
+export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promise<FitResult> {
+  const t0 = Date.now();
+  throwIfAborted(options.signal);
+  const { input, observables, normalization } = prepareFit(job);
+  const { runStarts, ...fitOptions } = options;
+  const outcome = await fitParameters(input, observables, {
+    ...fitOptions,
+    ...(runStarts ? { runStarts: (starts: number[][]) => runStarts(job.document, starts, options.signal) } : {}),
+  });
+  const warnings = outcome.excluded.map((e) => `excluded from the fit (fails at the starting parameters): ${e}`);
+  const ff = outcome.forceField;
+
+  // residual table over every fitted observable (including ones excluded from the fit)
+  const residuals = residualRows(observables, outcome.states, outcome.fitted);
+
+  // the structure table: the property suite on the geometries the fit relaxed
+  const geometries = new Map<string, GivenGeometry>();
+  for (const [id, st] of outcome.states) {
+    const status = relaxationStatus(st, job.options.pressureGPa, !job.options.relax);
+    if (status) geometries.set(id, { structure: st.structure, status });
+  }
+  const report = await computeProperties({ ...input, forceField: ff }, buildEnergyModel(ff), { ...(options.signal ? { signal: options.signal } : {}), geometries });
+
+  const relaxed = [...outcome.states.values()].map((s) => ({ id: s.id, structure: s.structure }));
+  const catastrophe = catastropheCheck(ff, relaxed);
+  for (const c of catastrophe)
+    if (c.collapses) warnings.push(`${c.pair}: the fitted Buckingham form has no repulsive barrier (C/r⁶ wins at every distance): the pair collapses.`);
+    else if (c.nearTurnover) warnings.push(`${c.pair}: the shortest relaxed contact (${c.shortestContact!.toFixed(3)} Å in ${c.structure}) is close to the Buckingham turnover at ${c.turnover!.toFixed(3)} Å; the potential may collapse at high temperature or pressure.`);
+
+  return {
+    kind: 'fit',
+    name: job.name,
+    document: documentWithTargets(job.document, input.targets),
+    targets: [...input.targets],
+    settings: resultSettings(job.options),
+    charges: job.forceField.charges,
+    parameters: parameterRows(ff, job.vary),
+    varied: job.vary.map((name, i) => ({ name, initial: outcome.start[i]!, final: outcome.values[i]!, ...(outcome.uncertainty ? { standardError: outcome.uncertainty.standardErrors[i]! } : {}) })),
+    objective: { initial: outcome.initialObjective, final: outcome.objective, allObservables: residuals.reduce((s, r) => s + (r.contribution ?? 0), 0) },
+    converged: outcome.converged,
+    iterations: outcome.iterations,
+    stopReason: outcome.stopReason,
+    wallTimeMs: Date.now() - t0,
+    residuals,
+    uncertainty: outcome.uncertainty,
+    structures: report.structures,
+    normalization,
+    catastrophe,
+    history: outcome.history,
+    ...(outcome.multiStart ? { multiStart: outcome.multiStart } : {}),
+    warnings,
+  };
+}
+
+/** GULP's "final values of residuals": every observable at the final states; null where its structure failed. */
+export function residualRows(observables: readonly Observable[], states: ReadonlyMap<string, StructureState>, fitted: readonly Observable[]): ResidualRow[] {
+  return observables.map((o) => {
+    const failed = states.get(o.structureId)?.failure ?? (o.property === 'relativeEnergy' && o.other ? states.get(o.other)?.failure : undefined);
+    const v = observableValue(o, states);
+    const calc = !failed && Number.isFinite(v) ? v : null;
+    const res = calc === null ? null : calc - o.target;
+    return {
+      structure: o.structureId,
+      property: o.property,
+      target: o.target,
+      source: o.source,
+      calculated: calc,
+      residual: res,
+      weight: o.weight,
+      contribution: res === null ? null : o.weight * res * res,
+      percentError: res === null || o.target === 0 ? null : (100 * res) / o.target,
+      inFit: fitted.includes(o),
+    };
+  });
+}
+
+/** One start of a multi-start fit of a job document (untrusted JSON), from the given parameter values. */
+export function runFitStart(document: unknown, start: number[], options: { signal?: AbortSignal } = {}): StartOutcome {
+  const { input, observables } = prepareFit(parseJob(document));
+  return runStart(input, observables, start, options);
+}

@@ -1,0 +1,41 @@
+/**
+ * The properties use case (`latticefit properties`, the `properties` job kind): relax every
+ * structure of a job document at its own parameters and report its properties (GULP's
+ * `opti conp prop`), the relative energies and the transition pressures its targets ask for.
+ * The result is a `PropertiesResult`, with the full per-structure detail (elastic tensors,
+ * equation of state, transition search) the suite computes.
+ */
+import { parseJob, type ParsedJob } from '../document/parse.js';
+import { normalizeDft } from '../fitting/normalize.js';
+import { buildEnergyModel } from '../potentials/index.js';
+import { type PropertiesOptions, type StructureProperties, computeProperties } from '../properties/index.js';
+import { resultSettings } from './fit-job.js';
+import { documentWithTargets, parameterRows, type PropertiesResult, type StructureReport } from './results.js';
+
+/** The properties result: what `report` renders, plus the external pressure and the suite's detail. */
+export type PropertiesCommandResult = PropertiesResult & { pressureGPa: number; structures: StructureProperties[] };
+
+/** Compute the properties of a job document (untrusted JSON, or a job parsed already). */
+export async function propertiesResult(doc: unknown, opts: PropertiesOptions = {}): Promise<PropertiesCommandResult> {
+  const t0 = Date.now();
+  const job: ParsedJob = parseJob(doc);
+  const { targets, factors } = job.options.normalizeDft ? normalizeDft(job) : { targets: job.targets, factors: [] };
+  const report = await computeProperties({ ...job, targets }, buildEnergyModel(job.forceField), { eos: true, ...opts });
+  // the structures are StructureReports (checked here at compile time)
+  const structures: StructureReport[] & StructureProperties[] = report.structures;
+  const warnings = report.structures.filter((s) => s.error).map((s) => `${s.id} failed: ${s.error!.code}: ${s.error!.message}`);
+  return {
+    kind: 'properties',
+    name: job.name,
+    pressureGPa: report.pressureGPa,
+    wallTimeMs: Date.now() - t0,
+    warnings,
+    structures,
+    charges: job.forceField.charges,
+    parameters: parameterRows(job.forceField, job.vary),
+    normalization: factors,
+    targets,
+    settings: resultSettings(job.options),
+    document: documentWithTargets(job.document, targets),
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * The results of the use cases, as plain JSON-serialisable data (they cross threads, processes,
+ * the store and HTTP unchanged): `latticefit fit --format json` and `latticefit properties
+ * --format json` print exactly these, and `reports/` renders them from these types alone. A
+ * result carries its own targets table (`targets`, with the computed `dftNormalized` values) and
+ * the settings it was computed with; `document` is the job as given with those values written
+ * in, kept for the exporters (a GULP input that reruns the job).
+ */
+import type { JobDocument } from '../document/schema.js';
+import { PAIR_PARAMETERS, pairKey, type ForceField, type PairType } from '../potentials/forcefield.js';
+import type { Source, StructureTargets } from '../properties/vocabulary.js';
+import type { PairTurnover } from '../fitting/catastrophe.js';
+import type { Uncertainty } from '../fitting/uncertainty.js';
+import type { NormalizationFactor } from '../fitting/normalize.js';
+
+export type { PairTurnover, NormalizationFactor, Uncertainty, StructureTargets };
+
+/** The settings a result was computed with (what its tables need to say). */
+export interface ResultSettings {
+  relax: boolean;
+  pressureGPa: number;
+  bulkModulus: 'reuss' | 'voigt' | 'hill';
+  shearModulus: 'reuss' | 'voigt' | 'hill';
+}
+
+/** One row of Table S7. */
+export interface ParameterRow {
+  /** canonical pair key, e.g. `Cd-Se` (parameter names are `Cd-Se.A`, …) */
+  pair: string;
+  species: [string, string];
+  type: PairType;
+  A: number;
+  rho?: number;
+  C?: number;
+  B?: number;
+  cutoff: number;
+  /** names of the parameters of this pair that were fitted */
+  varied: string[];
+}
+
+/** One row of GULP's "Final values of residuals". */
+export interface ResidualRow {
+  structure: string;
+  property: string;
+  target: number;
+  source: Source;
+  /** null when the structure failed at the final parameters */
+  calculated: number | null;
+  /** calculated − target */
+  residual: number | null;
+  weight: number;
+  /** w (calculated − target)² */
+  contribution: number | null;
+  /** 100 (calculated − target) / target */
+  percentError: number | null;
+  /** false when the observable's structure failed at the start and was left out of the fit */
+  inFit: boolean;
+}
+
+/** Per-structure properties at a parameter set (the `latticefit properties` entry). */
+export interface StructureReport {
+  id: string;
+  label?: string;
+  formula?: string;
+  spaceGroup?: { symbol: string; number: number };
+  converged?: boolean;
+  iterations?: number;
+  warnings?: { kind: string; message: string }[];
+  cell?: Record<string, number>;
+  sites?: { species: string; frac: number[] }[];
+  properties: Record<string, number>;
+  error?: { code: string; message: string };
+  [extra: string]: unknown;
+}
+
+export interface FitResult {
+  kind: 'fit';
+  name: string;
+  /** the job document, with computed dftNormalized values filled in (for exports) */
+  document: JobDocument;
+  /** targets of every structure, in document order (computed dftNormalized values included) */
+  targets: StructureTargets[];
+  settings: ResultSettings;
+  charges: Record<string, number>;
+  parameters: ParameterRow[];
+  varied: { name: string; initial: number; final: number; standardError?: number }[];
+  /** Weighted sum of squares over the fitted observables at the start and the end; `allObservables`
+   * also counts observables left out of the fit (their structure failed at the start). */
+  objective: { initial: number; final: number; allObservables: number };
+  converged: boolean;
+  iterations: number;
+  stopReason: string;
+  wallTimeMs: number;
+  residuals: ResidualRow[];
+  uncertainty: Uncertainty | null;
+  structures: StructureReport[];
+  normalization: NormalizationFactor[];
+  catastrophe: PairTurnover[];
+  history: { iteration: number; objective: number; accepted: boolean; note?: string }[];
+  multiStart?: { starts: number; best: number; objectives: number[]; failed: number };
+  warnings: string[];
+}
+
+export interface PropertiesResult {
+  kind: 'properties';
+  name: string;
+  document: JobDocument;
+  targets: StructureTargets[];
+  settings: ResultSettings;
+  charges: Record<string, number>;
+  parameters: ParameterRow[];
+  structures: StructureReport[];
+  normalization: NormalizationFactor[];
+  wallTimeMs: number;
+  warnings: string[];
+}
+
+/** Table S7 rows of a force field; `vary` names the fitted parameters. */
+export function parameterRows(ff: ForceField, vary: readonly string[]): ParameterRow[] {
+  return ff.pairs.map((p) => {
+    const key = pairKey(p.species[0], p.species[1]);
+    const varied = PAIR_PARAMETERS[p.type].filter((k) => vary.includes(`${key}.${k}`));
+    return {
+      pair: key,
+      species: [p.species[0], p.species[1]],
+      type: p.type,
+      A: p.params.A!,
+      ...(p.type === 'buckingham' ? { rho: p.params.rho!, C: p.params.C! } : { B: p.params.B! }),
+      cutoff: p.cutoff,
+      varied,
+    };
+  });
+}
+
+/** A copy of the job document with the targets' computed `dftNormalized` values written in. */
+export function documentWithTargets(document: JobDocument, targets: readonly StructureTargets[]): JobDocument {
+  const doc = structuredClone(document);
+  for (const s of doc.structures) {
+    const t = targets.find((p) => p.id === s.id);
+    if (!t || !s.properties) continue;
+    for (const [k, v] of Object.entries(t.properties)) if (s.properties[k] && v.dftNormalized !== undefined) (s.properties[k] as { dftNormalized?: number }).dftNormalized = v.dftNormalized;
+  }
+  return doc;
+}
