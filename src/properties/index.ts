@@ -15,7 +15,7 @@
  * energies, both at the job's pressure (at p ≠ 0 the phase stability is decided by the enthalpy,
  * which the transition search uses).
  *
- * Property names and units follow `document/vocabulary.ts`: lengths Å, angles degrees, u a
+ * Property names and units follow `vocabulary.ts`: lengths Å, angles degrees, u a
  * fraction of c, volume Å³ per formula unit, C_ij and moduli GPa, energies eV per formula unit,
  * transition pressures GPa. `B` is the modulus `options.bulkModulus` names (Reuss by default, as
  * GULP), `G` the one `options.shearModulus` names (Hill by default).
