@@ -11,7 +11,7 @@
  *   terminating its thread after a grace period otherwise.
  */
 import type { ServiceLimits } from '../config.js';
-import type { StartOutcome } from '../fitting/fit.js';
+import type { StartOutcome } from '../workflows/tasks.js';
 import type { JobError, TaskKind, TaskProgress } from './types.js';
 
 export type TaskLimits = Pick<ServiceLimits, 'maxStructures' | 'maxAtoms' | 'maxIterations' | 'maxWallTimeMs'>;

@@ -16,7 +16,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { StartOutcome } from '../fitting/fit.js';
+import type { StartOutcome } from '../workflows/tasks.js';
 import type { TaskContext } from '../workflows/tasks.js';
 import type { TaskKind } from './types.js';
 

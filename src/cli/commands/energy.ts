@@ -1,37 +1,8 @@
 /** `latticefit energy JOB.json [--format json|table]`: energies at the input geometry. */
-import { parseJob } from '../../document/parse.js';
-import { buildEnergyModel } from '../../potentials/index.js';
-import { evaluateStatic } from '../../properties/static.js';
+import { energyReport, type EnergyEntry } from '../../workflows/energy.js';
 import { readJson, textTable, fmt } from '../io.js';
 
-export interface EnergyEntry {
-  id: string;
-  formula: string;
-  formulaUnits: number;
-  atoms: number;
-  energy: { total: number; perFormulaUnit: number; coulomb: number; shortRange: number };
-  pressureTensorGPa: number[][];
-  maxForce: number;
-}
-
-export function energyReport(doc: unknown): { structures: EnergyEntry[] } {
-  const job = parseJob(doc);
-  const model = buildEnergyModel(job.forceField);
-  return {
-    structures: job.structures.map((s) => {
-      const r = evaluateStatic(model, s.structure, s.z);
-      return {
-        id: s.id,
-        formula: s.formula,
-        formulaUnits: s.z,
-        atoms: s.structure.numAtoms,
-        energy: r.energy,
-        pressureTensorGPa: r.pressureTensorGPa,
-        maxForce: r.maxForce,
-      };
-    }),
-  };
-}
+export { energyReport, type EnergyEntry };
 
 export function energyCommand(file: string, format: string): string {
   const report = energyReport(readJson(file));
