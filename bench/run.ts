@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: per-stage timings, so regressions show (a benchmark, not a test).
  *
+ *   0. the whole `latticefit properties` process on the eight polymorphs (bench/process.ts);
  *   1. energy model: energy + gradient + full second derivatives of the eight polymorphs of the
  *      reference example (primitive cells, as the engine computes them; and the conventional
  *      cells), and a 4x4x4 rock-salt PbSe supercell (512 atoms; energy + gradient, and Hessian);
@@ -18,6 +19,7 @@ import { buildEnergyModel } from '../src/potentials/index.js';
 import { prepareCrystal } from '../src/properties/crystal.js';
 import { runFit } from '../src/workflows/fit-job.js';
 import { computeProperties } from '../src/properties/index.js';
+import { processStage } from './process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const load = (name: string): unknown => JSON.parse(readFileSync(resolve(here, '../fixtures', name), 'utf8'));
@@ -38,6 +40,7 @@ const ms = (x: number): string => `${x.toFixed(x < 10 ? 3 : 1)} ms`;
 
 async function main(): Promise<void> {
   console.log(`latticefit benchmark — node ${process.version}, ${new Date().toISOString()}\n`);
+  processStage();
   const published = parseJob(load('pbcdse-published.json'));
   const model = buildEnergyModel(published.forceField);
 

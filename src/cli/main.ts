@@ -5,13 +5,11 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { reportError } from './io.js';
-import { energyCommand } from './commands/energy.js';
-import { fitCommand, reportCommand, checkFormat } from './commands/fit.js';
-import { propertiesCommand } from './commands/properties.js';
-import { importGulpCommand } from './commands/import-gulp.js';
-import { exportCommand, EXPORT_KINDS } from './commands/export.js';
 import { serveCommand, SERVE_USAGE } from './commands/serve.js';
 import { workerCommand, WORKER_USAGE } from './commands/worker.js';
+
+// Each command's module is imported when that command runs, so that a calculation loads the
+// domain it needs and no HTTP, queue or database module (serve and worker load theirs in `run`).
 
 const USAGE_TEXT = `latticefit — force-field fitting for ionic crystals
 
@@ -48,7 +46,7 @@ const COMMANDS: Record<string, { options: ParseArgsConfig['options']; run: Comma
       if (pos.length !== 1) throw new UsageError('energy needs one job document');
       const format = String(v.format);
       if (!['json', 'table'].includes(format)) throw new UsageError('--format is json or table');
-      return energyCommand(pos[0]!, format);
+      return import('./commands/energy.js').then((m) => m.energyCommand(pos[0]!, format));
     },
   },
   fit: {
@@ -59,8 +57,9 @@ const COMMANDS: Record<string, { options: ParseArgsConfig['options']; run: Comma
       starts: { type: 'string' },
       quiet: { type: 'boolean', default: false },
     },
-    run: (pos, v) => {
+    run: async (pos, v) => {
       if (pos.length !== 1) throw new UsageError('fit needs one job document');
+      const { fitCommand, checkFormat } = await import('./commands/fit.js');
       const int = (x: unknown, name: string): number | undefined => {
         if (x === undefined) return undefined;
         const n = Number(x);
@@ -80,19 +79,20 @@ const COMMANDS: Record<string, { options: ParseArgsConfig['options']; run: Comma
     options: { format: { type: 'string', default: 'markdown' } },
     run: (pos, v) => {
       if (pos.length !== 1) throw new UsageError('properties needs one job document');
-      return propertiesCommand(pos[0]!, String(v.format));
+      return import('./commands/properties.js').then((m) => m.propertiesCommand(pos[0]!, String(v.format)));
     },
   },
   'import-gulp': {
     options: { out: { type: 'string' } },
     run: (pos, v) => {
       if (pos.length !== 1) throw new UsageError('import-gulp needs one GULP input file');
-      return importGulpCommand(pos[0]!, { ...(v.out ? { out: String(v.out) } : {}) });
+      return import('./commands/import-gulp.js').then((m) => m.importGulpCommand(pos[0]!, { ...(v.out ? { out: String(v.out) } : {}) }));
     },
   },
   export: {
     options: { structure: { type: 'string' } },
-    run: (pos, v) => {
+    run: async (pos, v) => {
+      const { exportCommand, EXPORT_KINDS } = await import('./commands/export.js');
       if (pos.length !== 2) throw new UsageError(`export needs a format (${EXPORT_KINDS.join('|')}) and a job or result file`);
       return exportCommand(pos[0]!, pos[1]!, { ...(v.structure ? { structure: String(v.structure) } : {}) });
     },
@@ -101,8 +101,9 @@ const COMMANDS: Record<string, { options: ParseArgsConfig['options']; run: Comma
   worker: workerCommand,
   report: {
     options: { format: { type: 'string', default: 'markdown' } },
-    run: (pos, v) => {
+    run: async (pos, v) => {
       if (pos.length !== 1) throw new UsageError('report needs one result file');
+      const { reportCommand, checkFormat } = await import('./commands/fit.js');
       return reportCommand(pos[0]!, checkFormat(String(v.format)));
     },
   },

@@ -146,8 +146,29 @@ function isOrthogonal(R: Readonly<Mat3>, tol = 1e-6): boolean {
 
 const isIdentity = (R: Readonly<Mat3>): boolean => R.every((row, i) => row.every((x, j) => Math.abs(x - (i === j ? 1 : 0)) < 1e-6));
 
-const elementKey = (R: Readonly<Mat3>, perm: Int32Array): string =>
-  `${R.flat().map((x) => Math.round(x * 1e6) / 1e6 + 0).join(',')}|${perm.join(',')}`;
+/**
+ * A set of symmetry elements: equal when R agrees to 1e-6 and the permutations are the same.
+ * Elements are bucketed by a hash of R rounded to 1e-6 and of the permutation (the closure of a
+ * group of 192 operations tests some 10⁵ products, so the test must be cheap); a bucket is then
+ * compared entry by entry, so a hash collision never merges two elements.
+ */
+class ElementSet {
+  private readonly buckets = new Map<number, SymmetryElement[]>();
+  /** Adds `e` unless an equal element is there; true when it was added. */
+  add(e: SymmetryElement): boolean {
+    let h = 17;
+    for (const row of e.R) for (const x of row) h = (Math.imul(h, 31) + Math.round(x * 1e6)) | 0;
+    for (let c = 0; c < e.permutation.length; c++) h = (Math.imul(h, 31) + e.permutation[c]!) | 0;
+    const bucket = this.buckets.get(h);
+    if (!bucket) {
+      this.buckets.set(h, [e]);
+      return true;
+    }
+    if (bucket.some((o) => maxDiff(o.R, e.R) < 1e-6 && o.permutation.every((v, c) => v === e.permutation[c]))) return false;
+    bucket.push(e);
+    return true;
+  }
+}
 
 const notSymmetric = (detail: Record<string, unknown>): DomainError =>
   new DomainError('INVALID_STRUCTURE', 'structure does not have the symmetry of its space group', detail);
@@ -242,11 +263,9 @@ export function symmetryGroup(structure: Structure, operations: readonly Cartesi
   });
   const id: SymmetryElement = { R: IDENTITY.map((row) => [...row]) as Mat3, permutation: Int32Array.from({ length: numClasses }, (_, i) => i) };
   const elements: SymmetryElement[] = [id];
-  const seen = new Set([elementKey(id.R, id.permutation)]);
-  for (const g of gens) {
-    const key = elementKey(g.R, g.permutation);
-    if (!seen.has(key)) { seen.add(key); elements.push(g); }
-  }
+  const seen = new ElementSet();
+  seen.add(id);
+  for (const g of gens) if (seen.add(g)) elements.push(g);
   const distinctGens = elements.slice(1);
   const limit = 48 * Math.max(1, numClasses);
   for (let q = 0; q < elements.length; q++) {
@@ -255,10 +274,9 @@ export function symmetryGroup(structure: Structure, operations: readonly Cartesi
       const R = mul3(g.R, h.R);
       const perm = new Int32Array(numClasses);
       for (let c = 0; c < numClasses; c++) perm[c] = g.permutation[h.permutation[c]!]!;
-      const key = elementKey(R, perm);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      elements.push({ R, permutation: perm });
+      const element = { R, permutation: perm };
+      if (!seen.add(element)) continue;
+      elements.push(element);
       if (elements.length > limit) {
         throw new DomainError('INVALID_STRUCTURE', 'the symmetry operations do not generate a finite group of this structure', { elements: elements.length });
       }

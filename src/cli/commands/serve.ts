@@ -6,7 +6,6 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../../config.js';
-import { startServer } from '../../server.js';
 
 export const SERVE_USAGE = `  latticefit serve [--port N] [--host H] [--workers N] [--data-dir DIR]
       the HTTP API (jobs persisted in DIR/jobs.sqlite; docs at /docs)`;
@@ -28,6 +27,7 @@ export const serveCommand: {
     if (typeof values.host === 'string') env.HOST = values.host;
     if (typeof values.workers === 'string') env.LATTICEFIT_WORKERS = values.workers;
     if (typeof values['data-dir'] === 'string') env.LATTICEFIT_DATA_DIR = values['data-dir'];
+    const { startServer } = await import('../../server.js');
     await startServer(loadConfig(env));
     return '';
   },

@@ -10,7 +10,6 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../../config.js';
-import { startWorker } from '../../worker-server.js';
 
 export const WORKER_USAGE = `  latticefit worker [--redis URL] [--concurrency N] [--start-concurrency N] [--port N] [--host H]
       a worker of the Redis queue (LATTICEFIT_QUEUE=redis on the API): runs jobs
@@ -35,6 +34,7 @@ export const workerCommand: {
     if (typeof values['start-concurrency'] === 'string') env.LATTICEFIT_START_CONCURRENCY = values['start-concurrency'];
     if (typeof values.port === 'string') env.LATTICEFIT_WORKER_PORT = values.port;
     if (typeof values.host === 'string') env.HOST = values.host;
+    const { startWorker } = await import('../../worker-server.js');
     await startWorker(loadConfig(env));
     return '';
   },
