@@ -10,22 +10,9 @@
  *   running ──claim (takeover: its worker was lost)──▶ running, next attempt
  *   queued | running ──cancel──▶ cancelled
  */
-/** What a job computes: a relaxed fit or the properties of a document (`workflows/tasks.ts`). */
-export type TaskKind = 'fit' | 'properties';
+import type { TaskKind, TaskProgress } from '../workflows/task-types.js';
 
-/** Progress of a running task. */
-export interface TaskProgress {
-  /** Iteration of the fit (0 before the first). */
-  iteration: number;
-  /** Current objective (weighted sum of squares), when known. */
-  objective?: number;
-  /** Current parameters by name (`Cd-Se.A`). */
-  parameters?: Record<string, number>;
-  elapsedMs: number;
-  /** What is being done now ('start', 'fit', 'final', 'properties', ...). */
-  stage?: string;
-  message?: string;
-}
+export type { TaskKind, TaskProgress };
 
 export const JOB_KINDS = ['fit', 'properties'] as const satisfies readonly TaskKind[];
 

@@ -27,7 +27,7 @@
  * into the singularity; a fit should keep r_t well below the shortest distance it samples.
  */
 import { DomainError } from '../errors.js';
-import type { PairForm } from './pair.js';
+import type { PairForm } from './pair-form.js';
 
 export class BuckinghamForm implements PairForm {
   readonly type = 'buckingham' as const;

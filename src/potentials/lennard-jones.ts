@@ -12,7 +12,7 @@
  *   ∂φ/∂A = r⁻¹²     ∂φ'/∂A = −12 r⁻¹³
  *   ∂φ/∂B = −r⁻⁶     ∂φ'/∂B = 6 r⁻⁷
  */
-import type { PairForm } from './pair.js';
+import type { PairForm } from './pair-form.js';
 
 export class LennardJonesForm implements PairForm {
   readonly type = 'lennard-jones' as const;

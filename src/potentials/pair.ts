@@ -40,23 +40,12 @@ import { DomainError } from '../errors.js';
 import type { Structure } from '../crystal/structure.js';
 import { forEachPair } from './neighbours.js';
 import { type DerivativeOrder, type EnergyResult, type ParameterDerivatives, type ParametrisedModel, emptyResult } from './model.js';
-import { PAIR_PARAMETERS, type PairPotentialSpec, type PairType, pairKey, parseParameterName } from './forcefield.js';
+import { PAIR_PARAMETERS, type PairPotentialSpec, pairKey, parseParameterName } from './forcefield.js';
+import type { PairForm } from './pair-form.js';
 import { BuckinghamForm } from './buckingham.js';
 import { LennardJonesForm } from './lennard-jones.js';
 
-/** A pair form φ(r) with its first two radial derivatives and its parameter derivatives. */
-export interface PairForm {
-  readonly type: PairType;
-  /** Parameter names in `PAIR_PARAMETERS` order (`A`, `rho`, `C` for Buckingham). */
-  readonly parameterNames: readonly string[];
-  phi(r: number): number;
-  dphi(r: number): number;
-  d2phi(r: number): number;
-  /** out[0] = φ(r), out[1] = φ'(r), out[2] = φ''(r), sharing one exponential. */
-  evaluate(r: number, out: Float64Array): void;
-  /** out[0] = ∂φ/∂p_k, out[1] = ∂φ'/∂p_k at r, for the k-th parameter. */
-  parameterDerivative(k: number, r: number, out: Float64Array): void;
-}
+export type { PairForm };
 
 /** The pair form of a spec, after checking its type and parameters (INVALID_POTENTIAL otherwise). */
 export function pairForm(spec: PairPotentialSpec, path = '/pairs'): PairForm {

@@ -7,8 +7,7 @@
  * normalised DFT lattice parameters in square brackets after the raw DFT value; molecular-dynamics
  * values (300 K) in parentheses; units in the caption.
  */
-import type { FitResult, PropertiesResult, StructureReport, ParameterRow, StructureTargets } from '../workflows/results.js';
-import { PROPERTIES, type PropertyTarget } from '../properties/vocabulary.js';
+import { PROPERTIES, type FitResult, type PropertiesResult, type StructureReport, type ParameterRow, type StructureTargets, type PropertyTarget } from '../workflows/results.js';
 
 /** A cell: text pieces a renderer may style. */
 export interface Cell {

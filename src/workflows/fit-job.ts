@@ -24,7 +24,12 @@ import { catastropheCheck } from '../fitting/catastrophe.js';
 import { buildEnergyModel } from '../potentials/index.js';
 import { computeProperties, type GivenGeometry } from '../properties/index.js';
 import { documentWithTargets, parameterRows, type FitResult, type ResidualRow, type ResultSettings } from './results.js';
-import type { StartRunner } from './starts.js';
+
+/**
+ * Runs the starts of a multi-start fit of `document` and gives their outcomes in order (one per
+ * way of running latticefit: `starts.ts`, and the Redis queue's child jobs).
+ */
+export type StartRunner = (document: unknown, starts: number[][], signal?: AbortSignal) => Promise<StartOutcome[]>;
 
 export interface FitJobOptions extends Omit<FitOptions, 'runStarts'> {
   /** Where the extra starts of a multi-start fit run (default: one after another in this thread). */

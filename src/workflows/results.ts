@@ -8,12 +8,14 @@
  */
 import type { JobDocument } from '../document/schema.js';
 import { PAIR_PARAMETERS, pairKey, type ForceField, type PairType } from '../potentials/forcefield.js';
-import type { Source, StructureTargets } from '../properties/vocabulary.js';
+import type { PropertyTarget, Source, StructureTargets } from '../properties/vocabulary.js';
 import type { PairTurnover } from '../fitting/catastrophe.js';
 import type { Uncertainty } from '../fitting/uncertainty.js';
 import type { NormalizationFactor } from '../fitting/normalize.js';
 
-export type { PairTurnover, NormalizationFactor, Uncertainty, StructureTargets };
+export type { PairTurnover, NormalizationFactor, Uncertainty, StructureTargets, PropertyTarget };
+/** The property vocabulary (names, units, weight classes) the tables are laid out by. */
+export { PROPERTIES } from '../properties/vocabulary.js';
 
 /** The settings a result was computed with (what its tables need to say). */
 export interface ResultSettings {

@@ -17,10 +17,9 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { DomainError } from '../errors.js';
 import type { StartOutcome } from '../fitting/fit.js';
-import { runFitStart } from './fit-job.js';
+import { runFitStart, type StartRunner } from './fit-job.js';
 
-/** Runs the starts of a multi-start fit of `document` and gives their outcomes in order. */
-export type StartRunner = (document: unknown, starts: number[][], signal?: AbortSignal) => Promise<StartOutcome[]>;
+export type { StartRunner };
 
 /** The starts one after another in this thread. */
 export const serialStarts: StartRunner = async (document, starts, signal) => starts.map((s) => runFitStart(document, s, signal ? { signal } : {}));

@@ -12,7 +12,7 @@
 import { parseJob, type Limits } from '../document/parse.js';
 import { DomainError } from '../errors.js';
 import type { StartOutcome } from '../fitting/fit.js';
-import type { TaskKind, TaskProgress } from '../jobs/types.js';
+import type { TaskKind, TaskProgress } from './task-types.js';
 import { renderReport as render, REPORT_FORMATS, type ReportFormat } from '../reports/index.js';
 import { exportSource } from '../io/sources.js';
 import { writeGulpLibrary, writeLammpsData, writeLammpsPair } from '../io/index.js';

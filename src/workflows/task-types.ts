@@ -1,0 +1,17 @@
+/** The kinds of task and their progress reports: shared by the use cases (`tasks.ts`) and the job machinery (`jobs/`). */
+/** What a job computes: a relaxed fit or the properties of a document (`workflows/tasks.ts`). */
+export type TaskKind = 'fit' | 'properties';
+
+/** Progress of a running task. */
+export interface TaskProgress {
+  /** Iteration of the fit (0 before the first). */
+  iteration: number;
+  /** Current objective (weighted sum of squares), when known. */
+  objective?: number;
+  /** Current parameters by name (`Cd-Se.A`). */
+  parameters?: Record<string, number>;
+  elapsedMs: number;
+  /** What is being done now ('start', 'fit', 'final', 'properties', ...). */
+  stage?: string;
+  message?: string;
+}
