@@ -71,6 +71,16 @@ export class DomainError extends Error {
 
 export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;
 
+/** Rethrow a cancellation (CANCELLED): the one error a calculation that reports failures as results must not swallow. */
+export function rethrowIfCancelled(e: unknown): void {
+  if (isDomainError(e) && e.code === 'CANCELLED') throw e;
+}
+
+/** Rethrow anything that is not a calculation's own failure: a cancellation, or not a DomainError at all (a bug). */
+export function rethrowUnlessFailure(e: unknown): asserts e is DomainError {
+  if (!isDomainError(e) || e.code === 'CANCELLED') throw e;
+}
+
 /** Throw `CANCELLED` if the signal has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new DomainError('CANCELLED', 'cancelled');

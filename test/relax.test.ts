@@ -3,7 +3,11 @@
  * (Ewald + Buckingham, test/helpers/cells.ts PUBLISHED).
  */
 import { describe, it, expect } from 'vitest';
-import { relax, relaxInP1, RelaxSession, symmetryAdaptedBasis, mapAtoms, type RelaxResult } from '../src/relaxation/index.js';
+import { relax, relaxFrom, resolveRelaxOptions, symmetryAdaptedBasis, mapAtoms, type RelaxResult } from '../src/relaxation/index.js';
+import type { EnergyModel } from '../src/potentials/model.js';
+
+/** Relaxation with the symmetry of no operation at all (every coordinate and strain free). */
+const relaxInP1 = (m: EnergyModel, st: Structure): RelaxResult => relax(m, st, { operations: [] });
 import { DomainError } from '../src/errors.js';
 import { maxAbs, matVec } from '../src/math/linalg.js';
 import { GPA_PER_EV_PER_A3 } from '../src/units/index.js';
@@ -273,32 +277,22 @@ describe('not converging and cancelling', () => {
   });
 });
 
-describe('warm starts (RelaxSession)', () => {
+describe('warm starts (relaxFrom a previous result, as the fitter does)', () => {
   it('the second relaxation of a structure starts from the first result and needs fewer iterations for the same minimum', () => {
-    const session = new RelaxSession();
-    session.relax('CdSe-WZ', model, WZ.structure, { operations: WZ.operations });
+    const first = relax(model, WZ.structure, { operations: WZ.operations });
     const changed = publishedModel({ 'Cd-Se.A': 1.01 });
-    const warm = session.relax('CdSe-WZ', changed, WZ.structure, { operations: WZ.operations });
+    const warm = relaxFrom(changed, WZ.structure, first.structure, resolveRelaxOptions({ operations: WZ.operations }));
     const cold = relax(changed, WZ.structure, { operations: WZ.operations });
-    expect([warm.warmStart, warm.converged]).toEqual([true, true]);
+    expect(warm.converged).toBe(true);
     expect(warm.iterations).toBeLessThan(cold.iterations);
     const d = latticeOf(warm).map((x, k) => Math.abs(x - latticeOf(cold)[k]!));
     expect(Math.max(...d)).toBeLessThan(TOL.relaxGeometry);
   });
 
   it('reports the deformation from the input, not from the warm-start geometry', () => {
-    const session = new RelaxSession();
-    const first = session.relax('CdSe-WZ', model, WZ.structure, { operations: WZ.operations });
-    const again = session.relax('CdSe-WZ', model, WZ.structure, { operations: WZ.operations });
-    expect(again.warmStart).toBe(true);
+    const first = relax(model, WZ.structure, { operations: WZ.operations });
+    const again = relaxFrom(model, WZ.structure, first.structure, resolveRelaxOptions({ operations: WZ.operations }));
     expect(again.deformation.flat().map((x, k) => Math.abs(x - first.deformation.flat()[k]!)).every((d) => d < 1e-9)).toBe(true);
-  });
-
-  it('starts afresh when the input structure changes', () => {
-    const session = new RelaxSession();
-    session.relax('CdSe-WZ', model, WZ.structure, { operations: WZ.operations });
-    const other = wurtzite(4.35, 7.0, 0.375);
-    expect(session.relax('CdSe-WZ', model, other.structure, { operations: other.operations }).warmStart).toBe(false);
   });
 });
 
@@ -329,7 +323,7 @@ describe('the eight polymorphs of the published job document', () => {
 });
 
 describe('structures given by hand', () => {
-  it('a cubic cell with no operations is relaxed in P1 (relaxInP1 is operations: [])', () => {
+  it('a cubic cell with no operations is relaxed in P1 (operations: [])', () => {
     const s = Structure.fromFractional(Lattice.fromParameters({ a: 3.72, b: 3.72, c: 3.72, alpha: 90, beta: 90, gamma: 90 }), ['Pb', 'Se'], [[0, 0, 0], [0.5, 0.5, 0.5]]);
     expect(relaxInP1(model, s).degreesOfFreedom).toBe(3 + 6);
   });

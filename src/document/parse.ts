@@ -43,6 +43,10 @@ export interface ResolvedJobOptions {
   starts: number;
   seed: number;
   normalizeDft: boolean;
+  /** The equation of state of every structure; undefined: the use case's default (properties yes, fit no). */
+  equationOfState?: boolean;
+  /** Search the transition pressures the targets ask for. */
+  transitionPressures: boolean;
   /** 'p1': relax without symmetry */
   symmetry: 'keep' | 'p1';
 }
@@ -237,6 +241,8 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     starts: o.starts ?? 1,
     seed: o.seed ?? 1,
     normalizeDft: o.normalizeDft ?? true,
+    ...(o.equationOfState !== undefined ? { equationOfState: o.equationOfState } : {}),
+    transitionPressures: o.transitionPressures ?? true,
     symmetry: o.symmetry ?? 'keep',
   };
 

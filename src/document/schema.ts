@@ -110,6 +110,8 @@ export const OptionsSchema = Type.Object(
     seed: Type.Optional(Type.Integer({ description: 'multi-start random seed' })),
     coulombAccuracy: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Ewald accuracy, eV per atom (default 1e-8)' })),
     normalizeDft: Type.Optional(Type.Boolean({ description: 'compute dftNormalized lattice values where missing (default true)' })),
+    equationOfState: Type.Optional(Type.Boolean({ description: 'Birch-Murnaghan equation of state (E-V and p-V fits) of every structure: an extra, on by default for a properties run, off for a fit' })),
+    transitionPressures: Type.Optional(Type.Boolean({ description: 'search the transition pressures that transitionPressure targets ask for (default true; false skips the scans)' })),
     symmetry: Type.Optional(
       Type.Union([Type.Literal('keep'), Type.Literal('p1')], { description: 'relax keeping each space group (default) or in P1, to expose instabilities that symmetry hides' }),
     ),
@@ -132,4 +134,3 @@ export type JobDocument = Static<typeof JobDocumentSchema>;
 export type StructureDocument = Static<typeof StructureSchema>;
 export type PotentialDocument = Static<typeof PotentialSchema>;
 export type PropertyTarget = Static<typeof PropertyTargetSchema>;
-export type JobOptionsDocument = Static<typeof OptionsSchema>;

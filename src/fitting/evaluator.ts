@@ -29,7 +29,7 @@
  *   derivative ∂C/∂p + ∂C/∂θ dθ/dp to O(h²) at two Hessian evaluations and no relaxation.
  * The analytic Jacobian is checked against the finite-difference one in test/fit-jacobian.test.ts.
  */
-import { DomainError, isDomainError, throwIfAborted } from '../errors.js';
+import { DomainError, throwIfAborted, rethrowUnlessFailure } from '../errors.js';
 import { Lattice } from '../crystal/lattice.js';
 import type { Structure } from '../crystal/structure.js';
 import { type Mat3, inv3, mul3, transpose3 } from '../math/linalg.js';
@@ -223,7 +223,7 @@ export class FitEvaluator {
       }
     } catch (e) {
       // a structure that cannot be relaxed is a result; anything else (cancellation, a bug) propagates
-      if (!isDomainError(e) || e.code === 'CANCELLED') throw e;
+      rethrowUnlessFailure(e);
       return { id, structure: prep.structure, properties: {}, failure: `relaxation failed: ${e.message}` };
     }
     const state: StructureState = { id, relax, structure: relax.structure, properties: structuralProperties({ prepared: prep, structure: relax.structure, conventionalLattice: conventionalLatticeOf(prep, relax.structure) }, relax.energy, this.input.forceField.charges) };
@@ -239,7 +239,7 @@ export class FitEvaluator {
         state.elastic = el;
         Object.assign(state.properties, elasticProperties(el, this.input.options));
       } catch (e) {
-        if (!isDomainError(e) || e.code === 'CANCELLED') throw e;
+        rethrowUnlessFailure(e);
         state.failure ??= `elastic constants failed: ${e.message}`;
       }
     }

@@ -9,7 +9,7 @@
  * the fit is conventional: properties are taken at the input geometry without relaxation
  * (GULP's default fit), which is cheap and useful to get a starting point.
  */
-import { DomainError, isDomainError, throwIfAborted } from '../errors.js';
+import { DomainError, throwIfAborted, rethrowIfCancelled } from '../errors.js';
 import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import { getParameter, type ForceField } from '../potentials/forcefield.js';
 import type { EvaluationSettings } from '../properties/index.js';
@@ -343,7 +343,7 @@ export function runStart(input: FitInput, observables: Observable[], start: numb
     if (r.excluded.length) return { start, parameters: start, objective: Number.NaN, initialObjective: Number.NaN, iterations: 0, converged: false, error: `structures fail at this start: ${r.excluded.join('; ')}` };
     return { start, parameters: r.values, objective: r.objective, initialObjective: r.initialObjective, iterations: r.iterations, converged: r.converged };
   } catch (e) {
-    if (isDomainError(e) && e.code === 'CANCELLED') throw e;
+    rethrowIfCancelled(e);
     return { start, parameters: start, objective: Number.NaN, initialObjective: Number.NaN, iterations: 0, converged: false, error: (e as Error).message };
   }
 }

@@ -8,7 +8,7 @@ import { parseJob } from '../document/parse.js';
 import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import type { StructureDocument } from '../document/schema.js';
 import type { LatticeParameters } from '../crystal/lattice.js';
-import { getSpaceGroup, type SpaceGroup } from '../crystal/spacegroups/index.js';
+import type { SpaceGroup } from '../crystal/spacegroups/index.js';
 import { centringMultiplicity } from '../crystal/expand.js';
 
 /** A line of an input file that was read but not translated, and why. */
@@ -50,11 +50,6 @@ export function crystalOf(sd: StructureDocument): SymmetrizedCrystal {
   for (const s of sd.sites) species[s.species] = { charge: 0 };
   const { properties: _p, label: _l, ...geometry } = sd;
   return parseJob({ species, potentials: [], structures: [geometry] }).structures[0]!;
-}
-
-/** The space group of a structure document (P1 when it names none). */
-export function spaceGroupOf(sd: Pick<StructureDocument, 'spaceGroup' | 'origin' | 'rhombohedralAxes'>, path?: string): SpaceGroup {
-  return getSpaceGroup(sd.spaceGroup ?? 1, { originChoice: sd.origin, rhombohedralAxes: sd.rhombohedralAxes }, path);
 }
 
 type CellKey = keyof LatticeParameters;

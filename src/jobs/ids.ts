@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const ID_PATTERN = '^[0-9A-HJKMNP-TV-Z]{26}$';
-const ID_RE = new RegExp(ID_PATTERN);
 
 let lastTime = -1;
 let lastRandom: number[] = [];
@@ -38,4 +37,3 @@ export function newId(now = Date.now()): string {
   return encodeTime(now) + lastRandom.map((d) => ALPHABET[d]).join('');
 }
 
-export const isId = (s: string): boolean => ID_RE.test(s);

@@ -55,13 +55,3 @@ export const STRAIN_BASIS: readonly Mat3[] = [0, 1, 2, 3, 4, 5].map((k) => {
   e[k] = 1;
   return strainTensor(e);
 });
-
-/** Voigt 6-vector from a symmetric 3x3 tensor (stress-like: no factor 2 on shears). */
-export const tensorToVoigt = (t: Readonly<Mat3>): number[] => [t[0][0], t[1][1], t[2][2], t[1][2], t[0][2], t[0][1]];
-
-/** Symmetric 3x3 tensor from a stress-like Voigt 6-vector. */
-export const voigtToTensor = (v: ArrayLike<number>): Mat3 => [
-  [v[0]!, v[5]!, v[4]!],
-  [v[5]!, v[1]!, v[3]!],
-  [v[4]!, v[3]!, v[2]!],
-];

@@ -41,7 +41,7 @@ import { type Mat3, type Vec3, identity3, inv3, mul3, transpose3, vecMat } from 
 import type { EnergyModel } from '../potentials/model.js';
 import { relax } from '../relaxation/index.js';
 import type { CartesianOperation, RelaxOptions } from '../relaxation/types.js';
-import { GPA_PER_EV_PER_A3 } from '../units/index.js';
+import { evPerA3ToGPa, gpaToEvPerA3 } from '../units/index.js';
 import { rng } from '../math/random.js';
 
 export interface PrepareOptions {
@@ -275,12 +275,12 @@ export function relaxedCrystalAt(model: EnergyModel, prepared: PreparedCrystal, 
   const geometry = standardOrientation(prepared, structure);
   const e = model.compute(geometry.structure, 1);
   const V = geometry.structure.lattice.volume;
-  const pEv = pressureGPa / GPA_PER_EV_PER_A3;
+  const pEv = gpaToEvPerA3(pressureGPa);
   let maxForce = 0;
   for (let i = 0; i < e.gradient!.length; i++) maxForce = Math.max(maxForce, Math.abs(e.gradient![i]!));
   let maxStressGPa = 0;
-  for (let k = 0; k < 6; k++) maxStressGPa = Math.max(maxStressGPa, Math.abs((e.strain![k]! / V + (k < 3 ? pEv : 0)) * GPA_PER_EV_PER_A3));
-  const measuredPressureGPa = (-(e.strain![0]! + e.strain![1]! + e.strain![2]!) / (3 * V)) * GPA_PER_EV_PER_A3;
+  for (let k = 0; k < 6; k++) maxStressGPa = Math.max(maxStressGPa, Math.abs(evPerA3ToGPa(e.strain![k]! / V + (k < 3 ? pEv : 0))));
+  const measuredPressureGPa = evPerA3ToGPa(-(e.strain![0]! + e.strain![1]! + e.strain![2]!) / (3 * V));
   if (!Number.isFinite(e.energy)) throw new DomainError('NUMERICAL_FAILURE', `non-finite energy for ${prepared.id} after relaxation`, { structure: prepared.id });
   const z = prepared.z;
   return {

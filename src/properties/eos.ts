@@ -43,7 +43,7 @@
 import { Matrix, QrDecomposition, inverse } from 'ml-matrix';
 import { DomainError, throwIfAborted } from '../errors.js';
 import type { EnergyModel } from '../potentials/model.js';
-import { GPA_PER_EV_PER_A3 } from '../units/index.js';
+import { GPA_PER_EV_PER_A3, gpaToEvPerA3 } from '../units/index.js';
 import { type CrystalGeometry, type CrystalRelaxOptions, type RelaxedCrystal, relaxCrystal, scaledCrystal } from './crystal.js';
 
 export interface BirchMurnaghanFit {
@@ -70,7 +70,7 @@ export interface BirchMurnaghanFit {
 
 /** E(V) of a third-order Birch-Murnaghan form (eV/f.u. with V in Å³/f.u., B0 in GPa). */
 export function birchMurnaghanEnergy(fit: Pick<BirchMurnaghanFit, 'E0' | 'V0' | 'B0' | 'B0prime'>, volume: number): number {
-  const b = fit.B0 / GPA_PER_EV_PER_A3;
+  const b = gpaToEvPerA3(fit.B0);
   const y = (fit.V0 / volume) ** (2 / 3) - 1;
   return fit.E0 + ((9 * fit.V0 * b) / 16) * (y ** 3 * fit.B0prime + y ** 2 * (6 - 4 * (y + 1)));
 }
@@ -129,7 +129,7 @@ export function fitBirchMurnaghanPressure(points: readonly { volume: number; pre
     A.set(i, 0, f);
     A.set(i, 1, 2 * f * xi);
     A.set(i, 2, 3 * f * xi * xi);
-    y.set(i, 0, p.pressureGPa / GPA_PER_EV_PER_A3);
+    y.set(i, 0, gpaToEvPerA3(p.pressureGPa));
   });
   const r = solveCubic(A, y, (c) => [0, c[0]!, c[1]!, c[2]!], s, 'p-V');
   const c = [0, ...r.c];

@@ -20,7 +20,7 @@
  * transition pressures GPa. `B` is the modulus `options.bulkModulus` names (Reuss by default, as
  * GULP), `G` the one `options.shearModulus` names (Hill by default).
  */
-import { isDomainError, throwIfAborted } from '../errors.js';
+import { isDomainError, throwIfAborted, rethrowIfCancelled } from '../errors.js';
 import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import type { Structure } from '../crystal/structure.js';
 import { buildEnergyModel, type ForceField } from '../potentials/index.js';
@@ -273,12 +273,12 @@ export function computeStructureProperties(
         for (const w of report.eos.warnings) report.warnings.push({ kind: 'eos', message: `${input.id}: ${w}` });
       } catch (e) {
         // the equation of state is a cross-check: its failure does not fail the structure
-        if (isDomainError(e) && e.code === 'CANCELLED') throw e;
+        rethrowIfCancelled(e);
         report.warnings.push({ kind: 'eos-failed', message: `${input.id}: equation of state: ${errorOf(e).message}` });
       }
     }
   } catch (e) {
-    if (isDomainError(e) && e.code === 'CANCELLED') throw e;
+    rethrowIfCancelled(e);
     report.error = errorOf(e);
   }
   progress('done');
@@ -349,7 +349,7 @@ function transition(model: EnergyModel, c: Computed, done: Map<string, Computed>
     else c.report.warnings.push({ kind: 'no-transition', message: `transitionPressure to ${to}: ${t.message}` });
     for (const w of t.warnings) c.report.warnings.push({ kind: 'transition', message: w });
   } catch (e) {
-    if (isDomainError(e) && e.code === 'CANCELLED') throw e;
+    rethrowIfCancelled(e);
     c.report.warnings.push({ kind: 'transition-failed', message: `transitionPressure to ${to}: ${errorOf(e).message}` });
   }
 }

@@ -2,8 +2,8 @@
  * Constant-pressure relaxation over ions and strain, keeping the space group.
  */
 export * from './types.js';
-export { relax, relaxInP1, relaxFrom, cachedSymmetryBasis, resolveRelaxOptions, RELAX_DEFAULTS, type ResolvedRelaxOptions } from './relax.js';
-export { RelaxSession, type SessionRelaxResult } from './session.js';
+export { relax, relaxFrom, cachedSymmetryBasis, resolveRelaxOptions, RELAX_DEFAULTS, type ResolvedRelaxOptions } from './relax.js';
+export { addPressureHessian, basisColumns, geometryResponse, reducedHessian } from './response.js';
 export {
   symmetryAdaptedBasis,
   symmetryGroup,

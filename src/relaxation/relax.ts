@@ -153,10 +153,6 @@ export function relax(model: EnergyModel, structure: Structure, options: RelaxOp
   return relaxFrom(model, structure, structure, resolveRelaxOptions(options));
 }
 
-/** `relax` with the symmetry of no operation at all (every coordinate and strain free). */
-export function relaxInP1(model: EnergyModel, structure: Structure, options: RelaxOptions = {}): RelaxResult {
-  return relax(model, structure, { ...options, operations: [] });
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -184,7 +180,7 @@ interface Point {
 /**
  * Relax `start` (the input or a warm-start geometry) keeping the symmetry of `operations`, given
  * in the frame of `reference` (the input structure): warnings and the deformation are relative to
- * `reference`. Internal entry shared with `RelaxSession`.
+ * `reference`. The entry for warm starts (the fitter's).
  */
 export function relaxFrom(model: EnergyModel, reference: Structure, start: Structure, o: ResolvedRelaxOptions): RelaxResult {
   throwIfAborted(o.signal);

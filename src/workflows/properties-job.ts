@@ -4,6 +4,10 @@
  * `opti conp prop`), the relative energies and the transition pressures its targets ask for.
  * The result is a `PropertiesResult`, with the full per-structure detail (elastic tensors,
  * equation of state, transition search) the suite computes.
+ *
+ * Extras: the Birch-Murnaghan equation of state of every structure is computed unless the
+ * document says `options.equationOfState: false`; the transition-pressure searches run for the
+ * `transitionPressure` targets unless `options.transitionPressures: false`.
  */
 import { parseJob, type ParsedJob } from '../document/parse.js';
 import { normalizeDft } from '../fitting/normalize.js';
@@ -20,7 +24,7 @@ export async function propertiesResult(doc: unknown, opts: PropertiesOptions = {
   const t0 = Date.now();
   const job: ParsedJob = parseJob(doc);
   const { targets, factors } = job.options.normalizeDft ? normalizeDft(job) : { targets: job.targets, factors: [] };
-  const report = await computeProperties({ ...job, targets }, buildEnergyModel(job.forceField), { eos: true, ...opts });
+  const report = await computeProperties({ ...job, targets }, buildEnergyModel(job.forceField), { eos: job.options.equationOfState ?? true, transitionPressures: job.options.transitionPressures, ...opts });
   // the structures are StructureReports (checked here at compile time)
   const structures: StructureReport[] & StructureProperties[] = report.structures;
   const warnings = report.structures.filter((s) => s.error).map((s) => `${s.id} failed: ${s.error!.code}: ${s.error!.message}`);
