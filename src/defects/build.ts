@@ -158,6 +158,28 @@ export function interstitialSites(s: Structure, spacing = 0.25): InterstitialSit
       if (nearest(trial).d > d) r.splice(0, 3, ...trial);
       else step /= 2;
     }
+    // finish on the centre of the sphere through the nearest shell (least squares: 2 p·x + w = |p|²)
+    const d1 = nearest(r).d;
+    const shell: number[][] = [];
+    for (let a = 0; a < s.numAtoms; a++) {
+      const v = minimumImage(s, r, s.position(a));
+      if (Math.hypot(...v) < d1 + 0.1) shell.push(v);
+    }
+    if (shell.length >= 4) {
+      const A = new Float64Array(16), b = new Float64Array(4);
+      for (const v of shell) {
+        const row = [2 * v[0]!, 2 * v[1]!, 2 * v[2]!, 1], rhs = v[0]! ** 2 + v[1]! ** 2 + v[2]! ** 2;
+        for (let i = 0; i < 4; i++) {
+          b[i]! += row[i]! * rhs;
+          for (let j = 0; j < 4; j++) A[4 * i + j]! += row[i]! * row[j]!;
+        }
+      }
+      const x = solve4(A, b);
+      if (x) {
+        const trial = [r[0]! + x[0]!, r[1]! + x[1]!, r[2]! + x[2]!];
+        if (Math.hypot(x[0]!, x[1]!, x[2]!) < spacing && nearest(trial).d > d1) r.splice(0, 3, ...trial);
+      }
+    }
     const d = nearest(r).d;
     if (!refined.some((q) => distance(s, q.r, r) < 0.5)) refined.push({ r, d });
   }
@@ -171,4 +193,24 @@ export function interstitialSites(s: Structure, spacing = 0.25): InterstitialSit
     if (!classes.includes(label)) classes.push(label);
     return { position: [r[0]!, r[1]!, r[2]!], radius: d, environment: env, classIndex: classes.indexOf(label) };
   });
+}
+
+/** Solve the 4×4 system A x = b by Gaussian elimination with partial pivoting (undefined if singular). */
+function solve4(A: Float64Array, b: Float64Array): Float64Array | undefined {
+  const m = Float64Array.from(A), x = Float64Array.from(b);
+  for (let c = 0; c < 4; c++) {
+    let p = c;
+    for (let r = c + 1; r < 4; r++) if (Math.abs(m[4 * r + c]!) > Math.abs(m[4 * p + c]!)) p = r;
+    if (Math.abs(m[4 * p + c]!) < 1e-10) return undefined;
+    for (let k = 0; k < 4; k++) [m[4 * c + k], m[4 * p + k]] = [m[4 * p + k]!, m[4 * c + k]!];
+    [x[c], x[p]] = [x[p]!, x[c]!];
+    for (let r = 0; r < 4; r++) {
+      if (r === c) continue;
+      const f = m[4 * r + c]! / m[4 * c + c]!;
+      for (let k = 0; k < 4; k++) m[4 * r + k]! -= f * m[4 * c + k]!;
+      x[r]! -= f * x[c]!;
+    }
+  }
+  for (let c = 0; c < 4; c++) x[c]! /= m[4 * c + c]!;
+  return x;
 }
