@@ -20,6 +20,7 @@ import { prepareCrystal } from '../src/properties/crystal.js';
 import { runFit } from '../src/workflows/fit-job.js';
 import { computeProperties } from '../src/properties/index.js';
 import { processStage } from './process.js';
+import { benchDefects } from './defects.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const load = (name: string): unknown => JSON.parse(readFileSync(resolve(here, '../fixtures', name), 'utf8'));
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
   const tProps = best(() => computeProperties(parseJob(load('pbcdse-published.json')), undefined, { transitionPressures: false }), 3);
   console.log(`   ${ms(tProps)} (GULP on this kind of machine: about 35 ms)\n`);
 
+  await benchDefects();
   if (quick) return;
   console.log('3. Reference fit from the rough guess (fixtures/pbcdse-fit.json)');
   const pubJob = parseJob(load('pbcdse-published.json'));

@@ -67,7 +67,7 @@ async function snapshot(store: JobStore): Promise<unknown> {
   return { counts: await store.countByStatus(), jobs: (await store.list({ owner: null, limit: 200 })).jobs };
 }
 
-function runCases(label: string, validate: (kind: 'fit' | 'properties', doc: unknown, limits?: Record<string, number>) => unknown, cases: Case[]) {
+function runCases(label: string, validate: (kind: 'fit' | 'properties' | 'defects', doc: unknown, limits?: Record<string, number>) => unknown, cases: Case[]) {
   describe(label, () => {
     let t: TestApp;
     beforeAll(async () => {

@@ -29,6 +29,9 @@ Usage:
       translates a GULP input into a job document; untranslated lines go to stderr
   latticefit export gulp|gulp-library|lammps|cif JOB_OR_RESULT.json [--structure ID]
       writes a job or a result in another program's format to stdout
+  latticefit defects JOB.json [--format json|markdown|html|csv] [--cells DIR] [--quiet]
+      defect formation energies and mixed phases of the document's "defects" block
+      (Tables S10/S11); --cells writes the relaxed cells as CIF and LAMMPS data
 \${SERVE}
 \${WORKER}
   latticefit help
@@ -95,6 +98,14 @@ const COMMANDS: Record<string, { options: ParseArgsConfig['options']; run: Comma
       const { exportCommand, EXPORT_KINDS } = await import('./commands/export.js');
       if (pos.length !== 2) throw new UsageError(`export needs a format (${EXPORT_KINDS.join('|')}) and a job or result file`);
       return exportCommand(pos[0]!, pos[1]!, { ...(v.structure ? { structure: String(v.structure) } : {}) });
+    },
+  },
+  defects: {
+    options: { format: { type: 'string', default: 'markdown' }, cells: { type: 'string' }, quiet: { type: 'boolean', default: false } },
+    run: async (pos, v) => {
+      if (pos.length !== 1) throw new UsageError('defects needs one job document');
+      const { defectsCommand } = await import('./commands/defects.js');
+      return defectsCommand(pos[0]!, String(v.format), { ...(v.cells ? { cells: String(v.cells) } : {}), quiet: Boolean(v.quiet) });
     },
   },
   serve: serveCommand,

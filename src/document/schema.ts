@@ -7,6 +7,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { WEIGHT_CLASSES } from '../properties/vocabulary.js';
+import { DefectsBlockSchema } from './defects-schema.js';
 
 const Num = (description: string, extra: Record<string, unknown> = {}) => Type.Number({ description, ...extra });
 const Vec3 = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
@@ -126,6 +127,7 @@ export const JobDocumentSchema = Type.Object(
     potentials: Type.Array(PotentialSchema),
     structures: Type.Array(StructureSchema, { minItems: 1 }),
     options: Type.Optional(OptionsSchema),
+    defects: Type.Optional(DefectsBlockSchema),
   },
   { additionalProperties: false, $id: 'JobDocument' },
 );

@@ -180,6 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       tags: [
         { name: 'fits', description: 'force-field fits as jobs' },
         { name: 'properties', description: 'properties at the document’s own parameters' },
+        { name: 'defects', description: 'defect formation energies and mixed phases of the document’s defects block' },
         { name: 'service', description: 'health, readiness, metrics' },
       ],
     },
@@ -194,6 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       });
       await v1.register(jobRoutes, { prefix: '/fits', kind: 'fit', ctx });
       await v1.register(jobRoutes, { prefix: '/properties', kind: 'properties', ctx });
+      await v1.register(jobRoutes, { prefix: '/defects', kind: 'defects', ctx });
       await v1.register(importRoutes, { prefix: '/imports' });
     },
     { prefix: '/v1' },

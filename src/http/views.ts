@@ -2,7 +2,7 @@
 import type { JobRecord } from '../jobs/types.js';
 import type { JobSummaryView, JobView } from './schemas.js';
 
-export const KIND_PATHS = { fit: '/v1/fits', properties: '/v1/properties' } as const;
+export const KIND_PATHS = { fit: '/v1/fits', properties: '/v1/properties', defects: '/v1/defects' } as const;
 
 export const jobLocation = (job: Pick<JobRecord, 'id' | 'kind'>): string => `${KIND_PATHS[job.kind]}/${job.id}`;
 

@@ -14,7 +14,7 @@ import type { TaskKind, TaskProgress } from '../workflows/task-types.js';
 
 export type { TaskKind, TaskProgress };
 
-export const JOB_KINDS = ['fit', 'properties'] as const satisfies readonly TaskKind[];
+export const JOB_KINDS = ['fit', 'properties', 'defects'] as const satisfies readonly TaskKind[];
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

@@ -17,3 +17,4 @@ export {
   type SymmetryElement,
 } from './symmetry.js';
 export { coordination, coordinationChanges, raisedSymmetry, type Coordination } from './analysis.js';
+export { relaxLbfgs, resolveLbfgsOptions, LBFGS_DEFAULTS, type LbfgsOptions, type LbfgsResult, type ResolvedLbfgsOptions } from './lbfgs.js';

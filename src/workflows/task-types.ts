@@ -1,6 +1,6 @@
 /** The kinds of task and their progress reports: shared by the use cases (`tasks.ts`) and the job machinery (`jobs/`). */
-/** What a job computes: a relaxed fit or the properties of a document (`workflows/tasks.ts`). */
-export type TaskKind = 'fit' | 'properties';
+/** What a job computes: a relaxed fit, the properties of a document, or its defects and mixed phases (`workflows/tasks.ts`). */
+export type TaskKind = 'fit' | 'properties' | 'defects';
 
 /** Progress of a running task. */
 export interface TaskProgress {

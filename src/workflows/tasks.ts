@@ -21,6 +21,12 @@ import { propertiesResult } from './properties-job.js';
 import type { FitResult, PropertiesResult, StructureReport } from './results.js';
 import { exportText } from './export.js';
 import { threadStarts, type StartRunner } from './starts.js';
+import { defectsResult, type DefectsResult } from './defects.js';
+import { renderDefectsReport, DEFECTS_REPORT_FORMATS, type DefectsReportFormat } from '../reports/defects.js';
+import { Lattice } from '../crystal/lattice.js';
+import { Structure } from '../crystal/structure.js';
+import type { Mat3 } from '../math/linalg.js';
+import { writeCif } from '../io/index.js';
 
 export type { TaskKind, TaskProgress };
 
@@ -40,13 +46,22 @@ export interface TaskContext {
 export type { StartOutcome };
 
 /** Validate a document before accepting it (throws DomainError with code and path). */
-export function validateTask(_kind: TaskKind, document: unknown, limits?: Partial<Limits>): { structures: number; atoms: number } {
+export function validateTask(kind: TaskKind, document: unknown, limits?: Partial<Limits>): { structures: number; atoms: number } {
   const job = parseJob(document, { limits });
+  if (kind === 'defects' && (document as { defects?: unknown }).defects === undefined)
+    throw new DomainError('INVALID_DOCUMENT', 'a defects job needs a "defects" block', { path: '/defects' });
   return { structures: job.structures.length, atoms: job.structures.reduce((n, s) => n + s.structure.numAtoms, 0) };
 }
 
 /** Run a task to completion; the result is JSON-serialisable. */
-export async function executeTask(kind: TaskKind, document: unknown, ctx: TaskContext): Promise<FitResult | PropertiesResult> {
+export async function executeTask(kind: TaskKind, document: unknown, ctx: TaskContext): Promise<FitResult | PropertiesResult | DefectsResult> {
+  if (kind === 'defects') {
+    const t0 = Date.now();
+    return defectsResult(document, {
+      signal: ctx.signal,
+      onProgress: (p) => ctx.onProgress({ iteration: p.done, elapsedMs: Date.now() - t0, stage: 'defects', message: `${p.done}/${p.total} ${p.message}` }),
+    });
+  }
   if (kind === 'properties') {
     const t0 = Date.now();
     return propertiesResult(document, {
@@ -65,7 +80,12 @@ export async function executeTask(kind: TaskKind, document: unknown, ctx: TaskCo
 }
 
 /** Table S7/S8/S9 reports of a finished job. */
-export function renderReport(_kind: TaskKind, result: unknown, format: string): { body: string; contentType: string } | undefined {
+export function renderReport(kind: TaskKind, result: unknown, format: string): { body: string; contentType: string } | undefined {
+  if (kind === 'defects') {
+    if (!(DEFECTS_REPORT_FORMATS as readonly string[]).includes(format)) return undefined;
+    const r = renderDefectsReport(result as DefectsResult, format as DefectsReportFormat);
+    return { body: r.body, contentType: r.contentType };
+  }
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) return undefined;
   const r = render(result as FitResult | PropertiesResult, format as ReportFormat);
   return { body: r.body, contentType: r.contentType };
@@ -94,7 +114,8 @@ export function renderParameters(_kind: TaskKind, result: unknown, format: strin
  * UNKNOWN_REFERENCE. Both errors point at the query parameter (`/structure`). Undefined for
  * another format.
  */
-export function renderStructures(_kind: TaskKind, result: unknown, format: string, structureId?: string): { body: string; contentType: string } | undefined {
+export function renderStructures(kind: TaskKind, result: unknown, format: string, structureId?: string): { body: string; contentType: string } | undefined {
+  if (kind === 'defects') return renderDefectCells(result as DefectsResult, format, structureId);
   const res = result as FitResult | PropertiesResult;
   const hasGeometry = (s: StructureReport): boolean => s.cell !== undefined && Array.isArray(s.sites);
   let structures = res.structures.filter(hasGeometry);
@@ -118,6 +139,27 @@ export function renderStructures(_kind: TaskKind, result: unknown, format: strin
     }
     case 'json':
       return { body: JSON.stringify({ structures: structures.map(({ id, cell, sites, spaceGroup }) => ({ id, cell, sites, spaceGroup })) }, null, 2) + '\n', contentType: 'application/json; charset=utf-8' };
+    default:
+      return undefined;
+  }
+}
+
+/** The relaxed defect and mixed cells of a defects job: cif (P1, every cell or one), lammps (one cell), json. */
+function renderDefectCells(result: DefectsResult, format: string, id?: string): { body: string; contentType: string } | undefined {
+  let cells = result.cells;
+  if (id !== undefined) {
+    cells = cells.filter((c) => c.id === id);
+    if (!cells.length) throw new DomainError('UNKNOWN_REFERENCE', `no cell "${id}" in this result (cells: ${result.cells.map((c) => c.id).join(', ')})`, { path: '/structure' });
+  }
+  const structure = (c: (typeof cells)[number]): Structure => Structure.fromCartesian(Lattice.fromVectors(c.lattice as Mat3), c.species, c.positions.flat());
+  switch (format) {
+    case 'cif':
+      return { body: cells.map((c) => writeCif(structure(c), { id: c.id })).join('\n'), contentType: 'chemical/x-cif; charset=utf-8' };
+    case 'lammps':
+      if (cells.length !== 1) throw new DomainError('INVALID_DOCUMENT', 'LAMMPS data is written for one cell: add ?structure=ID', { path: '/structure' });
+      return { body: writeLammpsData(structure(cells[0]!), result.charges, { title: cells[0]!.id }), contentType: 'text/plain; charset=utf-8' };
+    case 'json':
+      return { body: JSON.stringify({ cells }, null, 2) + '\n', contentType: 'application/json; charset=utf-8' };
     default:
       return undefined;
   }

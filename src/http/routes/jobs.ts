@@ -51,7 +51,7 @@ export interface JobRoutesOptions {
   ctx: AppContext;
 }
 
-const NOUN = { fit: 'fit', properties: 'property job' } as const;
+const NOUN = { fit: 'fit', properties: 'property job', defects: 'defects job' } as const;
 
 /** Total atoms when the validator does not tell: the sites of the asymmetric units (a lower bound). */
 function estimateAtoms(document: unknown): number {
@@ -65,7 +65,7 @@ const FINISHED_VIEW_CACHE = 64;
 export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app, { kind, ctx }) => {
   const finishedViews = new Map<string, string>();
   const { store, queue, config } = ctx;
-  const tag = kind === 'fit' ? 'fits' : 'properties';
+  const tag = kind === 'fit' ? 'fits' : kind;
   const noun = NOUN[kind];
 
   const owned = async (req: FastifyRequest, id: string): Promise<JobRecord> => {

@@ -35,6 +35,8 @@ export {
   type ResolvedEwaldOptions,
   EWALD_DEFAULTS,
   EWALD_COST_RATIO,
+  EWALD_COST_RATIO_LARGE,
+  LARGE_CELL_ATOMS,
   resolveEwaldParameters,
   checkEwaldOptions,
   atomCharges,

@@ -1,0 +1,49 @@
+/**
+ * `latticefit defects JOB.json [--format json|markdown|html|csv] [--cells DIR]`: the `defects`
+ * block of a job document (docs/defects.md). JSON prints `defects[]` and `mixing[]` (and the
+ * relaxed perfect crystals in `references`); the other formats are Tables S10 and S11. `--cells DIR`
+ * writes every relaxed defect and mixed cell as CIF (P1) and as a LAMMPS data file.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DomainError } from '../../errors.js';
+import { Lattice } from '../../crystal/lattice.js';
+import { Structure } from '../../crystal/structure.js';
+import type { Mat3 } from '../../math/linalg.js';
+import { writeCif, writeLammpsData } from '../../io/index.js';
+import { defectsResult, type DefectsResult } from '../../workflows/defects.js';
+import { renderDefectsReport, DEFECTS_REPORT_FORMATS, type DefectsReportFormat } from '../../reports/defects.js';
+import { readJson } from '../io.js';
+
+export function checkDefectsFormat(format: string): DefectsReportFormat {
+  if (!(DEFECTS_REPORT_FORMATS as readonly string[]).includes(format)) throw new DomainError('INVALID_DOCUMENT', `--format must be one of ${DEFECTS_REPORT_FORMATS.join(', ')}`, { path: '/format' });
+  return format as DefectsReportFormat;
+}
+
+/** Write every relaxed cell of the result into `dir` as ID.cif and ID.data. */
+export function writeCells(result: DefectsResult, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const c of result.cells) {
+    const s = Structure.fromCartesian(Lattice.fromVectors(c.lattice as Mat3), c.species, c.positions.flat());
+    writeFileSync(join(dir, `${c.id}.cif`), writeCif(s, { id: c.id }));
+    writeFileSync(join(dir, `${c.id}.data`), writeLammpsData(s, result.charges, { title: c.id }));
+  }
+}
+
+export function renderDefects(result: DefectsResult, format: DefectsReportFormat): string {
+  if (format === 'json') {
+    const { cells: _cells, ...rest } = result;
+    void _cells;
+    return JSON.stringify(rest, null, 2) + '\n';
+  }
+  return renderDefectsReport(result, format).body;
+}
+
+export async function defectsCommand(file: string, format: string, opts: { cells?: string; quiet?: boolean } = {}): Promise<string> {
+  const f = checkDefectsFormat(format);
+  const result = await defectsResult(readJson(file), {
+    onProgress: opts.quiet ? undefined : (p) => process.stderr.write(`[${p.done}/${p.total}] ${p.message}\n`),
+  });
+  if (opts.cells) writeCells(result, opts.cells);
+  return renderDefects(result, f);
+}

@@ -1,0 +1,216 @@
+/**
+ * Point defects as structures: vacancies, substitutions, interstitials and their neutral
+ * combinations, placed by code on a perfect supercell (no hand-picked coordinates).
+ *
+ * Placement rules (all distances are minimum-image distances in the supercell):
+ * - a vacancy or substitution takes the first atom of its species (any atom of a sublattice is
+ *   equivalent in a perfect crystal; the tests move it and check the energy does not change);
+ * - Schottky pair: the cation vacancy and the anion vacancy farthest from it ("as far apart as the
+ *   cell allows"); Schottky dimer: the anion nearest to it (adjacent);
+ * - Frenkel pair: the vacancy, and the interstitial on the candidate site (interstitialSites) of
+ *   the chosen class nearest to it (bound) or farthest from it (separated);
+ * - interstitial sites: the centres of the largest empty spheres, found as the local maxima of the
+ *   distance to the nearest atom on a grid (spacing about 0.25 Å) refined by moving each point
+ *   away from its nearest atoms (a discrete Voronoi-vertex search); points within 0.5 Å are
+ *   merged, and sites are grouped into classes by radius and the species of their nearest atoms.
+ */
+import { DomainError } from '../errors.js';
+import { Structure } from '../crystal/structure.js';
+
+/** Minimum-image vector from a to b in the cell (Cartesian, Å). */
+export function minimumImage(s: Structure, a: ArrayLike<number>, b: ArrayLike<number>): [number, number, number] {
+  const inv = s.lattice.inverse, L = s.lattice.matrix;
+  const d = [b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!];
+  const f = [0, 1, 2].map((k) => d[0]! * inv[0][k] + d[1]! * inv[1][k] + d[2]! * inv[2][k]);
+  let best: [number, number, number] = [0, 0, 0], b2 = Infinity;
+  // round, then check the neighbouring images (enough for cells that are not badly skewed)
+  const f0 = f.map((x) => x - Math.round(x));
+  for (let i = -1; i <= 1; i++)
+    for (let j = -1; j <= 1; j++)
+      for (let k = -1; k <= 1; k++) {
+        const g = [f0[0]! + i, f0[1]! + j, f0[2]! + k];
+        const v: [number, number, number] = [0, 1, 2].map((c) => g[0]! * L[0][c] + g[1]! * L[1][c] + g[2]! * L[2][c]) as [number, number, number];
+        const r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+        if (r2 < b2) (b2 = r2, best = v);
+      }
+  return best;
+}
+
+export const distance = (s: Structure, a: ArrayLike<number>, b: ArrayLike<number>): number => Math.hypot(...minimumImage(s, a, b));
+
+/** The atoms of `s` without those at `indices`. */
+export function withoutAtoms(s: Structure, indices: readonly number[]): Structure {
+  const drop = new Set(indices);
+  const keep = [...Array(s.numAtoms).keys()].filter((i) => !drop.has(i));
+  return Structure.fromCartesian(s.lattice, keep.map((i) => s.species[i]!), keep.flatMap((i) => s.position(i)));
+}
+
+/** `s` with atom i of species `species` instead. */
+export function withSpecies(s: Structure, i: number, species: string): Structure {
+  const sp = [...s.species];
+  sp[i] = species;
+  return Structure.fromCartesian(s.lattice, sp, s.positions);
+}
+
+/** `s` with one more atom. */
+export function withAtom(s: Structure, species: string, position: ArrayLike<number>): Structure {
+  return Structure.fromCartesian(s.lattice, [...s.species, species], [...s.positions, position[0]!, position[1]!, position[2]!]);
+}
+
+/** Index of the first atom of `species` (INVALID_STRUCTURE when there is none). */
+export function firstOf(s: Structure, species: string, path = '/defects'): number {
+  const i = s.species.indexOf(species);
+  if (i < 0) throw new DomainError('INVALID_STRUCTURE', `the structure has no ${species} atom`, { path });
+  return i;
+}
+
+/** The atom of `species` nearest to (or, `farthest`, farthest from) atom i. */
+export function partnerOf(s: Structure, i: number, species: string, farthest: boolean): number {
+  let best = -1, bd = farthest ? -Infinity : Infinity;
+  const pi = s.position(i);
+  for (let j = 0; j < s.numAtoms; j++) {
+    if (j === i || s.species[j] !== species) continue;
+    const d = distance(s, pi, s.position(j));
+    if (farthest ? d > bd + 1e-9 : d < bd - 1e-9) (bd = d, best = j);
+  }
+  if (best < 0) throw new DomainError('INVALID_STRUCTURE', `the structure has no ${species} atom`, {});
+  return best;
+}
+
+export interface InterstitialSite {
+  /** Cartesian, Å */
+  position: [number, number, number];
+  /** distance to the nearest atom, Å */
+  radius: number;
+  /** class label: the species of the nearest atoms and their count, e.g. `Pb4Se4` */
+  environment: string;
+  /** index of the class (0 = largest radius) */
+  classIndex: number;
+}
+
+/** Candidate interstitial sites (see the module comment), largest empty spheres first. */
+export function interstitialSites(s: Structure, spacing = 0.25): InterstitialSite[] {
+  // at most about 2·10⁵ grid points (the refinement recovers the precision of a coarser grid)
+  spacing = Math.max(spacing, Math.cbrt(Math.abs(s.lattice.volume) / 2e5));
+  const w = s.lattice.perpendicularWidths;
+  const m = w.map((x) => Math.max(4, Math.ceil(x / spacing)));
+  const L = s.lattice.matrix;
+  const [m0, m1, m2] = m as [number, number, number];
+  const nearest = (r: ArrayLike<number>): { d: number; j: number } => {
+    let d = Infinity, j = -1;
+    for (let a = 0; a < s.numAtoms; a++) {
+      const x = distance(s, r, s.position(a));
+      if (x < d) (d = x, j = a);
+    }
+    return { d, j };
+  };
+  // distance field on a grid, from a cheap cell-local search: for each grid point, the min over atoms
+  const field = new Float64Array(m0 * m1 * m2);
+  const cart = (i: number, j: number, k: number): number[] => {
+    const f = [i / m0, j / m1, k / m2];
+    return [0, 1, 2].map((c) => f[0]! * L[0][c] + f[1]! * L[1][c] + f[2]! * L[2][c]);
+  };
+  const frac = s.fractional;
+  for (let i = 0; i < m0; i++)
+    for (let j = 0; j < m1; j++)
+      for (let k = 0; k < m2; k++) {
+        let d2 = Infinity;
+        const g = [i / m0, j / m1, k / m2];
+        for (let a = 0; a < s.numAtoms; a++) {
+          let f0 = g[0]! - frac[3 * a]!, f1 = g[1]! - frac[3 * a + 1]!, f2 = g[2]! - frac[3 * a + 2]!;
+          f0 -= Math.round(f0); f1 -= Math.round(f1); f2 -= Math.round(f2);
+          const x = f0 * L[0][0] + f1 * L[1][0] + f2 * L[2][0];
+          const y = f0 * L[0][1] + f1 * L[1][1] + f2 * L[2][1];
+          const z = f0 * L[0][2] + f1 * L[1][2] + f2 * L[2][2];
+          const r2 = x * x + y * y + z * z;
+          if (r2 < d2) d2 = r2;
+        }
+        field[(i * m1 + j) * m2 + k] = Math.sqrt(d2);
+      }
+  const at = (i: number, j: number, k: number): number => field[((((i % m0) + m0) % m0) * m1 + (((j % m1) + m1) % m1)) * m2 + (((k % m2) + m2) % m2)]!;
+  const maxima: number[][] = [];
+  for (let i = 0; i < m0; i++)
+    for (let j = 0; j < m1; j++)
+      for (let k = 0; k < m2; k++) {
+        const v = at(i, j, k);
+        let top = true;
+        for (let a = -1; a <= 1 && top; a++)
+          for (let b = -1; b <= 1 && top; b++)
+            for (let c = -1; c <= 1 && top; c++) if ((a || b || c) && at(i + a, j + b, k + c) > v) top = false;
+        if (top) maxima.push(cart(i, j, k));
+      }
+  // refine: move away from the nearest atoms (subgradient ascent of the nearest distance)
+  const refined: { r: number[]; d: number }[] = [];
+  for (const p0 of maxima) {
+    const r = [...p0];
+    let step = spacing / 2;
+    for (let it = 0; it < 60 && step > 1e-4; it++) {
+      const { d } = nearest(r);
+      const push = [0, 0, 0];
+      for (let a = 0; a < s.numAtoms; a++) {
+        const v = minimumImage(s, s.position(a), r);
+        const x = Math.hypot(...v);
+        if (x < d + 0.05) for (let c = 0; c < 3; c++) push[c]! += v[c]! / x;
+      }
+      const pn = Math.hypot(...push);
+      if (pn < 1e-6) break;
+      const trial = r.map((x, c) => x + (step * push[c]!) / pn);
+      if (nearest(trial).d > d) r.splice(0, 3, ...trial);
+      else step /= 2;
+    }
+    // finish on the centre of the sphere through the nearest shell (least squares: 2 p·x + w = |p|²)
+    const d1 = nearest(r).d;
+    const shell: number[][] = [];
+    for (let a = 0; a < s.numAtoms; a++) {
+      const v = minimumImage(s, r, s.position(a));
+      if (Math.hypot(...v) < d1 + 0.1) shell.push(v);
+    }
+    if (shell.length >= 4) {
+      const A = new Float64Array(16), b = new Float64Array(4);
+      for (const v of shell) {
+        const row = [2 * v[0]!, 2 * v[1]!, 2 * v[2]!, 1], rhs = v[0]! ** 2 + v[1]! ** 2 + v[2]! ** 2;
+        for (let i = 0; i < 4; i++) {
+          b[i]! += row[i]! * rhs;
+          for (let j = 0; j < 4; j++) A[4 * i + j]! += row[i]! * row[j]!;
+        }
+      }
+      const x = solve4(A, b);
+      if (x) {
+        const trial = [r[0]! + x[0]!, r[1]! + x[1]!, r[2]! + x[2]!];
+        if (Math.hypot(x[0]!, x[1]!, x[2]!) < spacing && nearest(trial).d > d1) r.splice(0, 3, ...trial);
+      }
+    }
+    const d = nearest(r).d;
+    if (!refined.some((q) => distance(s, q.r, r) < 0.5)) refined.push({ r, d });
+  }
+  refined.sort((a, b) => b.d - a.d);
+  const classes: string[] = [];
+  return refined.map(({ r, d }) => {
+    const counts: Record<string, number> = {};
+    for (let a = 0; a < s.numAtoms; a++) if (distance(s, r, s.position(a)) < d + 0.05) counts[s.species[a]!] = (counts[s.species[a]!] ?? 0) + 1;
+    const env = Object.keys(counts).sort().map((k) => `${k}${counts[k]}`).join('');
+    const label = `${env}@${d.toFixed(2)}`;
+    if (!classes.includes(label)) classes.push(label);
+    return { position: [r[0]!, r[1]!, r[2]!], radius: d, environment: env, classIndex: classes.indexOf(label) };
+  });
+}
+
+/** Solve the 4×4 system A x = b by Gaussian elimination with partial pivoting (undefined if singular). */
+function solve4(A: Float64Array, b: Float64Array): Float64Array | undefined {
+  const m = Float64Array.from(A), x = Float64Array.from(b);
+  for (let c = 0; c < 4; c++) {
+    let p = c;
+    for (let r = c + 1; r < 4; r++) if (Math.abs(m[4 * r + c]!) > Math.abs(m[4 * p + c]!)) p = r;
+    if (Math.abs(m[4 * p + c]!) < 1e-10) return undefined;
+    for (let k = 0; k < 4; k++) [m[4 * c + k], m[4 * p + k]] = [m[4 * p + k]!, m[4 * c + k]!];
+    [x[c], x[p]] = [x[p]!, x[c]!];
+    for (let r = 0; r < 4; r++) {
+      if (r === c) continue;
+      const f = m[4 * r + c]! / m[4 * c + c]!;
+      for (let k = 0; k < 4; k++) m[4 * r + k]! -= f * m[4 * c + k]!;
+      x[r]! -= f * x[c]!;
+    }
+  }
+  for (let c = 0; c < 4; c++) x[c]! /= m[4 * c + c]!;
+  return x;
+}

@@ -1,0 +1,204 @@
+/**
+ * Defect formation energies in a supercell, each relaxed by L-BFGS (relaxation/lbfgs.ts), at the
+ * fixed cell of the perfect crystal unless `relax.relaxCell` asks for constant pressure.
+ *
+ * Definitions (E of a supercell, eV; N atoms in the perfect cell):
+ * - vacancy X: E(defective) − E(perfect), the ion taken to infinity (a charged cell, with the
+ *   neutralising background of the Ewald sum: compare sizes, it converges like 1/L);
+ * - interstitial X: E(defective) − E(perfect), the ion brought from infinity; the lowest over the
+ *   candidate site classes after relaxation;
+ * - substitution X → Y: E(defective) − E(perfect) (Y from and X to infinity);
+ * - Schottky pair / dimer: E(M_{n−1}X_{n−1}) − (N − 2)/N E(M_n X_n), the two vacancies as far
+ *   apart as the cell allows / adjacent (neutral for a 1:1 compound with q_M = −q_X);
+ * - Frenkel (cation or anion): E(defective) − E(perfect), the vacancy and the interstitial of the
+ *   same ion bound (nearest candidate site) or separated (farthest);
+ * - swap (antisite across two compounds A X and B X): E(A_{n−1}B X_n) + E(A B_{n−1} X_n) − E(A_n X_n)
+ *   − E(B_n X_n), neutral when q_A = q_B.
+ */
+import { DomainError } from '../errors.js';
+import type { Structure } from '../crystal/structure.js';
+import type { EnergyModel } from '../potentials/model.js';
+import { relaxLbfgs, type LbfgsOptions, type LbfgsResult } from '../relaxation/lbfgs.js';
+import { distance, firstOf, interstitialSites, partnerOf, withAtom, withSpecies, withoutAtoms } from './build.js';
+
+export const DEFECT_KINDS = ['vacancy', 'interstitial', 'substitution', 'schottky-pair', 'schottky-dimer', 'frenkel-cation', 'frenkel-anion', 'swap'] as const;
+export type DefectKind = (typeof DEFECT_KINDS)[number];
+
+export interface DefectSpec {
+  kind: DefectKind;
+  /** vacancy / interstitial / substitution: the species removed, added or replaced */
+  species?: string;
+  /** substitution: the species put in its place */
+  by?: string;
+  /** Frenkel: 'separated' (default) or 'bound' */
+  separation?: 'separated' | 'bound';
+  /** interstitials: how many site classes to try (default 3) */
+  siteClasses?: number;
+}
+
+export interface DefectOutcome {
+  kind: DefectKind;
+  formationEnergy: number;
+  /** the same without relaxation (atoms on the perfect sites), eV */
+  unrelaxedEnergy: number;
+  converged: boolean;
+  /** charge of the defect (sum of charges added minus removed), e */
+  charge: number;
+  /** Å: distance between the two parts of a pair (Schottky, Frenkel), at placement */
+  separation?: number;
+  /** interstitial site class that gave the lowest energy (environment and empty-sphere radius) */
+  site?: { environment: string; radius: number };
+  iterations: number;
+  evaluations: number;
+  maxForce: number;
+  stopReason?: string;
+  /** Frenkel pair: every candidate fell back into the vacancy (the cell is too small to hold it) */
+  recombined?: boolean;
+  /** the relaxed defective cell(s) */
+  structures: Structure[];
+}
+
+export interface DefectContext {
+  model: EnergyModel;
+  charges: Readonly<Record<string, number>>;
+  relax?: LbfgsOptions;
+  signal?: AbortSignal;
+}
+
+const ions = (s: Structure, charges: Readonly<Record<string, number>>): { cation: string; anion: string } => {
+  const present = [...new Set(s.species)];
+  const cation = present.find((x) => (charges[x] ?? 0) > 0);
+  const anion = present.find((x) => (charges[x] ?? 0) < 0);
+  if (!cation || !anion) throw new DomainError('INVALID_STRUCTURE', `a Schottky or Frenkel defect needs a cation and an anion (species: ${present.join(', ')})`, {});
+  return { cation, anion };
+};
+
+const chargeOf = (s: Structure, charges: Readonly<Record<string, number>>): number => s.species.reduce((q, x) => q + (charges[x] ?? 0), 0);
+
+function relaxed(ctx: DefectContext, s: Structure): LbfgsResult {
+  return relaxLbfgs(ctx.model, s, { ...ctx.relax, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+}
+
+/** A Frenkel pair whose interstitial fell back into the vacancy has this energy or less, eV. */
+export const RECOMBINED_ENERGY = 0.01;
+
+/**
+ * Lowest relaxed candidate among several defective cells. With `reference` (Frenkel pairs), a
+ * candidate within RECOMBINED_ENERGY of it has recombined to the perfect crystal and is kept only
+ * when every candidate did.
+ */
+function lowest(ctx: DefectContext, cells: { s: Structure; site?: { environment: string; radius: number }; separation?: number }[], reference?: number) {
+  type Best = { r: LbfgsResult; e0: number; recombined: boolean; site?: { environment: string; radius: number }; separation?: number };
+  let best: Best | undefined;
+  for (const c of cells) {
+    const r = relaxed(ctx, c.s);
+    const recombined = reference !== undefined && r.energy - reference < RECOMBINED_ENERGY;
+    const better = !best || (best.recombined && !recombined) || (best.recombined === recombined && r.energy < best.r.energy);
+    if (better) best = { r, e0: ctx.model.compute(c.s, 0).energy, recombined, ...(c.site ? { site: c.site } : {}), ...(c.separation !== undefined ? { separation: c.separation } : {}) };
+  }
+  return best!;
+}
+
+/** Move the newest atom off its (possibly symmetric, saddle) site by a fixed small offset. */
+const nudge = (p: readonly number[]): number[] => [p[0]! + 0.03, p[1]! + 0.02, p[2]! + 0.01];
+
+/**
+ * The formation energy of one defect in the perfect supercell `perfect` (relaxed: zero forces);
+ * `partner` is the perfect supercell of the second compound for a swap.
+ */
+export function formationEnergy(ctx: DefectContext, perfect: Structure, spec: DefectSpec, partner?: Structure): DefectOutcome {
+  const ePerfect = ctx.model.compute(perfect, 0).energy;
+  const q = ctx.charges;
+  const N = perfect.numAtoms;
+  const done = (best: ReturnType<typeof lowest>, reference: number, extra: Partial<DefectOutcome> = {}): DefectOutcome => ({
+    kind: spec.kind,
+    formationEnergy: best.r.energy - reference,
+    unrelaxedEnergy: best.e0 - reference,
+    converged: best.r.converged,
+    charge: chargeOf(best.r.structure, q) - chargeOf(perfect, q),
+    ...(best.separation !== undefined ? { separation: best.separation } : {}),
+    ...(best.site ? { site: best.site } : {}),
+    iterations: best.r.iterations,
+    evaluations: best.r.evaluations,
+    maxForce: best.r.maxForce,
+    stopReason: best.r.stopReason,
+    structures: [best.r.structure],
+    ...extra,
+  });
+  const need = (x: string | undefined, what: string): string => {
+    if (!x) throw new DomainError('INVALID_DOCUMENT', `a ${spec.kind} needs ${what}`, { path: '/defects' });
+    return x;
+  };
+  const classes = spec.siteClasses ?? 3;
+  switch (spec.kind) {
+    case 'vacancy':
+      return done(lowest(ctx, [{ s: withoutAtoms(perfect, [firstOf(perfect, need(spec.species, 'species'))]) }]), ePerfect);
+    case 'substitution': {
+      const i = firstOf(perfect, need(spec.species, 'species'));
+      return done(lowest(ctx, [{ s: withSpecies(perfect, i, need(spec.by, 'by')) }]), ePerfect);
+    }
+    case 'interstitial': {
+      const x = need(spec.species, 'species');
+      const sites = interstitialSites(perfect);
+      const reps = representatives(sites, classes);
+      return done(lowest(ctx, reps.map((t) => ({ s: withAtom(perfect, x, nudge(t.position)), site: { environment: t.environment, radius: t.radius } }))), ePerfect);
+    }
+    case 'schottky-pair':
+    case 'schottky-dimer': {
+      const { cation, anion } = ions(perfect, q);
+      const i = firstOf(perfect, cation);
+      const j = partnerOf(perfect, i, anion, spec.kind === 'schottky-pair');
+      const s = withoutAtoms(perfect, [i, j]);
+      return done(lowest(ctx, [{ s, separation: distance(perfect, perfect.position(i), perfect.position(j)) }]), ((N - 2) / N) * ePerfect);
+    }
+    case 'frenkel-cation':
+    case 'frenkel-anion': {
+      const { cation, anion } = ions(perfect, q);
+      const x = spec.kind === 'frenkel-cation' ? cation : anion;
+      const v = firstOf(perfect, x);
+      const pv = perfect.position(v);
+      const vac = withoutAtoms(perfect, [v]);
+      const sites = interstitialSites(perfect);
+      const far = (spec.separation ?? 'separated') === 'separated';
+      const cells: { s: Structure; site: { environment: string; radius: number }; separation: number }[] = [];
+      for (let c = 0; c < Math.min(classes, 1 + Math.max(-1, ...sites.map((t) => t.classIndex))); c++) {
+        let pick: (typeof sites)[number] | undefined, bd = far ? -Infinity : Infinity;
+        for (const t of sites) {
+          if (t.classIndex !== c) continue;
+          const d = distance(perfect, pv, t.position);
+          if (far ? d > bd + 1e-6 : d < bd - 1e-6) (bd = d, pick = t);
+        }
+        if (pick) cells.push({ s: withAtom(vac, x, nudge(pick.position)), site: { environment: pick.environment, radius: pick.radius }, separation: bd });
+      }
+      const best = lowest(ctx, cells, ePerfect);
+      return done(best, ePerfect, best.recombined ? { recombined: true } : {});
+    }
+    case 'swap': {
+      if (!partner) throw new DomainError('INVALID_DOCUMENT', 'a swap needs a partner structure', { path: '/defects' });
+      const a = ions(perfect, q).cation, b = ions(partner, q).cation;
+      const ab = lowest(ctx, [{ s: withSpecies(perfect, firstOf(perfect, a), b) }]);
+      const ba = lowest(ctx, [{ s: withSpecies(partner, firstOf(partner, b), a) }]);
+      const ePartner = ctx.model.compute(partner, 0).energy;
+      return {
+        kind: 'swap',
+        formationEnergy: ab.r.energy + ba.r.energy - ePerfect - ePartner,
+        unrelaxedEnergy: ab.e0 + ba.e0 - ePerfect - ePartner,
+        converged: ab.r.converged && ba.r.converged,
+        charge: q[b]! - q[a]! + q[a]! - q[b]!,
+        iterations: ab.r.iterations + ba.r.iterations,
+        evaluations: ab.r.evaluations + ba.r.evaluations,
+        maxForce: Math.max(ab.r.maxForce, ba.r.maxForce),
+        structures: [ab.r.structure, ba.r.structure],
+      };
+    }
+    default:
+      throw new DomainError('INVALID_DOCUMENT', `unknown defect kind ${String(spec.kind)}`, { path: '/defects' });
+  }
+}
+
+/** The first site of each of the `classes` largest classes. */
+function representatives<T extends { classIndex: number }>(sites: readonly T[], classes: number): T[] {
+  const out: T[] = [];
+  for (const t of sites) if (t.classIndex < classes && !out.some((u) => u.classIndex === t.classIndex)) out.push(t);
+  return out;
+}
