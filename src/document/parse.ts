@@ -50,7 +50,10 @@ export interface CrystalInput {
   properties: Record<string, PropertyTarget>;
   /** Report-only nested values (rmsdAt300K, surfaceEnergy). */
   extras: Record<string, Record<string, Record<string, number>>>;
+  /** The structure's own pressure (`structures[].pressure`), GPa; undefined: the job's. */
+  pressureGPa?: number;
 }
+
 
 export interface ResolvedJobOptions {
   relax: boolean;
@@ -65,6 +68,8 @@ export interface ResolvedJobOptions {
   normalizeDft: boolean;
   /** 'p1': relax without symmetry */
   symmetry: 'keep' | 'p1';
+  /** Elastic constants at a non-zero pressure (properties/elastic.ts `ElasticDefinition`). */
+  elasticConstants: 'energy' | 'stress-strain' | 'gulp';
 }
 
 export interface ParsedJob {
@@ -220,6 +225,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       z: comp.z,
       properties,
       extras,
+      ...(sd.pressure !== undefined ? { pressureGPa: sd.pressure } : {}),
     };
   });
 
@@ -252,6 +258,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     coulombAccuracy: o.coulombAccuracy ?? 1e-8,
     normalizeDft: o.normalizeDft ?? true,
     symmetry: o.symmetry ?? 'keep',
+    elasticConstants: o.elasticConstants ?? 'energy',
   };
 
   return {

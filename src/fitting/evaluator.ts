@@ -128,6 +128,16 @@ export class FitEvaluator {
     this.elasticFor = new Set(observables.filter((o) => needsElastic(o.property)).map((o) => o.structureId));
   }
 
+  /** The pressure structure `id` is relaxed at, GPa: its own (`structures[].pressure`), else the job's. */
+  private pressureOf(id: string): number {
+    return this.job.structures.find((s) => s.id === id)?.pressureGPa ?? this.options.pressureGPa;
+  }
+
+  /** Where the elastic constants of structure `id` are taken, and in which definition. */
+  private elasticAt(id: string): { pressureGPa: number; definition: ParsedJob['options']['elasticConstants'] } {
+    return { pressureGPa: this.pressureOf(id), definition: this.job.options.elasticConstants ?? 'energy' };
+  }
+
   /** The same structures and warm starts, fitting fewer observables (structures left out). */
   restrict(observables: readonly Observable[]): FitEvaluator {
     return new FitEvaluator(this.job, this.names, observables, this.options, { prepared: this.prepared, geometry: this.geometry });
@@ -164,7 +174,7 @@ export class FitEvaluator {
 
   private evaluateOne(model: ForceFieldModel, id: string, elastic: boolean): StructureState {
     const prep = this.prepared.get(id)!;
-    const o = resolveRelaxOptions({ operations: prep.operations, pressureGPa: this.options.pressureGPa, structureId: id, signal: this.options.signal, checkStability: false, maxVolumeRatio: 2, forceTolerance: RELAX_FORCE_TOLERANCE, stressToleranceGPa: RELAX_STRESS_TOLERANCE_GPA });
+    const o = resolveRelaxOptions({ operations: prep.operations, pressureGPa: this.pressureOf(id), structureId: id, signal: this.options.signal, checkStability: false, maxVolumeRatio: 2, forceTolerance: RELAX_FORCE_TOLERANCE, stressToleranceGPa: RELAX_STRESS_TOLERANCE_GPA });
     let relax: RelaxResult;
     try {
       if (this.options.conventional) {
@@ -195,7 +205,7 @@ export class FitEvaluator {
     else if (transforming.length) state.failure = transforming.map((w) => w.message).join('; ');
     if (elastic) {
       try {
-        const el = elasticConstants(model, relax.structure);
+        const el = elasticConstants(model, relax.structure, this.elasticAt(id));
         state.elastic = el;
         Object.assign(state.properties, elasticProperties(el, this.job.options));
       } catch (e) {
@@ -266,7 +276,7 @@ export class FitEvaluator {
     const r = model.compute(s, 2);
     const H = r.hessian!;
     // enthalpy: add p ∂²V/∂e∂e (see relaxation/relax.ts)
-    const p = gpaToEvPerA3(this.options.pressureGPa);
+    const p = gpaToEvPerA3(this.pressureOf(prep.id));
     if (p !== 0) {
       const V = s.lattice.volume;
       for (let k = 0; k < 3; k++) for (let l = 0; l < 3; l++) if (k !== l) H[(3 * n + k) * dim + 3 * n + l]! += p * V;
@@ -352,7 +362,7 @@ export class FitEvaluator {
           v[k] = v[k]! + sign * step;
           const mdl = buildEnergyModel(this.forceField(v));
           const moved = displaced(s, dParams[k]!, sign * step);
-          return elasticProperties(elasticConstants(mdl, moved), this.job.options);
+          return elasticProperties(elasticConstants(mdl, moved, this.elasticAt(prep.id)), this.job.options);
         };
         const plus = at(1);
         const minus = at(-1);

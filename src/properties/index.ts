@@ -190,7 +190,7 @@ export function computeStructureProperties(
     const start = cached && sameAtoms(cached, prepared) ? { ...cached, prepared } : undefined;
     relaxed = relaxCrystal(model, prepared, {
       ...opts.relax,
-      pressureGPa: job.options.pressureGPa,
+      pressureGPa: (input.pressureGPa ?? job.options.pressureGPa),
       relax: job.options.relax,
       ...(start ? { start } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
@@ -207,13 +207,16 @@ export function computeStructureProperties(
     if (d.u !== undefined) P.u = d.u;
     P.volume = d.volumePerFormulaUnit;
     P.latticeEnergy = relaxed.energyPerFormulaUnit;
-    if (job.options.pressureGPa !== 0) {
-      report.warnings.push({ kind: 'pressure', message: `relaxed at ${job.options.pressureGPa} GPa: elastic constants are second derivatives of the energy density there (not stress-strain coefficients)` });
+    const pressureGPa = (input.pressureGPa ?? job.options.pressureGPa);
+    const definition = job.options.elasticConstants ?? 'energy';
+    if (pressureGPa !== 0) {
+      const what = { energy: 'second derivatives of the energy density there (not stress-strain coefficients)', 'stress-strain': 'stress-strain (Birch) coefficients', gulp: "in GULP's definition" }[definition];
+      report.warnings.push({ kind: 'pressure', message: `relaxed at ${pressureGPa} GPa: elastic constants are ${what} (options.elasticConstants)` });
     }
 
     progress('elastic');
     throwIfAborted(opts.signal);
-    const el: ElasticResult = elasticConstants(model, relaxed.structure);
+    const el: ElasticResult = elasticConstants(model, relaxed.structure, { pressureGPa, definition });
     report.elastic = {
       relaxed: el.relaxed,
       clamped: el.clamped,
