@@ -229,6 +229,226 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
   }
   const fitting = keywords.has('fit');
 
+  /**
+   * What each option line does, in GULP's order of precedence: the first entry whose test matches
+   * the line's first word (lower case) handles it and the data lines that follow.
+   */
+  const OPTION_HANDLERS: [(word: string, l: Line) => boolean, (l: Line, word: string, rest: string[]) => void][] = [
+    [
+      (word) => word.startsWith('titl'),
+      (l, word, rest) => {
+        const t: string[] = [];
+        while (i < lines.length && lines[i]!.tokens[0]?.toLowerCase() !== 'end') t.push(lines[i++]!.text.trim());
+        i++;
+        title = t.join(' ');
+      },
+    ],
+    [
+      (word) => word === 'name',
+      (l, word, rest) => {
+        const c = cur && (cur.cell || cur.vectors || cur.coords.length || cur.name !== undefined) ? newConfig(l.line) : config(l.line);
+        c.name = rest.join(' ');
+      },
+    ],
+    [
+      (word) => word === 'cell',
+      (l, word, rest) => {
+        const c = cur && (cur.cell || cur.vectors) ? newConfig(l.line) : config(l.line);
+        let nums = rest.map(parseNumber);
+        let at = l;
+        if (nums.length === 0) {
+          at = lines[i++] ?? l;
+          nums = at.tokens.map(parseNumber);
+        }
+        if (nums.length < 6 || nums.slice(0, 6).some((x) => x === undefined)) throw parseError('cell needs six numbers: a b c alpha beta gamma [six flags]', at.line);
+        c.cell = { values: nums.slice(0, 6) as number[], line: at.line };
+        if (nums.length > 6 && nums.length !== 12) skip(at, 'cell flags: expected six');
+      },
+    ],
+    [
+      (word) => word.startsWith('vect'),
+      (l, word, rest) => {
+        const c = cur && (cur.cell || cur.vectors) ? newConfig(l.line) : config(l.line);
+        const rows: Vec3[] = [];
+        for (let k = 0; k < 3; k++) {
+          const r = lines[i++];
+          const v = r?.tokens.map(parseNumber) ?? [];
+          if (!r || v.length < 3 || v.slice(0, 3).some((x) => x === undefined)) throw parseError('vectors needs three lines of three numbers', r?.line ?? l.line);
+          rows.push(v.slice(0, 3) as Vec3);
+        }
+        // optional line of six strain flags
+        const f = peek();
+        if (f && !f.meta && f.tokens.length === 6 && f.tokens.every((t) => /^[01]$/.test(t))) i++;
+        c.vectors = { rows, line: l.line };
+      },
+    ],
+    [
+      (word) => word.startsWith('frac') || word.startsWith('cart'),
+      (l, word, rest) => {
+        const c = config(l.line);
+        const cartesian = word.startsWith('cart');
+        const region = rest.map(parseNumber).find((x) => x !== undefined);
+        if (region !== undefined && region !== 1) skip(l, `region ${region}: latticefit has no regions; its atoms are read as part of the crystal`);
+        for (const d of dataLines()) c.coords.push(readCoord(d, cartesian, skip));
+      },
+    ],
+    [
+      (word) => word.startsWith('spac'),
+      (l, word, rest) => {
+        const c = config(l.line);
+        if (rest.length) c.space = { value: rest.join(' '), line: l.line };
+        else {
+          const s = lines[i++];
+          if (!s || s.meta) throw parseError('space needs a symbol or number on the next line', l.line);
+          c.space = { value: s.tokens.join(' '), line: s.line };
+        }
+      },
+    ],
+    [
+      (word) => word.startsWith('orig'),
+      (l, word, rest) => {
+        const n = parseNumber(rest[0] ?? '');
+        if (n === 1 || n === 2) config(l.line).origin = n;
+        else skip(l, 'origin: only the origin choices 1 and 2 of a space group are translated');
+      },
+    ],
+    [
+      (word) => word.startsWith('spec'),
+      (l, word, rest) => {
+        const n = parseNumber(rest[0] ?? '');
+        const block = n !== undefined ? lines.slice(i, i + n) : dataLines();
+        if (n !== undefined) i += n;
+        for (const d of block) {
+          const t = d.tokens;
+          let k = 1;
+          if (isShell(t[1])) throw parseError(`shells are not supported (rigid-ion model only): "${d.text.trim()}"`, d.line);
+          if (isCore(t[1])) k = 2;
+          const q = parseNumber(t[k] ?? '');
+          if (q === undefined) throw parseError(`species line needs a charge: "${d.text.trim()}"`, d.line);
+          species.set(t[0]!, q);
+          if (t.length > k + 1) skip(d, `extra fields after the charge of ${t[0]} are ignored`);
+        }
+      },
+    ],
+    [
+      (word) => word.startsWith('buck') && !word.startsWith('buck4'),
+      (l, word, rest) => {
+        const { units } = potentialOptions(l, rest, [], skip);
+        for (const d of dataLines()) {
+          const p = readPair(d, 'buckingham', fitting, skip, units);
+          if (p) potentials.push(p);
+        }
+      },
+    ],
+    [
+      (word) => word.startsWith('lenn'),
+      (l, word, rest) => {
+        const nums = rest.map(parseNumber).filter((x): x is number => x !== undefined);
+        if (!(nums.length === 0 || (nums[0] === 12 && (nums[1] ?? 6) === 6))) throw parseError(`lennard ${nums.join(' ')}: latticefit has the 12-6 form only`, l.line);
+        const { units, flags } = potentialOptions(l, rest, ['epsilon', 'zero'], skip);
+        // GULP: E = epsilon (c1 (sigma/r)^12 - c2 (sigma/r)^6); c1 = 1, c2 = 2 (sigma at the minimum)
+        // by default, c1 = c2 = 4 with `zero` (sigma where E = 0). Both are A/r^12 - B/r^6.
+        const form = flags.has('epsilon') ? (flags.has('zero') ? { a: 4, b: 4 } : { a: 1, b: 2 }) : undefined;
+        if (!form && flags.has('zero')) skip(l, 'zero applies to the epsilon form only');
+        for (const d of dataLines()) {
+          const p = readPair(d, 'lennard-jones', fitting, skip, units, form);
+          if (p) potentials.push(p);
+        }
+      },
+    ],
+    [
+      (word) => word.startsWith('obse'),
+      (l, word, rest) => {
+        i = readObservables(lines, i, l, config, reactions, numbered, pendingWeights, skip);
+      },
+    ],
+    [
+      (word) => word.startsWith('defa'),
+      (l, word, rest) => {
+        const name = gulpWeightName(rest[0] ?? '');
+        const v = parseNumber(rest[1] ?? '');
+        if (name && v !== undefined) weightsSet[name] = Math.abs(v);
+        else skip(l, `default_weight ${rest[0] ?? ''}: no latticefit weight class`);
+      },
+    ],
+    [
+      (word) => word.startsWith('pres'),
+      (l, word, rest) => {
+        const v = parseNumber(rest[0] ?? '');
+        const unit = (rest[1] ?? 'gpa').toLowerCase();
+        const factor: Record<string, number> = { gpa: 1, mpa: 1e-3, kpa: 1e-6, pa: 1e-9, kbar: 0.1, bar: 1e-4, atm: 1.01325e-4 };
+        if (v === undefined || factor[unit] === undefined) throw parseError('pressure: expected a value and a unit (GPa, MPa, kPa, Pa, kbar, bar, atm)', l.line);
+        // GULP's pressure belongs to the configuration it follows; before any, to all of them
+        if (cur) cur.pressure = v * factor[unit]!;
+        else pressure = v * factor[unit]!;
+      },
+    ],
+    [
+      (word) => word.startsWith('maxc'),
+      (l, word, rest) => {
+        // maxcyc [opt|fit] N: the fit's cycle limit becomes options.maxIterations; the optimiser's
+        // has no counterpart (relaxations run to convergence)
+        const which = (rest[0] ?? '').toLowerCase();
+        const v = parseNumber(which.startsWith('fit') || which.startsWith('opt') ? (rest[1] ?? '') : which);
+        if (which.startsWith('fit') && v !== undefined && Number.isInteger(v) && v >= 0) maxIterations = v;
+        else skip(l, which.startsWith('fit') ? 'maxcyc fit: expected a whole number' : 'maxcyc for the optimiser: latticefit relaxes to convergence (its own iteration limit is not in the job document)');
+      },
+    ],
+    [
+      (word) => word.startsWith('ditt'),
+      (l, word, rest) => {
+        // ditto [structure] [n]: a new configuration with the structure of configuration n (default: the last)
+        const n = rest.map(parseNumber).find((x) => x !== undefined);
+        const src = n !== undefined ? configs[n - 1] : cur;
+        if (!src || !(src.cell || src.vectors)) throw parseError(`ditto: there is no configuration ${n ?? ''} to copy`.replace('  ', ' '), l.line);
+        const c = newConfig(l.line);
+        if (src.cell) c.cell = { ...src.cell };
+        if (src.vectors) c.vectors = { ...src.vectors };
+        c.coords = src.coords.map((a) => ({ ...a }));
+        if (src.space) c.space = { ...src.space };
+        if (src.origin !== undefined) c.origin = src.origin;
+        if (src.name !== undefined) c.name = `${src.name}-${configs.length}`;
+      },
+    ],
+    [
+      (word) => word.startsWith('libr'),
+      (l, word, rest) => {
+        const name = rest[0];
+        const body = name !== undefined ? readOptions.library?.(name) : undefined;
+        if (body === undefined) throw parseError(`library ${name ?? ''}: the library file is not available to the import (its potentials and charges would be missing)`, l.line);
+        // GULP reads the library's species and potentials as if they stood here
+        const libLines = logicalLines(body).map((x) => ({ ...x, line: l.line, text: `${name}: ${x.text.trim()}` }));
+        lines.splice(i, 0, ...libLines);
+      },
+    ],
+    [
+      (word) => word.startsWith('supe'),
+      (l, word, rest) => {
+        const n = rest.map(parseNumber);
+        if (n.length !== 3 || n.some((x) => x === undefined || !Number.isInteger(x) || x < 1)) throw parseError('supercell needs three whole numbers', l.line);
+        config(l.line).supercell = { n: n as [number, number, number], line: l.line };
+      },
+    ],
+    [
+      (word) => REFUSED_OPTIONS.some(([re]) => re.test(word)),
+      (l, word, rest) => {
+        throw parseError(`option "${l.tokens[0]}": ${REFUSED_OPTIONS.find(([re]) => re.test(word))![1]}`, l.line);
+      },
+    ],
+    [
+      (word) => word === 'end',
+      (l, word, rest) => {
+        // a stray end closes nothing
+      },
+    ],
+    [
+      (word, l) => isDataLine(l.tokens),
+      (l, word, rest) => {
+        skip(l, 'data line outside a block');
+      },
+    ],
+  ];
+
   while (i < lines.length) {
     const l = lines[i++]!;
     if (l.meta) {
@@ -239,140 +459,9 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
     }
     const word = l.tokens[0]!.toLowerCase();
     const rest = l.tokens.slice(1);
-    if (word.startsWith('titl')) {
-      const t: string[] = [];
-      while (i < lines.length && lines[i]!.tokens[0]?.toLowerCase() !== 'end') t.push(lines[i++]!.text.trim());
-      i++;
-      title = t.join(' ');
-    } else if (word === 'name') {
-      const c = cur && (cur.cell || cur.vectors || cur.coords.length || cur.name !== undefined) ? newConfig(l.line) : config(l.line);
-      c.name = rest.join(' ');
-    } else if (word === 'cell') {
-      const c = cur && (cur.cell || cur.vectors) ? newConfig(l.line) : config(l.line);
-      let nums = rest.map(parseNumber);
-      let at = l;
-      if (nums.length === 0) {
-        at = lines[i++] ?? l;
-        nums = at.tokens.map(parseNumber);
-      }
-      if (nums.length < 6 || nums.slice(0, 6).some((x) => x === undefined)) throw parseError('cell needs six numbers: a b c alpha beta gamma [six flags]', at.line);
-      c.cell = { values: nums.slice(0, 6) as number[], line: at.line };
-      if (nums.length > 6 && nums.length !== 12) skip(at, 'cell flags: expected six');
-    } else if (word.startsWith('vect')) {
-      const c = cur && (cur.cell || cur.vectors) ? newConfig(l.line) : config(l.line);
-      const rows: Vec3[] = [];
-      for (let k = 0; k < 3; k++) {
-        const r = lines[i++];
-        const v = r?.tokens.map(parseNumber) ?? [];
-        if (!r || v.length < 3 || v.slice(0, 3).some((x) => x === undefined)) throw parseError('vectors needs three lines of three numbers', r?.line ?? l.line);
-        rows.push(v.slice(0, 3) as Vec3);
-      }
-      // optional line of six strain flags
-      const f = peek();
-      if (f && !f.meta && f.tokens.length === 6 && f.tokens.every((t) => /^[01]$/.test(t))) i++;
-      c.vectors = { rows, line: l.line };
-    } else if (word.startsWith('frac') || word.startsWith('cart')) {
-      const c = config(l.line);
-      const cartesian = word.startsWith('cart');
-      const region = rest.map(parseNumber).find((x) => x !== undefined);
-      if (region !== undefined && region !== 1) skip(l, `region ${region}: latticefit has no regions; its atoms are read as part of the crystal`);
-      for (const d of dataLines()) c.coords.push(readCoord(d, cartesian, skip));
-    } else if (word.startsWith('spac')) {
-      const c = config(l.line);
-      if (rest.length) c.space = { value: rest.join(' '), line: l.line };
-      else {
-        const s = lines[i++];
-        if (!s || s.meta) throw parseError('space needs a symbol or number on the next line', l.line);
-        c.space = { value: s.tokens.join(' '), line: s.line };
-      }
-    } else if (word.startsWith('orig')) {
-      const n = parseNumber(rest[0] ?? '');
-      if (n === 1 || n === 2) config(l.line).origin = n;
-      else skip(l, 'origin: only the origin choices 1 and 2 of a space group are translated');
-    } else if (word.startsWith('spec')) {
-      const n = parseNumber(rest[0] ?? '');
-      const block = n !== undefined ? lines.slice(i, i + n) : dataLines();
-      if (n !== undefined) i += n;
-      for (const d of block) {
-        const t = d.tokens;
-        let k = 1;
-        if (isShell(t[1])) throw parseError(`shells are not supported (rigid-ion model only): "${d.text.trim()}"`, d.line);
-        if (isCore(t[1])) k = 2;
-        const q = parseNumber(t[k] ?? '');
-        if (q === undefined) throw parseError(`species line needs a charge: "${d.text.trim()}"`, d.line);
-        species.set(t[0]!, q);
-        if (t.length > k + 1) skip(d, `extra fields after the charge of ${t[0]} are ignored`);
-      }
-    } else if (word.startsWith('buck') && !word.startsWith('buck4')) {
-      const { units } = potentialOptions(l, rest, [], skip);
-      for (const d of dataLines()) {
-        const p = readPair(d, 'buckingham', fitting, skip, units);
-        if (p) potentials.push(p);
-      }
-    } else if (word.startsWith('lenn')) {
-      const nums = rest.map(parseNumber).filter((x): x is number => x !== undefined);
-      if (!(nums.length === 0 || (nums[0] === 12 && (nums[1] ?? 6) === 6))) throw parseError(`lennard ${nums.join(' ')}: latticefit has the 12-6 form only`, l.line);
-      const { units, flags } = potentialOptions(l, rest, ['epsilon', 'zero'], skip);
-      // GULP: E = epsilon (c1 (sigma/r)^12 - c2 (sigma/r)^6); c1 = 1, c2 = 2 (sigma at the minimum)
-      // by default, c1 = c2 = 4 with `zero` (sigma where E = 0). Both are A/r^12 - B/r^6.
-      const form = flags.has('epsilon') ? (flags.has('zero') ? { a: 4, b: 4 } : { a: 1, b: 2 }) : undefined;
-      if (!form && flags.has('zero')) skip(l, 'zero applies to the epsilon form only');
-      for (const d of dataLines()) {
-        const p = readPair(d, 'lennard-jones', fitting, skip, units, form);
-        if (p) potentials.push(p);
-      }
-    } else if (word.startsWith('obse')) {
-      i = readObservables(lines, i, l, config, reactions, numbered, pendingWeights, skip);
-    } else if (word.startsWith('defa')) {
-      const name = gulpWeightName(rest[0] ?? '');
-      const v = parseNumber(rest[1] ?? '');
-      if (name && v !== undefined) weightsSet[name] = Math.abs(v);
-      else skip(l, `default_weight ${rest[0] ?? ''}: no latticefit weight class`);
-    } else if (word.startsWith('pres')) {
-      const v = parseNumber(rest[0] ?? '');
-      const unit = (rest[1] ?? 'gpa').toLowerCase();
-      const factor: Record<string, number> = { gpa: 1, mpa: 1e-3, kpa: 1e-6, pa: 1e-9, kbar: 0.1, bar: 1e-4, atm: 1.01325e-4 };
-      if (v === undefined || factor[unit] === undefined) throw parseError('pressure: expected a value and a unit (GPa, MPa, kPa, Pa, kbar, bar, atm)', l.line);
-      // GULP's pressure belongs to the configuration it follows; before any, to all of them
-      if (cur) cur.pressure = v * factor[unit]!;
-      else pressure = v * factor[unit]!;
-    } else if (word.startsWith('maxc')) {
-      // maxcyc [opt|fit] N: the fit's cycle limit becomes options.maxIterations; the optimiser's
-      // has no counterpart (relaxations run to convergence)
-      const which = (rest[0] ?? '').toLowerCase();
-      const v = parseNumber(which.startsWith('fit') || which.startsWith('opt') ? (rest[1] ?? '') : which);
-      if (which.startsWith('fit') && v !== undefined && Number.isInteger(v) && v >= 0) maxIterations = v;
-      else skip(l, which.startsWith('fit') ? 'maxcyc fit: expected a whole number' : 'maxcyc for the optimiser: latticefit relaxes to convergence (its own iteration limit is not in the job document)');
-    } else if (word.startsWith('ditt')) {
-      // ditto [structure] [n]: a new configuration with the structure of configuration n (default: the last)
-      const n = rest.map(parseNumber).find((x) => x !== undefined);
-      const src = n !== undefined ? configs[n - 1] : cur;
-      if (!src || !(src.cell || src.vectors)) throw parseError(`ditto: there is no configuration ${n ?? ''} to copy`.replace('  ', ' '), l.line);
-      const c = newConfig(l.line);
-      if (src.cell) c.cell = { ...src.cell };
-      if (src.vectors) c.vectors = { ...src.vectors };
-      c.coords = src.coords.map((a) => ({ ...a }));
-      if (src.space) c.space = { ...src.space };
-      if (src.origin !== undefined) c.origin = src.origin;
-      if (src.name !== undefined) c.name = `${src.name}-${configs.length}`;
-    } else if (word.startsWith('libr')) {
-      const name = rest[0];
-      const body = name !== undefined ? readOptions.library?.(name) : undefined;
-      if (body === undefined) throw parseError(`library ${name ?? ''}: the library file is not available to the import (its potentials and charges would be missing)`, l.line);
-      // GULP reads the library's species and potentials as if they stood here
-      const libLines = logicalLines(body).map((x) => ({ ...x, line: l.line, text: `${name}: ${x.text.trim()}` }));
-      lines.splice(i, 0, ...libLines);
-    } else if (word.startsWith('supe')) {
-      const n = rest.map(parseNumber);
-      if (n.length !== 3 || n.some((x) => x === undefined || !Number.isInteger(x) || x < 1)) throw parseError('supercell needs three whole numbers', l.line);
-      config(l.line).supercell = { n: n as [number, number, number], line: l.line };
-    } else if (REFUSED_OPTIONS.some(([re]) => re.test(word))) {
-      throw parseError(`option "${l.tokens[0]}": ${REFUSED_OPTIONS.find(([re]) => re.test(word))![1]}`, l.line);
-    } else if (word === 'end') {
-      // a stray end closes nothing
-    } else if (isDataLine(l.tokens)) {
-      skip(l, 'data line outside a block');
-    } else {
+    const handler = OPTION_HANDLERS.find(([matches]) => matches(word, l));
+    if (handler) handler[1](l, word, rest);
+    else {
       skip(l, `option "${l.tokens[0]}" has no latticefit equivalent`);
       for (const d of dataLines()) skip(d, `data of the untranslated option "${l.tokens[0]}"`);
     }
