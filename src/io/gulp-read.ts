@@ -1,21 +1,26 @@
 /**
  * GULP input (.gin) → job document.
  *
- * Read: the keyword line (`fit`, `relax`, `opti`, `conp`, `prop`/`property`; `conv`, `simul` and
- * any other keyword are listed as untranslated), `title`, `name`, `cell` (six numbers, optional
- * flags), `vectors`, `fractional` / `cartesian` core lines (`Cd core x y z [q] [occ] [radius]
- * [flags]` or `Cd x y z`), `space` / `spacegroup` (symbol or number, same or next line), `origin`,
- * `species`, `buckingham` and `lennard` (12 6 only) with `A rho C [rmin] rmax [flags]` and
- * `A B [rmin] rmax [flags]`, `observables` (`elastic`, `bulk_modulus`, `shear_modulus`, `energy`,
- * `reaction` where it is a relative energy per formula unit, `weight`), `default_weight`,
- * `pressure`, `#` comments and `&` continuation. Several structures follow one another, each
- * started by a new `name` or `cell` as GULP allows. In relax fitting the input cell is observed
- * (see `gulp-common.ts`): its free parameters become fitted targets.
+ * Read: the keyword line (`fit`, `relax`, `opti`, `conp`, `prop`/`property`; keywords that change
+ * the physics, such as `conv`, `c6`, `free`, `shell`, are refused; others are listed), `title`,
+ * `name`, `cell` (six numbers, optional flags), `vectors`, `fractional` / `cartesian` core lines
+ * (`Cd core x y z [q] [occ] [radius] [flags]` or `Cd x y z`), `space` / `spacegroup` (symbol or
+ * number, same or next line), `origin`, `species`, `buckingham` with `A rho C [rmin] rmax [flags]`
+ * and `lennard` (12 6 only) as `A B` or `epsilon sigma` (GULP's `lennard epsilon [zero]`), each
+ * with an energy unit (`ev`, `kcal`, `kjmol`, `au`: `GULP_ENERGY_UNITS`), `observables`
+ * (`elastic`, `bulk_modulus`, `shear_modulus`, `energy`, `reaction` where it is a relative energy
+ * per formula unit, `weight`), `default_weight`, `pressure` (per configuration, as GULP's
+ * `presscfg`), `ditto`, `library` (through `GulpReadOptions.library`), `supercell` (the input
+ * cell is kept and the note says so), `#` comments and `&` continuation. Several structures follow
+ * one another, each started by a new `name`, `cell` or `ditto` as GULP allows. In relax fitting the
+ * input cell is observed (see `gulp-common.ts`): its free parameters become fitted targets.
  *
- * Anything not translated is returned in `untranslated` with its line and the reason; nothing is
- * dropped silently. Shells are refused (PARSE_ERROR): latticefit is a rigid-ion code. Comment
- * lines `#latticefit ...` written by `writeGulpInput` restore what GULP cannot say; GULP's own
- * content wins wherever both speak.
+ * Each option line is handled by the first entry of `OPTION_HANDLERS` whose test matches its first
+ * word. Anything not translated is returned in `untranslated` with its line and the reason; anything
+ * whose omission would change the answer (an unknown potential option or unit, a potential form,
+ * temperature, cut-off options, a missing library, shells) throws PARSE_ERROR naming the line.
+ * Comment lines `#latticefit ...` written by `writeGulpInput` restore what GULP cannot say; GULP's
+ * own content wins wherever both speak.
  */
 import { DomainError, isDomainError } from '../errors.js';
 import type { JobDocument, PotentialDocument, PropertyTarget, StructureDocument } from '../document/schema.js';
