@@ -98,7 +98,6 @@ const REFUSED_OPTIONS: [RegExp, string][] = [
   [/^(spri|thre|four|tors|morse|harm|gene|buck4|bsm|tang)/, 'this potential form is not supported (latticefit has Buckingham and Lennard-Jones pair potentials and Ewald Coulomb)'],
   [/^(eam|manyb|tersoff|reaxff|brenner|edip|meam|epsilon|atomab|c6)/, 'this potential or energy term is not supported (rigid-ion pair potentials only)'],
   [/^(fiel|exte)/, 'an external field is not supported'],
-  [/^(ditto)/, 'ditto: see ditto structure'],
 ];
 const REFUSED_KEYWORDS: Record<string, string> = {
   conv: 'constant-volume optimisation: latticefit relaxes at constant pressure only; remove conv (or keep the cell and use a conventional fit) to import',
