@@ -25,4 +25,6 @@ export interface SymmetrizedCrystal {
   compositionKey: string;
   /** formula units per conventional cell */
   z: number;
+  /** The pressure this crystal is computed at (`structures[].pressure`), GPa, when it has its own; else the job's. */
+  pressureGPa?: number;
 }

@@ -49,6 +49,8 @@ export interface ResolvedJobOptions {
   transitionPressures: boolean;
   /** 'p1': relax without symmetry */
   symmetry: 'keep' | 'p1';
+  /** Elastic constants at a non-zero pressure (properties/elastic.ts `ElasticDefinition`). */
+  elasticConstants: 'energy' | 'stress-strain' | 'gulp';
 }
 
 /**
@@ -211,6 +213,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       formula: comp.formula,
       compositionKey: compositionKey(comp.counts),
       z: comp.z,
+      ...(sd.pressure !== undefined ? { pressureGPa: sd.pressure } : {}),
     };
   });
 
@@ -244,6 +247,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     ...(o.equationOfState !== undefined ? { equationOfState: o.equationOfState } : {}),
     transitionPressures: o.transitionPressures ?? true,
     symmetry: o.symmetry ?? 'keep',
+    elasticConstants: o.elasticConstants ?? 'energy',
   };
 
   return {

@@ -91,6 +91,7 @@ export const StructureSchema = Type.Object(
     origin: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)], { description: 'origin choice (default 1, as GULP)' })),
     rhombohedralAxes: Type.Optional(Type.Boolean({ description: 'R groups on rhombohedral axes (default hexagonal)' })),
     cell: CellSchema,
+    pressure: Type.Optional(Type.Number({ description: 'GPa: this structure is relaxed and its properties computed at this pressure instead of options.pressure' })),
     sites: Type.Array(SiteSchema, { minItems: 1, description: 'asymmetric unit, fractional coordinates' }),
     properties: Type.Optional(Type.Record(Type.String(), Type.Union([PropertyTargetSchema, NestedValuesSchema]))),
   },
@@ -113,6 +114,11 @@ export const OptionsSchema = Type.Object(
     normalizeDft: Type.Optional(Type.Boolean({ description: 'compute dftNormalized lattice values where missing (default true)' })),
     equationOfState: Type.Optional(Type.Boolean({ description: 'Birch-Murnaghan equation of state (E-V and p-V fits) of every structure: an extra, on by default for a properties run, off for a fit' })),
     transitionPressures: Type.Optional(Type.Boolean({ description: 'search the transition pressures that transitionPressure targets ask for (default true; false skips the scans)' })),
+    elasticConstants: Type.Optional(
+      Type.Union([Type.Literal('energy'), Type.Literal('stress-strain'), Type.Literal('gulp')], {
+        description: 'at a non-zero pressure: energy second derivatives (default), stress-strain (Birch) coefficients, or GULP 6.1\'s definition',
+      }),
+    ),
     symmetry: Type.Optional(
       Type.Union([Type.Literal('keep'), Type.Literal('p1')], { description: 'relax keeping each space group (default) or in P1, to expose instabilities that symmetry hides' }),
     ),

@@ -39,7 +39,7 @@ import { type ForceField, withParameters } from '../potentials/forcefield.js';
 import { relaxFrom, resolveRelaxOptions, cachedSymmetryBasis } from '../relaxation/index.js';
 import { addPressureHessian, geometryResponse } from '../relaxation/response.js';
 import type { RelaxResult, RelaxWarning } from '../relaxation/types.js';
-import { elasticConstants } from '../properties/elastic.js';
+import { elasticConstants, type ElasticDefinition } from '../properties/elastic.js';
 import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import { prepareCrystal, conventionalLatticeOf, anionSite, notRelaxedWarning, type PreparedCrystal, type RelaxationStatus } from '../properties/crystal.js';
 import { type ElasticResult } from '../properties/elastic.js';
@@ -66,7 +66,7 @@ export interface StructureState {
 export interface EvaluatorInput {
   forceField: ForceField;
   structures: readonly SymmetrizedCrystal[];
-  options: ModulusChoice & { symmetry: 'keep' | 'p1' };
+  options: ModulusChoice & { symmetry: 'keep' | 'p1'; elasticConstants?: ElasticDefinition };
 }
 
 /** How the state's geometry was reached, as the property suite reports it (undefined when the relaxation threw). */
@@ -155,6 +155,16 @@ export class FitEvaluator {
     });
   }
 
+  /** The pressure structure `id` is relaxed at, GPa: its own (`structures[].pressure`), else the job's. */
+  private pressureOf(id: string): number {
+    return this.input.structures.find((s) => s.id === id)?.pressureGPa ?? this.options.pressureGPa;
+  }
+
+  /** Where the elastic constants of structure `id` are taken, and in which definition. */
+  private elasticAt(id: string): { pressureGPa: number; definition: ElasticDefinition } {
+    return { pressureGPa: this.pressureOf(id), definition: this.input.options.elasticConstants ?? 'energy' };
+  }
+
   /** The same structures and warm starts, fitting fewer observables (structures left out). */
   restrict(observables: readonly Observable[]): FitEvaluator {
     return new FitEvaluator(this.input, this.names, observables, this.options, { prepared: this.prepared, geometry: this.geometry, model: this.baseModel });
@@ -203,7 +213,7 @@ export class FitEvaluator {
 
   private evaluateOne(model: ParametrisedModel, id: string, elastic: boolean): StructureState {
     const prep = this.prepared.get(id)!;
-    const o = resolveRelaxOptions({ operations: prep.operations, pressureGPa: this.options.pressureGPa, structureId: id, signal: this.options.signal, checkStability: false, maxVolumeRatio: 2, forceTolerance: RELAX_FORCE_TOLERANCE, stressToleranceGPa: RELAX_STRESS_TOLERANCE_GPA });
+    const o = resolveRelaxOptions({ operations: prep.operations, pressureGPa: this.pressureOf(id), structureId: id, signal: this.options.signal, checkStability: false, maxVolumeRatio: 2, forceTolerance: RELAX_FORCE_TOLERANCE, stressToleranceGPa: RELAX_STRESS_TOLERANCE_GPA });
     let relax: RelaxResult;
     try {
       if (this.options.conventional) {
@@ -235,7 +245,7 @@ export class FitEvaluator {
     else if (transforming.length) state.failure = transforming.map((w) => w.message).join('; ');
     if (elastic) {
       try {
-        const el = elasticConstants(model, relax.structure);
+        const el = elasticConstants(model, relax.structure, this.elasticAt(id));
         state.elastic = el;
         Object.assign(state.properties, elasticProperties(el, this.input.options));
       } catch (e) {
@@ -301,7 +311,7 @@ export class FitEvaluator {
     const basis = cachedSymmetryBasis(prep.structure, prep.operations);
     const r = model.compute(s, 2);
     const H = r.hessian!;
-    addPressureHessian(H, n, s.lattice.volume, gpaToEvPerA3(this.options.pressureGPa));
+    addPressureHessian(H, n, s.lattice.volume, gpaToEvPerA3(this.pressureOf(prep.id)));
     const pd = model.parameterDerivatives(s, this.names);
     const dParams = geometryResponse(H, basis, n, pd.dFirst);
     const out: Record<string, Float64Array> = {};
@@ -343,7 +353,7 @@ export class FitEvaluator {
           v[k] = v[k]! + sign * step;
           const mdl = this.modelAt(v);
           const moved = displaced(s, dParams[k]!, sign * step);
-          return elasticProperties(elasticConstants(mdl, moved), this.input.options);
+          return elasticProperties(elasticConstants(mdl, moved, this.elasticAt(prep.id)), this.input.options);
         };
         const plus = at(1);
         const minus = at(-1);

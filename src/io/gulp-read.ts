@@ -1,21 +1,26 @@
 /**
  * GULP input (.gin) → job document.
  *
- * Read: the keyword line (`fit`, `relax`, `opti`, `conp`, `prop`/`property`; `conv`, `simul` and
- * any other keyword are listed as untranslated), `title`, `name`, `cell` (six numbers, optional
- * flags), `vectors`, `fractional` / `cartesian` core lines (`Cd core x y z [q] [occ] [radius]
- * [flags]` or `Cd x y z`), `space` / `spacegroup` (symbol or number, same or next line), `origin`,
- * `species`, `buckingham` and `lennard` (12 6 only) with `A rho C [rmin] rmax [flags]` and
- * `A B [rmin] rmax [flags]`, `observables` (`elastic`, `bulk_modulus`, `shear_modulus`, `energy`,
- * `reaction` where it is a relative energy per formula unit, `weight`), `default_weight`,
- * `pressure`, `#` comments and `&` continuation. Several structures follow one another, each
- * started by a new `name` or `cell` as GULP allows. In relax fitting the input cell is observed
- * (see `gulp-common.ts`): its free parameters become fitted targets.
+ * Read: the keyword line (`fit`, `relax`, `opti`, `conp`, `prop`/`property`; keywords that change
+ * the physics, such as `conv`, `c6`, `free`, `shell`, are refused; others are listed), `title`,
+ * `name`, `cell` (six numbers, optional flags), `vectors`, `fractional` / `cartesian` core lines
+ * (`Cd core x y z [q] [occ] [radius] [flags]` or `Cd x y z`), `space` / `spacegroup` (symbol or
+ * number, same or next line), `origin`, `species`, `buckingham` with `A rho C [rmin] rmax [flags]`
+ * and `lennard` (12 6 only) as `A B` or `epsilon sigma` (GULP's `lennard epsilon [zero]`), each
+ * with an energy unit (`ev`, `kcal`, `kjmol`, `au`: `GULP_ENERGY_UNITS`), `observables`
+ * (`elastic`, `bulk_modulus`, `shear_modulus`, `energy`, `reaction` where it is a relative energy
+ * per formula unit, `weight`), `default_weight`, `pressure` (per configuration, as GULP's
+ * `presscfg`), `ditto`, `library` (through `GulpReadOptions.library`), `supercell` (the input
+ * cell is kept and the note says so), `#` comments and `&` continuation. Several structures follow
+ * one another, each started by a new `name`, `cell` or `ditto` as GULP allows. In relax fitting the
+ * input cell is observed (see `gulp-common.ts`): its free parameters become fitted targets.
  *
- * Anything not translated is returned in `untranslated` with its line and the reason; nothing is
- * dropped silently. Shells are refused (PARSE_ERROR): latticefit is a rigid-ion code. Comment
- * lines `#latticefit ...` written by `writeGulpInput` restore what GULP cannot say; GULP's own
- * content wins wherever both speak.
+ * Each option line is handled by the first entry of `OPTION_HANDLERS` whose test matches its first
+ * word. Anything not translated is returned in `untranslated` with its line and the reason; anything
+ * whose omission would change the answer (an unknown potential option or unit, a potential form,
+ * temperature, cut-off options, a missing library, shells) throws PARSE_ERROR naming the line.
+ * Comment lines `#latticefit ...` written by `writeGulpInput` restore what GULP cannot say; GULP's
+ * own content wins wherever both speak.
  */
 import { DomainError, isDomainError } from '../errors.js';
 import type { JobDocument, PotentialDocument, PropertyTarget, StructureDocument } from '../document/schema.js';
@@ -44,6 +49,72 @@ export interface GulpReadResult {
   document: JobDocument;
   untranslated: UntranslatedLine[];
 }
+
+export interface GulpReadOptions {
+  /**
+   * The text of the library file a `library NAME` line names (GULP looks beside the input, then in
+   * $GULP_LIB, and adds `.lib` when the name has no extension), or undefined when there is none:
+   * then the import fails (PARSE_ERROR), since the potentials would be missing.
+   */
+  library?: (name: string) => string | undefined;
+}
+
+/**
+ * Energy units GULP accepts on a potential's option line (GULP 6.1 Src/modules.F90 and
+ * Src/potword21.F90: words starting `kc`, `kj`, `au`), in eV: kcal/mol, kJ/mol, hartree.
+ */
+export const GULP_ENERGY_UNITS: Readonly<Record<'ev' | 'kcal' | 'kjmol' | 'au', number>> = {
+  ev: 1,
+  kcal: 4.3364432032e-2,
+  kjmol: 1.0364348e-2,
+  au: 27.211386245988,
+};
+
+/** The unit word of a potential option, or undefined. */
+function unitOf(word: string): keyof typeof GULP_ENERGY_UNITS | undefined {
+  const w = word.toLowerCase();
+  if (w === 'ev') return 'ev';
+  if (w.startsWith('kc')) return 'kcal';
+  if (w.startsWith('kj')) return 'kjmol';
+  if (w === 'au') return 'au';
+  return undefined;
+}
+
+/** Option words of a potential that only matter for molecules (`molecule` is refused): harmless on a crystal. */
+const MOLECULAR_SCOPE = /^(inte|intr|both)/;
+
+/**
+ * Options, keywords and potentials GULP accepts that change the physics latticefit would compute:
+ * the import fails with the line and this reason rather than give a silently different answer.
+ */
+const REFUSED_OPTIONS: [RegExp, string][] = [
+  [/^temp/, 'temperature: latticefit is a static-lattice code (no free energy, no thermal expansion)'],
+  [/^cutp/, 'cutp: a global potential cut-off (and taper) changes every pair potential; give each potential its own cut-off instead'],
+  [/^cuts/, 'cuts: core-shell cut-off of a shell model (latticefit is rigid-ion)'],
+  [/^(stress|strain)$/, `applied stress or strain: latticefit applies a hydrostatic pressure only`],
+  [/^anis/, 'anisotropic pressure: latticefit applies a hydrostatic pressure only'],
+  [/^(qeq|eem|pacha|smel|qelect)/, 'variable-charge models are not supported'],
+  [/^(moli|mole|molm|molq)$/, 'molecule keywords: latticefit has no molecular connectivity'],
+  [/^(spri|thre|four|tors|morse|harm|gene|buck4|bsm|tang)/, 'this potential form is not supported (latticefit has Buckingham and Lennard-Jones pair potentials and Ewald Coulomb)'],
+  [/^(eam|manyb|tersoff|reaxff|brenner|edip|meam|epsilon|atomab|c6)/, 'this potential or energy term is not supported (rigid-ion pair potentials only)'],
+  [/^(fiel|exte)/, 'an external field is not supported'],
+];
+const REFUSED_KEYWORDS: Record<string, string> = {
+  conv: 'constant-volume optimisation: latticefit relaxes at constant pressure only; remove conv (or keep the cell and use a conventional fit) to import',
+  c6: 'the C6 Ewald sum changes the dispersion energy (latticefit truncates each pair at its cut-off)',
+  free: 'free-energy minimisation: latticefit is a static-lattice code',
+  zsisa: 'free-energy minimisation: latticefit is a static-lattice code',
+  noel: 'noelectrostatics switches the Coulomb energy off; latticefit always includes it',
+  qeq: 'variable charges are not supported',
+  eem: 'variable charges are not supported',
+  breathe: 'breathing shells are not supported',
+  shell: 'shells are not supported (rigid-ion model only)',
+  molecule: 'molecules are not supported',
+  molq: 'molecules are not supported',
+  molmec: 'molecules are not supported',
+  rigid: 'rigid molecules are not supported',
+  md: 'molecular dynamics is not supported',
+};
 
 interface Line {
   line: number;
@@ -82,9 +153,13 @@ interface Config {
   origin?: 1 | 2;
   observables: Obs[];
   meta?: StructureMeta;
+  /** `pressure` given inside this configuration, GPa. */
+  pressure?: number;
+  /** `supercell n1 n2 n3`. */
+  supercell?: { n: [number, number, number]; line: number };
 }
 
-const KNOWN_KEYWORDS = new Set(['fit', 'relax', 'opti', 'optimise', 'optimize', 'conp', 'conv', 'prop', 'property', 'properties', 'simul', 'simultaneous', 'single']);
+const KNOWN_KEYWORDS = new Set(['fit', 'relax', 'opti', 'optimise', 'optimize', 'conp', 'conv', 'prop', 'property', 'properties', 'simul', 'simultaneous', 'single', 'comp', 'nosym', 'full', 'phon', 'noden']);
 const TRANSLATED_KEYWORDS = new Set(['fit', 'relax', 'opti', 'optimise', 'optimize', 'conp', 'prop', 'property', 'properties']);
 const KEYWORD_REASONS: Record<string, string> = {
   conv: 'constant-volume optimisation: latticefit relaxes at constant pressure only',
@@ -102,7 +177,7 @@ const SHELL = /^((shel|shell|she|bshe|bsh)|s)$/i;
 const isCore = (w: string | undefined): boolean => w !== undefined && w !== 'C' && CORE.test(w);
 const isShell = (w: string | undefined): boolean => w !== undefined && w !== 'S' && SHELL.test(w);
 
-export function readGulp(text: string): GulpReadResult {
+export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpReadResult {
   const lines = logicalLines(text);
   const untranslated: UntranslatedLine[] = [];
   const skip = (l: Line, reason: string): void => {
@@ -145,6 +220,8 @@ export function readGulp(text: string): GulpReadResult {
     for (const k of first.tokens) {
       const w = k.toLowerCase();
       keywords.add(w);
+      const refused = Object.entries(REFUSED_KEYWORDS).find(([p]) => w.startsWith(p) && (w.length >= 3 || w === p));
+      if (refused) throw parseError(`keyword "${k}": ${refused[1]}`, first.line);
       if (!TRANSLATED_KEYWORDS.has(w)) skip({ ...first, text: k }, KEYWORD_REASONS[w] ?? `keyword "${k}" has no latticefit equivalent`);
     }
     i = lines.indexOf(first) + 1;
@@ -156,6 +233,226 @@ export function readGulp(text: string): GulpReadResult {
   }
   const fitting = keywords.has('fit');
 
+  /**
+   * What each option line does, in GULP's order of precedence: the first entry whose test matches
+   * the line's first word (lower case) handles it and the data lines that follow.
+   */
+  const OPTION_HANDLERS: [(word: string, l: Line) => boolean, (l: Line, word: string, rest: string[]) => void][] = [
+    [
+      (word) => word.startsWith('titl'),
+      (l, word, rest) => {
+        const t: string[] = [];
+        while (i < lines.length && lines[i]!.tokens[0]?.toLowerCase() !== 'end') t.push(lines[i++]!.text.trim());
+        i++;
+        title = t.join(' ');
+      },
+    ],
+    [
+      (word) => word === 'name',
+      (l, word, rest) => {
+        const c = cur && (cur.cell || cur.vectors || cur.coords.length || cur.name !== undefined) ? newConfig(l.line) : config(l.line);
+        c.name = rest.join(' ');
+      },
+    ],
+    [
+      (word) => word === 'cell',
+      (l, word, rest) => {
+        const c = cur && (cur.cell || cur.vectors) ? newConfig(l.line) : config(l.line);
+        let nums = rest.map(parseNumber);
+        let at = l;
+        if (nums.length === 0) {
+          at = lines[i++] ?? l;
+          nums = at.tokens.map(parseNumber);
+        }
+        if (nums.length < 6 || nums.slice(0, 6).some((x) => x === undefined)) throw parseError('cell needs six numbers: a b c alpha beta gamma [six flags]', at.line);
+        c.cell = { values: nums.slice(0, 6) as number[], line: at.line };
+        if (nums.length > 6 && nums.length !== 12) skip(at, 'cell flags: expected six');
+      },
+    ],
+    [
+      (word) => word.startsWith('vect'),
+      (l, word, rest) => {
+        const c = cur && (cur.cell || cur.vectors) ? newConfig(l.line) : config(l.line);
+        const rows: Vec3[] = [];
+        for (let k = 0; k < 3; k++) {
+          const r = lines[i++];
+          const v = r?.tokens.map(parseNumber) ?? [];
+          if (!r || v.length < 3 || v.slice(0, 3).some((x) => x === undefined)) throw parseError('vectors needs three lines of three numbers', r?.line ?? l.line);
+          rows.push(v.slice(0, 3) as Vec3);
+        }
+        // optional line of six strain flags
+        const f = peek();
+        if (f && !f.meta && f.tokens.length === 6 && f.tokens.every((t) => /^[01]$/.test(t))) i++;
+        c.vectors = { rows, line: l.line };
+      },
+    ],
+    [
+      (word) => word.startsWith('frac') || word.startsWith('cart'),
+      (l, word, rest) => {
+        const c = config(l.line);
+        const cartesian = word.startsWith('cart');
+        const region = rest.map(parseNumber).find((x) => x !== undefined);
+        if (region !== undefined && region !== 1) skip(l, `region ${region}: latticefit has no regions; its atoms are read as part of the crystal`);
+        for (const d of dataLines()) c.coords.push(readCoord(d, cartesian, skip));
+      },
+    ],
+    [
+      (word) => word.startsWith('spac'),
+      (l, word, rest) => {
+        const c = config(l.line);
+        if (rest.length) c.space = { value: rest.join(' '), line: l.line };
+        else {
+          const s = lines[i++];
+          if (!s || s.meta) throw parseError('space needs a symbol or number on the next line', l.line);
+          c.space = { value: s.tokens.join(' '), line: s.line };
+        }
+      },
+    ],
+    [
+      (word) => word.startsWith('orig'),
+      (l, word, rest) => {
+        const n = parseNumber(rest[0] ?? '');
+        if (n === 1 || n === 2) config(l.line).origin = n;
+        else skip(l, 'origin: only the origin choices 1 and 2 of a space group are translated');
+      },
+    ],
+    [
+      (word) => word.startsWith('spec'),
+      (l, word, rest) => {
+        const n = parseNumber(rest[0] ?? '');
+        const block = n !== undefined ? lines.slice(i, i + n) : dataLines();
+        if (n !== undefined) i += n;
+        for (const d of block) {
+          const t = d.tokens;
+          let k = 1;
+          if (isShell(t[1])) throw parseError(`shells are not supported (rigid-ion model only): "${d.text.trim()}"`, d.line);
+          if (isCore(t[1])) k = 2;
+          const q = parseNumber(t[k] ?? '');
+          if (q === undefined) throw parseError(`species line needs a charge: "${d.text.trim()}"`, d.line);
+          species.set(t[0]!, q);
+          if (t.length > k + 1) skip(d, `extra fields after the charge of ${t[0]} are ignored`);
+        }
+      },
+    ],
+    [
+      (word) => word.startsWith('buck') && !word.startsWith('buck4'),
+      (l, word, rest) => {
+        const { units } = potentialOptions(l, rest, [], skip);
+        for (const d of dataLines()) {
+          const p = readPair(d, 'buckingham', fitting, skip, units);
+          if (p) potentials.push(p);
+        }
+      },
+    ],
+    [
+      (word) => word.startsWith('lenn'),
+      (l, word, rest) => {
+        const nums = rest.map(parseNumber).filter((x): x is number => x !== undefined);
+        if (!(nums.length === 0 || (nums[0] === 12 && (nums[1] ?? 6) === 6))) throw parseError(`lennard ${nums.join(' ')}: latticefit has the 12-6 form only`, l.line);
+        const { units, flags } = potentialOptions(l, rest, ['epsilon', 'zero'], skip);
+        // GULP: E = epsilon (c1 (sigma/r)^12 - c2 (sigma/r)^6); c1 = 1, c2 = 2 (sigma at the minimum)
+        // by default, c1 = c2 = 4 with `zero` (sigma where E = 0). Both are A/r^12 - B/r^6.
+        const form = flags.has('epsilon') ? (flags.has('zero') ? { a: 4, b: 4 } : { a: 1, b: 2 }) : undefined;
+        if (!form && flags.has('zero')) skip(l, 'zero applies to the epsilon form only');
+        for (const d of dataLines()) {
+          const p = readPair(d, 'lennard-jones', fitting, skip, units, form);
+          if (p) potentials.push(p);
+        }
+      },
+    ],
+    [
+      (word) => word.startsWith('obse'),
+      (l, word, rest) => {
+        i = readObservables(lines, i, l, config, reactions, numbered, pendingWeights, skip);
+      },
+    ],
+    [
+      (word) => word.startsWith('defa'),
+      (l, word, rest) => {
+        const name = gulpWeightName(rest[0] ?? '');
+        const v = parseNumber(rest[1] ?? '');
+        if (name && v !== undefined) weightsSet[name] = Math.abs(v);
+        else skip(l, `default_weight ${rest[0] ?? ''}: no latticefit weight class`);
+      },
+    ],
+    [
+      (word) => word.startsWith('pres'),
+      (l, word, rest) => {
+        const v = parseNumber(rest[0] ?? '');
+        const unit = (rest[1] ?? 'gpa').toLowerCase();
+        const factor: Record<string, number> = { gpa: 1, mpa: 1e-3, kpa: 1e-6, pa: 1e-9, kbar: 0.1, bar: 1e-4, atm: 1.01325e-4 };
+        if (v === undefined || factor[unit] === undefined) throw parseError('pressure: expected a value and a unit (GPa, MPa, kPa, Pa, kbar, bar, atm)', l.line);
+        // GULP's pressure belongs to the configuration it follows; before any, to all of them
+        if (cur) cur.pressure = v * factor[unit]!;
+        else pressure = v * factor[unit]!;
+      },
+    ],
+    [
+      (word) => word.startsWith('maxc'),
+      (l, word, rest) => {
+        // maxcyc [opt|fit] N: the fit's cycle limit becomes options.maxIterations; the optimiser's
+        // has no counterpart (relaxations run to convergence)
+        const which = (rest[0] ?? '').toLowerCase();
+        const v = parseNumber(which.startsWith('fit') || which.startsWith('opt') ? (rest[1] ?? '') : which);
+        if (which.startsWith('fit') && v !== undefined && Number.isInteger(v) && v >= 0) maxIterations = v;
+        else skip(l, which.startsWith('fit') ? 'maxcyc fit: expected a whole number' : 'maxcyc for the optimiser: latticefit relaxes to convergence (its own iteration limit is not in the job document)');
+      },
+    ],
+    [
+      (word) => word.startsWith('ditt'),
+      (l, word, rest) => {
+        // ditto [structure] [n]: a new configuration with the structure of configuration n (default: the last)
+        const n = rest.map(parseNumber).find((x) => x !== undefined);
+        const src = n !== undefined ? configs[n - 1] : cur;
+        if (!src || !(src.cell || src.vectors)) throw parseError(`ditto: there is no configuration ${n ?? ''} to copy`.replace('  ', ' '), l.line);
+        const c = newConfig(l.line);
+        if (src.cell) c.cell = { ...src.cell };
+        if (src.vectors) c.vectors = { ...src.vectors };
+        c.coords = src.coords.map((a) => ({ ...a }));
+        if (src.space) c.space = { ...src.space };
+        if (src.origin !== undefined) c.origin = src.origin;
+        if (src.name !== undefined) c.name = `${src.name}-${configs.length}`;
+      },
+    ],
+    [
+      (word) => word.startsWith('libr'),
+      (l, word, rest) => {
+        const name = rest[0];
+        const body = name !== undefined ? readOptions.library?.(name) : undefined;
+        if (body === undefined) throw parseError(`library ${name ?? ''}: the library file is not available to the import (its potentials and charges would be missing)`, l.line);
+        // GULP reads the library's species and potentials as if they stood here
+        const libLines = logicalLines(body).map((x) => ({ ...x, line: l.line, text: `${name}: ${x.text.trim()}` }));
+        lines.splice(i, 0, ...libLines);
+      },
+    ],
+    [
+      (word) => word.startsWith('supe'),
+      (l, word, rest) => {
+        const n = rest.map(parseNumber);
+        if (n.length !== 3 || n.some((x) => x === undefined || !Number.isInteger(x) || x < 1)) throw parseError('supercell needs three whole numbers', l.line);
+        config(l.line).supercell = { n: n as [number, number, number], line: l.line };
+      },
+    ],
+    [
+      (word) => REFUSED_OPTIONS.some(([re]) => re.test(word)),
+      (l, word, rest) => {
+        throw parseError(`option "${l.tokens[0]}": ${REFUSED_OPTIONS.find(([re]) => re.test(word))![1]}`, l.line);
+      },
+    ],
+    [
+      (word) => word === 'end',
+      (l, word, rest) => {
+        // a stray end closes nothing
+      },
+    ],
+    [
+      (word, l) => isDataLine(l.tokens),
+      (l, word, rest) => {
+        skip(l, 'data line outside a block');
+      },
+    ],
+  ];
+
   while (i < lines.length) {
     const l = lines[i++]!;
     if (l.meta) {
@@ -166,116 +463,9 @@ export function readGulp(text: string): GulpReadResult {
     }
     const word = l.tokens[0]!.toLowerCase();
     const rest = l.tokens.slice(1);
-    if (word.startsWith('titl')) {
-      const t: string[] = [];
-      while (i < lines.length && lines[i]!.tokens[0]?.toLowerCase() !== 'end') t.push(lines[i++]!.text.trim());
-      i++;
-      title = t.join(' ');
-    } else if (word === 'name') {
-      const c = cur && (cur.cell || cur.vectors || cur.coords.length || cur.name !== undefined) ? newConfig(l.line) : config(l.line);
-      c.name = rest.join(' ');
-    } else if (word === 'cell') {
-      const c = cur && (cur.cell || cur.vectors) ? newConfig(l.line) : config(l.line);
-      let nums = rest.map(parseNumber);
-      let at = l;
-      if (nums.length === 0) {
-        at = lines[i++] ?? l;
-        nums = at.tokens.map(parseNumber);
-      }
-      if (nums.length < 6 || nums.slice(0, 6).some((x) => x === undefined)) throw parseError('cell needs six numbers: a b c alpha beta gamma [six flags]', at.line);
-      c.cell = { values: nums.slice(0, 6) as number[], line: at.line };
-      if (nums.length > 6 && nums.length !== 12) skip(at, 'cell flags: expected six');
-    } else if (word.startsWith('vect')) {
-      const c = cur && (cur.cell || cur.vectors) ? newConfig(l.line) : config(l.line);
-      const rows: Vec3[] = [];
-      for (let k = 0; k < 3; k++) {
-        const r = lines[i++];
-        const v = r?.tokens.map(parseNumber) ?? [];
-        if (!r || v.length < 3 || v.slice(0, 3).some((x) => x === undefined)) throw parseError('vectors needs three lines of three numbers', r?.line ?? l.line);
-        rows.push(v.slice(0, 3) as Vec3);
-      }
-      // optional line of six strain flags
-      const f = peek();
-      if (f && !f.meta && f.tokens.length === 6 && f.tokens.every((t) => /^[01]$/.test(t))) i++;
-      c.vectors = { rows, line: l.line };
-    } else if (word.startsWith('frac') || word.startsWith('cart')) {
-      const c = config(l.line);
-      const cartesian = word.startsWith('cart');
-      const region = rest.map(parseNumber).find((x) => x !== undefined);
-      if (region !== undefined && region !== 1) skip(l, `region ${region}: latticefit has no regions; its atoms are read as part of the crystal`);
-      for (const d of dataLines()) c.coords.push(readCoord(d, cartesian, skip));
-    } else if (word.startsWith('spac')) {
-      const c = config(l.line);
-      if (rest.length) c.space = { value: rest.join(' '), line: l.line };
-      else {
-        const s = lines[i++];
-        if (!s || s.meta) throw parseError('space needs a symbol or number on the next line', l.line);
-        c.space = { value: s.tokens.join(' '), line: s.line };
-      }
-    } else if (word.startsWith('orig')) {
-      const n = parseNumber(rest[0] ?? '');
-      if (n === 1 || n === 2) config(l.line).origin = n;
-      else skip(l, 'origin: only the origin choices 1 and 2 of a space group are translated');
-    } else if (word.startsWith('spec')) {
-      const n = parseNumber(rest[0] ?? '');
-      const block = n !== undefined ? lines.slice(i, i + n) : dataLines();
-      if (n !== undefined) i += n;
-      for (const d of block) {
-        const t = d.tokens;
-        let k = 1;
-        if (isShell(t[1])) throw parseError(`shells are not supported (rigid-ion model only): "${d.text.trim()}"`, d.line);
-        if (isCore(t[1])) k = 2;
-        const q = parseNumber(t[k] ?? '');
-        if (q === undefined) throw parseError(`species line needs a charge: "${d.text.trim()}"`, d.line);
-        species.set(t[0]!, q);
-        if (t.length > k + 1) skip(d, `extra fields after the charge of ${t[0]} are ignored`);
-      }
-    } else if (word.startsWith('buck')) {
-      const opts = rest.map((w) => w.toLowerCase()).filter((w) => w !== 'inter');
-      if (opts.length) skip(l, `buckingham options ${opts.join(' ')}: latticefit pair potentials act between all atoms`);
-      for (const d of dataLines()) {
-        const p = readPair(d, 'buckingham', fitting, skip);
-        if (p) potentials.push(p);
-      }
-    } else if (word.startsWith('lenn')) {
-      const nums = rest.map(parseNumber).filter((x): x is number => x !== undefined);
-      const words = rest.filter((w) => parseNumber(w) === undefined).map((w) => w.toLowerCase()).filter((w) => w !== 'inter');
-      const exponentsOk = nums.length === 0 || (nums[0] === 12 && (nums[1] ?? 6) === 6);
-      const body = dataLines();
-      if (!exponentsOk || words.length) {
-        skip(l, !exponentsOk ? `lennard ${nums.join(' ')}: latticefit has the 12-6 form only` : `lennard options ${words.join(' ')}: only the plain A/r^12 - B/r^6 form is translated`);
-        for (const d of body) skip(d, 'potential of an untranslated lennard block');
-      } else {
-        for (const d of body) {
-          const p = readPair(d, 'lennard-jones', fitting, skip);
-          if (p) potentials.push(p);
-        }
-      }
-    } else if (word.startsWith('obse')) {
-      i = readObservables(lines, i, l, config, reactions, numbered, pendingWeights, skip);
-    } else if (word.startsWith('defa')) {
-      const name = gulpWeightName(rest[0] ?? '');
-      const v = parseNumber(rest[1] ?? '');
-      if (name && v !== undefined) weightsSet[name] = Math.abs(v);
-      else skip(l, `default_weight ${rest[0] ?? ''}: no latticefit weight class`);
-    } else if (word.startsWith('pres')) {
-      const v = parseNumber(rest[0] ?? '');
-      const unit = (rest[1] ?? 'gpa').toLowerCase();
-      const factor: Record<string, number> = { gpa: 1, mpa: 1e-3, kpa: 1e-6, pa: 1e-9, kbar: 0.1, bar: 1e-4, atm: 1.01325e-4 };
-      if (v === undefined || factor[unit] === undefined) skip(l, 'pressure: expected a value and a unit (GPa, MPa, kPa, Pa, kbar, bar, atm)');
-      else pressure = v * factor[unit]!;
-    } else if (word.startsWith('maxc')) {
-      // maxcyc [opt|fit] N: the fit's cycle limit becomes options.maxIterations; the optimiser's
-      // has no counterpart (relaxations run to convergence)
-      const which = (rest[0] ?? '').toLowerCase();
-      const v = parseNumber(which.startsWith('fit') || which.startsWith('opt') ? (rest[1] ?? '') : which);
-      if (which.startsWith('fit') && v !== undefined && Number.isInteger(v) && v >= 0) maxIterations = v;
-      else skip(l, which.startsWith('fit') ? 'maxcyc fit: expected a whole number' : 'maxcyc for the optimiser: latticefit relaxes to convergence (its own iteration limit is not in the job document)');
-    } else if (word === 'end') {
-      // a stray end closes nothing
-    } else if (isDataLine(l.tokens)) {
-      skip(l, 'data line outside a block');
-    } else {
+    const handler = OPTION_HANDLERS.find(([matches]) => matches(word, l));
+    if (handler) handler[1](l, word, rest);
+    else {
       skip(l, `option "${l.tokens[0]}" has no latticefit equivalent`);
       for (const d of dataLines()) skip(d, `data of the untranslated option "${l.tokens[0]}"`);
     }
@@ -300,8 +490,19 @@ export function readGulp(text: string): GulpReadResult {
         }
       }
 
+  // one pressure in every configuration is the job's
+  const withStructure = configs.filter((c) => (c.cell || c.vectors) && c.coords.length);
+  const firstPressure = withStructure[0]?.pressure;
+  if (pressure === undefined && firstPressure !== undefined && withStructure.every((c) => c.pressure === firstPressure)) {
+    pressure = firstPressure;
+    for (const c of withStructure) delete c.pressure;
+  }
   const options = buildOptions(keywords, weightsSet, pressure, jobMeta);
   if (maxIterations !== undefined) options.maxIterations = maxIterations;
+  // GULP's elastic constants at a non-zero pressure are its own definition (properties/elastic.ts)
+  if (!jobMeta && ((pressure ?? 0) !== 0 || configs.some((c) => (c.pressure ?? 0) !== 0))) {
+    if (options.elasticConstants === undefined) options.elasticConstants = 'gulp';
+  }
   const resolvedWeights = { ...DEFAULT_WEIGHTS, ...(options.defaultWeights as Partial<Record<WeightClass, number>> | undefined) };
   const octxBase = {
     fitting,
@@ -319,6 +520,21 @@ export function readGulp(text: string): GulpReadResult {
   if (!usable.length) throw parseError('no structure: a 3-D configuration needs a cell (or vectors) and fractional or cartesian coordinates');
   const ids = new Set<string>();
   const built = usable.map((c, n) => buildStructure(c, n, ids, octxBase, resolvedWeights));
+  // pressures of their own, and supercells
+  const jobPressure = pressure ?? 0;
+  for (const b of built) {
+    const c = b.config;
+    if (c.pressure !== undefined && c.pressure !== jobPressure) b.sd.pressure = c.pressure;
+    if (c.supercell) {
+      const [n1, n2, n3] = c.supercell.n;
+      untranslated.push({
+        line: c.supercell.line,
+        text: `supercell ${n1} ${n2} ${n3}`,
+        reason: `translated as the input cell of ${b.sd.id}: a perfect crystal's ${n1}×${n2}×${n3} supercell has the same cell per formula unit, Cij and moduli, and latticefit reports the input (conventional) cell and energies per formula unit; GULP reports the supercell (its energy ${n1 * n2 * n3}× that of the input cell, its edges ${n1}a, ${n2}b, ${n3}c)`,
+      });
+      b.sd.label = `${b.sd.label ?? b.sd.id} (GULP supercell ${n1}×${n2}×${n3} of this cell)`;
+    }
+  }
   const crystals = built.map((b) => {
     try {
       return crystalOf(b.sd);
@@ -437,7 +653,38 @@ function readCoord(d: Line, cartesian: boolean, skip: (l: Line, reason: string) 
   return { species: t[0]!, xyz: [nums[0]!, nums[1]!, nums[2]!], cartesian, ...(nums[3] !== undefined ? { charge: nums[3] } : {}), line: d.line };
 }
 
-function readPair(d: Line, type: 'buckingham' | 'lennard-jones', fitting: boolean, skip: (l: Line, reason: string) => void): (PotentialDocument & { line: number }) | undefined {
+/**
+ * The option words of a potential line (`buckingham kcal`, `lennard epsilon zero kjmol`): the energy
+ * unit, the form words `allowed` and the molecular scope words, which are harmless on a crystal.
+ * Any other word (energy/gradient shifts, tapers, combination rules, bonding) changes the potential:
+ * PARSE_ERROR naming the line.
+ */
+function potentialOptions(l: Line, rest: string[], allowed: string[], skip: (l: Line, reason: string) => void): { units: number; flags: Set<string> } {
+  let unit: keyof typeof GULP_ENERGY_UNITS | undefined;
+  const flags = new Set<string>();
+  for (const raw of rest) {
+    if (parseNumber(raw) !== undefined) continue;
+    const w = raw.toLowerCase();
+    const u = unitOf(w);
+    const form = allowed.find((a) => a.startsWith(w.slice(0, 3)) && w.length >= 3 && a.startsWith(w.slice(0, Math.min(w.length, a.length))));
+    if (u) {
+      if (unit && unit !== u) throw parseError(`${l.tokens[0]}: two energy units (${unit}, ${u})`, l.line);
+      unit = u;
+    } else if (form) flags.add(form);
+    else if (MOLECULAR_SCOPE.test(w)) skip({ ...l, text: `${l.tokens[0]} ${raw}` }, `${raw}: latticefit has no molecules, so its pair potentials act between all atoms (as GULP's without a molecule directive)`);
+    else throw parseError(`${l.tokens[0]} option "${raw}" is not translated: latticefit's ${l.tokens[0]} is plain (no energy or gradient shift, taper, combination rule or bonding), in eV, kcal, kjmol or au`, l.line);
+  }
+  return { units: GULP_ENERGY_UNITS[unit ?? 'ev'], flags };
+}
+
+function readPair(
+  d: Line,
+  type: 'buckingham' | 'lennard-jones',
+  fitting: boolean,
+  skip: (l: Line, reason: string) => void,
+  units = 1,
+  epsilonForm?: { a: number; b: number },
+): (PotentialDocument & { line: number }) | undefined {
   const t = d.tokens;
   const sp: string[] = [];
   let k = 0;
@@ -467,6 +714,13 @@ function readPair(d: Line, type: 'buckingham' | 'lennard-jones', fitting: boolea
   const coef = body.slice(0, ncoef);
   const radii = body.slice(ncoef);
   const p: PotentialDocument & { line: number } = { type, species: [sp[0]!, sp[1]!], line: d.line };
+  // energies in eV: A and C of a Buckingham, A and B (or epsilon) of a Lennard-Jones; rho and sigma are lengths
+  if (type === 'buckingham') coef.splice(0, 3, coef[0]! * units, coef[1]!, coef[2]! * units);
+  else if (epsilonForm) {
+    const [eps, sigma] = [coef[0]! * units, coef[1]!];
+    coef.splice(0, 2, epsilonForm.a * eps * sigma ** 12, epsilonForm.b * eps * sigma ** 6);
+    if (fitting && flags.some((f) => f === 1)) throw parseError('fitting epsilon and sigma of a Lennard-Jones is not translated (latticefit fits its A and B)', d.line);
+  } else coef.splice(0, 2, coef[0]! * units, coef[1]! * units);
   names.forEach((n, j) => ((p as unknown as Record<string, number>)[n] = coef[j]!));
   if (radii.length === 0) skip(d, 'no cut-off given: latticefit uses 12 Å');
   else {
@@ -823,7 +1077,7 @@ function orderPotentials(ps: (PotentialDocument & { line: number })[], meta: Job
 
 /** Fields in the schema's order. */
 function orderStructure(sd: StructureDocument): StructureDocument {
-  const keys = ['id', 'label', 'spaceGroup', 'origin', 'rhombohedralAxes', 'cell', 'sites', 'properties'] as const;
+  const keys = ['id', 'label', 'spaceGroup', 'origin', 'rhombohedralAxes', 'cell', 'pressure', 'sites', 'properties'] as const;
   const out: Record<string, unknown> = {};
   for (const k of keys) if (sd[k] !== undefined) out[k] = sd[k];
   return out as StructureDocument;

@@ -67,6 +67,9 @@ export function writeGulpInput(doc: JobDocument): string {
   job.structures.forEach((crystal, i) => {
     const sd = doc.structures[i]!;
     out.push('#', ...structureBlock(sd, crystal, { fitting, relax, doc, weights, configOf: (id) => job.structures.findIndex((s) => s.id === id) }, reactions, job.structures));
+    // GULP's pressure belongs to the configuration it follows
+    const p = sd.pressure ?? doc.options?.pressure;
+    if (p !== undefined) out.push(`pressure ${num(p)} GPa`);
   });
   if (reactions.length) out.push('#', '# relative energies per formula unit, as reactions between configurations (energies per primitive cell)', 'observables', ...reactions, 'end');
 
@@ -90,7 +93,6 @@ export function writeGulpInput(doc: JobDocument): string {
     for (const p of lj) out.push(`${p.species[0]} core ${p.species[1]} core ${num(p.params.A!)} ${num(p.params.B!)} 0 ${num(p.cutoff)}${flagsOf(p)}`);
   }
 
-  if (doc.options?.pressure !== undefined) out.push('#', `pressure ${num(doc.options.pressure)} GPa`);
   if (fitting) {
     out.push('#', '# class weights (latticefit defaults are 1; GULP defaults differ, so all are given)');
     const dw: [GulpWeightName, WeightClass][] = [

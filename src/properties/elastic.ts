@@ -57,10 +57,29 @@
  *
  * ## Units and pressure
  *
- * eV/Å³ × 160.2176634 = GPa (`units/`). C is the second derivative of the energy density at the
- * structure given, which should be a stress-free minimum; at a non-zero pressure p it differs from
- * the stress-strain coefficients by terms of order p (D. C. Wallace, Thermodynamics of Crystals,
- * 1972), as in GULP. Compliance S = C⁻¹ (GPa⁻¹; engineering strains, so S_44 = 1/C_44 for cubic).
+ * eV/Å³ × 160.2176634 = GPa (`units/`). Compliance S = C⁻¹ (GPa⁻¹; engineering strains, so
+ * S_44 = 1/C_44 for cubic).
+ *
+ * At a hydrostatic pressure p (a minimum of H = E + pV, where σ = −p) three definitions differ by
+ * terms of order p; `ElasticDefinition` chooses (`withPressure`), each for relaxed and clamped C:
+ *
+ * - `energy` (default): C = (1/V) ∂²E/∂e∂e above, the energy density's curvature in the linear
+ *   strains F = I + ε. Its hydrostatic combination is (C11 + 2 C12)/3 = B_T − 2p/3 for a cubic
+ *   crystal (B_T = −V dp/dV), because ∂²V/∂e∂e ≠ 0.
+ * - `stress-strain`: the Birch coefficients B_ijkl = C_ijkl + (p/2)(2δ_ij δ_kl − δ_ik δ_jl − δ_il δ_jk)
+ *   (T. H. K. Barron and M. L. Klein, Proc. Phys. Soc. 85, 523 (1965), eq. 5.5, doi:10.1088/0370-1328/85/3/313;
+ *   D. C. Wallace, Thermodynamics of Crystals, 1972): C12, C13, C23 + p; C44, C55, C66 − p/2.
+ *   They give stress increments from strain increments, wave speeds, and the Reuss bound is the
+ *   isothermal bulk modulus −V dp/dV (`test/gulp-examples.test.ts` checks it against finite
+ *   differences of relaxed volumes).
+ * - `gulp`: what GULP 6.1 prints (Src/property3.F90, "Elastic constants": the pV terms of the
+ *   enthalpy's strain derivatives are removed and the same Barron-Klein correction is added) applied
+ *   to GULP's own strain second derivatives, which carry an extra first-derivative term: GULP's
+ *   ½∂²r²/∂e∂e (Src/m_strain.F90, real1strterm, the non-finite-strain branch) is 2x² for e_xx where
+ *   the linear strain gives x², so its ∂²E/∂e∂e exceeds the one above by V X(σ) with
+ *   X_kk = σ_kk (k = xx, yy, zz), X_44 = (σ_yy + σ_zz)/4, X_55 = (σ_xx + σ_zz)/4,
+ *   X_66 = (σ_xx + σ_yy)/4. At a hydrostatic minimum (σ = −p): C11, C22, C33 − p; C12, C13, C23 + p;
+ *   C44, C55, C66 − p; B_Voigt is B_T − p/3. It is the choice when GULP's numbers are the reference.
  *
  * ## Moduli and stability
  *
@@ -113,6 +132,25 @@ export interface ElasticResult extends ElasticTensors {
   moduli: ElasticModuli;
   /** How far the structure was from a minimum: largest force (eV/Å) and stress (GPa) component. */
   residual: { maxForce: number; maxStressGPa: number };
+}
+
+/** Which elastic constants are reported at a non-zero pressure (see the module comment). */
+export type ElasticDefinition = 'energy' | 'stress-strain' | 'gulp';
+
+/**
+ * C (GPa, from the energy second derivatives) in the definition asked for, at the hydrostatic
+ * pressure `pressureGPa` of a minimum of E + pV. Identity at p = 0 or for `energy`.
+ */
+export function withPressure(c: Voigt6x6, pressureGPa: number, definition: ElasticDefinition): Voigt6x6 {
+  const out = c.map((row) => [...row]);
+  const p = pressureGPa;
+  if (p === 0 || definition === 'energy') return out;
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) if (i !== j) out[i]![j]! += p;
+    if (definition === 'gulp') out[i]![i]! -= p;
+    out[i + 3]![i + 3]! -= definition === 'gulp' ? p : p / 2;
+  }
+  return out;
 }
 
 /** Relative size (to the largest) below which an eigenvalue counts as zero. */
@@ -225,17 +263,20 @@ export function moduli(c: Voigt6x6, s: Voigt6x6): ElasticModuli {
 
 /**
  * Everything elastic at `structure`, which should be a relaxed (stress-free, force-free) structure
- * in the frame the constants are wanted in (a along x, b in the xy-plane: see `crystal.ts`).
+ * in the frame the constants are wanted in (a along x, b in the xy-plane: see `crystal.ts`),
+ * relaxed at `atPressure.pressureGPa`, reported in `atPressure.definition`.
  * One evaluation of the full Hessian.
  */
-export function elasticConstants(model: EnergyModel, structure: Structure): ElasticResult {
+export function elasticConstants(model: EnergyModel, structure: Structure, atPressure: { pressureGPa: number; definition: ElasticDefinition } = { pressureGPa: 0, definition: 'energy' }): ElasticResult {
   const r = model.compute(structure, 2);
   if (!r.hessian || !r.gradient || !r.strain) throw new DomainError('NUMERICAL_FAILURE', `model ${model.name} returned no second derivatives`);
   for (let i = 0; i < r.hessian.length; i++) {
     if (!Number.isFinite(r.hessian[i]!)) throw new DomainError('NUMERICAL_FAILURE', 'the Hessian has non-finite entries');
   }
   const volume = structure.lattice.volume;
-  const tensors = elasticFromHessian(r.hessian, structure.numAtoms, volume);
+  const raw = elasticFromHessian(r.hessian, structure.numAtoms, volume);
+  const { pressureGPa: p, definition } = atPressure;
+  const tensors = { ...raw, relaxed: withPressure(raw.relaxed, p, definition), clamped: withPressure(raw.clamped, p, definition) };
   const eigenvalues = symmetricEigenvalues(tensors.relaxed);
   const s = compliance(tensors.relaxed, eigenvalues);
   let maxForce = 0;

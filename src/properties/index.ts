@@ -41,7 +41,7 @@ import {
 } from './crystal.js';
 import { type ModulusChoice, elasticProperties, structuralProperties } from './observed.js';
 import { type StructureTargets, referencesOf } from './vocabulary.js';
-import { type ElasticResult, elasticConstants } from './elastic.js';
+import { type ElasticDefinition, type ElasticResult, elasticConstants } from './elastic.js';
 import { type EquationOfState, type EquationOfStateOptions, equationOfState } from './eos.js';
 import { type TransitionOptions, type TransitionResult, transitionPressure } from './transition.js';
 
@@ -60,6 +60,8 @@ export interface EvaluationSettings extends ModulusChoice {
   pressureGPa: number;
   /** 'p1': relax without symmetry. */
   symmetry: 'keep' | 'p1';
+  /** Elastic constants at a non-zero pressure (`ElasticDefinition`; default 'energy'). */
+  elasticConstants?: ElasticDefinition;
 }
 
 /** What the property suite evaluates: crystals, the force field, and what the targets ask for. */
@@ -231,7 +233,7 @@ export function computeStructureProperties(
       const start = cached && sameAtoms(cached, prepared) ? { ...cached, prepared } : undefined;
       relaxed = relaxCrystal(model, prepared, {
         ...opts.relax,
-        pressureGPa: job.options.pressureGPa,
+        pressureGPa: input.pressureGPa ?? job.options.pressureGPa,
         relax: job.options.relax,
         ...(start ? { start } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
@@ -246,13 +248,16 @@ export function computeStructureProperties(
     report.sites = d.sites;
     const P = report.properties;
     Object.assign(P, structuralProperties(relaxed, relaxed.energy, job.forceField.charges));
-    if (job.options.pressureGPa !== 0) {
-      report.warnings.push({ kind: 'pressure', message: `relaxed at ${job.options.pressureGPa} GPa: elastic constants are second derivatives of the energy density there (not stress-strain coefficients)` });
+    const pressureGPa = (input.pressureGPa ?? job.options.pressureGPa);
+    const definition = job.options.elasticConstants ?? 'energy';
+    if (pressureGPa !== 0) {
+      const what = { energy: 'second derivatives of the energy density there (not stress-strain coefficients)', 'stress-strain': 'stress-strain (Birch) coefficients', gulp: "in GULP's definition" }[definition];
+      report.warnings.push({ kind: 'pressure', message: `relaxed at ${pressureGPa} GPa: elastic constants are ${what} (options.elasticConstants)` });
     }
 
     progress('elastic');
     throwIfAborted(opts.signal);
-    const el: ElasticResult = elasticConstants(model, relaxed.structure);
+    const el: ElasticResult = elasticConstants(model, relaxed.structure, { pressureGPa, definition });
     report.elastic = {
       relaxed: el.relaxed,
       clamped: el.clamped,
