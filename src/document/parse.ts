@@ -3,6 +3,7 @@
  * resolved options. Every problem is a `DomainError` with a stable code and the JSON pointer of
  * the offending field, raised before any calculation starts.
  */
+import { type Face, parseFace } from '../surface/face.js';
 import { Compile } from 'typebox/compile';
 import { DomainError } from '../errors.js';
 import { Lattice } from '../crystal/lattice.js';
@@ -50,6 +51,19 @@ export interface CrystalInput {
   properties: Record<string, PropertyTarget>;
   /** Report-only nested values (rmsdAt300K, surfaceEnergy). */
   extras: Record<string, Record<string, Record<string, number>>>;
+  /** Faces whose surface energies are asked for (`surfaces[]`), faces checked. */
+  surfaces: SurfaceSpec[];
+}
+
+export interface SurfaceSpec {
+  face: Face;
+  exp?: number;
+  dft?: number;
+  termination?: number;
+  acceptDipole?: boolean;
+  tolerance?: number;
+  /** JSON pointer of the entry, `/structures/0/surfaces/1`. */
+  path: string;
 }
 
 export interface ResolvedJobOptions {
@@ -220,6 +234,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       z: comp.z,
       properties,
       extras,
+      surfaces: (sd.surfaces ?? []).map((x, k) => ({ ...x, face: parseFace(x.face, `${path}/surfaces/${k}/face`), path: `${path}/surfaces/${k}` })),
     };
   });
 

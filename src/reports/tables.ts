@@ -7,6 +7,7 @@
  * normalised DFT lattice parameters in square brackets after the raw DFT value; molecular-dynamics
  * values (300 K) in parentheses; units in the caption.
  */
+import { formatFace } from '../surface/face.js';
 import type { FitResult, PropertiesResult, StructureReport, ParameterRow } from '../fitting/types.js';
 import type { JobDocument, PropertyTarget } from '../document/schema.js';
 import { PROPERTIES } from '../document/vocabulary.js';
@@ -179,6 +180,9 @@ export function propertyTables(result: FitResult | PropertiesResult): Table[] {
       const surf = targets.surfaceEnergy as Record<string, Record<string, number>> | undefined;
       for (const [hkl, v] of Object.entries(surf ?? {}))
         rows.push({ label: `γ ${hkl}`, unit: 'J/m²', cells: [{ ...(v.exp !== undefined ? { value: v.exp.toFixed(2) } : {}) }, { ...(v.fit !== undefined ? { value: v.fit.toFixed(2) } : {}), ...(v.md !== undefined ? { paren: v.md.toFixed(2) } : {}) }, { ...(v.dft !== undefined ? { value: v.dft.toFixed(2) } : {}) }] });
+      // computed surface energies (structures[].surfaces[], src/workflows/surfaces.ts)
+      for (const f of (s.surfaces ?? []) as { face: number[]; energy?: number; exp?: number; dft?: number }[])
+        rows.push({ label: `γ ${formatFace(f.face)}`, unit: 'J/m²', cells: [{ ...(f.exp !== undefined ? { value: f.exp.toFixed(2) } : {}) }, { ...(f.energy !== undefined ? { value: f.energy.toFixed(2) } : {}) }, { ...(f.dft !== undefined ? { value: f.dft.toFixed(2) } : {}) }] });
       return { heading, rows };
     });
     tables.push({

@@ -9,6 +9,7 @@
  * (columns Exp. | Fit | DFT, one section per polymorph); markdown adds, per structure, the full
  * relaxed-ion tensor, its eigenvalues, the Birch-Murnaghan fit and the warnings.
  */
+import { attachSurfaces, checkSurfaces } from '../../workflows/surfaces.js';
 import { parseJob } from '../../document/parse.js';
 import { normalizeDft, documentWithNormalization } from '../../fitting/normalize.js';
 import { parameterRows } from '../../fitting/fit.js';
@@ -29,12 +30,14 @@ export type PropertiesCommandResult = PropertiesResult & { pressureGPa: number; 
 export async function propertiesResult(doc: unknown, opts: PropertiesOptions = {}): Promise<PropertiesCommandResult> {
   const t0 = Date.now();
   const job = parseJob(doc);
+  checkSurfaces(job); // a polar face is refused before any work (src/workflows/surfaces.ts)
   const normalization = job.options.normalizeDft ? normalizeDft(job) : [];
   const model = buildEnergyModel(job.forceField);
   const report: PropertiesReport = await computeProperties(job, model, { eos: true, ...opts });
   const document = documentWithNormalization(job);
   // the structures are StructureReports (checked here at compile time)
   const structures: StructureReport[] & StructureProperties[] = report.structures;
+  attachSurfaces(job, structures, opts.signal); // structures[].surfaces[] (src/workflows/surfaces.ts)
   const warnings = report.structures.filter((s) => s.error).map((s) => `${s.id} failed: ${s.error!.code}: ${s.error!.message}`);
   return {
     kind: 'properties',

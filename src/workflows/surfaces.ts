@@ -1,0 +1,112 @@
+/**
+ * The surface-energy use case: for every structure of a job that lists `surfaces`, relax the bulk
+ * under the job's force field and compute each face's relaxed and unrelaxed E_surf, converged in
+ * thickness (src/surface). Polar faces are refused before any work starts (setup error with the
+ * JSON pointer of the entry). The properties use case calls `attachSurfaces` with one line; the
+ * report of each structure gains `surfaces[]`.
+ */
+import { DomainError } from '../errors.js';
+import type { CrystalInput, ParsedJob } from '../document/parse.js';
+import type { StructureReport } from '../fitting/types.js';
+import { buildEnergyModel, type ForceField } from '../potentials/index.js';
+import { conventionalStructure, prepareCrystal, relaxCrystal } from '../properties/crystal.js';
+import type { Structure } from '../crystal/structure.js';
+import { formatFace, orientedUnit, surfaceEnergy, terminations, type SurfaceEnergyResult } from '../surface/index.js';
+
+/** One face in `structures[].surfaces[]` of the properties output. */
+export interface SurfaceReport {
+  face: number[];
+  /** Relaxed E_surf at the converged thickness, J/m². */
+  energy?: number;
+  unrelaxedEnergy?: number;
+  termination?: number;
+  terminationLabel?: string;
+  tasker?: 'I' | 'II' | 'III';
+  /** Repeat units of the final slab. */
+  layers?: number;
+  converged?: boolean;
+  /** Slab height (Å), atoms, in-plane area (Å²), last thickness change (J/m²). */
+  thickness?: number;
+  atoms?: number;
+  area?: number;
+  lastChange?: number;
+  exp?: number;
+  dft?: number;
+  history?: { layers: number; energy: number; unrelaxedEnergy: number }[];
+  warnings?: string[];
+  error?: { code: string; message: string };
+}
+
+/** Throw POLAR_SURFACE (with the entry's path) for a face that has no non-polar termination unless accepted. */
+export function checkSurfaces(job: ParsedJob): void {
+  for (const c of job.structures)
+    for (const s of c.surfaces) {
+      const ts = terminations(orientedUnit(c.structure, s.face).unit, job.forceField.charges);
+      if (s.termination !== undefined) {
+        const t = ts[s.termination];
+        if (!t) throw new DomainError('INVALID_DOCUMENT', `face ${formatFace(s.face.indices)} of ${c.id} has ${ts.length} termination(s), numbered from 0 (got ${s.termination})`, { path: `${s.path}/termination`, structure: c.id });
+        if (t.tasker === 'III' && !s.acceptDipole) throw new DomainError('POLAR_SURFACE', `termination ${t.index} (${t.label}) of face ${formatFace(s.face.indices)} of ${c.id} is polar (Tasker type III); set acceptDipole: true to compute it anyway`, { path: s.path, structure: c.id });
+      } else if (ts.every((t) => t.tasker === 'III')) {
+        throw new DomainError('POLAR_SURFACE', `face ${formatFace(s.face.indices)} of ${c.id} is polar: every termination is Tasker type III; name a termination and set acceptDipole: true to compute it anyway`, { path: s.path, structure: c.id });
+      }
+    }
+}
+
+/** The conventional relaxed bulk of a crystal under `ff` (at the job's pressure). */
+export function relaxedBulk(job: ParsedJob, c: CrystalInput, ff: ForceField = job.forceField): Structure {
+  const r = relaxCrystal(buildEnergyModel(ff), prepareCrystal(c), { pressureGPa: job.options.pressureGPa, relax: job.options.relax });
+  return conventionalStructure(r);
+}
+
+/** Every face of one structure; a failure is reported on the face, not thrown. */
+export function surfaceReportsOf(job: ParsedJob, c: CrystalInput, signal?: AbortSignal): { reports: SurfaceReport[]; results: (SurfaceEnergyResult | undefined)[] } {
+  if (c.surfaces.length === 0) return { reports: [], results: [] };
+  const bulk = relaxedBulk(job, c);
+  const results: (SurfaceEnergyResult | undefined)[] = [];
+  const reports = c.surfaces.map((s): SurfaceReport => {
+    const src = { ...(s.exp !== undefined ? { exp: s.exp } : {}), ...(s.dft !== undefined ? { dft: s.dft } : {}) };
+    try {
+      const r = surfaceEnergy(job.forceField, bulk, s.face, {
+        structureId: c.id,
+        path: s.path,
+        ...(s.termination !== undefined ? { termination: s.termination } : {}),
+        ...(s.acceptDipole !== undefined ? { acceptDipole: s.acceptDipole } : {}),
+        ...(s.tolerance !== undefined ? { tolerance: s.tolerance } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      results.push(r);
+      return {
+        face: r.face,
+        energy: r.energy,
+        unrelaxedEnergy: r.unrelaxedEnergy,
+        termination: r.termination,
+        terminationLabel: r.terminationLabel,
+        tasker: r.tasker,
+        layers: r.layers,
+        converged: r.converged,
+        thickness: r.thickness,
+        atoms: r.atoms,
+        area: r.area,
+        lastChange: r.lastChange,
+        ...src,
+        history: r.history.map((h) => ({ layers: h.repeats, energy: h.energy, unrelaxedEnergy: h.unrelaxedEnergy })),
+        warnings: r.warnings,
+      };
+    } catch (e) {
+      if (!(e instanceof DomainError) || e.code === 'CANCELLED') throw e;
+      results.push(undefined);
+      return { face: [...s.face.indices], ...src, error: { code: e.code, message: e.message } };
+    }
+  });
+  return { reports, results };
+}
+
+/** Add `surfaces[]` to the report of every structure that asks for surface energies. */
+export function attachSurfaces(job: ParsedJob, structures: StructureReport[], signal?: AbortSignal): void {
+  checkSurfaces(job);
+  for (const c of job.structures) {
+    if (c.surfaces.length === 0) continue;
+    const report = structures.find((s) => s.id === c.id);
+    if (report) report.surfaces = surfaceReportsOf(job, c, signal).reports;
+  }
+}
