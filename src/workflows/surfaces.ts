@@ -11,7 +11,9 @@ import type { StructureReport } from '../fitting/types.js';
 import { buildEnergyModel, type ForceField } from '../potentials/index.js';
 import { conventionalStructure, prepareCrystal, relaxCrystal } from '../properties/crystal.js';
 import type { Structure } from '../crystal/structure.js';
-import { formatFace, orientedUnit, surfaceEnergy, terminations, type SurfaceEnergyResult } from '../surface/index.js';
+import { formatFace, orientedUnit, parseFace, surfaceEnergy, terminations, type SurfaceEnergyResult } from '../surface/index.js';
+import { writeCif } from '../io/cif-write.js';
+import { writeLammpsData, writeLammpsPair } from '../io/lammps.js';
 
 /** One face in `structures[].surfaces[]` of the properties output. */
 export interface SurfaceReport {
@@ -109,4 +111,27 @@ export function attachSurfaces(job: ParsedJob, structures: StructureReport[], si
     const report = structures.find((s) => s.id === c.id);
     if (report) report.surfaces = surfaceReportsOf(job, c, signal).reports;
   }
+}
+
+/**
+ * `latticefit export cif|lammps JOB --structure ID --surface 1,0,-1,0`: the relaxed, thickness-
+ * converged slab of one face as a CIF (P1) or a LAMMPS data file (+ the force-field commands;
+ * the Ewald there has no dipole correction: add `kspace_modify slab 3.0` for the slab geometry).
+ */
+export function exportSurfaceText(kind: 'cif' | 'lammps', job: ParsedJob, structureId: string | undefined, faceText: string): string {
+  const c = structureId === undefined ? job.structures[0] : job.structures.find((s) => s.id === structureId);
+  if (!c) throw new DomainError('UNKNOWN_REFERENCE', `no structure "${structureId}" (structures: ${job.structures.map((x) => x.id).join(', ')})`, { path: '/structures' });
+  const indices = faceText.split(/[\s,]+/).filter(Boolean).map(Number);
+  const face = parseFace(indices, '/surface');
+  const spec = c.surfaces.find((s) => s.face.indices.join() === face.indices.join());
+  const r = surfaceEnergy(job.forceField, relaxedBulk(job, c), face, {
+    structureId: c.id,
+    ...(spec?.termination !== undefined ? { termination: spec.termination } : {}),
+    ...(spec?.acceptDipole !== undefined ? { acceptDipole: spec.acceptDipole } : {}),
+    ...(spec?.tolerance !== undefined ? { tolerance: spec.tolerance } : {}),
+  });
+  const title = `${c.id} ${formatFace(face.indices)} slab, termination ${r.termination} (${r.terminationLabel}), ${r.layers} repeat units, relaxed; E_surf ${r.energy.toFixed(4)} J/m²`;
+  const id = `${c.id}_${face.indices.join('_').replace(/-/g, 'm')}`;
+  if (kind === 'cif') return writeCif(r.slab, { id, title });
+  return `# ==== in.forcefield: include after read_data (add kspace_modify slab 3.0) ====\n${writeLammpsPair(job.forceField, { ewaldAccuracy: 1e-10 })}\n# ==== ${id}.data ====\n${writeLammpsData(r.slab, job.forceField.charges, { title })}`;
 }

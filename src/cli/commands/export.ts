@@ -18,6 +18,15 @@ import { writeGulpInput, writeGulpLibrary } from '../../io/gulp-write.js';
 import { writeLammpsData, writeLammpsPair } from '../../io/lammps.js';
 import { writeCif } from '../../io/cif-write.js';
 import { readJson } from '../io.js';
+import { parseJob } from '../../document/parse.js';
+import { exportSurfaceText } from '../../workflows/surfaces.js';
+
+function exportSurface(kind: ExportKind, json: unknown, options: ExportOptions): string {
+  if (kind !== 'cif' && kind !== 'lammps') throw new DomainError('INVALID_DOCUMENT', `--surface exports cif or lammps (got "${kind}")`, { path: '/format' });
+  const src = exportSource(json);
+  if (!src.job) throw new DomainError('INVALID_DOCUMENT', '--surface needs a job document (or a result that carries its job)', { path: '' });
+  return exportSurfaceText(kind, parseJob(src.job), options.structure, options.surface!);
+}
 
 export const EXPORT_KINDS = ['gulp', 'gulp-library', 'lammps', 'cif'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
@@ -25,6 +34,8 @@ export type ExportKind = (typeof EXPORT_KINDS)[number];
 export interface ExportOptions {
   /** Only this structure (lammps, cif). */
   structure?: string;
+  /** The relaxed slab of this face of `structure` instead (cif, lammps; a job document). */
+  surface?: string;
 }
 
 export function exportCommand(kind: string, file: string, options: ExportOptions = {}): string {
@@ -34,6 +45,7 @@ export function exportCommand(kind: string, file: string, options: ExportOptions
 
 /** The export of a parsed JSON value (the command without the file). */
 export function exportText(kind: ExportKind, json: unknown, options: ExportOptions = {}): string {
+  if (options.surface !== undefined) return exportSurface(kind, json, options); // src/workflows/surfaces.ts
   const src = exportSource(json);
   const crystals = pick(src, options.structure);
   switch (kind) {
