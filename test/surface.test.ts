@@ -195,3 +195,21 @@ describe('the four faces of the published Pb-Se-Cd model against the published f
     });
   }
 });
+
+describe('surfaceEnergy as a fit observable', () => {
+  it('its parameter derivative equals a difference of relaxed E_surf at a smaller step', async () => {
+    const { surfaceEnergyObservable } = await import('../src/surface/observable.js');
+    const { withParameters } = await import('../src/potentials/index.js');
+    const relax = (ff: ForceField): Structure => relaxedRockSalt(ff, 4.2, 'Mg', 'O');
+    const face = parseFace([1, 0, 0]);
+    const obs = surfaceEnergyObservable(MGO, relax, face, ['Mg-O.rho'], { relativeStep: 1e-3 });
+    // forward difference at a quarter of the step, the thickness held at the converged one
+    const h = 0.25e-3 * 0.2997;
+    const fixed = { termination: 0, minRepeats: obs.layers, maxThickness: 1e-3 };
+    const e0 = surfaceEnergy(MGO, relax(MGO), face, fixed).energy;
+    const ff1 = withParameters(MGO, { 'Mg-O.rho': 0.2997 + h });
+    const e1 = surfaceEnergy(ff1, relax(ff1), face, fixed).energy;
+    expect(e0).toBeCloseTo(obs.value, 9);
+    expect(Math.abs((e1 - e0) / h - obs.derivatives['Mg-O.rho']!)).toBeLessThan(1e-2 * Math.abs(obs.derivatives['Mg-O.rho']!));
+  });
+});

@@ -10,3 +10,4 @@ export { buildSlab, type Slab } from './slab.js';
 export { DipoleCorrection } from './dipole.js';
 export { ewald2dEnergy } from './ewald2d.js';
 export { surfaceEnergy, slabEnergyModel, slabSurfaceEnergy, type SurfaceOptions, type SurfaceEnergyResult, type ThicknessStep, type TerminationEnergy } from './energy.js';
+export { surfaceEnergyObservable, type SurfaceObservable } from './observable.js';
