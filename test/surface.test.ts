@@ -18,7 +18,7 @@ import { runContractSuite } from './helpers/contract.js';
 import { TOL } from './helpers/tolerances.js';
 import { published, crystal } from './properties.helpers.js';
 
-/** MgO, rigid-ion Buckingham (Lewis & Catlow, J. Phys. C 18, 1149 (1985), doi:10.1088/0022-3719/18/6/010, cores only). */
+/** MgO, rigid-ion Buckingham (Lewis & Catlow, J. Phys. C 18, 1149 (1985), the cores only, as a second chemistry). */
 const MGO: ForceField = {
   charges: { Mg: 2, O: -2 },
   pairs: [
