@@ -1,7 +1,7 @@
 /**
  * The Coulomb energy of a slab periodic in two dimensions by the two-dimensional Ewald sum
  * (Parry, Surf. Sci. 49, 433 (1975); Heyes, Barber & Clarke,
-  * J. Chem. Soc. Faraday Trans. 2 73, 1485 (1977)). It is the independent
+ * J. Chem. Soc. Faraday Trans. 2 73, 1485 (1977)). It is the independent
  * route against which the production route (3-D Ewald with vacuum + dipole correction, `dipole.ts`)
  * is tested; energy only, O(N² N_G), for test-sized slabs.
  *
