@@ -21,6 +21,7 @@ import { runFit } from '../src/workflows/fit-job.js';
 import { computeProperties } from '../src/properties/index.js';
 import { processStage } from './process.js';
 import { benchDefects } from './defects.js';
+import { benchSurface } from './surface.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const load = (name: string): unknown => JSON.parse(readFileSync(resolve(here, '../fixtures', name), 'utf8'));
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
   console.log(`   ${ms(tProps)} (GULP on this kind of machine: about 35 ms)\n`);
 
   await benchDefects();
+  benchSurface(); // stage S: bench/surface.ts
   if (quick) return;
   console.log('3. Reference fit from the rough guess (fixtures/pbcdse-fit.json)');
   const pubJob = parseJob(load('pbcdse-published.json'));

@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   CANCELLED: 'the operation was cancelled',
   /** A file in another format (GULP, CIF) could not be read. */
   PARSE_ERROR: 'a file could not be parsed',
+  /** A surface energy was asked of a polar face (Tasker type III) without accepting the dipole. */
+  POLAR_SURFACE: 'the face is polar (Tasker type III)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

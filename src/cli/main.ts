@@ -27,7 +27,7 @@ Usage:
       renders a saved fit or properties result
   latticefit import-gulp FILE.gin [--out FILE]
       translates a GULP input into a job document; untranslated lines go to stderr
-  latticefit export gulp|gulp-library|lammps|cif JOB_OR_RESULT.json [--structure ID]
+  latticefit export gulp|gulp-library|lammps|cif JOB_OR_RESULT.json [--structure ID] [--surface H,K,L]
       writes a job or a result in another program's format to stdout
   latticefit defects JOB.json [--format json|markdown|html|csv] [--cells DIR] [--quiet]
       defect formation energies and mixed phases of the document's "defects" block
@@ -93,11 +93,11 @@ const COMMANDS: Record<string, { options: ParseArgsConfig['options']; run: Comma
     },
   },
   export: {
-    options: { structure: { type: 'string' } },
+    options: { structure: { type: 'string' }, surface: { type: 'string' } },
     run: async (pos, v) => {
       const { exportCommand, EXPORT_KINDS } = await import('./commands/export.js');
       if (pos.length !== 2) throw new UsageError(`export needs a format (${EXPORT_KINDS.join('|')}) and a job or result file`);
-      return exportCommand(pos[0]!, pos[1]!, { ...(v.structure ? { structure: String(v.structure) } : {}) });
+      return exportCommand(pos[0]!, pos[1]!, { ...(v.structure ? { structure: String(v.structure) } : {}), ...(v.surface ? { surface: String(v.surface) } : {}) });
     },
   },
   defects: {

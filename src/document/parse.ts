@@ -3,6 +3,7 @@
  * resolved options. Every problem is a `DomainError` with a stable code and the JSON pointer of
  * the offending field, raised before any calculation starts.
  */
+import { type Face, parseFace } from '../surface/face.js';
 import { Compile } from 'typebox/compile';
 import { DomainError } from '../errors.js';
 import { Lattice } from '../crystal/lattice.js';
@@ -31,6 +32,18 @@ export interface ParseOptions {
   limits?: Partial<Limits>;
   /** Atoms closer than this are overlapping, Å (default 0.5). */
   overlapDistance?: number;
+}
+
+/** A face whose surface energy is asked for (`structures[].surfaces[]`), the face checked. */
+export interface SurfaceSpec {
+  face: Face;
+  exp?: number;
+  dft?: number;
+  termination?: number;
+  acceptDipole?: boolean;
+  tolerance?: number;
+  /** JSON pointer of the entry, `/structures/0/surfaces/1`. */
+  path: string;
 }
 
 export interface ResolvedJobOptions {
@@ -68,6 +81,8 @@ export interface ParsedJob {
   /** What the document says of each structure's properties, in the order of `structures`. */
   targets: StructureTargets[];
   options: ResolvedJobOptions;
+  /** The faces whose surface energies each structure asks for, in the order of `structures` (src/workflows/surfaces.ts). */
+  surfaces?: SurfaceSpec[][];
   document: JobDocument;
 }
 
@@ -162,6 +177,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
   if (doc.structures.length > limits.maxStructures) throw new DomainError('LIMIT_EXCEEDED', `${doc.structures.length} structures; the limit is ${limits.maxStructures}`, { path: '/structures' });
   const ids = new Map<string, number>();
   const targets: StructureTargets[] = [];
+  const surfaces: SurfaceSpec[][] = [];
   const structures: SymmetrizedCrystal[] = doc.structures.map((sd, i) => {
     const path = `/structures/${i}`;
     if (ids.has(sd.id)) throw new DomainError('INVALID_DOCUMENT', `duplicate structure id "${sd.id}"`, { path: `${path}/id` });
@@ -202,6 +218,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       properties[name] = { ...t };
     }
     targets.push({ id: sd.id, properties, extras });
+    surfaces.push((sd.surfaces ?? []).map((x, k) => ({ ...x, face: parseFace(x.face, `${path}/surfaces/${k}/face`), path: `${path}/surfaces/${k}` })));
     return {
       id: sd.id,
       label: sd.label ?? sd.id,
@@ -257,6 +274,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     bounds,
     structures,
     targets,
+    surfaces,
     options,
     document: doc,
   };

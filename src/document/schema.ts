@@ -83,6 +83,19 @@ export const SiteSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A face whose surface energy is computed (docs/surface.md). */
+export const SurfaceSpecSchema = Type.Object(
+  {
+    face: Type.Array(Type.Integer(), { minItems: 3, maxItems: 4, description: 'Miller [h, k, l] of the conventional cell, or Miller-Bravais [h, k, i, l] with i = −(h + k)' }),
+    exp: Type.Optional(Type.Number({ description: 'experimental surface energy, J/m²' })),
+    dft: Type.Optional(Type.Number({ description: 'DFT surface energy, J/m²' })),
+    termination: Type.Optional(Type.Integer({ minimum: 0, description: 'index of the termination (default: the lowest-energy non-polar one)' })),
+    acceptDipole: Type.Optional(Type.Boolean({ description: 'compute a polar (Tasker III) termination anyway' })),
+    tolerance: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'thickness convergence of E_surf, J/m² (default 0.001)' })),
+  },
+  { additionalProperties: false },
+);
+
 export const StructureSchema = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.:+-]+$' }),
@@ -94,6 +107,7 @@ export const StructureSchema = Type.Object(
     pressure: Type.Optional(Type.Number({ description: 'GPa: this structure is relaxed and its properties computed at this pressure instead of options.pressure' })),
     sites: Type.Array(SiteSchema, { minItems: 1, description: 'asymmetric unit, fractional coordinates' }),
     properties: Type.Optional(Type.Record(Type.String(), Type.Union([PropertyTargetSchema, NestedValuesSchema]))),
+    surfaces: Type.Optional(Type.Array(SurfaceSpecSchema, { description: 'faces whose surface energies are computed' })),
   },
   { additionalProperties: false },
 );

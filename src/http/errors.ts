@@ -36,6 +36,7 @@ const DOMAIN_CATALOGUE = {
   NUMERICAL_FAILURE: domain(422, 'NUMERICAL_FAILURE'),
   CANCELLED: domain(409, 'CANCELLED'),
   PARSE_ERROR: domain(422, 'PARSE_ERROR'),
+  POLAR_SURFACE: domain(422, 'POLAR_SURFACE'),
 } as const satisfies Record<ErrorCode, CatalogueEntry>;
 
 /** Codes of the HTTP layer and the job machinery. */

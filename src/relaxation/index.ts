@@ -2,7 +2,7 @@
  * Constant-pressure relaxation over ions and strain, keeping the space group.
  */
 export * from './types.js';
-export { relax, relaxFrom, cachedSymmetryBasis, resolveRelaxOptions, RELAX_DEFAULTS, type ResolvedRelaxOptions } from './relax.js';
+export { relax, relaxInP1, relaxFrom, cachedSymmetryBasis, resolveRelaxOptions, RELAX_DEFAULTS, type ResolvedRelaxOptions } from './relax.js';
 export { addPressureHessian, basisColumns, geometryResponse, reducedHessian } from './response.js';
 export {
   symmetryAdaptedBasis,

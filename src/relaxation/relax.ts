@@ -153,6 +153,11 @@ export function relax(model: EnergyModel, structure: Structure, options: RelaxOp
   return relaxFrom(model, structure, structure, resolveRelaxOptions(options));
 }
 
+/** Relax without symmetry (every ion and, unless `fixCell`, the cell free): slabs, defect cells. */
+export function relaxInP1(model: EnergyModel, structure: Structure, options: RelaxOptions = {}): RelaxResult {
+  return relax(model, structure, { ...options, operations: [] });
+}
+
 
 // ---------------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@
  * values (300 K) in parentheses; units in the caption.
  */
 import { PROPERTIES, type FitResult, type PropertiesResult, type StructureReport, type ParameterRow, type StructureTargets, type PropertyTarget } from '../workflows/results.js';
+import { formatFace } from '../surface/face.js';
 
 /** A cell: text pieces a renderer may style. */
 export interface Cell {
@@ -178,6 +179,9 @@ export function propertyTables(result: FitResult | PropertiesResult): Table[] {
       const surf = extras.surfaceEnergy;
       for (const [hkl, v] of Object.entries(surf ?? {}))
         rows.push({ label: `γ ${hkl}`, unit: 'J/m²', cells: [{ ...(v.exp !== undefined ? { value: v.exp.toFixed(2) } : {}) }, { ...(v.fit !== undefined ? { value: v.fit.toFixed(2) } : {}), ...(v.md !== undefined ? { paren: v.md.toFixed(2) } : {}) }, { ...(v.dft !== undefined ? { value: v.dft.toFixed(2) } : {}) }] });
+      // computed surface energies (structures[].surfaces[], src/workflows/surfaces.ts)
+      for (const f of (s.surfaces ?? []) as { face: number[]; energy?: number; exp?: number; dft?: number }[])
+        rows.push({ label: `γ ${formatFace(f.face)}`, unit: 'J/m²', cells: [{ ...(f.exp !== undefined ? { value: f.exp.toFixed(2) } : {}) }, { ...(f.energy !== undefined ? { value: f.energy.toFixed(2) } : {}) }, { ...(f.dft !== undefined ? { value: f.dft.toFixed(2) } : {}) }] });
       return { heading, rows };
     });
     tables.push({

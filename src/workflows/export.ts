@@ -17,6 +17,16 @@ import { exportSource, type ExportCrystal, type ExportSource } from '../io/sourc
 import { writeGulpInput, writeGulpLibrary } from '../io/gulp-write.js';
 import { writeLammpsData, writeLammpsPair } from '../io/lammps.js';
 import { writeCif } from '../io/cif-write.js';
+import { parseJob } from '../document/parse.js';
+import { exportSurfaceText } from './surfaces.js';
+
+/** The relaxed slab of one face (`--surface`): needs the job, for the bulk relaxation. */
+function exportSurface(kind: ExportKind, json: unknown, options: ExportOptions): string {
+  if (kind !== 'cif' && kind !== 'lammps') throw new DomainError('INVALID_DOCUMENT', `--surface exports cif or lammps (got "${kind}")`, { path: '/format' });
+  const src = exportSource(json);
+  if (!src.job) throw new DomainError('INVALID_DOCUMENT', '--surface needs a job document (or a result that carries its job)', { path: '' });
+  return exportSurfaceText(kind, parseJob(src.job), options.structure, options.surface!);
+}
 
 export const EXPORT_KINDS = ['gulp', 'gulp-library', 'lammps', 'cif'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
@@ -24,10 +34,13 @@ export type ExportKind = (typeof EXPORT_KINDS)[number];
 export interface ExportOptions {
   /** Only this structure (lammps, cif). */
   structure?: string;
+  /** The relaxed slab of this face of `structure` instead (cif, lammps; a job document): `1,0,-1,0`. */
+  surface?: string;
 }
 
 /** The export of a parsed JSON value (the command without the file). */
 export function exportText(kind: ExportKind, json: unknown, options: ExportOptions = {}): string {
+  if (options.surface !== undefined) return exportSurface(kind, json, options);
   const src = exportSource(json);
   const crystals = pick(src, options.structure);
   switch (kind) {

@@ -15,6 +15,7 @@ import { buildEnergyModel } from '../potentials/index.js';
 import { type PropertiesOptions, type StructureProperties, computeProperties } from '../properties/index.js';
 import { resultSettings } from './fit-job.js';
 import { documentWithTargets, parameterRows, type PropertiesResult, type StructureReport } from './results.js';
+import { attachSurfaces, checkSurfaces } from './surfaces.js';
 
 /** The properties result: what `report` renders, plus the external pressure and the suite's detail. */
 export type PropertiesCommandResult = PropertiesResult & { pressureGPa: number; structures: StructureProperties[] };
@@ -23,10 +24,12 @@ export type PropertiesCommandResult = PropertiesResult & { pressureGPa: number; 
 export async function propertiesResult(doc: unknown, opts: PropertiesOptions = {}): Promise<PropertiesCommandResult> {
   const t0 = Date.now();
   const job: ParsedJob = parseJob(doc);
+  checkSurfaces(job); // a polar face is refused before any work
   const { targets, factors } = job.options.normalizeDft ? normalizeDft(job) : { targets: job.targets, factors: [] };
   const report = await computeProperties({ ...job, targets }, buildEnergyModel(job.forceField), { eos: job.options.equationOfState ?? true, transitionPressures: job.options.transitionPressures, ...opts });
   // the structures are StructureReports (checked here at compile time)
   const structures: StructureReport[] & StructureProperties[] = report.structures;
+  attachSurfaces(job, structures, opts.signal); // structures[].surfaces[]
   const warnings = report.structures.filter((s) => s.error).map((s) => `${s.id} failed: ${s.error!.code}: ${s.error!.message}`);
   return {
     kind: 'properties',

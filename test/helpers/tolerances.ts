@@ -162,6 +162,20 @@ export const TOL = {
    * difference errs by (δp)² B''/6 ~ 1e-4 relative, relaxation noise adds ~1e-6.
    */
   bulkFromVolumesRel: 1e-3,
+  // --- surfaces ---------------------------------------------------------------------------------
+  /**
+   * Slab Coulomb energies by two routes or two settings of one route (eV per slab): each Ewald sum
+   * is truncated at 1e-10 eV per atom here and the 3-D route's image error is e^{−G·gap} ≲ 1e-9 at
+   * the vacuum widths where it is asserted; so 1e-7 eV on 16-24-atom slabs.
+   */
+  slabCoulombEv: 1e-7,
+  /**
+   * E_surf of one face from two settings or two symmetry-equivalent indices, J/m²: the same slabs
+   * up to a rotation, relaxed to 1e-5 eV/Å (energy error ~ f²/k ~ 1e-10 eV), Ewald 1e-8 eV/atom.
+   */
+  surfaceSettingJm2: 1e-6,
+  /** Published force-field surface energies are printed to two decimals: half the last digit, J/m². */
+  publishedSurfaceJm2: 5e-3,
 } as const;
 
 /** |a − b| ≤ abs + rel·max(|a|, |b|) */
