@@ -15,7 +15,8 @@ import { runFit, type StartOutcome } from '../fitting/fit.js';
 import type { FitResult, PropertiesResult, StructureReport } from '../fitting/types.js';
 import type { ParsedJob } from '../document/parse.js';
 import { propertiesResult } from '../cli/commands/properties.js';
-import { renderReport as render, REPORT_FORMATS, type ReportFormat } from '../reports/index.js';
+import { REPORT_FORMATS, type ReportFormat } from '../reports/index.js';
+import { renderReportWithFigures } from '../workflows/figures.js';
 import { exportSource } from '../io/sources.js';
 import { writeGulpLibrary, writeLammpsData, writeLammpsPair } from '../io/index.js';
 import { exportText } from '../cli/commands/export.js';
@@ -73,10 +74,10 @@ export async function executeTask(kind: TaskKind, document: unknown, ctx: TaskCo
   });
 }
 
-/** Table S7/S8/S9 reports of a finished job. */
-export function renderReport(_kind: TaskKind, result: unknown, format: string): { body: string; contentType: string } | undefined {
+/** Table S7/S8/S9 reports of a finished job (HTML with the figures inline; Markdown linking plots/<name>.svg). */
+export async function renderReport(_kind: TaskKind, result: unknown, format: string): Promise<{ body: string; contentType: string } | undefined> {
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) return undefined;
-  const r = render(result as FitResult | PropertiesResult, format as ReportFormat);
+  const r = await renderReportWithFigures(result as FitResult | PropertiesResult, format as ReportFormat);
   return { body: r.body, contentType: r.contentType };
 }
 
