@@ -7,6 +7,11 @@ import { describe, expect, it } from 'vitest';
 import type { FitResult } from '../src/fitting/types.js';
 import { convergencePlot, convergencePoints, energyVolumeData, figures, mixingPlot, parityPlot, parityPoints, relativeEnergyBars, residualBars } from '../src/plots/index.js';
 import { GPA_PER_EV_PER_A3 } from '../src/units/index.js';
+import { renderReportWithFigures } from '../src/workflows/figures.js';
+import { reportCommand } from '../src/cli/commands/fit.js';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const TIGHT = 1e-12;
 
@@ -167,5 +172,29 @@ describe('mixing (Figure S26)', () => {
     expect(svg).toContain('ΔE (eV per cation)');
     expect(svg).toContain('zinc blende');
     expect(svg).toContain('composition x');
+  });
+});
+
+describe('reports with figures', () => {
+  it('puts the figures inline into the HTML report and links them from the Markdown one', async () => {
+    const html = (await renderReportWithFigures(nacl(), 'html')).body;
+    expect(html.match(/<figure class="plot" id="figure-[a-z]+">\n<svg/g)).toHaveLength(4);
+    const md = (await renderReportWithFigures(nacl(), 'markdown')).body;
+    expect(md).toContain('![Parity](plots/parity.svg)');
+    expect((await renderReportWithFigures(nacl(), 'latex')).body).not.toContain('<svg');
+  });
+
+  it('`latticefit report --out DIR` writes every report and the SVG files the Markdown links', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latticefit-plots-'));
+    try {
+      writeFileSync(join(dir, 'result.json'), JSON.stringify(nacl()));
+      await reportCommand(join(dir, 'result.json'), 'markdown', join(dir, 'out'));
+      expect(readdirSync(join(dir, 'out', 'plots')).sort()).toEqual(['convergence.svg', 'parity.svg', 'polymorphs.svg', 'residuals.svg']);
+      const md = readFileSync(join(dir, 'out', 'report.md'), 'utf8');
+      for (const link of md.matchAll(/\]\((plots\/[a-z]+\.svg)\)/g)) expect(readFileSync(join(dir, 'out', link[1]!), 'utf8').startsWith('<svg')).toBe(true);
+      expect(readdirSync(join(dir, 'out'))).toEqual(expect.arrayContaining(['report.md', 'report.html', 'report.csv', 'report.tex']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -18,6 +18,9 @@ import { loadConfig } from '../src/config.js';
 import { createService, type Service } from '../src/http/service.js';
 import { until } from './helpers/http-harness.js';
 
+/** The page's document, inside the functions puppeteer runs in the browser (this project compiles without the DOM library). */
+declare const document: any;
+
 const CHROMIUM = process.env.LATTICEFIT_CHROMIUM ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`web-browser tests skipped: no Chromium at ${CHROMIUM} (install Debian's chromium or set LATTICEFIT_CHROMIUM)`);
@@ -59,7 +62,7 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
 
   const setDocument = async (text: string) => {
     await page.$eval('#document', (el, t) => {
-      (el as HTMLTextAreaElement).value = t;
+      (el as unknown as { value: string }).value = t;
       el.dispatchEvent(new Event('input'));
     }, text);
   };
