@@ -33,7 +33,6 @@ async function api(path, opts = {}) {
 const editor = $('document');
 function refreshGutter(badLine) {
   const n = editor.value.split('\n').length;
-  editor.rows = Math.max(20, n + 1);
   const gutter = $('gutter');
   gutter.textContent = '';
   for (let i = 1; i <= n; i++) {
@@ -42,6 +41,13 @@ function refreshGutter(badLine) {
     if (i === badLine) span.className = 'bad';
     gutter.append(span, '\n');
   }
+  gutter.scrollTop = editor.scrollTop;
+}
+const LINE_PX = 18; // the editor's line height (style.css)
+/** Scroll the editor so that `line` is in view, a few lines from the top. */
+function scrollToLine(line) {
+  editor.scrollTop = Math.max(0, (line - 6) * LINE_PX);
+  $('gutter').scrollTop = editor.scrollTop;
 }
 
 /**
@@ -120,8 +126,9 @@ function showError(err) {
     where.append(text);
     where.dataset.line = String(loc.line);
     refreshGutter(loc.line);
-    editor.focus();
+    editor.focus({ preventScroll: true });
     editor.setSelectionRange(loc.start, loc.end);
+    scrollToLine(loc.line);
   } else refreshGutter();
 }
 const clearError = () => { $('error').hidden = true; refreshGutter(); };
@@ -404,6 +411,7 @@ $('example').addEventListener('click', async () => {
   } catch (e) { showError(e); }
 });
 editor.addEventListener('input', () => refreshGutter());
+editor.addEventListener('scroll', () => { $('gutter').scrollTop = editor.scrollTop; });
 $('import-gulp').addEventListener('click', () => importGulp().catch(showError));
 $('submit').addEventListener('click', submit);
 $('cancel').addEventListener('click', cancel);
