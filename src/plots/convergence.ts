@@ -36,7 +36,7 @@ export function convergenceSpec(input: ConvergenceInput): PlotSpec {
   const all = [...pts.map((p) => p.objective), ...starts.map((s) => s.objective), ...(input.objective?.published ? [input.objective.published] : [])];
   const lo = all.length ? Math.min(...all) : 1;
   const hi = all.length ? Math.max(...all) : 10;
-  const y = { field: 'objective', type: 'quantitative', scale: { type: 'log', domain: [lo / 1.5, hi * 1.5], nice: false }, title: 'objective F = Σ w (calc − target)²' } as const;
+  const y = { field: 'objective', type: 'quantitative', scale: { type: 'log', domain: [lo / 1.2, hi * 1.2], nice: true }, title: 'objective F = Σ w (calc − target)²' } as const;
   const maxIt = Math.max(1, ...pts.map((p) => p.iteration));
   const x = { field: 'iteration', type: 'quantitative', scale: { domain: [0, maxIt], nice: false }, title: 'iteration' } as const;
   const layers: unknown[] = [
