@@ -92,6 +92,19 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
     problems.length = 0;
   });
 
+  it('translates a GULP input into a job document and lists what it could not translate', async () => {
+    const gin = readFileSync(new URL('../fixtures/io/cdse-pbse-relax-fit.gin', import.meta.url), 'utf8');
+    await setDocument(gin);
+    await page.click('#import-gulp');
+    await page.waitForFunction(() => document.getElementById('document').value.trimStart().startsWith('{'));
+    const doc = JSON.parse(await page.$eval('#document', (el) => (el as unknown as { value: string }).value));
+    expect(doc.structures.length).toBeGreaterThan(0);
+    const res = await fetch(`${base}/v1/imports/gulp`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: gin });
+    const { untranslated } = (await res.json()) as { untranslated: unknown[] };
+    expect(await page.$$eval('#untranslated-list li', (li) => li.length)).toBe(untranslated.length);
+    expect(await page.$eval('#untranslated', (el) => (el as unknown as { hidden: boolean }).hidden)).toBe(untranslated.length === 0);
+  });
+
   it('runs the reference fit: progress, the report with its figures, downloads', async () => {
     const doc = example();
     doc.options = { ...doc.options, maxIterations: 3 };
