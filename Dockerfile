@@ -85,7 +85,7 @@ WORKDIR /app
 
 # Only what runs: production node_modules and the compiled code from the build stage; the
 # launcher (bin/latticefit.js imports dist/cli/main.js), the committed OpenAPI document, the
-# example job documents (fixtures/) and package.json (read for the version; "type": "module").
+# example job documents (fixtures/), the web page (public/) and package.json (read for the version; "type": "module").
 # The files stay owned by root, so the service cannot modify its own code.
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -93,6 +93,7 @@ COPY package.json ./
 COPY bin ./bin
 COPY openapi ./openapi
 COPY fixtures ./fixtures
+COPY public ./public
 
 # The data directory belongs to the unprivileged user. It is created and chowned before VOLUME:
 # a named volume is initialised from it (ownership included) on first use, while changes made

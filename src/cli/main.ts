@@ -22,9 +22,10 @@ Usage:
   latticefit fit JOB.json [--format json|markdown|html|csv|latex] [--out DIR]
                  [--max-iterations N] [--starts N] [--quiet]
       relaxed fit of the varied parameters; prints the result or the report,
-      or writes result.json and every report format into DIR
-  latticefit report RESULT.json [--format markdown|html|csv|latex|json]
-      renders a saved fit or properties result
+      or writes result.json, every report format and the figures (SVG) into DIR
+  latticefit report RESULT.json [--format markdown|html|csv|latex|json] [--out DIR]
+      renders a saved fit or properties result (DIR: every report format and the
+      figures as SVG files; the HTML report has the figures inline)
   latticefit import-gulp FILE.gin [--out FILE]
       translates a GULP input into a job document; untranslated lines go to stderr
   latticefit export gulp|gulp-library|lammps|cif JOB_OR_RESULT.json [--structure ID] [--surface H,K,L]
@@ -111,11 +112,11 @@ const COMMANDS: Record<string, { options: ParseArgsConfig['options']; run: Comma
   serve: serveCommand,
   worker: workerCommand,
   report: {
-    options: { format: { type: 'string', default: 'markdown' } },
+    options: { format: { type: 'string', default: 'markdown' }, out: { type: 'string' } },
     run: async (pos, v) => {
       if (pos.length !== 1) throw new UsageError('report needs one result file');
       const { reportCommand, checkFormat } = await import('./commands/fit.js');
-      return reportCommand(pos[0]!, checkFormat(String(v.format)));
+      return reportCommand(pos[0]!, checkFormat(String(v.format)), v.out ? String(v.out) : undefined);
     },
   },
 };

@@ -4,7 +4,7 @@
  * listens (that is `server.ts`) and never starts or stops the queue (that is `service.ts`).
  *
  * Routes: /v1/fits, /v1/properties (job routes, with API keys and rate limits), /healthz,
- * /readyz, /metrics, /openapi.json and the docs UI at /docs.
+ * /readyz, /metrics, /openapi.json, the docs UI at /docs and the web page at / (assets in public/).
  * Errors: every error leaves as application/problem+json with a code from the catalogue.
  */
 import fastifySwagger from '@fastify/swagger';
@@ -28,6 +28,8 @@ import { SHARED_SCHEMAS } from './schemas.js';
 import { importRoutes } from './routes/imports.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { plotRoutes } from './routes/plots.js';
+import { webRoutes } from './routes/web.js';
 
 export interface AppDeps {
   store: JobStore;
@@ -197,10 +199,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       await v1.register(jobRoutes, { prefix: '/properties', kind: 'properties', ctx });
       await v1.register(jobRoutes, { prefix: '/defects', kind: 'defects', ctx });
       await v1.register(importRoutes, { prefix: '/imports' });
+      await v1.register(plotRoutes, { prefix: '/fits', kind: 'fit', ctx });
+      await v1.register(plotRoutes, { prefix: '/properties', kind: 'properties', ctx });
     },
     { prefix: '/v1' },
   );
   await app.register(healthRoutes, { ctx });
+  await app.register(webRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.ready();

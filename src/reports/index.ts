@@ -34,19 +34,41 @@ function summary(result: FitResult | PropertiesResult): string[] {
   return lines;
 }
 
-export function renderReport(result: FitResult | PropertiesResult, format: ReportFormat): RenderedReport {
+/** A figure the report shows: inline SVG in HTML, a link to `<figureDir><file>` in Markdown. */
+export interface ReportFigure {
+  file: string;
+  title: string;
+  caption: string;
+  svg: string;
+}
+
+export interface ReportOptions {
+  figures?: readonly ReportFigure[];
+  /** where the Markdown report links the SVG files, relative to the report (default `plots/`) */
+  figureDir?: string;
+}
+
+export function renderReport(result: FitResult | PropertiesResult, format: ReportFormat, options: ReportOptions = {}): RenderedReport {
   const tables = reportTables(result);
   const title = result.name;
+  const figures = options.figures ?? [];
+  const figureDir = options.figureDir ?? 'plots/';
   switch (format) {
     case 'json':
       return { contentType: 'application/json', extension: 'json', body: JSON.stringify({ title, summary: summary(result), tables }, null, 2) + '\n' };
     case 'markdown':
-      return { contentType: 'text/markdown; charset=utf-8', extension: 'md', body: [`# ${title}`, '', ...summary(result).map((l) => `${l}  `), '', ...tables.map(tableToMarkdown)].join('\n') };
+      return { contentType: 'text/markdown; charset=utf-8', extension: 'md', body: [`# ${title}`, '', ...summary(result).map((l) => `${l}  `), '', ...figures.flatMap((f) => [`![${f.title}](${figureDir}${f.file})`, '', `*${f.title}.* ${f.caption}`, '']), ...tables.map(tableToMarkdown)].join('\n') };
     case 'html':
-      return { contentType: 'text/html; charset=utf-8', extension: 'html', body: htmlDocument(title, tables, summary(result).map((l) => `<p>${l.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`).join('\n')) };
+      return { contentType: 'text/html; charset=utf-8', extension: 'html', body: htmlDocument(title, tables, summary(result).map((l) => `<p>${escapeText(l)}</p>`).join('\n') + figures.map(figureHtml).join('')) };
     case 'csv':
       return { contentType: 'text/csv; charset=utf-8', extension: 'csv', body: tables.map(tableToCsv).join('\r\n') };
     case 'latex':
       return { contentType: 'application/x-latex; charset=utf-8', extension: 'tex', body: latexDocument(tables) };
   }
 }
+
+const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+/** A figure as an HTML figure element with the SVG inline (the SVG is the plot renderer's, self-contained). */
+const figureHtml = (f: ReportFigure): string =>
+  `\n<figure class="plot" id="figure-${f.file.replace(/\.svg$/, '').replace(/[^A-Za-z0-9-]/g, '-')}">\n${f.svg}\n<figcaption><strong>${escapeText(f.title)}.</strong> ${escapeText(f.caption)}</figcaption>\n</figure>`;

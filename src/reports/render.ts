@@ -68,6 +68,9 @@ thead tr { border-top: 2px solid #000; border-bottom: 1px solid #000; }
 tbody tr:last-child { border-bottom: 2px solid #000; }
 tr.section th { text-align: left; font-style: italic; padding-top: 0.6em; }
 .unit { color: #555; }
+figure.plot { margin: 1.5em 0; overflow-x: auto; }
+figure.plot svg { max-width: 100%; height: auto; }
+figcaption { font-size: 0.95em; }
 </style>
 </head>
 <body>

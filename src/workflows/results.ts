@@ -15,7 +15,7 @@ import type { NormalizationFactor } from '../fitting/normalize.js';
 
 export type { PairTurnover, NormalizationFactor, Uncertainty, StructureTargets, PropertyTarget };
 /** The property vocabulary (names, units, weight classes) the tables are laid out by. */
-export { PROPERTIES } from '../properties/vocabulary.js';
+export { PROPERTIES, type WeightClass } from '../properties/vocabulary.js';
 
 /** The settings a result was computed with (what its tables need to say). */
 export interface ResultSettings {

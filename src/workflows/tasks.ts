@@ -13,7 +13,9 @@ import { parseJob, type Limits } from '../document/parse.js';
 import { DomainError } from '../errors.js';
 import type { StartOutcome } from '../fitting/fit.js';
 import type { TaskKind, TaskProgress } from './task-types.js';
-import { renderReport as render, REPORT_FORMATS, type ReportFormat } from '../reports/index.js';
+import { REPORT_FORMATS, type ReportFormat } from '../reports/index.js';
+import { renderReportWithFigures } from './figures.js';
+
 import { exportSource } from '../io/sources.js';
 import { writeGulpLibrary, writeLammpsData, writeLammpsPair } from '../io/index.js';
 import { runFit } from './fit-job.js';
@@ -79,15 +81,15 @@ export async function executeTask(kind: TaskKind, document: unknown, ctx: TaskCo
   });
 }
 
-/** Table S7/S8/S9 reports of a finished job. */
-export function renderReport(kind: TaskKind, result: unknown, format: string): { body: string; contentType: string } | undefined {
+/** Table S7/S8/S9 reports of a finished job (HTML with the figures inline; Markdown linking plots/<name>.svg). */
+export async function renderReport(kind: TaskKind, result: unknown, format: string): Promise<{ body: string; contentType: string } | undefined> {
   if (kind === 'defects') {
     if (!(DEFECTS_REPORT_FORMATS as readonly string[]).includes(format)) return undefined;
     const r = renderDefectsReport(result as DefectsResult, format as DefectsReportFormat);
     return { body: r.body, contentType: r.contentType };
   }
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) return undefined;
-  const r = render(result as FitResult | PropertiesResult, format as ReportFormat);
+  const r = await renderReportWithFigures(result as FitResult | PropertiesResult, format as ReportFormat);
   return { body: r.body, contentType: r.contentType };
 }
 

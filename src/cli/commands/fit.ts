@@ -9,6 +9,7 @@ import { parseJob } from '../../document/parse.js';
 import { runFit } from '../../workflows/fit-job.js';
 import type { FitResult, PropertiesResult } from '../../workflows/results.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../reports/index.js';
+import { figures, FIGURE_DIR, renderReportWithFigures } from '../../workflows/figures.js';
 import { DomainError } from '../../errors.js';
 import { readJson } from '../io.js';
 import { threadStarts } from '../../workflows/starts.js';
@@ -42,21 +43,31 @@ export async function fitCommand(file: string, o: FitCommandOptions): Promise<st
   return writeOutputs(result, o.format, o.out);
 }
 
-export function writeOutputs(result: FitResult | PropertiesResult, format: ReportFormat, out?: string): string {
+/**
+ * With `out`: result.json, report.{md,html,csv,tex} and the figures as plots/<name>.svg (the
+ * Markdown report links them, the HTML report has them inline); `withResult: false` leaves
+ * result.json out (`latticefit report --out`). Without: the result or the report on stdout.
+ */
+export async function writeOutputs(result: FitResult | PropertiesResult, format: ReportFormat, out?: string, withResult = true): Promise<string> {
   if (out) {
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+    mkdirSync(join(out, FIGURE_DIR), { recursive: true });
+    if (withResult) writeFileSync(join(out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+    const figs = await figures(result);
+    for (const f of figs) writeFileSync(join(out, FIGURE_DIR, f.file), f.svg);
     for (const f of REPORT_FORMATS.filter((x) => x !== 'json')) {
-      const r = renderReport(result, f);
+      const r = await renderReportWithFigures(result, f, figs);
       writeFileSync(join(out, `report.${r.extension}`), r.body);
     }
-    return `wrote ${join(out, 'result.json')} and report.{md,html,csv,tex}\n`;
+    return `wrote ${withResult ? `${join(out, 'result.json')}, ` : ''}${join(out, 'report.{md,html,csv,tex}')} and ${figs.length} figures in ${join(out, FIGURE_DIR)}\n`;
   }
-  return format === 'json' ? JSON.stringify(result, null, 2) + '\n' : renderReport(result, format).body;
+  if (format === 'json') return JSON.stringify(result, null, 2) + '\n';
+  // on stdout there are no SVG files to link: the Markdown report is the tables alone
+  return format === 'html' ? (await renderReportWithFigures(result, format)).body : renderReport(result, format).body;
 }
 
-export function reportCommand(file: string, format: ReportFormat): string {
+export async function reportCommand(file: string, format: ReportFormat, out?: string): Promise<string> {
   const result = readJson(file) as FitResult | PropertiesResult;
   if (!result || (result.kind !== 'fit' && result.kind !== 'properties')) throw new DomainError('INVALID_DOCUMENT', `${file} is not a latticefit fit or properties result`, { path: '/kind' });
-  return renderReport(result, format).body;
+  if (out) return writeOutputs(result, format, out, false);
+  return format === 'html' ? (await renderReportWithFigures(result, format)).body : renderReport(result, format).body;
 }

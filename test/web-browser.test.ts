@@ -1,0 +1,156 @@
+/**
+ * The web page in a real browser: headless Chromium driven by puppeteer-core against the real
+ * service (SQLite store in a temporary directory, worker threads, fastify on a free loopback
+ * port, the real tasks). Submit the reference fit (capped at a few iterations), see its progress,
+ * open the report (tables and inline figures), download a parameter file, cancel a long fit, list
+ * and filter the jobs, and see a validation error at the field it points to. Every page load is
+ * checked for CSP violations and script errors.
+ *
+ * Needs Chromium: `LATTICEFIT_CHROMIUM` or /usr/bin/chromium (Debian's `chromium` package);
+ * skipped with a note otherwise.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createService, type Service } from '../src/service.js';
+import { until } from './helpers/http-harness.js';
+
+/** The page's document, inside the functions puppeteer runs in the browser (this project compiles without the DOM library). */
+declare const document: any;
+
+const CHROMIUM = process.env.LATTICEFIT_CHROMIUM ?? '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`web-browser tests skipped: no Chromium at ${CHROMIUM} (install Debian's chromium or set LATTICEFIT_CHROMIUM)`);
+
+const example = (): Record<string, any> => JSON.parse(readFileSync(new URL('../fixtures/pbcdse-fit.json', import.meta.url), 'utf8'));
+
+describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
+  let dir: string;
+  let downloads: string;
+  let service: Service;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'latticefit-web-'));
+    downloads = mkdtempSync(join(tmpdir(), 'latticefit-downloads-'));
+    service = await createService(
+      loadConfig({ PORT: '0', HOST: '127.0.0.1', LATTICEFIT_DATA_DIR: dir, LATTICEFIT_WORKERS: '1', LATTICEFIT_PROGRESS_THROTTLE_MS: '20', LOG_LEVEL: 'silent', LATTICEFIT_RATE_LIMIT: '0' }),
+    );
+    base = await service.listen();
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless=new'] });
+    page = await browser.newPage();
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(String(e)));
+    const cdp = await page.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+    await page.setViewport({ width: 1200, height: 900 });
+    await page.goto(base, { waitUntil: 'networkidle0' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.shutdown('test done');
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(downloads, { recursive: true, force: true });
+  });
+
+  const setDocument = async (text: string) => {
+    await page.$eval('#document', (el, t) => {
+      (el as unknown as { value: string }).value = t;
+      el.dispatchEvent(new Event('input'));
+    }, text);
+  };
+  const text = (sel: string) => page.$eval(sel, (el) => el.textContent ?? '');
+
+  it('loads under its Content-Security-Policy without errors', async () => {
+    expect(await page.title()).toBe('latticefit');
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a validation error next to the line of the field it points to', async () => {
+    const doc = example();
+    doc.structures[2].spaceGroup = 'Q99';
+    const json = JSON.stringify(doc, null, 2);
+    await setDocument(json);
+    await page.click('#submit');
+    await page.waitForSelector('#error:not([hidden])');
+    const line = json.split('\n').findIndex((l) => l.includes('"Q99"')) + 1;
+    expect(await text('#error-code')).toBe('UNKNOWN_SPACE_GROUP');
+    const where = await text('#error-location');
+    expect(where).toContain('/structures/2/spaceGroup');
+    expect(where).toContain(`line ${line}`);
+    expect(where).toContain('"spaceGroup": "Q99"');
+    expect(await text('#gutter .bad')).toBe(String(line));
+    // the browser logs the refused request itself; nothing else may have gone wrong
+    expect(problems.filter((p) => !p.includes('status of 422'))).toEqual([]);
+    problems.length = 0;
+  });
+
+  it('translates a GULP input into a job document and lists what it could not translate', async () => {
+    const gin = readFileSync(new URL('../fixtures/io/cdse-pbse-relax-fit.gin', import.meta.url), 'utf8');
+    await setDocument(gin);
+    await page.click('#import-gulp');
+    await page.waitForFunction(() => document.getElementById('document').value.trimStart().startsWith('{'));
+    const doc = JSON.parse(await page.$eval('#document', (el) => (el as unknown as { value: string }).value));
+    expect(doc.structures.length).toBeGreaterThan(0);
+    const res = await fetch(`${base}/v1/imports/gulp`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: gin });
+    const { untranslated } = (await res.json()) as { untranslated: unknown[] };
+    expect(await page.$$eval('#untranslated-list li', (li) => li.length)).toBe(untranslated.length);
+    expect(await page.$eval('#untranslated', (el) => (el as unknown as { hidden: boolean }).hidden)).toBe(untranslated.length === 0);
+  });
+
+  it('runs the reference fit: progress, the report with its figures, downloads', async () => {
+    const doc = example();
+    doc.options = { ...doc.options, maxIterations: 3 };
+    await setDocument(JSON.stringify(doc, null, 2));
+    await page.click('#submit');
+    await page.waitForFunction(() => /iteration \d+/.test(document.getElementById('progress')!.textContent ?? ''), { timeout: 30_000 });
+    expect(await page.$$eval('#live-plot circle', (c) => c.length)).toBeGreaterThan(0);
+    await page.waitForFunction(() => document.getElementById('job-status')!.textContent === 'succeeded', { timeout: 45_000 });
+    await page.waitForSelector('#report table caption', { timeout: 15_000 });
+    const captions = await page.$$eval('#report caption', (cs) => cs.map((c) => c.textContent ?? ''));
+    expect(captions.some((c) => c.startsWith('Table S7.'))).toBe(true);
+    expect(captions.some((c) => c.startsWith('Table S8.'))).toBe(true);
+    expect(captions.some((c) => c.startsWith('Final values of residuals'))).toBe(true);
+    for (const f of ['convergence', 'parity', 'residuals', 'polymorphs']) expect(await page.$(`#report #figure-${f} svg`)).not.toBeNull();
+
+    await page.click('button[data-download="parameters-gulp"]');
+    const file = await until(() => readdirSync(downloads).find((f) => f.endsWith('-parameters.gin')), 10_000, 50);
+    const gulp = await until(() => {
+      const t = readFileSync(join(downloads, file), 'utf8');
+      return t.includes('buckingham') ? t : undefined;
+    }, 5_000, 50);
+    expect(gulp).toContain('Cd');
+    await page.click('button[data-download="plot-parity"]');
+    const svg = await until(() => readdirSync(downloads).find((f) => f.endsWith('-parity.svg')), 10_000, 50);
+    expect(readFileSync(join(downloads, svg), 'utf8')).toContain('<svg');
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('cancels a running fit', async () => {
+    const doc = example();
+    doc.name = 'long fit';
+    doc.options = { ...doc.options, maxIterations: 5000, starts: 1 };
+    await setDocument(JSON.stringify(doc, null, 2));
+    await page.click('#submit');
+    await page.waitForFunction(() => document.getElementById('job-status')!.textContent === 'running', { timeout: 20_000 });
+    await page.click('#cancel');
+    await page.waitForFunction(() => document.getElementById('job-status')!.textContent === 'cancelled', { timeout: 20_000 });
+  }, 40_000);
+
+  it('lists the jobs with their status and filters them', async () => {
+    await page.click('#refresh');
+    await page.waitForFunction(() => document.querySelectorAll('#jobs tbody tr').length >= 2);
+    await page.select('#status-filter', 'cancelled');
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('#jobs tbody tr')];
+      return rows.length === 1 && rows[0]!.textContent!.includes('long fit');
+    });
+  });
+});
