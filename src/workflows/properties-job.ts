@@ -17,6 +17,8 @@ import { resultSettings } from './fit-job.js';
 import { documentWithTargets, parameterRows, type PropertiesResult, type StructureReport } from './results.js';
 
 /** The properties result: what `report` renders, plus the external pressure and the suite's detail. */
+export type { PropertiesOptions, StructureProperties };
+
 export type PropertiesCommandResult = PropertiesResult & { pressureGPa: number; structures: StructureProperties[] };
 
 /** Compute the properties of a job document (untrusted JSON, or a job parsed already). */
