@@ -71,11 +71,20 @@ export interface LMResult {
 
 const FAILED = 1e100;
 
-export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly number[], opts: LMOptions): LMResult {
-  const ftol = opts.ftol ?? 1e-8;
-  const xtol = opts.xtol ?? 1e-8;
-  const gtol = opts.gtol ?? 1e-10;
-  let damping = opts.damping ?? 1e-3;
+/** The defaults of `LMOptions`. */
+export const LM_DEFAULTS = { damping: 1e-3, ftol: 1e-8, xtol: 1e-8, gtol: 1e-10 } as const;
+
+/** `LMOptions` with every default filled in (mljs `checkOptions`). */
+export type ResolvedLMOptions = Required<Omit<LMOptions, 'signal' | 'onIteration'>> & Pick<LMOptions, 'signal' | 'onIteration'>;
+
+export function resolveLMOptions(opts: LMOptions): ResolvedLMOptions {
+  return { ...opts, damping: opts.damping ?? LM_DEFAULTS.damping, ftol: opts.ftol ?? LM_DEFAULTS.ftol, xtol: opts.xtol ?? LM_DEFAULTS.xtol, gtol: opts.gtol ?? LM_DEFAULTS.gtol };
+}
+
+export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly number[], options: LMOptions): LMResult {
+  const opts = resolveLMOptions(options);
+  const { ftol, xtol, gtol } = opts;
+  let damping = opts.damping;
   const n = z0.length;
 
   // memoised evaluations: the library asks for the same points several times
@@ -193,7 +202,7 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
         }
       } else {
         rejected++;
-        // find out whether the trial failed to evaluate (for the record)
+        // the library keeps the point when the trial is worse or cannot be evaluated (FAILED)
         rejectedReason = 'objective did not decrease';
         damping *= nu;
         nu *= 2;

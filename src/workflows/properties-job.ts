@@ -18,6 +18,8 @@ import { documentWithTargets, parameterRows, type PropertiesResult, type Structu
 import { attachSurfaces, checkSurfaces } from './surfaces.js';
 
 /** The properties result: what `report` renders, plus the external pressure and the suite's detail. */
+export type { PropertiesOptions, StructureProperties };
+
 export type PropertiesCommandResult = PropertiesResult & { pressureGPa: number; structures: StructureProperties[] };
 
 /** Compute the properties of a job document (untrusted JSON, or a job parsed already). */

@@ -5,9 +5,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join } from 'node:path';
-import { DomainError, isDomainError } from '../../errors.js';
-import { parseJob } from '../../document/parse.js';
-import { readGulp } from '../../io/gulp-read.js';
+import { DomainError } from '../../errors.js';
+import { importGulp } from '../../workflows/import.js';
 
 export interface ImportGulpOptions {
   /** Write the document here instead of returning it. */
@@ -24,17 +23,12 @@ export function importGulpCommand(file: string, options: ImportGulpOptions = {})
     throw new DomainError('PARSE_ERROR', `cannot read ${file}: ${(e as Error).message}`, { file });
   }
   const warn = options.warn ?? ((s: string) => void process.stderr.write(s));
-  const { document, untranslated } = readGulp(text, { library: (name) => readGulpLibrary(name, dirname(file)) });
+  const { document, untranslated, problem } = importGulp(text, { library: (name) => readGulpLibrary(name, dirname(file)) });
   if (untranslated.length) {
     warn(`${file}: ${untranslated.length} line${untranslated.length === 1 ? '' : 's'} not translated:\n`);
     for (const u of untranslated) warn(`  line ${u.line}: ${u.text}  -- ${u.reason}\n`);
   }
-  try {
-    parseJob(document);
-  } catch (e) {
-    if (!isDomainError(e)) throw e;
-    warn(`${file}: the translated document does not run yet: ${e.code}${e.path ? ` at ${e.path}` : ''}: ${e.message}\n`);
-  }
+  if (problem) warn(`${file}: the translated document does not run yet: ${problem.code}${problem.path ? ` at ${problem.path}` : ''}: ${problem.message}\n`);
   const json = JSON.stringify(document, null, 2) + '\n';
   if (options.out) {
     writeFileSync(options.out, json);

@@ -9,8 +9,7 @@
  * (columns Exp. | Fit | DFT, one section per polymorph); markdown adds, per structure, the full
  * relaxed-ion tensor, its eigenvalues, the Birch-Murnaghan fit and the warnings.
  */
-import type { PropertiesOptions, StructureProperties } from '../../properties/index.js';
-import { propertiesResult, type PropertiesCommandResult } from '../../workflows/properties-job.js';
+import { propertiesResult, type PropertiesCommandResult, type PropertiesOptions, type StructureProperties } from '../../workflows/properties-job.js';
 import { renderReport } from '../../reports/index.js';
 import { DomainError } from '../../errors.js';
 import { readJson } from '../io.js';

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { readGulp } from '../../io/index.js';
+import { importGulp } from '../../workflows/import.js';
 import { JobDocumentSchema } from '../../document/schema.js';
 
 const ImportResultSchema = Type.Object({
@@ -28,7 +28,7 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req) => {
-      const { document, untranslated } = readGulp(req.body);
+      const { document, untranslated } = importGulp(req.body);
       return { document, untranslated: untranslated.map((u) => ({ line: u.line, text: u.text, reason: u.reason })) };
     },
   );
