@@ -19,6 +19,8 @@ export interface ServiceLimits {
   maxIterations: number;
   /** Wall time of one job attempt, ms. */
   maxWallTimeMs: number;
+  /** Estimated pair terms of one job (`estimateJobCost`, src/document/limits.ts); above: 422 LIMIT_EXCEEDED. */
+  maxJobCost: number;
 }
 
 export interface Config {
@@ -125,6 +127,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'LATTICEFIT_MAX_ATOMS', default: '512', description: 'atoms per conventional cell' },
   { name: 'LATTICEFIT_MAX_ITERATIONS', default: '10000', description: 'fit iterations per job' },
   { name: 'LATTICEFIT_MAX_WALL_TIME_MS', default: '3600000', description: 'wall time per job attempt; the job fails with LIMIT_EXCEEDED' },
+  { name: 'LATTICEFIT_MAX_JOB_COST', default: '1e12', description: 'estimated pair terms of one job (atoms × neighbours within the cut-off × evaluations); above it the job is refused with 422 LIMIT_EXCEEDED saying by how much (the reference fit estimates 1.2e9)' },
   { name: 'LATTICEFIT_API_KEYS', default: '(none)', description: 'comma-separated bearer keys; when set every /v1 route needs `Authorization: Bearer <key>` and a job is visible only to its key' },
   { name: 'LATTICEFIT_RATE_LIMIT', default: '20', description: 'requests per second per key (per address without keys); 0 disables' },
   { name: 'LATTICEFIT_RATE_BURST', default: '2 × rate limit, min 10', description: 'token-bucket size' },
@@ -157,6 +160,14 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const v = Number(raw);
   if (!Number.isInteger(v) || v < min) throw new ConfigError(name, `expected an integer >= ${min}, got "${raw}"`);
+  return v;
+}
+
+function positive(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || !(v > 0)) throw new ConfigError(name, `expected a positive number (e.g. 1e12), got "${raw}"`);
   return v;
 }
 
@@ -233,6 +244,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       maxAtoms: int(env, 'LATTICEFIT_MAX_ATOMS', 512, 1),
       maxIterations: int(env, 'LATTICEFIT_MAX_ITERATIONS', 10_000, 1),
       maxWallTimeMs: int(env, 'LATTICEFIT_MAX_WALL_TIME_MS', 3_600_000, 1),
+      maxJobCost: positive(env, 'LATTICEFIT_MAX_JOB_COST', 1e12),
     },
     apiKeys,
     rateLimit: { perSecond, burst: int(env, 'LATTICEFIT_RATE_BURST', Math.max(10, 2 * perSecond), 1) },

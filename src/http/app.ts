@@ -76,7 +76,7 @@ export function toProblem(err: unknown, req: FastifyRequest): { problem: Problem
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'INVALID_JSON':
-      return { problem: problem('INVALID_JSON', e.message, instance, { path: '/', ...extra }), headers: {} };
+      return { problem: problem('INVALID_JSON', e.message, instance, { path: (e as { path?: string }).path ?? '/', ...extra }), headers: {} };
   }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status === 413) return { problem: problem('PAYLOAD_TOO_LARGE', e.message, instance, extra), headers: {} };
@@ -99,8 +99,31 @@ function parseJson(_req: FastifyRequest, body: string, done: (err: Error | null,
   } catch (e) {
     return fail(`the request body is not valid JSON: ${(e as Error).message}`);
   }
-  if (/"(?:__proto__|constructor)"\s*:/.test(body)) return fail('the request body contains a forbidden key (__proto__ or constructor)');
+  // on the parsed keys, not the text: "\u005f_proto__" is the same key as "__proto__"
+  const bad = forbiddenKey(value);
+  if (bad !== undefined) return done(Object.assign(new Error(`the request body contains a forbidden key (__proto__ or constructor) at ${bad}`), { code: 'INVALID_JSON', statusCode: 400, path: bad }));
   done(null, value);
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
+
+/** JSON pointer of the first object key that could poison a prototype, if any (iterative walk). */
+export function forbiddenKey(value: unknown): string | undefined {
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length) {
+    const [v, at] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => stack.push([x, `${at}/${i}`]));
+      continue;
+    }
+    for (const k of Object.keys(v)) {
+      const p = `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (FORBIDDEN_KEYS.has(k)) return p;
+      stack.push([(v as Record<string, unknown>)[k], p]);
+    }
+  }
+  return undefined;
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {

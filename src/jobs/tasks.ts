@@ -50,8 +50,8 @@ export interface TaskContext {
 }
 
 /** Validate a document before accepting it (throws DomainError with code and path). */
-export function validateTask(_kind: TaskKind, document: unknown, limits?: Partial<Limits>): { structures: number; atoms: number } {
-  const job = parseJob(document, { limits });
+export function validateTask(kind: TaskKind, document: unknown, limits?: Partial<Limits>): { structures: number; atoms: number } {
+  const job = parseJob(document, { limits, kind });
   return { structures: job.structures.length, atoms: job.structures.reduce((n, s) => n + s.structure.numAtoms, 0) };
 }
 
