@@ -19,6 +19,8 @@ export interface ServiceLimits {
   maxIterations: number;
   /** Wall time of one job attempt, ms. */
   maxWallTimeMs: number;
+  /** Jobs one API key may have queued or running at once (0: no limit); the next submission is 429. */
+  maxActiveJobsPerKey: number;
   /** Estimated pair terms of one job (`estimateJobCost`, src/document/limits.ts); above: 422 LIMIT_EXCEEDED. */
   maxJobCost: number;
 }
@@ -128,7 +130,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'LATTICEFIT_MAX_ITERATIONS', default: '10000', description: 'fit iterations per job' },
   { name: 'LATTICEFIT_MAX_WALL_TIME_MS', default: '3600000', description: 'wall time per job attempt; the job fails with LIMIT_EXCEEDED' },
   { name: 'LATTICEFIT_MAX_JOB_COST', default: '1e12', description: 'estimated pair terms of one job (atoms × neighbours within the cut-off × evaluations); above it the job is refused with 422 LIMIT_EXCEEDED saying by how much (the reference fit estimates 1.2e9)' },
-  { name: 'LATTICEFIT_API_KEYS', default: '(none)', description: 'comma-separated bearer keys; when set every /v1 route needs `Authorization: Bearer <key>` and a job is visible only to its key' },
+  { name: 'LATTICEFIT_MAX_ACTIVE_JOBS_PER_KEY', default: '32', description: 'jobs one API key (without keys: all clients together) may have queued or running; the next POST is 429 RATE_LIMITED with Retry-After; 0: no limit' },
+  { name: 'LATTICEFIT_API_KEYS', default: '(none)', description: 'comma-separated bearer keys, each at least 16 characters (e.g. `openssl rand -hex 24`); when set every /v1 route needs `Authorization: Bearer <key>` and a job is visible only to its key; after 10 wrong keys from one address, wrong keys get 429 (refill 10 per minute)' },
   { name: 'LATTICEFIT_RATE_LIMIT', default: '20', description: 'requests per second per key (per address without keys); 0 disables' },
   { name: 'LATTICEFIT_RATE_BURST', default: '2 × rate limit, min 10', description: 'token-bucket size' },
   { name: 'LATTICEFIT_CORS_ORIGINS', default: '(none: CORS off)', description: 'comma-separated allowed origins, or `*`' },
@@ -245,6 +248,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       maxIterations: int(env, 'LATTICEFIT_MAX_ITERATIONS', 10_000, 1),
       maxWallTimeMs: int(env, 'LATTICEFIT_MAX_WALL_TIME_MS', 3_600_000, 1),
       maxJobCost: positive(env, 'LATTICEFIT_MAX_JOB_COST', 1e12),
+      maxActiveJobsPerKey: int(env, 'LATTICEFIT_MAX_ACTIVE_JOBS_PER_KEY', 32),
     },
     apiKeys,
     rateLimit: { perSecond, burst: int(env, 'LATTICEFIT_RATE_BURST', Math.max(10, 2 * perSecond), 1) },

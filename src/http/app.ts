@@ -80,6 +80,10 @@ export function toProblem(err: unknown, req: FastifyRequest): { problem: Problem
   }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status === 413) return { problem: problem('PAYLOAD_TOO_LARGE', e.message, instance, extra), headers: {} };
+  if (status === 414 || e.code === 'FST_ERR_MAX_PARAM_LENGTH') return { problem: problem('URI_TOO_LONG', 'a path parameter of the URL is longer than the limit', instance, extra), headers: {} };
+  if (e.code === 'FST_ERR_BAD_URL') return { problem: problem('BAD_REQUEST', 'the URL is not valid (bad percent-encoding)', instance, extra), headers: {} };
+  // a file outside the served directory (e.g. /docs/static/%2e%2e/...) does not exist for the client
+  if (status === 403 || status === 404) return { problem: problem('NOT_FOUND', `no resource ${instance}`, instance, extra), headers: {} };
   if (status >= 400 && status < 500) return { problem: { ...problem('BAD_REQUEST', e.message, instance, extra), status }, headers: {} };
   return { problem: problem('INTERNAL_ERROR', 'an unexpected error occurred; the request id identifies it in the logs', instance, extra), headers: {} };
 }
@@ -148,6 +152,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // a bad URL or a too-long parameter is answered before routing: as problem+json too
+    frameworkErrors: (err, req, reply) => {
+      const { problem: p, headers } = toProblem(err, req);
+      return sendProblem(reply, p, headers);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // TypeBox validation; a top-level $ref to a shared schema (the job document) is resolved here
   app.setValidatorCompiler((route) => {
@@ -160,6 +169,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.decorateRequest('owner', null);
 
   app.removeContentTypeParser('application/json');
+  // text/plain only where a route asks for it (GULP imports): elsewhere 415, not a string body
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => parseJson(req, body as string, done));
 
   app.setErrorHandler((err, req, reply) => {

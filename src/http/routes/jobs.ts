@@ -44,6 +44,7 @@ import {
   type StructureFormat,
 } from '../schemas.js';
 import { streamJobEvents } from '../sse.js';
+import { checkActiveJobs } from '../plugins/quota.js';
 import { jobLocation, jobSummary, jobView } from '../views.js';
 
 export interface JobRoutesOptions {
@@ -123,6 +124,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
         const existing = await store.findByIdempotencyKey(req.owner, key);
         if (existing) return replay(existing);
       }
+      await checkActiveJobs(store, req.owner, config.limits.maxActiveJobsPerKey);
       const summary = ctx.validate(kind, document, config.limits) as { atoms?: unknown } | undefined;
       const atoms = typeof summary?.atoms === 'number' ? summary.atoms : estimateAtoms(document);
       const sync = kind === 'properties' && atoms <= config.syncProperties.maxAtoms && config.syncProperties.timeoutMs > 0;
