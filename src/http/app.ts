@@ -113,19 +113,32 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
 
 /** JSON pointer of the first object key that could poison a prototype, if any (iterative walk). */
 export function forbiddenKey(value: unknown): string | undefined {
-  const stack: [unknown, string][] = [[value, '']];
-  while (stack.length) {
-    const [v, at] = stack.pop()!;
+  // a plain scan first (no pointers built): almost every body has no such key
+  const stack: unknown[] = [value];
+  let found = false;
+  while (stack.length && !found) {
+    const v = stack.pop();
     if (v === null || typeof v !== 'object') continue;
     if (Array.isArray(v)) {
-      v.forEach((x, i) => stack.push([x, `${at}/${i}`]));
+      for (const x of v) if (x !== null && typeof x === 'object') stack.push(x);
       continue;
     }
-    for (const k of Object.keys(v)) {
-      const p = `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (FORBIDDEN_KEYS.has(k)) return p;
-      stack.push([(v as Record<string, unknown>)[k], p]);
+    for (const k in v) {
+      if (FORBIDDEN_KEYS.has(k)) found = true;
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== null && typeof x === 'object') stack.push(x);
     }
+  }
+  return found ? pointerOfForbidden(value, '') : undefined;
+}
+
+function pointerOfForbidden(v: unknown, at: string): string | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  for (const [k, x] of Object.entries(v)) {
+    const p = `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (!Array.isArray(v) && FORBIDDEN_KEYS.has(k)) return p;
+    const inner = pointerOfForbidden(x, p);
+    if (inner !== undefined) return inner;
   }
   return undefined;
 }
