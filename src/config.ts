@@ -19,6 +19,10 @@ export interface ServiceLimits {
   maxIterations: number;
   /** Wall time of one job attempt, ms. */
   maxWallTimeMs: number;
+  /** Jobs one API key may have queued or running at once (0: no limit); the next submission is 429. */
+  maxActiveJobsPerKey: number;
+  /** Estimated pair terms of one job (`estimateJobCost`, src/document/limits.ts); above: 422 LIMIT_EXCEEDED. */
+  maxJobCost: number;
 }
 
 export interface Config {
@@ -125,7 +129,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'LATTICEFIT_MAX_ATOMS', default: '512', description: 'atoms per conventional cell' },
   { name: 'LATTICEFIT_MAX_ITERATIONS', default: '10000', description: 'fit iterations per job' },
   { name: 'LATTICEFIT_MAX_WALL_TIME_MS', default: '3600000', description: 'wall time per job attempt; the job fails with LIMIT_EXCEEDED' },
-  { name: 'LATTICEFIT_API_KEYS', default: '(none)', description: 'comma-separated bearer keys; when set every /v1 route needs `Authorization: Bearer <key>` and a job is visible only to its key' },
+  { name: 'LATTICEFIT_MAX_JOB_COST', default: '1e12', description: 'estimated pair terms of one job (atoms × neighbours within the cut-off × evaluations); above it the job is refused with 422 LIMIT_EXCEEDED saying by how much (the reference fit estimates 1.2e9)' },
+  { name: 'LATTICEFIT_MAX_ACTIVE_JOBS_PER_KEY', default: '32', description: 'jobs one API key (without keys: all clients together) may have queued or running; the next POST is 429 RATE_LIMITED with Retry-After; 0: no limit' },
+  { name: 'LATTICEFIT_API_KEYS', default: '(none)', description: 'comma-separated bearer keys, each at least 16 characters (e.g. `openssl rand -hex 24`); when set every /v1 route needs `Authorization: Bearer <key>` and a job is visible only to its key; after 10 wrong keys from one address, wrong keys get 429 (refill 10 per minute)' },
   { name: 'LATTICEFIT_RATE_LIMIT', default: '20', description: 'requests per second per key (per address without keys); 0 disables' },
   { name: 'LATTICEFIT_RATE_BURST', default: '2 × rate limit, min 10', description: 'token-bucket size' },
   { name: 'LATTICEFIT_CORS_ORIGINS', default: '(none: CORS off)', description: 'comma-separated allowed origins, or `*`' },
@@ -140,8 +146,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'REDIS_URL', default: 'redis://127.0.0.1:6379', description: 'Redis of the `redis` queue (`redis://[:password@]host:port[/db]`, `rediss://` for TLS)' },
   { name: 'LATTICEFIT_REDIS_PREFIX', default: 'latticefit', description: 'prefix of every Redis key and channel (several deployments can share one Redis)' },
   { name: 'LATTICEFIT_JOB_ATTEMPTS', default: '3', description: 'redis mode: runs of a job whose worker dies or crashes before it fails with WORKER_CRASHED (hand-backs at shutdown do not count)' },
-  { name: 'LATTICEFIT_LOCK_DURATION_MS', default: '30000', description: 'redis mode: a worker that stops renewing its lock on a job for this long has lost it' },
-  { name: 'LATTICEFIT_STALLED_INTERVAL_MS', default: '15000', description: 'redis mode: how often workers look for lost jobs and put them back in the queue' },
+  { name: 'LATTICEFIT_LOCK_DURATION_MS', default: '5000', description: 'redis mode: a worker that stops renewing its lock on a job for this long has lost it (renewed every half of it: one Redis call per running job per 2.5 s)' },
+  { name: 'LATTICEFIT_STALLED_INTERVAL_MS', default: '2500', description: 'redis mode: how often workers look for lost jobs and put them back in the queue (one Redis call per worker and queue each time); a killed worker\'s job is taken over within lock duration + this, 7.5 s by default' },
   { name: 'LATTICEFIT_RETRY_BACKOFF_MS', default: '1000', description: 'redis mode: delay before a job whose worker thread crashed runs again' },
   { name: 'LATTICEFIT_WORKER_CONCURRENCY', default: 'cores - 1 (min 1)', description: '`latticefit worker`: jobs one worker process runs at once' },
   { name: 'LATTICEFIT_START_CONCURRENCY', default: 'worker concurrency', description: '`latticefit worker`: starts of multi-start fits (child jobs) one worker process runs at once' },
@@ -157,6 +163,14 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const v = Number(raw);
   if (!Number.isInteger(v) || v < min) throw new ConfigError(name, `expected an integer >= ${min}, got "${raw}"`);
+  return v;
+}
+
+function positive(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || !(v > 0)) throw new ConfigError(name, `expected a positive number (e.g. 1e12), got "${raw}"`);
   return v;
 }
 
@@ -233,6 +247,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       maxAtoms: int(env, 'LATTICEFIT_MAX_ATOMS', 512, 1),
       maxIterations: int(env, 'LATTICEFIT_MAX_ITERATIONS', 10_000, 1),
       maxWallTimeMs: int(env, 'LATTICEFIT_MAX_WALL_TIME_MS', 3_600_000, 1),
+      maxJobCost: positive(env, 'LATTICEFIT_MAX_JOB_COST', 1e12),
+      maxActiveJobsPerKey: int(env, 'LATTICEFIT_MAX_ACTIVE_JOBS_PER_KEY', 32),
     },
     apiKeys,
     rateLimit: { perSecond, burst: int(env, 'LATTICEFIT_RATE_BURST', Math.max(10, 2 * perSecond), 1) },
@@ -251,8 +267,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       redisUrl: redisUrl(env),
       redisPrefix: redisPrefix(env),
       attempts: int(env, 'LATTICEFIT_JOB_ATTEMPTS', 3, 1),
-      lockDurationMs: int(env, 'LATTICEFIT_LOCK_DURATION_MS', 30_000, 500),
-      stalledIntervalMs: int(env, 'LATTICEFIT_STALLED_INTERVAL_MS', 15_000, 100),
+      lockDurationMs: int(env, 'LATTICEFIT_LOCK_DURATION_MS', 5000, 500),
+      stalledIntervalMs: int(env, 'LATTICEFIT_STALLED_INTERVAL_MS', 2500, 100),
       retryBackoffMs: int(env, 'LATTICEFIT_RETRY_BACKOFF_MS', 1000),
     },
     worker: {

@@ -9,7 +9,7 @@ import { ERROR_CODES } from '../src/errors.js';
 import { ERROR_CATALOGUE, problem, renderErrorTable, statusOf } from '../src/http/errors.js';
 import type { JobStore } from '../src/jobs/store.js';
 import * as fake from './fixtures/fake-tasks.js';
-import { buildTestApp, example, smallDocument, type TestApp } from './helpers/http-harness.js';
+import { buildTestApp, example, smallDocument, until, type TestApp } from './helpers/http-harness.js';
 
 const realTasks = await import('../src/workflows/tasks.js').catch(() => undefined);
 
@@ -71,10 +71,13 @@ function runCases(label: string, validate: (kind: 'fit' | 'properties' | 'defect
   describe(label, () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await buildTestApp({ validate, config: { limits: { maxBodyBytes: 16_384, maxStructures: 8, maxAtoms: 512, maxIterations: 10_000, maxWallTimeMs: 60_000 } } });
+      t = await buildTestApp({ validate, config: { limits: { maxBodyBytes: 16_384, maxStructures: 8, maxAtoms: 512, maxIterations: 10_000, maxWallTimeMs: 60_000, maxJobCost: 1e12, maxActiveJobsPerKey: 0 } } });
       // one accepted job, so "unchanged" is not trivially "empty"
       const ok = await t.app.inject({ method: 'POST', url: '/v1/fits', payload: example() });
       expect(ok.statusCode).toBe(202);
+      // ... and finished: a job still running would change the store between a case's two snapshots
+      const id = ok.json().id as string;
+      await until(async () => { const j = await t.store.get(id); return j && ['succeeded', 'failed', 'cancelled'].includes(j.status); }, 30_000);
     });
     afterAll(() => t.close());
 

@@ -22,6 +22,11 @@ export function reportError(err: unknown): number {
     process.stderr.write(`error ${err.code}${err.path ? ` at ${err.path}` : ''}: ${err.message}\n`);
     return 2;
   }
+  if (err instanceof Error && err.name === 'ConfigError') {
+    // a bad environment variable: say which and why, no stack trace
+    process.stderr.write(`configuration error: ${err.message}\n`);
+    return 2;
+  }
   process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
   return 1;
 }

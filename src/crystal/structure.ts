@@ -120,7 +120,8 @@ export const compositionKey = (counts: Readonly<Record<string, number>>): string
  * formula text.
  */
 export function composition(species: readonly string[]): { formula: string; z: number; counts: Record<string, number> } {
-  const total: Record<string, number> = {};
+  // keyed by species names: no inherited members (a species named `toString` counts from 0)
+  const total: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const s of species) total[s] = (total[s] ?? 0) + 1;
   const z = Object.values(total).reduce((g, n) => gcd(g, n), 0) || 1;
   const counts: Record<string, number> = {};

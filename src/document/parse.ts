@@ -18,18 +18,23 @@ import { EWALD_DEFAULTS } from '../potentials/ewald/parameters.js';
 import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import { JobDocumentSchema, type JobDocument } from './schema.js';
 import { DEFAULT_WEIGHTS, PROPERTIES, REPORT_ONLY_PROPERTIES, type PropertyTarget, type ReportExtras, type StructureTargets, type WeightClass } from '../properties/vocabulary.js';
+import { checkJobCost, checkRanges, checkSiteCount, checkSizes, checkSpeciesName } from './limits.js';
 
 export interface Limits {
   maxStructures: number;
   /** atoms in one conventional cell */
   maxAtoms: number;
   maxIterations: number;
+  /** Estimated pair terms of the whole job (`estimateJobCost` in limits.ts). */
+  maxJobCost: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxStructures: 64, maxAtoms: 512, maxIterations: 10_000 };
+export const DEFAULT_LIMITS: Limits = { maxStructures: 64, maxAtoms: 512, maxIterations: 10_000, maxJobCost: 1e12 };
 
 export interface ParseOptions {
   limits?: Partial<Limits>;
+  /** What the document is for (the cost estimate differs); default 'fit'. */
+  kind?: 'fit' | 'properties' | 'defects';
   /** Atoms closer than this are overlapping, Å (default 0.5). */
   overlapDistance?: number;
 }
@@ -110,16 +115,19 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
   checkSchema(input);
   const doc = input;
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  checkSizes(doc, limits);
+  checkRanges(doc);
   const overlap = opts.overlapDistance ?? 0.5;
 
   // species
   const charges: Record<string, number> = {};
   for (const [name, sp] of Object.entries(doc.species)) {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) throw new DomainError('INVALID_DOCUMENT', `species name "${name}" must start with a letter and contain only letters, digits and _`, { path: `/species/${name}` });
+    checkSpeciesName(name, `/species/${name}`);
     charges[name] = sp.charge;
   }
   const knownSpecies = (s: string, path: string): void => {
-    if (!(s in charges)) throw new DomainError('UNKNOWN_SPECIES', `species "${s}" is not declared under "species"`, { path });
+    if (!Object.hasOwn(charges, s)) throw new DomainError('UNKNOWN_SPECIES', `species "${s}" is not declared under "species"`, { path });
   };
 
   // potentials
@@ -192,6 +200,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       const { vectors: _v, ...params } = sd.cell;
       lattice = Lattice.fromParameters(completeCell(sg, params, `${path}/cell`), `${path}/cell`);
     }
+    checkSiteCount(sg, sd.sites.length, limits.maxAtoms, sd.id, path);
     const sites = sd.sites.map((s) => ({ species: s.species, frac: [s.frac[0]!, s.frac[1]!, s.frac[2]!] as Vec3, ...(s.label ? { label: s.label } : {}) }));
     const expanded = expandSites(sg, lattice, sites);
     if (expanded.species.length > limits.maxAtoms) throw new DomainError('LIMIT_EXCEEDED', `structure ${sd.id} has ${expanded.species.length} atoms in its cell; the limit is ${limits.maxAtoms}`, { path: `${path}/sites` });
@@ -266,6 +275,10 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     symmetry: o.symmetry ?? 'keep',
     elasticConstants: o.elasticConstants ?? 'energy',
   };
+
+  const cutoff = Math.max(0, ...pairs.map((p) => p.cutoff ?? 12));
+  const atomsAndVolumes = structures.map((s) => ({ atoms: s.structure.numAtoms, volume: s.structure.lattice.volume }));
+  checkJobCost({ kind: opts.kind ?? 'fit', structures: atomsAndVolumes, cutoff, relax: options.relax, maxIterations: options.maxIterations, starts: options.starts, vary: vary.length }, limits.maxJobCost);
 
   return {
     name: doc.name ?? 'latticefit job',

@@ -78,10 +78,14 @@ export function toProblem(err: unknown, req: FastifyRequest): { problem: Problem
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'INVALID_JSON':
-      return { problem: problem('INVALID_JSON', e.message, instance, { path: '/', ...extra }), headers: {} };
+      return { problem: problem('INVALID_JSON', e.message, instance, { path: (e as { path?: string }).path ?? '/', ...extra }), headers: {} };
   }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status === 413) return { problem: problem('PAYLOAD_TOO_LARGE', e.message, instance, extra), headers: {} };
+  if (status === 414 || e.code === 'FST_ERR_MAX_PARAM_LENGTH') return { problem: problem('URI_TOO_LONG', 'a path parameter of the URL is longer than the limit', instance, extra), headers: {} };
+  if (e.code === 'FST_ERR_BAD_URL') return { problem: problem('BAD_REQUEST', 'the URL is not valid (bad percent-encoding)', instance, extra), headers: {} };
+  // a file outside the served directory (e.g. /docs/static/%2e%2e/...) does not exist for the client
+  if (status === 403 || status === 404) return { problem: problem('NOT_FOUND', `no resource ${instance}`, instance, extra), headers: {} };
   if (status >= 400 && status < 500) return { problem: { ...problem('BAD_REQUEST', e.message, instance, extra), status }, headers: {} };
   return { problem: problem('INTERNAL_ERROR', 'an unexpected error occurred; the request id identifies it in the logs', instance, extra), headers: {} };
 }
@@ -101,8 +105,44 @@ function parseJson(_req: FastifyRequest, body: string, done: (err: Error | null,
   } catch (e) {
     return fail(`the request body is not valid JSON: ${(e as Error).message}`);
   }
-  if (/"(?:__proto__|constructor)"\s*:/.test(body)) return fail('the request body contains a forbidden key (__proto__ or constructor)');
+  // on the parsed keys, not the text: "\u005f_proto__" is the same key as "__proto__"
+  const bad = forbiddenKey(value);
+  if (bad !== undefined) return done(Object.assign(new Error(`the request body contains a forbidden key (__proto__ or constructor) at ${bad}`), { code: 'INVALID_JSON', statusCode: 400, path: bad }));
   done(null, value);
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
+
+/** JSON pointer of the first object key that could poison a prototype, if any (iterative walk). */
+export function forbiddenKey(value: unknown): string | undefined {
+  // a plain scan first (no pointers built): almost every body has no such key
+  const stack: unknown[] = [value];
+  let found = false;
+  while (stack.length && !found) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x !== null && typeof x === 'object') stack.push(x);
+      continue;
+    }
+    for (const k in v) {
+      if (FORBIDDEN_KEYS.has(k)) found = true;
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== null && typeof x === 'object') stack.push(x);
+    }
+  }
+  return found ? pointerOfForbidden(value, '') : undefined;
+}
+
+function pointerOfForbidden(v: unknown, at: string): string | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  for (const [k, x] of Object.entries(v)) {
+    const p = `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (!Array.isArray(v) && FORBIDDEN_KEYS.has(k)) return p;
+    const inner = pointerOfForbidden(x, p);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
@@ -127,6 +167,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // a bad URL or a too-long parameter is answered before routing: as problem+json too
+    frameworkErrors: (err, req, reply) => {
+      const { problem: p, headers } = toProblem(err, req);
+      return sendProblem(reply, p, headers);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // TypeBox validation; a top-level $ref to a shared schema (the job document) is resolved here
   app.setValidatorCompiler((route) => {
@@ -139,6 +184,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.decorateRequest('owner', null);
 
   app.removeContentTypeParser('application/json');
+  // text/plain only where a route asks for it (GULP imports): elsewhere 415, not a string body
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => parseJson(req, body as string, done));
 
   app.setErrorHandler((err, req, reply) => {

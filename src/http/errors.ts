@@ -50,6 +50,7 @@ const HTTP_CATALOGUE = {
   JOB_ALREADY_FINISHED: { status: 409, title: 'the job has already finished and cannot be cancelled' },
   IDEMPOTENCY_CONFLICT: { status: 422, title: 'the Idempotency-Key was used before with a different request' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'the request body is larger than the limit' },
+  URI_TOO_LONG: { status: 414, title: 'a parameter of the URL is longer than the limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'the request body must be application/json' },
   RATE_LIMITED: { status: 429, title: 'too many requests for this API key; retry after the Retry-After delay' },
   INTERNAL_ERROR: { status: 500, title: 'an unexpected error occurred' },

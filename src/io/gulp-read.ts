@@ -826,6 +826,8 @@ function readObservables(
       // untranslated observable: it and its data lines (up to the next sub-keyword) are listed
       skip(l, `observable "${l.tokens[0]}" has no latticefit equivalent`);
       const n = Math.max(1, nums[0] ?? 1);
+      // a count from the file: never more numbered slots than the file has lines (`cutp 1e9` here grew an array to 1e9)
+      if (!(n <= lines.length)) throw parseError(`observable "${l.tokens[0]}" announces ${nums[0]} data items, more than the file has lines`, l.line);
       let counted = 0;
       while (i < lines.length && !lines[i]!.meta && parseNumber(lines[i]!.tokens[0]!) !== undefined) {
         skip(lines[i]!, `data of the untranslated observable "${l.tokens[0]}"`);

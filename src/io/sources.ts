@@ -165,7 +165,7 @@ function resultCrystal(raw: unknown, i: number, charges: Record<string, number>)
   else for (const k of CELL_KEYS) if (typeof s.cell[k] === 'number') cell[k] = s.cell[k] as number;
   const sites = (s.sites as unknown[]).map((x, k) => {
     if (!isObject(x) || typeof x.species !== 'string' || !Array.isArray(x.frac)) throw new DomainError('INVALID_DOCUMENT', 'a site needs species and frac', { path: `${path}/sites/${k}` });
-    if (!(x.species in charges)) throw new DomainError('UNKNOWN_SPECIES', `species ${x.species} has no charge`, { path: `${path}/sites/${k}/species` });
+    if (!Object.hasOwn(charges, x.species)) throw new DomainError('UNKNOWN_SPECIES', `species ${x.species} has no charge`, { path: `${path}/sites/${k}/species` });
     return { species: x.species, frac: (x.frac as number[]).slice(0, 3) };
   });
   const sg = s.spaceGroup;

@@ -69,7 +69,7 @@ export class PiscinaTaskRunner implements TaskRunner {
 
   async warmUp(): Promise<void> {
     const outcomes = await Promise.all(
-      Array.from({ length: this.capacity }, () => this.pool.run({ taskModule: this.taskModule, warmUp: true, kind: 'fit', document: null, limits: { maxStructures: 0, maxAtoms: 0, maxIterations: 0, maxWallTimeMs: 0 } })),
+      Array.from({ length: this.capacity }, () => this.pool.run({ taskModule: this.taskModule, warmUp: true, kind: 'fit', document: null, limits: { maxStructures: 0, maxAtoms: 0, maxIterations: 0, maxWallTimeMs: 0, maxJobCost: 0 } })),
     );
     for (const o of outcomes) if (!o.ok) throw new Error(`the task module ${this.taskModule} cannot be loaded in a worker: ${JSON.stringify(o.internal ?? o.error)}`);
   }

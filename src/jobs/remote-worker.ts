@@ -140,7 +140,10 @@ export class RemoteWorker {
       ['starts', this.startsWorker],
     ] as const) {
       w.on('error', (err) => this.log.warn({ err, queue: name }, 'queue worker error'));
-      w.on('stalled', (jobId) => this.log.warn({ jobId, queue: name }, 'a job lost its worker and went back to the queue'));
+      w.on('stalled', (jobId) => {
+        this.log.warn({ jobId, queue: name }, 'a job lost its worker and went back to the queue');
+        if (name === 'jobs') void this.markWorkerLost(jobId);
+      });
     }
     this.channels.onControl((m) => {
       if (m.type === 'cancel') {
@@ -220,6 +223,23 @@ export class RemoteWorker {
       if (!rec) continue;
       if (rec.status === 'cancelled') run.abort({ kind: 'cancelled' });
       else if (rec.status !== 'running' || rec.attempts !== run.attempt) run.abort({ kind: 'superseded' });
+    }
+  }
+
+  /**
+   * The store says at once that a stalled job's worker was lost (queued again, with the reason),
+   * instead of `running` with frozen progress until another worker claims it. Fenced by the
+   * attempt: when a worker has already claimed it again, this changes nothing and says nothing
+   * (the claim then reports the takeover itself).
+   */
+  private async markWorkerLost(id: string): Promise<void> {
+    try {
+      const rec = await this.opts.store.get(id);
+      if (rec?.status !== 'running') return;
+      const requeued = await this.opts.store.requeue(id, rec.attempts, REQUEUE_REASONS.workerLost);
+      if (requeued) this.channels.emit({ type: 'requeued', id, reason: REQUEUE_REASONS.workerLost, job: stripDocument(requeued) });
+    } catch (err) {
+      this.log.warn({ err, jobId: id }, 'could not mark a stalled job as requeued');
     }
   }
 

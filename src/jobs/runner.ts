@@ -14,7 +14,7 @@ import type { ServiceLimits } from '../config.js';
 import type { StartOutcome } from '../workflows/tasks.js';
 import type { JobError, TaskKind, TaskProgress } from './types.js';
 
-export type TaskLimits = Pick<ServiceLimits, 'maxStructures' | 'maxAtoms' | 'maxIterations' | 'maxWallTimeMs'>;
+export type TaskLimits = Pick<ServiceLimits, 'maxStructures' | 'maxAtoms' | 'maxIterations' | 'maxWallTimeMs' | 'maxJobCost'>;
 
 export type { StartOutcome };
 

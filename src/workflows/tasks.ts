@@ -49,7 +49,7 @@ export type { StartOutcome };
 
 /** Validate a document before accepting it (throws DomainError with code and path). */
 export function validateTask(kind: TaskKind, document: unknown, limits?: Partial<Limits>): { structures: number; atoms: number } {
-  const job = parseJob(document, { limits });
+  const job = parseJob(document, { limits, kind });
   if (kind === 'defects' && (document as { defects?: unknown }).defects === undefined)
     throw new DomainError('INVALID_DOCUMENT', 'a defects job needs a "defects" block', { path: '/defects' });
   return { structures: job.structures.length, atoms: job.structures.reduce((n, s) => n + s.structure.numAtoms, 0) };

@@ -11,6 +11,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
+import { authFailureBuckets } from './quota.js';
 
 /** A fastify instance of any server, logger or type-provider flavour. */
 type AnyFastify = FastifyInstance<any, any, any, any, any>;
@@ -65,6 +66,7 @@ export function authHooks(app: AnyFastify, opts: AuthOptions): void {
   const digests = opts.apiKeys.map((k) => ({ digest: createHash('sha256').update(k).digest(), owner: ownerOf(k) }));
   const buckets = opts.rateLimit.perSecond > 0 ? new TokenBuckets(opts.rateLimit.perSecond, opts.rateLimit.burst) : undefined;
 
+  const failures = authFailureBuckets();
   const authenticate = (req: FastifyRequest): string | null => {
     if (!digests.length) return null;
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
@@ -72,6 +74,10 @@ export function authHooks(app: AnyFastify, opts: AuthOptions): void {
     const d = createHash('sha256').update(m[1]!).digest();
     let owner: string | null = null;
     for (const k of digests) if (timingSafeEqual(k.digest, d)) owner = k.owner; // no early exit: constant time over keys
+    if (owner === null) {
+      const wait = failures.take(req.ip);
+      if (wait > 0) throw new HttpError('RATE_LIMITED', `too many failed authentications from this address; retry in ${wait} s`, { headers: { 'retry-after': String(wait) } });
+    }
     if (owner === null) throw new HttpError('UNAUTHORIZED', 'the API key is not valid', { headers: { 'www-authenticate': 'Bearer realm="latticefit", error="invalid_token"' } });
     return owner;
   };

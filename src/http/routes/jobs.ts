@@ -44,6 +44,7 @@ import {
   type StructureFormat,
 } from '../schemas.js';
 import { streamJobEvents } from '../sse.js';
+import { checkActiveJobs } from '../plugins/quota.js';
 import { jobLocation, jobSummary, jobView } from '../views.js';
 
 export interface JobRoutesOptions {
@@ -113,9 +114,11 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
       if (ctx.state.draining) throw new HttpError('SERVICE_UNAVAILABLE', 'the service is shutting down; retry shortly', { headers: { 'retry-after': '5' } });
       const document: unknown = req.body;
       const key = req.headers['idempotency-key'];
-      const hash = requestHash(kind, document);
+      // hashing a large body costs event-loop time: only when needed, and after the cheap checks
+      let memo: string | undefined;
+      const hash = (): string => (memo ??= requestHash(kind, document));
       const replay = (job: JobRecord) => {
-        if (job.requestHash !== hash || job.kind !== kind)
+        if (job.requestHash !== hash() || job.kind !== kind)
           throw new HttpError('IDEMPOTENCY_CONFLICT', `the Idempotency-Key "${key}" was used for a different request (job ${job.id})`, { path: '/' });
         return accepted(reply, job, true);
       };
@@ -123,6 +126,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
         const existing = await store.findByIdempotencyKey(req.owner, key);
         if (existing) return replay(existing);
       }
+      await checkActiveJobs(store, req.owner, config.limits.maxActiveJobsPerKey);
       const summary = ctx.validate(kind, document, config.limits) as { atoms?: unknown } | undefined;
       const atoms = typeof summary?.atoms === 'number' ? summary.atoms : estimateAtoms(document);
       const sync = kind === 'properties' && atoms <= config.syncProperties.maxAtoms && config.syncProperties.timeoutMs > 0;
@@ -132,7 +136,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
         owner: req.owner,
         name: typeof name === 'string' ? name : null,
         document,
-        requestHash: hash,
+        requestHash: hash(),
         idempotencyKey: key ?? null,
         priority: sync ? 1 : 0,
         atoms,

@@ -1,0 +1,217 @@
+/**
+ * Cheap checks of a job document that run before anything expensive (symmetry expansion,
+ * neighbour searches, a job in the queue):
+ *
+ * - `checkRanges(doc)`: every number of the document lies in a physical, documented range
+ *   (`NUMBER_RANGES`, the table in the README). Out of range is INVALID_DOCUMENT with the JSON
+ *   pointer of the number as the user sent it, so 1e308 or 1e-300 never reaches a calculation.
+ * - `checkSpeciesName(name, path)`: a species may not be named like a member of every JavaScript
+ *   object (`constructor`, `toString`, `valueOf`, ...): such names would alias inherited members in
+ *   the plain-object tables keyed by species.
+ * - `checkSiteCount(...)`: a lower bound on the atoms of a cell from its sites and its centring,
+ *   before the sites are expanded by every operation of the space group.
+ * - `estimateJobCost(...)`: pair terms the job will evaluate (atoms × neighbours within the
+ *   cut-off × evaluations), compared with a budget before the job is queued.
+ */
+import { DomainError } from '../errors.js';
+import type { SpaceGroup } from '../crystal/spacegroups/index.js';
+import type { JobDocument } from './schema.js';
+
+export interface NumberRange {
+  /** Where the number lives, as a JSON-pointer pattern (`*` for any index or key). */
+  pointer: string;
+  min: number;
+  max: number;
+  /** The lower end is excluded (e.g. lengths that must be positive). */
+  exclusiveMin?: boolean;
+  unit: string;
+  why: string;
+  /** Error code when out of range (default INVALID_DOCUMENT). */
+  code?: 'INVALID_CELL';
+}
+
+/** |x| ≤ LARGE for values with no narrower physical range (targets of the vocabulary, in their units). */
+const LARGE = 1e6;
+
+export const NUMBER_RANGES: readonly NumberRange[] = [
+  { pointer: '/species/*/charge', min: -10, max: 10, unit: 'e', why: 'ionic charges are a few e' },
+  { pointer: '/species/*/mass', min: 0, max: 1000, exclusiveMin: true, unit: 'u', why: 'atomic masses' },
+  { pointer: '/potentials/*/A', min: -1e12, max: 1e12, unit: 'eV (buckingham) or eV·Å¹² (lennard-jones)', why: 'the reference Pb–Pb repulsion is 1.3e9 eV; larger ones overflow the energy of any close pair' },
+  { pointer: '/potentials/*/rho', min: 0, max: 2, exclusiveMin: true, unit: 'Å', why: 'Born-Mayer hardness; ionic fits give 0.1–0.5' },
+  { pointer: '/potentials/*/C', min: -1e6, max: 1e6, unit: 'eV·Å⁶', why: 'dispersion; ionic fits give 0–500' },
+  { pointer: '/potentials/*/B', min: -1e7, max: 1e7, unit: 'eV·Å⁶', why: 'lennard-jones attraction' },
+  { pointer: '/potentials/*/epsilon', min: 0, max: 100, unit: 'eV', why: 'well depth' },
+  { pointer: '/potentials/*/sigma', min: 0, max: 20, exclusiveMin: true, unit: 'Å', why: 'zero crossing' },
+  { pointer: '/potentials/*/cutoff', min: 0, max: 50, exclusiveMin: true, unit: 'Å', why: 'short-range interactions are negligible beyond ~20 Å; cost grows as the cube' },
+  { pointer: '/potentials/*/bounds/*/*', min: -1e12, max: 1e12, unit: 'unit of the parameter', why: 'as the parameter itself' },
+  { pointer: '/structures/*/cell/a', min: 1, max: 1000, unit: 'Å', why: 'crystal cells; shorter than 1 Å every atom overlaps its image', code: 'INVALID_CELL' },
+  { pointer: '/structures/*/cell/b', min: 1, max: 1000, unit: 'Å', why: 'as a', code: 'INVALID_CELL' },
+  { pointer: '/structures/*/cell/c', min: 1, max: 1000, unit: 'Å', why: 'as a', code: 'INVALID_CELL' },
+  { pointer: '/structures/*/cell/alpha', min: 5, max: 175, unit: '°', why: 'flatter cells are not lattices one can sum over', code: 'INVALID_CELL' },
+  { pointer: '/structures/*/cell/beta', min: 5, max: 175, unit: '°', why: 'as alpha', code: 'INVALID_CELL' },
+  { pointer: '/structures/*/cell/gamma', min: 5, max: 175, unit: '°', why: 'as alpha', code: 'INVALID_CELL' },
+  { pointer: '/structures/*/cell/vectors/*/*', min: -1000, max: 1000, unit: 'Å', why: 'as the cell lengths', code: 'INVALID_CELL' },
+  { pointer: '/structures/*/sites/*/frac/*', min: -10, max: 10, unit: 'fraction of the cell', why: 'coordinates are wrapped into the cell; far outside it they lose precision' },
+  { pointer: '/structures/*/properties/*/weight', min: 0, max: 1e6, unit: '1', why: 'relative weights; the class defaults are 1' },
+  { pointer: '/structures/*/properties/*/*', min: -LARGE, max: LARGE, unit: 'unit of the property (Å, °, GPa, eV/f.u., Å³/f.u.)', why: 'no property of the vocabulary is larger than 10⁶ in its unit' },
+  { pointer: '/structures/*/properties/*/*/*', min: -LARGE, max: LARGE, unit: 'Å or J/m²', why: 'report-only values' },
+  { pointer: '/options/pressure', min: -100, max: 1000, unit: 'GPa', why: 'beyond the Earth’s core (360 GPa) with margin; below -100 GPa any crystal has failed' },
+  { pointer: '/options/defaultWeights/*', min: 0, max: 1e6, unit: '1', why: 'relative weights' },
+  { pointer: '/options/coulombAccuracy', min: 1e-16, max: 1e-2, unit: 'eV per atom', why: 'machine precision to a hundredth of an eV' },
+  { pointer: '/options/seed', min: -(2 ** 31), max: 2 ** 32 - 1, unit: '1', why: 'a 32-bit seed' },
+];
+
+const escape = (k: string): string => k.replace(/~/g, '~0').replace(/\//g, '~1');
+
+const PATTERNS = NUMBER_RANGES.map((r) => ({ range: r, segments: r.pointer.split('/').slice(1) }));
+
+/** The range of a pointer: the first pattern that matches it segment by segment. */
+function rangeOf(segments: readonly string[]): NumberRange | undefined {
+  outer: for (const p of PATTERNS) {
+    if (p.segments.length !== segments.length) continue;
+    for (let i = 0; i < segments.length; i++) if (p.segments[i] !== '*' && p.segments[i] !== segments[i]) continue outer;
+    return p.range;
+  }
+  return undefined;
+}
+
+/** A prefix of some pattern? (Subtrees no pattern reaches, like labels, are not walked.) */
+function reachable(segments: readonly string[]): boolean {
+  outer: for (const p of PATTERNS) {
+    if (p.segments.length < segments.length) continue;
+    for (let i = 0; i < segments.length; i++) if (p.segments[i] !== '*' && p.segments[i] !== segments[i]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+const fmtRange = (r: NumberRange): string => `${r.exclusiveMin ? '(' : '['}${r.min}, ${r.max}] ${r.unit}`;
+
+/**
+ * INVALID_DOCUMENT at the first number (document order) outside its range. Linear in the size of
+ * the document (the schema has fixed depth; arrays of numbers share one pattern match).
+ */
+export function checkRanges(doc: JobDocument): void {
+  const fail = (segments: string[], value: number, r: NumberRange): never => {
+    const path = '/' + segments.map(escape).join('/');
+    throw new DomainError(r.code ?? 'INVALID_DOCUMENT', `${path}: ${value} is outside the range ${fmtRange(r)} (${r.why})`, { path, range: [r.min, r.max] });
+  };
+  const inRange = (v: number, r: NumberRange): boolean => Number.isFinite(v) && (r.exclusiveMin ? v > r.min : v >= r.min) && v <= r.max;
+  const walk = (value: unknown, segments: string[]): void => {
+    if (typeof value === 'number') {
+      const r = rangeOf(segments);
+      if (r && !inRange(value, r)) fail(segments, value, r);
+      return;
+    }
+    if (value === null || typeof value !== 'object' || !reachable(segments)) return;
+    if (Array.isArray(value)) {
+      // arrays of numbers (coordinates, vectors, bounds): one match for all elements
+      if (value.every((x) => typeof x === 'number')) {
+        const r = rangeOf([...segments, '0']);
+        if (r) value.forEach((x: number, i) => inRange(x, r) || fail([...segments, String(i)], x, r));
+        return;
+      }
+      value.forEach((x, i) => walk(x, [...segments, String(i)]));
+      return;
+    }
+    for (const [k, v] of Object.entries(value)) walk(v, [...segments, k]);
+  };
+  walk(doc, []);
+}
+
+/** The markdown table of ranges for the README. */
+export function renderRangeTable(): string {
+  const rows = NUMBER_RANGES.map((r) => `| \`${r.pointer}\` | ${fmtRange(r)} | ${r.why} |`);
+  return ['| field | range | why |', '|---|---|---|', ...rows].join('\n') + '\n';
+}
+
+/** Names every JavaScript object inherits (`constructor`, `toString`, `valueOf`, `__proto__`, ...). */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+export function checkSpeciesName(name: string, path: string): void {
+  if (INHERITED.has(name)) throw new DomainError('INVALID_DOCUMENT', `"${name}" cannot be a species name (it is reserved in JavaScript objects); rename it, e.g. "${name}1"`, { path });
+}
+
+/**
+ * LIMIT_EXCEEDED for more structures, or more sites in one structure, than the limits allow: the
+ * first check after the schema, before anything else walks the document.
+ */
+export function checkSizes(doc: JobDocument, limits: { maxStructures: number; maxAtoms: number }): void {
+  if (doc.structures.length > limits.maxStructures) throw new DomainError('LIMIT_EXCEEDED', `${doc.structures.length} structures; the limit is ${limits.maxStructures}`, { path: '/structures' });
+  doc.structures.forEach((s, i) => {
+    if (s.sites.length > limits.maxAtoms) throw new DomainError('LIMIT_EXCEEDED', `structure ${s.id} lists ${s.sites.length} sites; the limit is ${limits.maxAtoms} atoms in the cell`, { path: `/structures/${i}/sites` });
+  });
+}
+
+/** Lattice points per conventional cell: every site gives at least this many atoms. */
+export function centringMultiplicity(sg: SpaceGroup): number {
+  if (sg.rhombohedralAxes) return 1;
+  return { P: 1, A: 2, B: 2, C: 2, I: 2, F: 4, R: 3 }[sg.centring];
+}
+
+/**
+ * LIMIT_EXCEEDED before expanding when even the fewest atoms the sites can give (each on its most
+ * special position: one per lattice point) exceed the limit. Costs nothing; the exact count follows
+ * the expansion.
+ */
+export function checkSiteCount(sg: SpaceGroup, sites: number, maxAtoms: number, id: string, path: string): void {
+  const atLeast = sites * centringMultiplicity(sg);
+  if (atLeast > maxAtoms)
+    throw new DomainError('LIMIT_EXCEEDED', `structure ${id}: ${sites} sites in ${sg.symbol} give at least ${atLeast} atoms in the cell; the limit is ${maxAtoms}`, { path: `${path}/sites` });
+}
+
+/** Energy and gradient evaluations of one relaxation, assumed for the estimate. */
+export const RELAX_EVALUATIONS = 50;
+
+export interface CostInput {
+  /** defects jobs are estimated as a properties run of their structures; the cost of the defect supercells is not estimated yet. */
+  kind: 'fit' | 'properties' | 'defects';
+  /** Atoms and volume (Å³) of each structure's cell. */
+  structures: { atoms: number; volume: number }[];
+  /** Largest short-range cut-off, Å. */
+  cutoff: number;
+  relax: boolean;
+  maxIterations: number;
+  starts: number;
+  /** Parameters fitted (each adds a Jacobian column per iteration). */
+  vary: number;
+}
+
+export interface CostEstimate {
+  /** Pair terms per evaluation of every structure. */
+  pairTerms: number;
+  /** Evaluations of every structure over the job. */
+  evaluations: number;
+  /** pairTerms × evaluations. */
+  total: number;
+}
+
+/**
+ * Pair terms a job evaluates: Σ atoms × (atoms / volume) × 4/3 π rc³ over structures (the
+ * neighbours within the cut-off at the cell's density; each structure's elastic constants and
+ * properties cost a few relaxations more, folded into the constant) times the evaluations:
+ * fit: maxIterations × starts × (vary + 1) × (relax ? RELAX_EVALUATIONS : 1);
+ * properties: RELAX_EVALUATIONS.
+ */
+export function estimateJobCost(c: CostInput): CostEstimate {
+  const sphere = (4 / 3) * Math.PI * c.cutoff ** 3;
+  let pairTerms = 0;
+  for (const s of c.structures) pairTerms += s.atoms * Math.max(1, (s.atoms / s.volume) * sphere);
+  const perStep = c.relax ? RELAX_EVALUATIONS : 1;
+  const evaluations = c.kind !== 'fit' ? RELAX_EVALUATIONS : Math.max(1, c.maxIterations) * c.starts * (c.vary + 1) * perStep;
+  return { pairTerms, evaluations, total: pairTerms * evaluations };
+}
+
+/** LIMIT_EXCEEDED saying by how much the estimate exceeds the budget. */
+export function checkJobCost(c: CostInput, budget: number): CostEstimate {
+  const e = estimateJobCost(c);
+  if (e.total > budget) {
+    const times = e.total / budget;
+    throw new DomainError(
+      'LIMIT_EXCEEDED',
+      `the job would evaluate about ${e.total.toExponential(2)} pair terms (${e.pairTerms.toExponential(2)} per evaluation × ${e.evaluations} evaluations), ${times.toFixed(times < 10 ? 1 : 0)}× the budget of ${budget.toExponential(2)}: reduce the cut-off, the atoms, maxIterations, starts or the parameters varied`,
+      { path: '/', estimate: e.total, budget, factor: times },
+    );
+  }
+  return e;
+}
