@@ -10,10 +10,15 @@ import { parseJob } from '../src/document/parse.js';
 import { relaxAcrossKinks } from '../src/relaxation/branch.js';
 import { relax } from '../src/relaxation/index.js';
 import { buildEnergyModel } from '../src/potentials/index.js';
+import { cartesianOperations } from '../src/crystal/expand.js';
 
 const job = parseJob(JSON.parse(readFileSync(new URL('../fixtures/pbcdse-published.json', import.meta.url), 'utf8')));
-const get = (id: string) => job.structures.find((s) => s.id === id)!;
-const cLength = (r: { structure: { lattice: { matrix: number[][] } } }) => Math.hypot(...r.structure.lattice.matrix[2]!);
+/** the conventional cell and its space-group operations (the symmetry the relaxation keeps) */
+const get = (id: string) => {
+  const c = job.structures.find((s) => s.id === id)!;
+  return { structure: c.structure, operations: cartesianOperations(c.spaceGroup, c.structure.lattice) };
+};
+const cLength = (r: { structure: { lattice: { matrix: readonly (readonly number[])[] } } }) => Math.hypot(...r.structure.lattice.matrix[2]!);
 
 describe('relaxation across a cut-off kink', () => {
   const hc = get('PbSe-HC');

@@ -65,7 +65,8 @@ export function relaxAcrossKinks(ff: ForceField, structure: Structure, options: 
       }),
     };
     let r: RelaxResult;
-    try { r = relax(buildEnergyModel(moved), first.structure, relaxOptions); } catch { continue; }
+    // from the input geometry: `operations` are in the frame of the input cell, not of the relaxed one
+    try { r = relax(buildEnergyModel(moved), structure, relaxOptions); } catch { continue; }
     if (!r.converged) continue;
     // self-consistent: for every pair whose cut-off was moved, each distance between the moved and
     // the true cut-off lies on the side the branch assumed (pairs not moved use the true cut-off)
