@@ -38,7 +38,7 @@ for (const id of caseIds().filter((c) => !only || c === only)) {
   for (let s = 0; s < points.length; s++) {
     try {
       const r = await fitDocument(withParameters(doc, points[s]!));
-      if (Number.isFinite(r.objective) && (!best || r.objective < best.objective)) best = { objective: r.objective, parameters: r.parameters, start: s };
+      if (r.excluded === 0 && Number.isFinite(r.objective) && (!best || r.objective < best.objective)) best = { objective: r.objective, parameters: r.parameters, start: s };
       process.stderr.write(`${id} start ${s}: ${r.objective.toExponential(4)} (${r.iterations} it, ${r.stopReason})\n`);
     } catch (e) {
       process.stderr.write(`${id} start ${s}: failed (${(e as Error).message.slice(0, 80)})\n`);
