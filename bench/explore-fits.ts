@@ -19,7 +19,7 @@ const file = new URL('../fixtures/fit-suite/best-known.json', import.meta.url);
 
 for (const id of caseIds().filter((c) => !only || c === only)) {
   const doc = loadCase(id);
-  doc.options = { ...doc.options, maxIterations: 1000 };
+  doc.options = { ...doc.options, maxIterations: Number(arg('--max-iterations', '1000')) };
   const random = rng(seed * 7919 + id.length);
   const points: Record<string, number>[] = [{}];
   for (let s = 0; s < nStarts; s++) {
@@ -52,7 +52,7 @@ for (const id of caseIds().filter((c) => !only || c === only)) {
   const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { description: 'Best known objective per experimental case of the fit suite (weights and targets of the case document).', cases: {} };
   const prev = all.cases[id];
   if (!prev || best.objective < prev.objective) {
-    all.cases[id] = { objective: best.objective, parameters: best.parameters, foundBy: `nice -n 10 node --import tsx bench/explore-fits.ts --case ${id} --starts ${nStarts} --seed ${seed} (start ${best.start}; 0 = published set; then polished)`, date: new Date().toISOString().slice(0, 10) };
+    all.cases[id] = { objective: best.objective, parameters: best.parameters, foundBy: `nice -n 10 node --import tsx bench/explore-fits.ts --case ${id} --starts ${nStarts} --seed ${seed} --max-iterations ${doc.options.maxIterations} (start ${best.start}; 0 = published set; then polished)`, date: new Date().toISOString().slice(0, 10) };
     writeFileSync(file, JSON.stringify(all, null, 2) + '\n');
   }
   console.log(`${id}: best ${best.objective.toExponential(6)}`);
