@@ -10,6 +10,8 @@
  *   npm run bench:fits -- --case mgo-cao     # one case
  *   npm run bench:fits -- --check            # relaxed properties of each published model only
  *   npm run bench:fits -- --json out.json    # also write the rows
+ *   npm run bench:fits -- --decorrelated     # the decorrelated starts (A carried with ρ at the contact)
+ *   npm run bench:fits -- --no-synthetic     # experimental fits only
  *
  * Every fit goes through `fitDocument`, the one adapter to the library entry the CLI uses.
  */
@@ -39,7 +41,8 @@ export async function relaxedProperties(doc: Doc): Promise<{ id: string; converg
 
 export const caseIds = (): string[] => Object.keys(JSON.parse(readFileSync(new URL('starts.json', dir), 'utf8')));
 export const loadCase = (id: string): Doc => JSON.parse(readFileSync(new URL(`${id}.json`, dir), 'utf8'));
-export const loadStarts = (id: string): Record<string, number>[] => JSON.parse(readFileSync(new URL('starts.json', dir), 'utf8'))[id].starts;
+/** `starts` (the issue's rule) or `decorrelated` (the same draws with A carried along with ρ at the shortest contact) */
+export const loadStarts = (id: string, set: 'starts' | 'decorrelated' = 'starts'): Record<string, number>[] => JSON.parse(readFileSync(new URL('starts.json', dir), 'utf8'))[id][set];
 
 /** The document with the named parameters (`Mg-O.A`) replaced. */
 export function withParameters(doc: Doc, values: Record<string, number>): Doc {
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
   for (const id of ids) {
     const doc = loadCase(id);
     const synth = skipSynthetic ? undefined : await syntheticDocument(doc);
-    const starts = loadStarts(id);
+    const starts = loadStarts(id, args.includes('--decorrelated') ? 'decorrelated' : 'starts');
     for (let k = 0; k < starts.length; k++) {
       const row: Doc = { case: id, start: k };
       if (synth) {

@@ -7,6 +7,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { rng } from '../src/math/random.js';
+import { parseJob } from '../src/document/parse.js';
+import { pairContacts } from '../src/fitting/fit.js';
 
 type Doc = Record<string, any>;
 const W = { length: 1000, angle: 1, internal: 0, elastic: 0.01, bulkModulus: 0.1, shearModulus: 0.1, energy: 100 };
@@ -132,7 +134,19 @@ ids.forEach((id, ci) => {
     }
     list.push(p);
   }
-  starts[id] = { seed, rule: 'Buckingham A × 2^U(−1,1); ρ, C, LJ A, B × (1 ± U(0.10, 0.20)); parameters that are 0 stay 0', starts: list };
+  // the same draws with A carried along with ρ at the pair's shortest contact r₀ (the fit's
+  // decorrelated variable ln A − r₀/ρ moves by the A factor only): A' = A_drawn e^(r₀/ρ' − r₀/ρ)
+  const contacts = pairContacts(parseJob(doc));
+  const decorrelated = list.map((p) => {
+    const q = { ...p };
+    for (const pot of doc.potentials as Doc[]) {
+      const key = [...pot.species].sort().join('-');
+      const r0 = contacts[key];
+      if (pot.type === 'buckingham' && q[`${key}.A`] !== undefined && q[`${key}.rho`] !== undefined && r0) q[`${key}.A`] = q[`${key}.A`]! * Math.exp(r0 / q[`${key}.rho`]! - r0 / pot.rho);
+    }
+    return q;
+  });
+  starts[id] = { seed, rule: 'Buckingham A × 2^U(−1,1); ρ, C, LJ A, B × (1 ± U(0.10, 0.20)); parameters that are 0 stay 0', starts: list, decorrelatedRule: 'the same draws, A multiplied by e^(r₀/ρ − r₀/ρ_published) (r₀ the shortest contact of the pair in the input structures): the repulsion at r₀ changes by the A factor (×0.5–2) only', decorrelated } as never;
 });
 writeFileSync(new URL('starts.json', here), JSON.stringify(starts, null, 2) + '\n');
 console.log(`wrote ${ids.length} cases and starts.json`);
