@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { loadConfig } from '../src/config.js';
-import { createService } from '../src/http/service.js';
+import { createService } from '../src/service.js';
 import { figures, mixingPlot } from '../src/plots/index.js';
-import type { FitResult } from '../src/fitting/types.js';
+import type { FitResult } from '../src/workflows/results.js';
 
 declare const document: any;
 

@@ -25,6 +25,10 @@ export interface PairPotentialSpec {
   params: Record<string, number>;
   /** Å */
   cutoff: number;
+  /** `truncate` (default, as GULP), `shifted-force` or `taper` (see cutoff.ts) */
+  cutoffMode?: 'truncate' | 'shifted-force' | 'taper';
+  /** Å, width of the taper below the cut-off (default 1) */
+  taperWidth?: number;
 }
 
 export interface CoulombOptions {

@@ -44,6 +44,7 @@ import { PAIR_PARAMETERS, type PairPotentialSpec, pairKey, parseParameterName } 
 import type { PairForm } from './pair-form.js';
 import { BuckinghamForm } from './buckingham.js';
 import { LennardJonesForm } from './lennard-jones.js';
+import { withCutoffMode } from './cutoff.js';
 
 export type { PairForm };
 
@@ -102,7 +103,7 @@ export class PairModel implements ParametrisedModel {
       const key = pairKey(a, b);
       if (byKey.has(key)) throw new DomainError('INVALID_POTENTIAL', `duplicate pair potential for ${key}`, { path: `${path}/species` });
       byKey.set(key, forms.length);
-      forms.push(pairForm(spec, path));
+      forms.push(withCutoffMode(pairForm(spec, path), spec.cutoff, spec.cutoffMode, spec.taperWidth, path));
       frozen.push(Object.freeze({ ...spec, species: Object.freeze([a, b]) as readonly [string, string], params: Object.freeze({ ...spec.params }) }));
       for (const s of [a, b]) if (!species.includes(s)) species.push(s);
     });
