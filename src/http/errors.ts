@@ -36,6 +36,9 @@ const DOMAIN_CATALOGUE = {
   NUMERICAL_FAILURE: domain(422, 'NUMERICAL_FAILURE'),
   CANCELLED: domain(409, 'CANCELLED'),
   PARSE_ERROR: domain(422, 'PARSE_ERROR'),
+  DYNAMICALLY_UNSTABLE: domain(422, 'DYNAMICALLY_UNSTABLE'),
+  ENGINE_UNAVAILABLE: domain(503, 'ENGINE_UNAVAILABLE'),
+  ENGINE_FAILED: domain(500, 'ENGINE_FAILED'),
 } as const satisfies Record<ErrorCode, CatalogueEntry>;
 
 /** Codes of the HTTP layer and the job machinery. */
