@@ -12,6 +12,8 @@ import { importGulpCommand } from './commands/import-gulp.js';
 import { exportCommand, EXPORT_KINDS } from './commands/export.js';
 import { serveCommand, SERVE_USAGE } from './commands/serve.js';
 import { workerCommand, WORKER_USAGE } from './commands/worker.js';
+import { mdCommand, MD_USAGE } from './commands/md.js';
+import { phononsCommand, PHONONS_USAGE } from './commands/phonons.js';
 
 const USAGE_TEXT = `latticefit — force-field fitting for ionic crystals
 
@@ -33,11 +35,13 @@ Usage:
       writes a job or a result in another program's format to stdout
 \${SERVE}
 \${WORKER}
+\${MD}
+\${PHONONS}
   latticefit help
 
 Units: eV, Å, e inside; GPa for pressures and moduli.
 `;
-const USAGE = USAGE_TEXT.replace('${SERVE}', SERVE_USAGE).replace('${WORKER}', WORKER_USAGE);
+const USAGE = USAGE_TEXT.replace('${SERVE}', SERVE_USAGE).replace('${WORKER}', WORKER_USAGE).replace('${MD}', MD_USAGE).replace('${PHONONS}', PHONONS_USAGE);
 
 type Command = (positionals: string[], values: Record<string, string | boolean | undefined>) => Promise<string> | string;
 
@@ -95,6 +99,31 @@ const COMMANDS: Record<string, { options: ParseArgsConfig['options']; run: Comma
     run: (pos, v) => {
       if (pos.length !== 2) throw new UsageError(`export needs a format (${EXPORT_KINDS.join('|')}) and a job or result file`);
       return exportCommand(pos[0]!, pos[1]!, { ...(v.structure ? { structure: String(v.structure) } : {}) });
+    },
+  },
+  md: {
+    options: { format: { type: 'string', default: 'json' }, temperature: { type: 'string' }, pressure: { type: 'string' }, structure: { type: 'string', multiple: true }, production: { type: 'string' }, equilibration: { type: 'string' }, quiet: { type: 'boolean', default: false } },
+    run: (pos, v) => {
+      if (pos.length !== 1) throw new UsageError('md needs one job document');
+      const num = (x: unknown, name: string): number | undefined => {
+        if (x === undefined) return undefined;
+        const n = Number(x);
+        if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number`);
+        return n;
+      };
+      const structures = (v as Record<string, unknown>).structure as string[] | undefined;
+      return mdCommand(pos[0]!, {
+        format: String(v.format),
+        quiet: Boolean(v.quiet),
+        overrides: { temperature: num(v.temperature, 'temperature'), pressure: num(v.pressure, 'pressure'), productionSteps: num(v.production, 'production'), equilibrationSteps: num(v.equilibration, 'equilibration'), ...(structures ? { structures } : {}) } as never,
+      });
+    },
+  },
+  phonons: {
+    options: { format: { type: 'string', default: 'table' }, mesh: { type: 'string' }, temperature: { type: 'string' } },
+    run: (pos, v) => {
+      if (pos.length !== 1) throw new UsageError('phonons needs one job document');
+      return phononsCommand(pos[0]!, { format: String(v.format), ...(v.mesh !== undefined ? { mesh: String(v.mesh) } : {}), ...(v.temperature !== undefined ? { temperature: String(v.temperature) } : {}) });
     },
   },
   serve: serveCommand,

@@ -11,6 +11,7 @@ import type { FitResult, PropertiesResult } from '../../fitting/types.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../reports/index.js';
 import { DomainError } from '../../errors.js';
 import { readJson } from '../io.js';
+import { refuseMdInFit } from '../../workflows/md.js';
 import { parallelStarts } from '../../parallel/starts.js';
 
 export function checkFormat(format: string): ReportFormat {
@@ -28,6 +29,7 @@ export interface FitCommandOptions {
 
 export async function fitCommand(file: string, o: FitCommandOptions): Promise<string> {
   const doc = readJson(file) as Record<string, unknown>;
+  refuseMdInFit(doc); // MD is a report column, never inside the fit loop
   const job = parseJob(doc);
   if (o.maxIterations !== undefined) job.options.maxIterations = o.maxIterations;
   if (o.starts !== undefined) job.options.starts = o.starts;
