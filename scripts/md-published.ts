@@ -1,7 +1,7 @@
 /**
  * The 300 K MD numbers of docs/dynamics.md: wurtzite CdSe and rock-salt PbSe with the published
  * parameters, supercells from the cut-off rule, beside the harmonic ξ of the same supercell.
- *   nice -n 10 node --import tsx scripts/md-published.ts [EQUIL_STEPS PROD_STEPS]
+ *   nice -n 10 node --import tsx scripts/md-published.ts [EQUIL_STEPS PROD_STEPS [IDS]]
  */
 import { readFileSync } from 'node:fs';
 import { parseJob } from '../src/document/parse.js';
@@ -14,7 +14,7 @@ import { supercellForCutoff } from '../src/workflows/md-supercell.js';
 const job = parseJob(JSON.parse(readFileSync('fixtures/pbcdse-published.json', 'utf8')));
 const model = buildEnergyModel(job.forceField);
 const [equil, prod] = [Number(process.argv[2] ?? 5000), Number(process.argv[3] ?? 10000)];
-for (const id of ['PbSe-RS', 'CdSe-WZ']) {
+for (const id of (process.argv[4] ?? 'PbSe-RS,CdSe-WZ').split(',')) {
   const conv = conventionalStructure(relaxCrystal(model, prepareCrystal(job.structures.find((s) => s.id === id)!)));
   const reps = supercellForCutoff(conv, job.forceField);
   const t0 = Date.now();

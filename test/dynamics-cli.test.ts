@@ -63,3 +63,22 @@ describe('latticefit md (no LAMMPS started)', () => {
     await expect(fitCommand(f, { format: 'json', quiet: true })).rejects.toThrow(/a fit does not run molecular dynamics/);
   });
 });
+
+describe('reports with MD', () => {
+  it('Tables S8/S9 put the MD a and ξ in parentheses and the harmonic ξ beside them', async () => {
+    const { renderReport } = await import('../src/reports/index.js');
+    const doc = onlyRockSalt();
+    const result = {
+      kind: 'properties', name: 'md', document: doc, charges: { Pb: 0.8, Se: -0.8 }, parameters: [], normalization: [], warnings: [], wallTimeMs: 0,
+      structures: [{
+        id: 'PbSe-RS', label: 'Rock salt', formula: 'PbSe', spaceGroup: { symbol: 'Fm-3m', number: 225 }, properties: { a: 6.0863 },
+        md: { temperature: { value: 300, error: 1 }, a: { value: 6.1234, error: 0.001 }, xi: { Pb: { value: 0.2049, error: 0.002 }, Se: { value: 0.1851, error: 0.002 } } },
+        harmonic: { temperature: 300, xi: { Pb: 0.1612, Se: 0.1457 } },
+      }],
+    };
+    const md = renderReport(result as never, 'markdown').body;
+    expect(md).toContain('| a (Å) | **6.120** | 6.086 (6.123) | 6.210 |');
+    expect(md).toContain('| RMSD Pb (300 K) (Å) | — | 0.16 (0.20) | — |');
+    expect(md).toContain('| RMSD Se (300 K) (Å) | — | 0.15 (0.19) | — |');
+  });
+});

@@ -15,6 +15,7 @@ import { runFit, type StartOutcome } from '../fitting/fit.js';
 import type { FitResult, PropertiesResult, StructureReport } from '../fitting/types.js';
 import type { ParsedJob } from '../document/parse.js';
 import { propertiesResult } from '../cli/commands/properties.js';
+import { mdResult, refuseMdInFit, hasMdBlock, validateMdRequest } from '../workflows/md.js';
 import { renderReport as render, REPORT_FORMATS, type ReportFormat } from '../reports/index.js';
 import { exportSource } from '../io/sources.js';
 import { writeGulpLibrary, writeLammpsData, writeLammpsPair } from '../io/index.js';
@@ -51,12 +52,19 @@ export interface TaskContext {
 
 /** Validate a document before accepting it (throws DomainError with code and path). */
 export function validateTask(_kind: TaskKind, document: unknown, limits?: Partial<Limits>): { structures: number; atoms: number } {
+  // an md block: a properties job that runs LAMMPS (workflows/md.ts); a fit refuses it
+  if (_kind === 'fit') refuseMdInFit(document);
+  else if (hasMdBlock(document)) document = validateMdRequest(document);
   const job = parseJob(document, { limits });
   return { structures: job.structures.length, atoms: job.structures.reduce((n, s) => n + s.structure.numAtoms, 0) };
 }
 
 /** Run a task to completion; the result is JSON-serialisable. */
 export async function executeTask(kind: TaskKind, document: unknown, ctx: TaskContext): Promise<FitResult | PropertiesResult> {
+  if (kind === 'properties' && hasMdBlock(document)) {
+    const t0 = Date.now();
+    return mdResult(document, { signal: ctx.signal, onProgress: (p) => ctx.onProgress({ iteration: p.step, elapsedMs: Date.now() - t0, stage: 'md', message: JSON.stringify(p) }) });
+  }
   if (kind === 'properties') {
     const t0 = Date.now();
     return propertiesResult(document, {

@@ -72,6 +72,16 @@ export function splitMdRequest(doc: unknown): { document: Record<string, unknown
   return { document, md: md as MdRequest };
 }
 
+export const hasMdBlock = (doc: unknown): boolean => !!doc && typeof doc === 'object' && 'md' in doc;
+
+/** Check an md request before accepting it (setup errors with paths); returns the job document without the block. */
+export function validateMdRequest(doc: unknown): Record<string, unknown> {
+  const { document, md } = splitMdRequest(doc);
+  const { structures: _s, supercell: _c, pressure, ...rest } = md;
+  resolveMdOptions({ ...rest, ...(pressure !== undefined ? { pressureGPa: pressure } : {}) });
+  return document;
+}
+
 /** A fit runs no MD: `md` is a report column (values in the document) or a separate job. */
 export function refuseMdInFit(doc: unknown): void {
   if (doc && typeof doc === 'object' && 'md' in doc)
