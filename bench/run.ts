@@ -18,6 +18,7 @@ import { buildEnergyModel } from '../src/potentials/index.js';
 import { prepareCrystal } from '../src/properties/crystal.js';
 import { runFit } from '../src/fitting/fit.js';
 import { computeProperties } from '../src/properties/index.js';
+import { benchDynamics } from './dynamics.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const load = (name: string): unknown => JSON.parse(readFileSync(resolve(here, '../fixtures', name), 'utf8'));
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
   const tProps = best(() => computeProperties(parseJob(load('pbcdse-published.json')), undefined, { transitionPressures: false }), 3);
   console.log(`   ${ms(tProps)} (GULP on this kind of machine: about 35 ms)\n`);
 
+  benchDynamics(load('pbcdse-published.json'), quick);
   if (quick) return;
   console.log('3. Reference fit from the rough guess (fixtures/pbcdse-fit.json)');
   const pubJob = parseJob(load('pbcdse-published.json'));
