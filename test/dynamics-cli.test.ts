@@ -82,3 +82,12 @@ describe('reports with MD', () => {
     expect(md).toContain('| RMSD Se (300 K) (Å) | — | 0.15 (0.19) | — |');
   });
 });
+
+describe('jobs: properties with an md block', () => {
+  it('validateTask accepts an md block for properties and refuses it for a fit', async () => {
+    const { validateTask } = await import('../src/jobs/tasks.js');
+    expect(validateTask('properties', { ...onlyRockSalt(), md: { temperature: 30 } }).structures).toBe(1);
+    expect(() => validateTask('properties', { ...onlyRockSalt(), md: { temperature: -3 } })).toThrow(expect.objectContaining({ path: '/md/temperature' }));
+    expect(() => validateTask('fit', { ...onlyRockSalt(), md: {} })).toThrow(/a fit does not run molecular dynamics/);
+  });
+});
