@@ -22,6 +22,7 @@ import { computeProperties } from '../src/properties/index.js';
 import { processStage } from './process.js';
 import { benchDefects } from './defects.js';
 import { benchSurface } from './surface.js';
+import { benchDynamics } from './dynamics.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const load = (name: string): unknown => JSON.parse(readFileSync(resolve(here, '../fixtures', name), 'utf8'));
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
 
   await benchDefects();
   benchSurface(); // stage S: bench/surface.ts
+  benchDynamics(load('pbcdse-published.json'), quick);
   if (quick) return;
   console.log('3. Reference fit from the rough guess (fixtures/pbcdse-fit.json)');
   const pubJob = parseJob(load('pbcdse-published.json'));

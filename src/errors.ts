@@ -41,6 +41,12 @@ export const ERROR_CODES = {
   PARSE_ERROR: 'a file could not be parsed',
   /** A surface energy was asked of a polar face (Tasker type III) without accepting the dipole. */
   POLAR_SURFACE: 'the face is polar (Tasker type III)',
+  /** A structure has an imaginary phonon mode where a harmonic quantity needs a minimum. */
+  DYNAMICALLY_UNSTABLE: 'the structure has an imaginary phonon mode',
+  /** An external engine (LAMMPS `lmp`) is not installed or could not be started. */
+  ENGINE_UNAVAILABLE: 'an external simulation engine is not available',
+  /** An external engine ran but failed or produced output that could not be read. */
+  ENGINE_FAILED: 'an external simulation engine failed',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

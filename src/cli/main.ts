@@ -7,6 +7,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { reportError } from './io.js';
 import { serveCommand, SERVE_USAGE } from './commands/serve.js';
 import { workerCommand, WORKER_USAGE } from './commands/worker.js';
+import { mdCommand, MD_USAGE } from './commands/md.js';
+import { phononsCommand, PHONONS_USAGE } from './commands/phonons.js';
 
 // Each command's module is imported when that command runs, so that a calculation loads the
 // domain it needs and no HTTP, queue or database module (serve and worker load theirs in `run`).
@@ -35,11 +37,13 @@ Usage:
       (Tables S10/S11); --cells writes the relaxed cells as CIF and LAMMPS data
 \${SERVE}
 \${WORKER}
+\${MD}
+\${PHONONS}
   latticefit help
 
 Units: eV, Å, e inside; GPa for pressures and moduli.
 `;
-const USAGE = USAGE_TEXT.replace('${SERVE}', SERVE_USAGE).replace('${WORKER}', WORKER_USAGE);
+const USAGE = USAGE_TEXT.replace('${SERVE}', SERVE_USAGE).replace('${WORKER}', WORKER_USAGE).replace('${MD}', MD_USAGE).replace('${PHONONS}', PHONONS_USAGE);
 
 type Command = (positionals: string[], values: Record<string, string | boolean | undefined>) => Promise<string> | string;
 
@@ -107,6 +111,31 @@ const COMMANDS: Record<string, { options: ParseArgsConfig['options']; run: Comma
       if (pos.length !== 1) throw new UsageError('defects needs one job document');
       const { defectsCommand } = await import('./commands/defects.js');
       return defectsCommand(pos[0]!, String(v.format), { ...(v.cells ? { cells: String(v.cells) } : {}), quiet: Boolean(v.quiet) });
+    },
+  },
+  md: {
+    options: { format: { type: 'string', default: 'json' }, temperature: { type: 'string' }, pressure: { type: 'string' }, structure: { type: 'string', multiple: true }, production: { type: 'string' }, equilibration: { type: 'string' }, quiet: { type: 'boolean', default: false } },
+    run: (pos, v) => {
+      if (pos.length !== 1) throw new UsageError('md needs one job document');
+      const num = (x: unknown, name: string): number | undefined => {
+        if (x === undefined) return undefined;
+        const n = Number(x);
+        if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number`);
+        return n;
+      };
+      const structures = (v as Record<string, unknown>).structure as string[] | undefined;
+      return mdCommand(pos[0]!, {
+        format: String(v.format),
+        quiet: Boolean(v.quiet),
+        overrides: { temperature: num(v.temperature, 'temperature'), pressure: num(v.pressure, 'pressure'), productionSteps: num(v.production, 'production'), equilibrationSteps: num(v.equilibration, 'equilibration'), ...(structures ? { structures } : {}) } as never,
+      });
+    },
+  },
+  phonons: {
+    options: { format: { type: 'string', default: 'table' }, mesh: { type: 'string' }, temperature: { type: 'string' } },
+    run: (pos, v) => {
+      if (pos.length !== 1) throw new UsageError('phonons needs one job document');
+      return phononsCommand(pos[0]!, { format: String(v.format), ...(v.mesh !== undefined ? { mesh: String(v.mesh) } : {}), ...(v.temperature !== undefined ? { temperature: String(v.temperature) } : {}) });
     },
   },
   serve: serveCommand,

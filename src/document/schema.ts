@@ -148,6 +148,7 @@ export const JobDocumentSchema = Type.Object(
     structures: Type.Array(StructureSchema, { minItems: 1 }),
     options: Type.Optional(OptionsSchema),
     defects: Type.Optional(DefectsBlockSchema),
+    md: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'molecular dynamics by LAMMPS for a properties job (temperature K, pressure GPa, structures, lengths; checked by workflows/md.ts); a fit refuses it' })),
   },
   { additionalProperties: false, $id: 'JobDocument' },
 );

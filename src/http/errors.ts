@@ -37,6 +37,9 @@ const DOMAIN_CATALOGUE = {
   CANCELLED: domain(409, 'CANCELLED'),
   PARSE_ERROR: domain(422, 'PARSE_ERROR'),
   POLAR_SURFACE: domain(422, 'POLAR_SURFACE'),
+  DYNAMICALLY_UNSTABLE: domain(422, 'DYNAMICALLY_UNSTABLE'),
+  ENGINE_UNAVAILABLE: domain(503, 'ENGINE_UNAVAILABLE'),
+  ENGINE_FAILED: domain(500, 'ENGINE_FAILED'),
 } as const satisfies Record<ErrorCode, CatalogueEntry>;
 
 /** Codes of the HTTP layer and the job machinery. */

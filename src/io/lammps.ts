@@ -25,21 +25,10 @@ import type { ForceField, PairPotentialSpec } from '../potentials/forcefield.js'
 import { pairKey } from '../potentials/forcefield.js';
 import type { Vec3 } from '../math/linalg.js';
 import { elementOf, num } from './common.js';
+import { ATOMIC_MASSES } from '../crystal/masses.js';
 
-/**
- * Standard atomic weights (u), IUPAC Commission on Isotopic Abundances and Atomic Weights,
- * abridged values (Pure Appl. Chem. 94 (2022) 573, doi:10.1515/pac-2019-0603), for the elements of
- * common ionic crystals.
- */
-export const ATOMIC_MASSES: Readonly<Record<string, number>> = {
-  H: 1.008, Li: 6.94, Be: 9.0122, B: 10.81, C: 12.011, N: 14.007, O: 15.999, F: 18.998,
-  Na: 22.99, Mg: 24.305, Al: 26.982, Si: 28.085, P: 30.974, S: 32.06, Cl: 35.45,
-  K: 39.098, Ca: 40.078, Sc: 44.956, Ti: 47.867, V: 50.942, Cr: 51.996, Mn: 54.938, Fe: 55.845,
-  Co: 58.933, Ni: 58.693, Cu: 63.546, Zn: 65.38, Ga: 69.723, Ge: 72.63, As: 74.922, Se: 78.971, Br: 79.904,
-  Rb: 85.468, Sr: 87.62, Y: 88.906, Zr: 91.224, Nb: 92.906, Mo: 95.95, Ag: 107.87, Cd: 112.41,
-  In: 114.82, Sn: 118.71, Sb: 121.76, Te: 127.6, I: 126.9, Cs: 132.91, Ba: 137.33, La: 138.91,
-  Ce: 140.12, Hf: 178.49, Ta: 180.95, W: 183.84, Hg: 200.59, Tl: 204.38, Pb: 207.2, Bi: 208.98, U: 238.03,
-};
+/** Standard atomic weights (u): the table lives with the crystal (`crystal/masses.ts`, with its source). */
+export { ATOMIC_MASSES };
 
 export interface LammpsDataOptions {
   /** First line of the file. */

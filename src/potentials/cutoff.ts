@@ -21,7 +21,7 @@
  * taper only within w of rc), so a model fitted with one mode must be used with the same mode.
  */
 import { DomainError } from '../errors.js';
-import type { PairForm } from './pair.js';
+import type { PairForm } from './pair-form.js';
 
 export type CutoffMode = 'truncate' | 'shifted-force' | 'taper';
 export const CUTOFF_MODES: readonly CutoffMode[] = ['truncate', 'shifted-force', 'taper'];

@@ -145,6 +145,7 @@ export function propertyTables(result: FitResult | PropertiesResult): Table[] {
       const targets: Record<string, PropertyTarget> = st?.properties ?? {};
       const extras = st?.extras ?? {};
       const heading = `${s.label ?? s.id}${s.spaceGroup ? ` (${s.spaceGroup.symbol}, No. ${s.spaceGroup.number})` : ''}${s.error ? ` — failed: ${s.error.message}` : ''}`;
+      const mdRun = s.md as Record<string, { value: number } | undefined> | undefined;
       const rows: Row[] = rowsFor(targets, s.properties).map((k) => {
         const t = targets[k] ?? {};
         const info = PROPERTIES.get(k)!;
@@ -152,7 +153,8 @@ export function propertyTables(result: FitResult | PropertiesResult): Table[] {
         const dft = formatValue(k, t.dft);
         const dftn = formatValue(k, t.dftNormalized);
         const calc = formatValue(k, s.properties[k]);
-        const md = formatValue(k, t.md);
+        // MD computed for this result (workflows/md.ts) wins over an MD value given in the document
+        const md = formatValue(k, mdRun?.[k]?.value ?? t.md);
         let label = ROW_LABEL[k] ?? k;
         if (k === 'relativeEnergy' && t.reference) label += ` (vs ${t.reference})`;
         if (k === 'transitionPressure' && t.to) label += ` (→ ${t.to})`;
@@ -173,9 +175,17 @@ export function propertyTables(result: FitResult | PropertiesResult): Table[] {
         };
       });
       // report-only extras: RMSD at 300 K (MD) and surface energies
-      const rmsd = extras.rmsdAt300K;
-      for (const [sp, v] of Object.entries(rmsd ?? {}))
-        rows.push({ label: `RMSD ${sp} (300 K)`, unit: 'Å', cells: [{ ...(v.exp !== undefined ? { value: v.exp.toFixed(2) } : {}) }, { ...(v.md !== undefined ? { paren: v.md.toFixed(2) } : {}) }, { ...(v.dft !== undefined ? { value: v.dft.toFixed(2) } : {}) }] });
+      // RMSD rows: the harmonic ξ in the Fit column, the MD ξ in parentheses beside it (computed, else the document's)
+      const rmsd: Record<string, Record<string, number>> = { ...(extras.rmsdAt300K ?? {}) };
+      const mdXi = (s.md as { xi?: Record<string, { value: number }> } | undefined)?.xi ?? {};
+      const harmonicXi = (s.harmonic as { xi?: Record<string, number> } | undefined)?.xi ?? {};
+      for (const sp of new Set([...Object.keys(mdXi), ...Object.keys(harmonicXi)])) rmsd[sp] ??= {};
+      const tK = (s.md as { temperature?: { value: number } } | undefined)?.temperature ? ((s.harmonic as { temperature?: number } | undefined)?.temperature ?? 300) : 300;
+      for (const [sp, v] of Object.entries(rmsd)) {
+        const mdv = mdXi[sp]?.value ?? v.md;
+        const h = harmonicXi[sp];
+        rows.push({ label: `RMSD ${sp} (${tK} K)`, unit: 'Å', cells: [{ ...(v.exp !== undefined ? { value: v.exp.toFixed(2) } : {}) }, { ...(h !== undefined ? { value: h.toFixed(2) } : {}), ...(mdv !== undefined ? { paren: mdv.toFixed(2) } : {}) }, { ...(v.dft !== undefined ? { value: v.dft.toFixed(2) } : {}) }] });
+      }
       const surf = extras.surfaceEnergy;
       for (const [hkl, v] of Object.entries(surf ?? {}))
         rows.push({ label: `γ ${hkl}`, unit: 'J/m²', cells: [{ ...(v.exp !== undefined ? { value: v.exp.toFixed(2) } : {}) }, { ...(v.fit !== undefined ? { value: v.fit.toFixed(2) } : {}), ...(v.md !== undefined ? { paren: v.md.toFixed(2) } : {}) }, { ...(v.dft !== undefined ? { value: v.dft.toFixed(2) } : {}) }] });
@@ -188,7 +198,7 @@ export function propertyTables(result: FitResult | PropertiesResult): Table[] {
       title: `Table S${n++}. Properties of ${formula} polymorphs`,
       caption:
         'Lengths in Å, elastic constants and bulk moduli in GPa, energies in eV per formula unit, P_T in GPa, RMSD in Å, surface energies in J/m². ' +
-        'Values used in the fit in bold; normalised DFT lattice parameters in square brackets after the raw DFT value; MD values (300 K) in parentheses. ' +
+        'Values used in the fit in bold; normalised DFT lattice parameters in square brackets after the raw DFT value; MD values (300 K unless stated) in parentheses; RMSD (3-D, about the lattice site): harmonic value in the Fit column, MD value in parentheses. ' +
         'B is the ' + result.settings.bulkModulus.replace(/^./, (c) => c.toUpperCase()) + ' bulk modulus.',
       columns: ['Property', 'Exp.', 'Fit', 'DFT'],
       sections,

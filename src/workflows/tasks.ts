@@ -15,6 +15,7 @@ import type { StartOutcome } from '../fitting/fit.js';
 import type { TaskKind, TaskProgress } from './task-types.js';
 import { REPORT_FORMATS, type ReportFormat } from '../reports/index.js';
 import { renderReportWithFigures } from './figures.js';
+import { mdResult, refuseMdInFit, hasMdBlock, validateMdRequest } from './md.js';
 
 import { exportSource } from '../io/sources.js';
 import { writeGulpLibrary, writeLammpsData, writeLammpsPair } from '../io/index.js';
@@ -49,6 +50,9 @@ export type { StartOutcome };
 
 /** Validate a document before accepting it (throws DomainError with code and path). */
 export function validateTask(kind: TaskKind, document: unknown, limits?: Partial<Limits>): { structures: number; atoms: number } {
+  // an md block: a properties job that runs LAMMPS (workflows/md.ts); a fit refuses it
+  if (kind === 'fit') refuseMdInFit(document);
+  else if (hasMdBlock(document)) document = validateMdRequest(document);
   const job = parseJob(document, { limits, kind });
   if (kind === 'defects' && (document as { defects?: unknown }).defects === undefined)
     throw new DomainError('INVALID_DOCUMENT', 'a defects job needs a "defects" block', { path: '/defects' });
@@ -63,6 +67,10 @@ export async function executeTask(kind: TaskKind, document: unknown, ctx: TaskCo
       signal: ctx.signal,
       onProgress: (p) => ctx.onProgress({ iteration: p.done, elapsedMs: Date.now() - t0, stage: 'defects', message: `${p.done}/${p.total} ${p.message}` }),
     });
+  }
+  if (kind === 'properties' && hasMdBlock(document)) {
+    const t0 = Date.now();
+    return mdResult(document, { signal: ctx.signal, onProgress: (p) => ctx.onProgress({ iteration: p.step, elapsedMs: Date.now() - t0, stage: 'md', message: JSON.stringify(p) }) });
   }
   if (kind === 'properties') {
     const t0 = Date.now();

@@ -176,6 +176,21 @@ export const TOL = {
   surfaceSettingJm2: 1e-6,
   /** Published force-field surface energies are printed to two decimals: half the last digit, J/m². */
   publishedSurfaceJm2: 5e-3,
+  // --- lattice dynamics ---------------------------------------------------------------------------
+  /**
+   * Acoustic ω² at Γ relative to the largest ω² (no sum rule imposed): the Ewald Hessian is good to
+   * ~1e-7 eV/Å² at the default accuracy (`ewaldAlphaHessian`), against force constants of ~1-10 eV/Å².
+   */
+  acousticGammaRel: 1e-7,
+  /**
+   * Analytic D(q) eigenvalues against D from central differences of analytic forces (h = 1e-4 Å,
+   * error ~h² × fourth derivative ~1e-8 relative), relative to the largest eigenvalue.
+   */
+  phononFiniteDifferenceRel: 1e-6,
+  /** Second difference of the energy along a mode (δ = 1e-3, √(u) Å) against ω²: O(δ²) and 1e-12 eV noise / δ². */
+  phononCurvatureRel: 1e-4,
+  /** The same ⟨u²⟩ by the q-mesh sum and by the supercell pseudo-inverse: two eigen-decompositions, round-off only. */
+  harmonicRoutesRel: 1e-8,
 } as const;
 
 /** |a − b| ≤ abs + rel·max(|a|, |b|) */

@@ -13,6 +13,7 @@ import { figures, FIGURE_DIR, renderReportWithFigures } from '../../workflows/fi
 import { DomainError } from '../../errors.js';
 import { readJson } from '../io.js';
 import { threadStarts } from '../../workflows/starts.js';
+import { refuseMdInFit } from '../../workflows/md.js';
 
 export function checkFormat(format: string): ReportFormat {
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new DomainError('INVALID_DOCUMENT', `--format must be one of ${REPORT_FORMATS.join(', ')}`, { path: '/format' });
@@ -29,6 +30,7 @@ export interface FitCommandOptions {
 
 export async function fitCommand(file: string, o: FitCommandOptions): Promise<string> {
   const doc = readJson(file) as Record<string, unknown>;
+  refuseMdInFit(doc); // MD is a report column, never inside the fit loop
   const job = parseJob(doc);
   if (o.maxIterations !== undefined) job.options.maxIterations = o.maxIterations;
   if (o.starts !== undefined) job.options.starts = o.starts;

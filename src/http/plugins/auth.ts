@@ -11,7 +11,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
-import { authFailureBuckets } from './quota.js';
 
 /** A fastify instance of any server, logger or type-provider flavour. */
 type AnyFastify = FastifyInstance<any, any, any, any, any>;
@@ -88,4 +87,12 @@ export function authHooks(app: AnyFastify, opts: AuthOptions): void {
     const wait = buckets.take(req.owner ?? `ip:${req.ip}`);
     if (wait > 0) throw new HttpError('RATE_LIMITED', `rate limit of ${opts.rateLimit.perSecond} requests per second exceeded; retry in ${wait} s`, { headers: { 'retry-after': String(wait) } });
   });
+}
+
+/** Failed authentications: a bucket of `AUTH_FAILURE_BURST` per client address, refilled at `AUTH_FAILURES_PER_MINUTE` (see plugins/quota.ts). */
+export const AUTH_FAILURE_BURST = 10;
+export const AUTH_FAILURES_PER_MINUTE = 10;
+
+export function authFailureBuckets(now?: () => number): TokenBuckets {
+  return new TokenBuckets(AUTH_FAILURES_PER_MINUTE / 60, AUTH_FAILURE_BURST, now);
 }

@@ -10,14 +10,8 @@
  */
 import type { JobStore } from '../../jobs/store.js';
 import { HttpError } from '../errors.js';
-import { TokenBuckets } from './auth.js';
 
-export const AUTH_FAILURE_BURST = 10;
-export const AUTH_FAILURES_PER_MINUTE = 10;
-
-export function authFailureBuckets(now?: () => number): TokenBuckets {
-  return new TokenBuckets(AUTH_FAILURES_PER_MINUTE / 60, AUTH_FAILURE_BURST, now);
-}
+export { AUTH_FAILURE_BURST, AUTH_FAILURES_PER_MINUTE, authFailureBuckets } from './auth.js';
 
 /** RATE_LIMITED when `owner` already has `max` jobs queued or running (0: no limit). */
 export async function checkActiveJobs(store: JobStore, owner: string | null, max: number): Promise<void> {

@@ -1,0 +1,451 @@
+/**
+ * Molecular dynamics by LAMMPS: an adapter that writes the input, spawns `lmp`, follows its
+ * progress and reads its output back. (An engine, not domain: it starts a process and touches the
+ * file system; the domain never imports it.)
+ *
+ * ## What runs
+ *
+ * The supercell (`reps` copies of the conventional cell) is written with the project's own
+ * LAMMPS writers (`io/lammps.ts`: `buck/coul/long`, `pair_modify table 0`, the same charges and
+ * cut-offs, masses from `crystal/masses.ts`), then
+ *   velocity all create T seed mom yes rot no dist gaussian
+ *   fix npt: Nosé-Hoover thermostat and barostat (Shinoda et al. 2004 / Martyna-Tobias-Klein
+ *     equations as implemented in LAMMPS `fix npt`), Tdamp = 100 timesteps, Pdamp = 1000 timesteps,
+ *     `aniso` (three independent box lengths) for an orthogonal box and `tri` (all six box
+ *     components) for a triclinic one, so the cell shape is free as in the constant-pressure
+ *     relaxation; `ensemble: 'nvt'` keeps the box (fix nvt).
+ *   equilibration, reset_timestep, production with a thermo line and an unwrapped-coordinate dump
+ *   every `sampleEvery` steps.
+ * k-space: `kspace_style pppm` at `kspaceAccuracy` (relative force accuracy, default 1e-6) —
+ * Ewald (`kspace: 'ewald'`) is the same sum at higher cost; the static energy of the input at these
+ * settings is checked against the project's Ewald sum in the tests.
+ *
+ * ## What is read back
+ *
+ * Thermo lines (step, T, P, E, H, V, box) give progress and the averages; the dump gives every
+ * atom's unwrapped position and the box at each sample. Each atom i has a lattice site, its
+ * fractional coordinate s⁰_i in the starting supercell. At each sample the fractional coordinates
+ * s_i(t) = (r_i(t) − box origin) B(t)⁻¹ are taken relative to the instantaneous box B(t) (so the
+ * box fluctuations of NPT are not counted as displacements), and the drift of the centre of the
+ * lattice, d(t) = mean_i (s_i(t) − s⁰_i), is removed. Three rms displacements, each 3-D and per
+ * Cartesian axis, per species:
+ *   - `site`: u_i(t) = (s_i(t) − s⁰_i − d(t)) B(t), about the lattice site;
+ *   - `mean`: u_i(t) = (s_i(t) − ⟨s_i − d⟩ − d(t)) B(t), about the atom's time-averaged position
+ *     (equal to `site` when the average structure is the ideal one; smaller when sites relax or a
+ *     run is too short for slow modes to average out);
+ *   - `start`: √⟨|u_i(t) − u_i(t₀)|²⟩ over the production, u_i(t₀) at its first sample: what
+ *     LAMMPS's `compute msd com yes` reports after equilibration (displacement from where the atom
+ *     was when the measurement began, itself a thermal snapshot): for decorrelated t it tends to
+ *     √2 times the `site` value.
+ * Errors by block averaging (`math/statistics.ts`) over `blocks` blocks of the production.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DomainError } from '../../errors.js';
+import type { Structure } from '../../crystal/structure.js';
+import { Lattice } from '../../crystal/lattice.js';
+import type { ForceField } from '../../potentials/forcefield.js';
+import { type Mat3, inv3, mul3 } from '../../math/linalg.js';
+import { blockMeans, meanAndError, type BlockEstimate } from '../../math/statistics.js';
+import { gpaToBar } from '../../units/index.js';
+import { lammpsBox, writeLammpsData, writeLammpsPair } from '../../io/lammps.js';
+
+export interface MdOptions {
+  /** K (default 300). */
+  temperature?: number;
+  /** GPa (default 0). */
+  pressureGPa?: number;
+  /** 'npt' (default) or 'nvt' (box fixed at the input). */
+  ensemble?: 'npt' | 'nvt';
+  /**
+   * 'nose-hoover' (default: fix npt / fix nvt) or 'langevin' (fix langevin with fix nph / fix nve):
+   * Nosé-Hoover is deterministic but not ergodic for a nearly harmonic crystal (low T), where its
+   * modes exchange energy slowly; Langevin's random kicks equilibrate every mode.
+   */
+  thermostat?: 'nose-hoover' | 'langevin';
+  /** fs (default 2). */
+  timestepFs?: number;
+  /** Steps of equilibration (default 10000 = 20 ps at 2 fs). */
+  equilibrationSteps?: number;
+  /** Steps of production (default 20000 = 40 ps at 2 fs). */
+  productionSteps?: number;
+  /** Steps between samples (thermo line and positions; default 20). */
+  sampleEvery?: number;
+  /** Blocks for the block-average errors (default 5). */
+  blocks?: number;
+  /** Thermostat damping, timesteps (default 100). */
+  thermostatDamp?: number;
+  /** Barostat damping, timesteps (default 1000). */
+  barostatDamp?: number;
+  /** 'pppm' (default) or 'ewald'. */
+  kspace?: 'pppm' | 'ewald';
+  /** LAMMPS k-space relative force accuracy (default 1e-6). */
+  kspaceAccuracy?: number;
+  /** Velocity seed (default 12345). */
+  seed?: number;
+  /** Path of the LAMMPS binary (default: $LATTICEFIT_LMP, else `lmp` on PATH). */
+  lmp?: string;
+  /** Mass per species, u. */
+  masses?: Record<string, number>;
+  /** Called as LAMMPS reports steps. */
+  onProgress?: (p: MdProgress) => void;
+  /** Aborting kills the LAMMPS process (SIGTERM to its pid). */
+  signal?: AbortSignal;
+  /** Keep the working directory (its path is in the result) instead of deleting it. */
+  keepFiles?: boolean;
+}
+
+export interface MdProgress {
+  stage: 'equilibration' | 'production';
+  /** Steps done in all (equilibration + production). */
+  step: number;
+  totalSteps: number;
+  temperature: number;
+}
+
+export type Estimate = Pick<BlockEstimate, 'value' | 'error'>;
+
+export interface RmsDisplacement {
+  /** 3-D rms, Å. */
+  xi: Estimate;
+  /** rms along x, y, z, Å. */
+  perAxis: [Estimate, Estimate, Estimate];
+}
+
+export interface MdRunResult {
+  temperature: Estimate;
+  pressureGPa: Estimate;
+  /** Conventional lattice parameters (Å, degrees): the supercell's divided by `reps`. */
+  a: Estimate; b: Estimate; c: Estimate; alpha: Estimate; beta: Estimate; gamma: Estimate;
+  /** Volume of the conventional cell, Å³. */
+  volume: Estimate;
+  /** Enthalpy E_kin + E_pot + PV per conventional cell, eV. */
+  enthalpy: Estimate;
+  /** Potential energy per conventional cell, eV. */
+  potentialEnergy: Estimate;
+  /** rms displacements per species, by definition (see the module comment). */
+  displacements: { site: Record<string, RmsDisplacement>; mean: Record<string, RmsDisplacement>; start: Record<string, RmsDisplacement> };
+  atoms: number;
+  reps: [number, number, number];
+  samples: number;
+  options: Required<Omit<MdOptions, 'onProgress' | 'signal' | 'masses' | 'lmp' | 'keepFiles'>> & { lmp: string };
+  wallTimeMs: number;
+  lammpsVersion?: string;
+  workDir?: string;
+}
+
+export const MD_DEFAULTS = {
+  temperature: 300,
+  pressureGPa: 0,
+  ensemble: 'npt' as 'npt' | 'nvt',
+  thermostat: 'nose-hoover' as 'nose-hoover' | 'langevin',
+  timestepFs: 2,
+  equilibrationSteps: 10000,
+  productionSteps: 20000,
+  sampleEvery: 20,
+  blocks: 5,
+  thermostatDamp: 100,
+  barostatDamp: 1000,
+  kspace: 'pppm' as 'pppm' | 'ewald',
+  kspaceAccuracy: 1e-6,
+  seed: 12345,
+};
+
+export const LMP_INSTALL_HINT = 'install LAMMPS (Debian/Ubuntu: apt-get install lammps) or point LATTICEFIT_LMP (or the lmp option) at the binary';
+
+/** The LAMMPS binary: the option, else $LATTICEFIT_LMP, else `lmp`. */
+export const lmpPath = (option?: string): string => option ?? process.env.LATTICEFIT_LMP ?? 'lmp';
+
+/** Resolve and check the options (setup errors before any work). */
+export function resolveMdOptions(o: MdOptions): MdRunResult['options'] {
+  const r = { ...MD_DEFAULTS, ...stripUndefined(o), lmp: lmpPath(o.lmp) };
+  const bad = (path: string, msg: string): never => {
+    throw new DomainError('INVALID_DOCUMENT', msg, { path: `/md/${path}` });
+  };
+  if (!(r.temperature > 0 && r.temperature < 1e5)) bad('temperature', `temperature must be between 0 and 1e5 K (got ${r.temperature})`);
+  if (!Number.isFinite(r.pressureGPa)) bad('pressure', 'pressure must be a number (GPa)');
+  if (!(r.timestepFs > 0 && r.timestepFs <= 10)) bad('timestepFs', `timestep must be in (0, 10] fs (got ${r.timestepFs})`);
+  for (const k of ['equilibrationSteps', 'productionSteps', 'sampleEvery', 'blocks', 'thermostatDamp', 'barostatDamp', 'seed'] as const)
+    if (!(Number.isInteger(r[k]) && r[k] >= (k === 'equilibrationSteps' ? 0 : 1))) bad(k, `${k} must be a whole number (got ${r[k]})`);
+  if (r.productionSteps / r.sampleEvery < 2 * r.blocks) bad('productionSteps', `production of ${r.productionSteps} steps sampled every ${r.sampleEvery} gives fewer than 2 samples per block for ${r.blocks} blocks`);
+  if (!(r.kspaceAccuracy > 0 && r.kspaceAccuracy < 1)) bad('kspaceAccuracy', 'kspaceAccuracy must be in (0, 1)');
+  if (r.ensemble !== 'npt' && r.ensemble !== 'nvt') bad('ensemble', 'ensemble is npt or nvt');
+  if (r.thermostat !== 'nose-hoover' && r.thermostat !== 'langevin') bad('thermostat', 'thermostat is nose-hoover or langevin');
+  if (r.kspace !== 'pppm' && r.kspace !== 'ewald') bad('kspace', 'kspace is pppm or ewald');
+  return r;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'onProgress' && k !== 'signal' && k !== 'masses' && k !== 'keepFiles')) as Partial<T>;
+}
+
+/** The LAMMPS input script for a run (data file `cell.data`, force field `forcefield.lmp`). */
+export function mdInputScript(o: MdRunResult['options'], triclinic: boolean): string {
+  const dt = o.timestepFs / 1000; // ps
+  const P = gpaToBar(o.pressureGPa);
+  const T = o.temperature;
+  const baro = `${triclinic ? 'tri' : 'aniso'} ${P} ${P} ${o.barostatDamp * dt}`;
+  const tdamp = o.thermostatDamp * dt;
+  const fix =
+    o.thermostat === 'langevin'
+      ? `fix heat all langevin ${T} ${T} ${tdamp} ${o.seed + 1} zero yes\n` + (o.ensemble === 'nvt' ? 'fix md all nve' : `fix md all nph ${baro}`)
+      : o.ensemble === 'nvt'
+        ? `fix md all nvt temp ${T} ${T} ${tdamp}`
+        : `fix md all npt temp ${T} ${T} ${tdamp} ${baro}`;
+  return [
+    'units metal',
+    'atom_style charge',
+    'boundary p p p',
+    'read_data cell.data',
+    'include forcefield.lmp',
+    `kspace_style ${o.kspace} ${o.kspaceAccuracy}`,
+    'neighbor 2.0 bin',
+    'neigh_modify every 1 delay 0 check yes',
+    `timestep ${dt}`,
+    `velocity all create ${T} ${o.seed} mom yes rot no dist gaussian`,
+    fix,
+    'thermo_style custom step temp press pe etotal enthalpy vol lx ly lz xy xz yz',
+    'thermo_modify norm no flush yes',
+    `thermo ${o.sampleEvery}`,
+    '# equilibration',
+    `run ${o.equilibrationSteps}`,
+    'reset_timestep 0',
+    '# production',
+    `dump traj all custom ${o.sampleEvery} traj.dump id xu yu zu`,
+    'dump_modify traj sort id format float %.10g',
+    `run ${o.productionSteps}`,
+    '',
+  ].join('\n');
+}
+
+interface ThermoRow { step: number; temp: number; press: number; pe: number; etotal: number; enthalpy: number; vol: number; box: number[] }
+
+/** Run LAMMPS MD of `reps` copies of `cell` (a conventional cell with its atoms). */
+export async function runLammpsMd(cell: Structure, reps: [number, number, number], ff: ForceField, options: MdOptions = {}): Promise<MdRunResult> {
+  const o = resolveMdOptions(options);
+  const t0 = Date.now();
+  const sc = cell.supercell(reps);
+  const types = Object.keys(ff.charges);
+  const box0 = lammpsBox(sc);
+  const triclinic = box0.xy !== 0 || box0.xz !== 0 || box0.yz !== 0;
+  const dir = mkdtempSync(join(tmpdir(), 'latticefit-md-'));
+  try {
+    writeFileSync(join(dir, 'cell.data'), writeLammpsData(sc, ff.charges, { types, ...(options.masses ? { masses: options.masses } : {}), title: 'latticefit MD supercell' }));
+    // the writer's k-space line is replaced by the run's (pppm or ewald at the run's accuracy)
+    writeFileSync(join(dir, 'forcefield.lmp'), writeLammpsPair(ff, { types }).replace(/^kspace_style .*$/m, '# kspace_style set by the run script'));
+    writeFileSync(join(dir, 'in.lmp'), mdInputScript(o, triclinic));
+    const { stdout, version } = await spawnLammps(o, dir, options);
+    const runs = parseThermo(stdout);
+    if (runs.length < 2) throw new DomainError('ENGINE_FAILED', 'LAMMPS output has no production run', { tail: stdout.slice(-2000) });
+    const prod = runs[runs.length - 1]!;
+    const frames = parseDump(readFileSync(join(dir, 'traj.dump'), 'utf8'), sc.numAtoms);
+    const result = analyse(reps, sc, box0, prod, frames, o);
+    return { ...result, wallTimeMs: Date.now() - t0, ...(version ? { lammpsVersion: version } : {}), ...(options.keepFiles ? { workDir: dir } : {}) };
+  } finally {
+    if (!options.keepFiles) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function spawnLammps(o: MdRunResult['options'], dir: string, options: MdOptions): Promise<{ stdout: string; version?: string }> {
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) return reject(new DomainError('CANCELLED', 'cancelled'));
+    const child = spawn(o.lmp, ['-in', 'in.lmp', '-log', 'log.lammps'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const total = o.equilibrationSteps + o.productionSteps;
+    let out = '', err = '', stage: MdProgress['stage'] = 'equilibration', partial = '', inThermo = false, done = false;
+    const onAbort = (): void => {
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      partial += chunk;
+      const lines = partial.split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        if (/^\s*Step\s+Temp/.test(line)) inThermo = true;
+        else if (/^Loop time/.test(line)) {
+          inThermo = false;
+          stage = 'production';
+        } else if (inThermo && options.onProgress) {
+          const f = line.trim().split(/\s+/).map(Number);
+          if (f.length >= 2 && f.every(Number.isFinite)) options.onProgress({ stage, step: (stage === 'production' ? o.equilibrationSteps : 0) + f[0]!, totalSteps: total, temperature: f[1]! });
+        }
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (c: string) => (err += c));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      if (done) return;
+      done = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      if (e.code === 'ENOENT' || e.code === 'EACCES')
+        reject(new DomainError('ENGINE_UNAVAILABLE', `LAMMPS binary "${o.lmp}" could not be started (${e.code}): ${LMP_INSTALL_HINT}`, { engine: 'lammps', path: '/md/lmp', lmp: o.lmp }));
+      else reject(new DomainError('ENGINE_FAILED', `LAMMPS could not be started: ${e.message}`, { engine: 'lammps' }));
+    });
+    child.on('close', (code, sig) => {
+      if (done) return;
+      done = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      if (options.signal?.aborted) return reject(new DomainError('CANCELLED', `cancelled: LAMMPS (pid ${child.pid}) was stopped`, { pid: child.pid }));
+      if (code !== 0) {
+        const msg = /ERROR[^\n]*/.exec(out + '\n' + err)?.[0] ?? `exit code ${code ?? sig}`;
+        return reject(new DomainError('ENGINE_FAILED', `LAMMPS failed: ${msg}`, { engine: 'lammps', exitCode: code, tail: (out + err).slice(-2000) }));
+      }
+      const version = /^LAMMPS \(([^)]*)\)/m.exec(out)?.[1];
+      resolve({ stdout: out, ...(version ? { version } : {}) });
+    });
+  });
+}
+
+/** Thermo tables of each run (between the `Step Temp ...` header and `Loop time`). */
+export function parseThermo(stdout: string): ThermoRow[][] {
+  const runs: ThermoRow[][] = [];
+  let cur: ThermoRow[] | undefined;
+  for (const line of stdout.split('\n')) {
+    if (/^\s*Step\s+Temp/.test(line)) runs.push((cur = []));
+    else if (/^Loop time/.test(line)) cur = undefined;
+    else if (cur) {
+      const f = line.trim().split(/\s+/).map(Number);
+      if (f.length === 13 && f.every(Number.isFinite)) cur.push({ step: f[0]!, temp: f[1]!, press: f[2]!, pe: f[3]!, etotal: f[4]!, enthalpy: f[5]!, vol: f[6]!, box: f.slice(7) });
+    }
+  }
+  return runs;
+}
+
+interface Frame { step: number; lo: [number, number, number]; B: Mat3; r: Float64Array }
+
+/** Frames of a `dump custom id xu yu zu` file sorted by id: box (rows a, b, c), origin, positions. */
+export function parseDump(text: string, n: number): Frame[] {
+  const lines = text.split('\n');
+  const frames: Frame[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    if (!lines[i]!.startsWith('ITEM: TIMESTEP')) { i++; continue; }
+    const step = Number(lines[i + 1]);
+    const header = lines[i + 4]!;
+    const b = [lines[i + 5], lines[i + 6], lines[i + 7]].map((l) => l!.trim().split(/\s+/).map(Number));
+    let xy = 0, xz = 0, yz = 0;
+    let [xlo, xhi] = [b[0]![0]!, b[0]![1]!], [ylo, yhi] = [b[1]![0]!, b[1]![1]!];
+    const [zlo, zhi] = [b[2]![0]!, b[2]![1]!];
+    if (/xy xz yz/.test(header)) {
+      xy = b[0]![2]!; xz = b[1]![2]!; yz = b[2]![2]!;
+      xlo -= Math.min(0, xy, xz, xy + xz); xhi -= Math.max(0, xy, xz, xy + xz);
+      ylo -= Math.min(0, yz); yhi -= Math.max(0, yz);
+    }
+    const B: Mat3 = [[xhi - xlo, 0, 0], [xy, yhi - ylo, 0], [xz, yz, zhi - zlo]];
+    const r = new Float64Array(3 * n);
+    for (let k = 0; k < n; k++) {
+      const f = lines[i + 9 + k]!.trim().split(/\s+/).map(Number);
+      const id = f[0]! - 1;
+      r[3 * id] = f[1]!; r[3 * id + 1] = f[2]!; r[3 * id + 2] = f[3]!;
+    }
+    frames.push({ step, lo: [xlo, ylo, zlo], B, r });
+    i += 9 + n;
+  }
+  return frames;
+}
+
+function analyse(reps: [number, number, number], sc: Structure, box0: ReturnType<typeof lammpsBox>, thermo: ThermoRow[], frames: Frame[], o: MdRunResult['options']): Omit<MdRunResult, 'wallTimeMs'> {
+  const nb = o.blocks;
+  const ncell = reps[0] * reps[1] * reps[2];
+  const est = (x: number[]): Estimate => {
+    const e = meanAndError(blockMeans(x, nb));
+    return { value: e.value, error: e.error };
+  };
+  // production thermo rows after step 0 (the first row is the state the equilibration left)
+  const rows = thermo.filter((r) => r.step > 0);
+  const B0: Mat3 = [[box0.lx, 0, 0], [box0.xy, box0.ly, 0], [box0.xz, box0.yz, box0.lz]];
+  // rows of the standard-orientation supercell S = M B with M integer (the writer may have reduced tilts)
+  const S0 = Lattice.fromParameters(sc.lattice.parameters).matrix;
+  const M = mul3(S0, inv3(B0)).map((row) => row.map(Math.round)) as Mat3;
+  const cellParams = (B: Mat3): number[] => {
+    const S = mul3(M, B);
+    const len = S.map((v) => Math.hypot(...v));
+    const ang = (u: number[], v: number[]): number => (Math.acos((u[0]! * v[0]! + u[1]! * v[1]! + u[2]! * v[2]!) / (Math.hypot(...u) * Math.hypot(...v))) * 180) / Math.PI;
+    return [len[0]! / reps[0], len[1]! / reps[1], len[2]! / reps[2], ang(S[1]!, S[2]!), ang(S[0]!, S[2]!), ang(S[0]!, S[1]!)];
+  };
+  const boxOf = (r: ThermoRow): Mat3 => [[r.box[0]!, 0, 0], [r.box[3]!, r.box[1]!, 0], [r.box[4]!, r.box[5]!, r.box[2]!]];
+  const params = rows.map((r) => cellParams(boxOf(r)));
+  const col = (k: number): number[] => params.map((p) => p[k]!);
+
+  // displacements
+  const n = sc.numAtoms;
+  const inv0 = inv3(B0);
+  const site = new Float64Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const p = box0.positions[i]!;
+    for (let k = 0; k < 3; k++) site[3 * i + k] = p[0] * inv0[0][k] + p[1] * inv0[1][k] + p[2] * inv0[2][k];
+  }
+  const F = frames.length;
+  // fractional displacement from the site, drift removed: ds[f][3i+k]
+  const ds: Float64Array[] = frames.map((fr) => {
+    const inv = inv3(fr.B);
+    const d = new Float64Array(3 * n);
+    const drift = [0, 0, 0];
+    for (let i = 0; i < n; i++) {
+      const x = [fr.r[3 * i]! - fr.lo[0], fr.r[3 * i + 1]! - fr.lo[1], fr.r[3 * i + 2]! - fr.lo[2]];
+      for (let k = 0; k < 3; k++) {
+        const s = x[0]! * inv[0][k] + x[1]! * inv[1][k] + x[2]! * inv[2][k];
+        d[3 * i + k] = s - site[3 * i + k]!;
+        drift[k]! += d[3 * i + k]! / n;
+      }
+    }
+    for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) d[3 * i + k]! -= drift[k]!;
+    return d;
+  });
+  // the first frame fixes whole-box image shifts (unwrapped atoms start within a cell of their site)
+  for (let r = 0; r < 3 * n; r++) {
+    const shift = Math.round(ds[0]![r]!);
+    if (shift !== 0) for (const d of ds) d[r]! -= shift;
+  }
+  const meanD = new Float64Array(3 * n);
+  for (const d of ds) for (let r = 0; r < 3 * n; r++) meanD[r]! += d[r]! / F;
+  const species = [...new Set(sc.species)];
+  const measure = (offset: (f: number, r: number) => number): Record<string, RmsDisplacement> => {
+    // per frame, per species, per axis: mean u²
+    const series: Record<string, number[][]> = Object.fromEntries(species.map((s) => [s, [[], [], []]]));
+    const count: Record<string, number> = {};
+    for (const s of sc.species) count[s] = (count[s] ?? 0) + 1;
+    frames.forEach((fr, f) => {
+      const acc: Record<string, [number, number, number]> = Object.fromEntries(species.map((s) => [s, [0, 0, 0]]));
+      for (let i = 0; i < n; i++) {
+        const u = [0, 1, 2].map((k) => ds[f]![3 * i + k]! - offset(f, 3 * i + k));
+        for (let k = 0; k < 3; k++) {
+          const c = u[0]! * fr.B[0][k] + u[1]! * fr.B[1][k] + u[2]! * fr.B[2][k];
+          acc[sc.species[i]!]![k]! += (c * c) / count[sc.species[i]!]!;
+        }
+      }
+      for (const s of species) for (let k = 0; k < 3; k++) series[s]![k]!.push(acc[s]![k]!);
+    });
+    const out: Record<string, RmsDisplacement> = {};
+    for (const s of species) {
+      const blocks = series[s]!.map((x) => blockMeans(x, nb)); // [axis][block] of ⟨u²⟩
+      const perAxis = blocks.map((bk) => meanAndError(bk.map(Math.sqrt))) as BlockEstimate[];
+      const xi = meanAndError(blocks[0]!.map((_, b) => Math.sqrt(blocks[0]![b]! + blocks[1]![b]! + blocks[2]![b]!)));
+      out[s] = { xi: { value: xi.value, error: xi.error }, perAxis: perAxis.map((e) => ({ value: e.value, error: e.error })) as RmsDisplacement['perAxis'] };
+    }
+    return out;
+  };
+  const displacements = {
+    site: measure(() => 0),
+    mean: measure((_f, r) => meanD[r]!),
+    // from each atom's position at the first production sample (which contributes zero)
+    start: measure((_f, r) => ds[0]![r]!),
+  };
+  return {
+    temperature: est(rows.map((r) => r.temp)),
+    pressureGPa: est(rows.map((r) => r.press * 1e-4)),
+    a: est(col(0)), b: est(col(1)), c: est(col(2)), alpha: est(col(3)), beta: est(col(4)), gamma: est(col(5)),
+    volume: est(rows.map((r) => r.vol / ncell)),
+    enthalpy: est(rows.map((r) => r.enthalpy / ncell)),
+    potentialEnergy: est(rows.map((r) => r.pe / ncell)),
+    displacements,
+    atoms: n,
+    reps,
+    samples: F,
+    options: o,
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * The `md` use case: relax the chosen structures, run LAMMPS MD of each at T and P on a supercell
+ * chosen from the cut-off, and report the mean cell and the rms displacements beside the classical
+ * harmonic ξ of the same supercell at the same temperature (`dynamics/`).
+ *
+ * The request is the job document with a top-level `md` block (read and removed here before the
+ * document is parsed, so the fit's schema is untouched):
+ *   "md": { "temperature": 300, "pressure": 0, "structures": ["CdSe-WZ"], "equilibrationSteps": 10000,
+ *           "productionSteps": 20000, "timestepFs": 2, "sampleEvery": 20, "blocks": 5,
+ *           "ensemble": "npt", "thermostat": "nose-hoover", "kspace": "pppm", "kspaceAccuracy": 1e-6,
+ *           "supercell": [4, 4, 4], "seed": 12345, "lmp": "/usr/bin/lmp" }
+ * every field optional. Without `structures`, the structures whose properties carry an `md` value
+ * or `rmsdAt300K`, else all of them.
+ *
+ * Output: a properties-kind result (so `latticefit report` renders it) whose structures carry
+ *   md: { temperature, pressure, a, b, c, alpha, beta, gamma, volume, enthalpy, xi: { species: {value, error} },
+ *         xiPerAxis, displacements (all three definitions), supercell, atoms, samples, steps, wallTimeMs }
+ *   harmonic: { temperature, mesh, xi: { species: number }, perAxis }
+ * `md.xi` is the 3-D rms displacement about the lattice site (definitions in engines/lammps/md.ts).
+ */
+import { parseJob } from '../document/parse.js';
+import { DomainError, isDomainError } from '../errors.js';
+import { buildEnergyModel } from '../potentials/index.js';
+import { prepareCrystal, relaxCrystal, conventionalStructure, describeCrystal } from '../properties/crystal.js';
+import { harmonicDisplacements } from '../dynamics/index.js';
+import { parameterRows, type PropertiesResult, type StructureReport } from './results.js';
+import { resultSettings } from './fit-job.js';
+import { runLammpsMd, resolveMdOptions, type MdOptions, type MdRunResult, type Estimate, type MdProgress } from '../engines/lammps/md.js';
+import { supercellForCutoff } from './md-supercell.js';
+
+export interface MdRequest extends Omit<MdOptions, 'onProgress' | 'signal' | 'pressureGPa'> {
+  /** GPa */
+  pressure?: number;
+  structures?: string[];
+  supercell?: [number, number, number];
+}
+
+export interface MdWorkflowOptions {
+  /** Overrides of the document's `md` block (the CLI flags). */
+  overrides?: Partial<MdRequest>;
+  onProgress?: (p: MdProgress & { structure: string; index: number; total: number }) => void;
+  signal?: AbortSignal;
+}
+
+export interface MdStructureBlock {
+  temperature: Estimate;
+  pressureGPa: Estimate;
+  a: Estimate; b: Estimate; c: Estimate; alpha: Estimate; beta: Estimate; gamma: Estimate;
+  volume: Estimate;
+  enthalpy: Estimate;
+  xi: Record<string, Estimate>;
+  xiPerAxis: Record<string, [Estimate, Estimate, Estimate]>;
+  displacements: MdRunResult['displacements'];
+  supercell: [number, number, number];
+  atoms: number;
+  samples: number;
+  steps: { equilibration: number; production: number; timestepFs: number };
+  wallTimeMs: number;
+}
+
+export type MdResult = PropertiesResult & { temperature: number; pressureGPa: number; md: MdRunResult['options'] };
+
+const MD_KEYS = new Set(['temperature', 'pressure', 'structures', 'supercell', 'ensemble', 'thermostat', 'timestepFs', 'equilibrationSteps', 'productionSteps', 'sampleEvery', 'blocks', 'thermostatDamp', 'barostatDamp', 'kspace', 'kspaceAccuracy', 'seed', 'lmp', 'masses']);
+
+/** Split a request into the job document and its `md` block (checked: unknown fields are refused). */
+export function splitMdRequest(doc: unknown): { document: Record<string, unknown>; md: MdRequest } {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new DomainError('INVALID_DOCUMENT', 'the request must be a JSON object', { path: '/' });
+  const { md, ...document } = doc as Record<string, unknown>;
+  if (md === undefined) return { document, md: {} };
+  if (!md || typeof md !== 'object' || Array.isArray(md)) throw new DomainError('INVALID_DOCUMENT', 'md must be an object', { path: '/md' });
+  for (const k of Object.keys(md)) if (!MD_KEYS.has(k)) throw new DomainError('INVALID_DOCUMENT', `unknown field "${k}" in md (known: ${[...MD_KEYS].join(', ')})`, { path: `/md/${k}` });
+  return { document, md: md as MdRequest };
+}
+
+export const hasMdBlock = (doc: unknown): boolean => !!doc && typeof doc === 'object' && 'md' in doc;
+
+/** Check an md request before accepting it (setup errors with paths); returns the job document without the block. */
+export function validateMdRequest(doc: unknown): Record<string, unknown> {
+  const { document, md } = splitMdRequest(doc);
+  const { structures: _s, supercell: _c, pressure, ...rest } = md;
+  resolveMdOptions({ ...rest, ...(pressure !== undefined ? { pressureGPa: pressure } : {}) });
+  return document;
+}
+
+/** A fit runs no MD: `md` is a report column (values in the document) or a separate job. */
+export function refuseMdInFit(doc: unknown): void {
+  if (doc && typeof doc === 'object' && 'md' in doc)
+    throw new DomainError('INVALID_DOCUMENT', 'a fit does not run molecular dynamics: md is a report-only source (give MD values as "md" in properties, or run `latticefit md` / POST /v1/properties with an md block)', { path: '/md' });
+}
+
+export async function mdResult(doc: unknown, opts: MdWorkflowOptions = {}): Promise<MdResult> {
+  const t0 = Date.now();
+  const { document, md: fromDoc } = splitMdRequest(doc);
+  const req: MdRequest = { ...fromDoc, ...stripUndefined(opts.overrides ?? {}) };
+  const { structures: wanted, supercell, pressure, ...rest } = req;
+  const runOptions: MdOptions = { ...rest, ...(pressure !== undefined ? { pressureGPa: pressure } : {}) };
+  const resolved = resolveMdOptions(runOptions); // setup errors before any work
+  const job = parseJob(document);
+  const model = buildEnergyModel(job.forceField);
+  const byId = new Map(job.structures.map((s) => [s.id, s]));
+  for (const [i, id] of (wanted ?? []).entries()) if (!byId.has(id)) throw new DomainError('UNKNOWN_REFERENCE', `md.structures names "${id}", which is not a structure of the document`, { path: `/md/structures/${i}` });
+  // by default the structures whose targets carry MD values (RMSD rows or an `md` source)
+  const flagged = job.structures.filter((_, k) => {
+    const t = job.targets[k];
+    return t !== undefined && (t.extras.rmsdAt300K !== undefined || Object.values(t.properties).some((v) => v.md !== undefined));
+  });
+  const chosen = wanted ? wanted.map((id) => byId.get(id)!) : flagged.length ? flagged : job.structures;
+  const structures: StructureReport[] = [];
+  const warnings: string[] = [];
+  for (const [index, input] of chosen.entries()) {
+    const report: StructureReport = { id: input.id, label: input.label, formula: input.formula, spaceGroup: { symbol: input.spaceGroup.symbol, number: input.spaceGroup.number }, properties: {} };
+    try {
+      const relaxed = relaxCrystal(model, prepareCrystal(input), { pressureGPa: resolved.pressureGPa, ...(opts.signal ? { signal: opts.signal } : {}) });
+      report.converged = relaxed.converged;
+      report.iterations = relaxed.iterations;
+      const d = describeCrystal(relaxed, job.forceField.charges);
+      report.cell = d.cell;
+      Object.assign(report.properties, d.cell, d.u !== undefined ? { u: d.u } : {}, { volume: d.volumePerFormulaUnit, latticeEnergy: relaxed.energyPerFormulaUnit });
+      const conv = conventionalStructure(relaxed);
+      const reps = supercell ?? supercellForCutoff(conv, job.forceField);
+      const run = await runLammpsMd(conv, reps, job.forceField, {
+        ...runOptions,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.onProgress ? { onProgress: (p: MdProgress) => opts.onProgress!({ ...p, structure: input.id, index, total: chosen.length }) } : {}),
+      });
+      report.md = mdBlock(run);
+      try {
+        const h = harmonicDisplacements(model, conv, reps, resolved.temperature, { ...(opts.signal ? { signal: opts.signal } : {}) });
+        report.harmonic = { temperature: resolved.temperature, mesh: h.mesh, xi: h.xi, perAxis: h.perAxis };
+      } catch (e) {
+        if (isDomainError(e) && e.code === 'CANCELLED') throw e;
+        report.harmonic = { temperature: resolved.temperature, error: { code: isDomainError(e) ? e.code : 'INTERNAL_ERROR', message: (e as Error).message } };
+      }
+    } catch (e) {
+      if (isDomainError(e) && (e.code === 'CANCELLED' || e.code === 'ENGINE_UNAVAILABLE')) throw e;
+      report.error = { code: isDomainError(e) ? e.code : 'INTERNAL_ERROR', message: (e as Error).message };
+      warnings.push(`${input.id} failed: ${report.error.code}: ${report.error.message}`);
+    }
+    structures.push(report);
+  }
+  return {
+    kind: 'properties',
+    name: job.name,
+    targets: job.targets,
+    settings: resultSettings(job.options),
+    document: job.document,
+    charges: job.forceField.charges,
+    parameters: parameterRows(job.forceField, job.vary),
+    structures,
+    normalization: [],
+    warnings,
+    wallTimeMs: Date.now() - t0,
+    temperature: resolved.temperature,
+    pressureGPa: resolved.pressureGPa,
+    md: resolved,
+  } as MdResult;
+}
+
+function mdBlock(r: MdRunResult): MdStructureBlock {
+  const site = r.displacements.site;
+  return {
+    temperature: r.temperature,
+    pressureGPa: r.pressureGPa,
+    a: r.a, b: r.b, c: r.c, alpha: r.alpha, beta: r.beta, gamma: r.gamma,
+    volume: r.volume,
+    enthalpy: r.enthalpy,
+    xi: Object.fromEntries(Object.entries(site).map(([s, d]) => [s, d.xi])),
+    xiPerAxis: Object.fromEntries(Object.entries(site).map(([s, d]) => [s, d.perAxis])),
+    displacements: r.displacements,
+    supercell: r.reps,
+    atoms: r.atoms,
+    samples: r.samples,
+    steps: { equilibration: r.options.equilibrationSteps, production: r.options.productionSteps, timestepFs: r.options.timestepFs },
+    wallTimeMs: r.wallTimeMs,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

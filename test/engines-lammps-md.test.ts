@@ -1,0 +1,100 @@
+/**
+ * The LAMMPS MD engine: its input script, the error when `lmp` is missing, and (when `lmp` is on
+ * PATH) short runs: the thermostat's temperature, low-temperature rms displacements against the
+ * harmonic ones from the project's own Hessian, mean lattice parameters against the relaxed ones,
+ * and cancellation that ends the LAMMPS process.
+ */
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseJob } from '../src/document/parse.js';
+import { buildEnergyModel } from '../src/potentials/index.js';
+import { prepareCrystal, relaxCrystal, conventionalStructure } from '../src/properties/crystal.js';
+import { harmonicDisplacements } from '../src/dynamics/index.js';
+import { mdInputScript, resolveMdOptions, runLammpsMd, type MdProgress } from '../src/engines/lammps/md.js';
+import { DomainError } from '../src/errors.js';
+import { FIXTURES } from './helpers/cells.js';
+
+const job = parseJob(JSON.parse(readFileSync(resolve(FIXTURES, 'pbcdse-published.json'), 'utf8')));
+const model = buildEnergyModel(job.forceField);
+const relaxedConventional = (id: string) => conventionalStructure(relaxCrystal(model, prepareCrystal(job.structures.find((s) => s.id === id)!)));
+
+const lmp = spawnSync('sh', ['-c', 'command -v lmp'], { encoding: 'utf8' }).stdout.trim();
+if (!lmp) console.warn('engines-lammps-md: LAMMPS runs skipped: lmp is not on PATH (apt-get install lammps)');
+/** Agreement of an MD mean with a reference: three standard errors (a 0.3 % chance of failing by chance). */
+const SIGMAS = 3;
+
+describe('LAMMPS MD input', () => {
+  it('uses fix npt with aniso for an orthogonal box and tri for a triclinic one, pressures in bar', () => {
+    const o = resolveMdOptions({ temperature: 300, pressureGPa: 1.5 });
+    expect(mdInputScript(o, false)).toMatch(/^fix md all npt temp 300 300 0\.2 aniso 15000 15000 2$/m);
+    expect(mdInputScript(o, true)).toMatch(/^fix md all npt temp 300 300 0\.2 tri 15000 15000 2$/m);
+    expect(mdInputScript(o, false)).toMatch(/^kspace_style pppm 0\.000001$/m);
+    expect(mdInputScript(resolveMdOptions({ thermostat: 'langevin', ensemble: 'nvt' }), false)).toMatch(/^fix heat all langevin 300 300 0\.2 12346 zero yes\nfix md all nve$/m);
+  });
+
+  it('refuses bad options with the path of the field', () => {
+    expect(() => resolveMdOptions({ temperature: -1 })).toThrow(/temperature must be/);
+    expect(() => resolveMdOptions({ productionSteps: 10, sampleEvery: 5 })).toThrow(expect.objectContaining({ path: '/md/productionSteps' }));
+  });
+
+  it('a missing binary is ENGINE_UNAVAILABLE, saying how to install LAMMPS', async () => {
+    const cell = job.structures.find((s) => s.id === 'PbSe-RS')!.structure;
+    const err = await runLammpsMd(cell, [1, 1, 1], job.forceField, { lmp: '/nonexistent/lmp', equilibrationSteps: 0, productionSteps: 100, sampleEvery: 10 }).catch((e) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err.code).toBe('ENGINE_UNAVAILABLE');
+    expect(err.message).toMatch(/apt-get install lammps/);
+    expect(err.message).toMatch(/LATTICEFIT_LMP/);
+  });
+});
+
+describe.skipIf(!lmp)(`LAMMPS MD runs${lmp ? '' : ' (skipped: lmp is not on PATH; apt-get install lammps)'}`, () => {
+  const rs = relaxedConventional('PbSe-RS');
+
+  it('300 K Nosé-Hoover NVT, 64 atoms: the mean temperature equals the thermostat within its block error', async () => {
+    const res = await runLammpsMd(rs, [2, 2, 2], job.forceField, { temperature: 300, ensemble: 'nvt', equilibrationSteps: 500, productionSteps: 2500, sampleEvery: 10 });
+    expect(Math.abs(res.temperature.value - 300)).toBeLessThan(SIGMAS * res.temperature.error);
+    expect(res.temperature.error).toBeLessThan(10);
+  }, 120_000);
+
+  it('10 K Langevin NVT: MD ξ per species (about the lattice site) equals the harmonic ξ of the same supercell within the statistical error', async () => {
+    const T = 10;
+    const res = await runLammpsMd(rs, [2, 2, 2], job.forceField, { temperature: T, ensemble: 'nvt', thermostat: 'langevin', equilibrationSteps: 1000, productionSteps: 6000, sampleEvery: 10, blocks: 6 });
+    const h = harmonicDisplacements(model, rs, [2, 2, 2], T);
+    for (const s of ['Pb', 'Se']) {
+      const md = res.displacements.site[s]!.xi;
+      expect(Math.abs(md.value - h.xi[s]!)).toBeLessThan(SIGMAS * md.error);
+      // the time-averaged-position definition is no larger, and the from-start one about √2 larger
+      expect(res.displacements.mean[s]!.xi.value).toBeLessThanOrEqual(md.value + 1e-12);
+      expect(res.displacements.start[s]!.xi.value / md.value).toBeGreaterThan(1.2);
+    }
+  }, 180_000);
+
+  it('10 K NPT at 0 GPa: the mean lattice parameter equals the relaxed one within its error plus classical thermal expansion', async () => {
+    const T = 10;
+    const res = await runLammpsMd(rs, [2, 2, 2], job.forceField, { temperature: T, thermostat: 'langevin', equilibrationSteps: 1000, productionSteps: 4000, sampleEvery: 10 });
+    // linear expansion of ionic solids is below 5e-5 per K; classically it starts linearly from 0 K
+    const expansion = 5e-5 * T * rs.lattice.parameters.a;
+    for (const k of ['a', 'b', 'c'] as const) expect(Math.abs(res[k].value - rs.lattice.parameters.a)).toBeLessThan(SIGMAS * res[k].error + expansion);
+    expect(Math.abs(res.pressureGPa.value)).toBeLessThan(SIGMAS * res.pressureGPa.error + 0.01);
+  }, 180_000);
+
+  it('cancellation kills the LAMMPS process by its pid and ends with CANCELLED; progress counts steps', async () => {
+    const ac = new AbortController();
+    const seen: MdProgress[] = [];
+    const err = await runLammpsMd(rs, [2, 2, 2], job.forceField, {
+      equilibrationSteps: 100000, productionSteps: 100000, sampleEvery: 10, signal: ac.signal,
+      onProgress: (p) => {
+        seen.push(p);
+        if (seen.length === 3) ac.abort();
+      },
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err.code).toBe('CANCELLED');
+    const pid = err.detail.pid as number;
+    expect(() => process.kill(pid, 0)).toThrow(); // no such process
+    expect(seen[1]!.step).toBeGreaterThan(seen[0]!.step);
+    expect(seen[0]!.totalSteps).toBe(200000);
+  }, 60_000);
+});
