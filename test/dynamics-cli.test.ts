@@ -68,8 +68,10 @@ describe('reports with MD', () => {
   it('Tables S8/S9 put the MD a and ξ in parentheses and the harmonic ξ beside them', async () => {
     const { renderReport } = await import('../src/reports/index.js');
     const doc = onlyRockSalt();
+    const { parseJob } = await import('../src/document/parse.js');
+    const job = parseJob(doc);
     const result = {
-      kind: 'properties', name: 'md', document: doc, charges: { Pb: 0.8, Se: -0.8 }, parameters: [], normalization: [], warnings: [], wallTimeMs: 0,
+      kind: 'properties', name: 'md', document: doc, targets: job.targets, settings: { relax: true, pressureGPa: 0, bulkModulus: 'reuss', shearModulus: 'hill' }, charges: { Pb: 0.8, Se: -0.8 }, parameters: [], normalization: [], warnings: [], wallTimeMs: 0,
       structures: [{
         id: 'PbSe-RS', label: 'Rock salt', formula: 'PbSe', spaceGroup: { symbol: 'Fm-3m', number: 225 }, properties: { a: 6.0863 },
         md: { temperature: { value: 300, error: 1 }, a: { value: 6.1234, error: 0.001 }, xi: { Pb: { value: 0.2049, error: 0.002 }, Se: { value: 0.1851, error: 0.002 } } },
