@@ -20,7 +20,7 @@ import { formationEnergy } from '../src/defects/formation.js';
 import { interstitialSites, withAtom, withoutAtoms } from '../src/defects/build.js';
 import { writeLammpsData, writeLammpsPair } from '../src/io/lammps.js';
 import { defectsResult } from '../src/workflows/defects.js';
-import { FIXTURES } from './helpers/cells.js';
+import { FIXTURES, MGO_LEWIS_CATLOW } from './helpers/cells.js';
 
 /** Formation energies of the same defect placed elsewhere, or relaxed twice, eV (forces converged to 1e-4 eV/Å). */
 const RELAXED_ENERGY_EV = 2e-4;
@@ -34,13 +34,7 @@ const job = parseJob(doc);
 const pbcdse = buildEnergyModel(job.forceField);
 const crystal = (id: string) => job.structures.find((s) => s.id === id)!;
 
-const MGO: ForceField = {
-  charges: { Mg: 2, O: -2 },
-  pairs: [
-    { type: 'buckingham', species: ['Mg', 'O'], params: { A: 1428.5, rho: 0.2945, C: 0 }, cutoff: 10 },
-    { type: 'buckingham', species: ['O', 'O'], params: { A: 22764, rho: 0.149, C: 27.88 }, cutoff: 10 },
-  ],
-};
+const MGO: ForceField = MGO_LEWIS_CATLOW;
 const mgoModel = buildEnergyModel(MGO);
 const a0 = 4.21;
 const mgo = Structure.fromFractional(

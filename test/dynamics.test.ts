@@ -26,7 +26,7 @@ import {
   meshForLength,
   type QPoint,
 } from '../src/dynamics/index.js';
-import { FIXTURES } from './helpers/cells.js';
+import { FIXTURES, MGO_LEWIS_CATLOW } from './helpers/cells.js';
 import { TOL } from './helpers/tolerances.js';
 import { DomainError } from '../src/errors.js';
 
@@ -38,13 +38,7 @@ const relaxed = (id: string): Structure => relaxCrystal(model, prepareCrystal(jo
  * A second chemistry: rigid-ion MgO, formal charges, Mg-O and O-O Buckingham terms of Lewis and
  * Catlow (J. Phys. C 18 (1985) 1149, doi:10.1088/0022-3719/18/6/010), without the oxygen shell.
  */
-const MGO: ForceField = {
-  charges: { Mg: 2, O: -2 },
-  pairs: [
-    { type: 'buckingham', species: ['Mg', 'O'], params: { A: 1428.5, rho: 0.2945, C: 0 }, cutoff: 10 },
-    { type: 'buckingham', species: ['O', 'O'], params: { A: 22764, rho: 0.149, C: 27.88 }, cutoff: 10 },
-  ],
-};
+const MGO: ForceField = MGO_LEWIS_CATLOW;
 const mgoModel = buildEnergyModel(MGO);
 /** Rock-salt MgO, primitive fcc cell, at a = 4.21 Å and rattled: a general point, not a minimum. */
 function mgoRattled(): Structure {

@@ -10,6 +10,7 @@ import { Structure } from '../../src/crystal/structure.js';
 import type { Mat3 } from '../../src/math/linalg.js';
 import type { LatticeParameters } from '../../src/crystal/lattice.js';
 import type { SpaceGroup } from '../../src/crystal/spacegroups/index.js';
+import type { ForceField } from '../../src/potentials/forcefield.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(here, '../..');
@@ -67,4 +68,16 @@ export const GENERIC_CELL: Record<SpaceGroup['crystalSystem'], Partial<LatticePa
   trigonal: { a: 5.1, c: 7.3 },
   hexagonal: { a: 5.1, c: 7.3 },
   cubic: { a: 5.1 },
+};
+
+/**
+ * A second chemistry for the tests: rigid-ion MgO of G. V. Lewis and C. R. A. Catlow, J. Phys. C 18
+ * (1985) 1149, doi:10.1088/0022-3719/18/6/010, without the oxygen shell; formal charges, 10 Å cut-off.
+ */
+export const MGO_LEWIS_CATLOW: ForceField = {
+  charges: { Mg: 2, O: -2 },
+  pairs: [
+    { type: 'buckingham', species: ['Mg', 'O'], params: { A: 1428.5, rho: 0.2945, C: 0 }, cutoff: 10 },
+    { type: 'buckingham', species: ['O', 'O'], params: { A: 22764, rho: 0.149, C: 27.88 }, cutoff: 10 },
+  ],
 };
