@@ -70,8 +70,13 @@ FROM ${NODE_IMAGE} AS runtime
 # children. dumb-init (Debian's package) runs as PID 1, forwards SIGTERM/SIGINT to node's process
 # group and reaps zombies. With it in the image, nobody has to remember `docker run --init`
 # (which would add tini in front; harmless but unnecessary).
+# LAMMPS (Debian's `lammps`, binary `lmp`) runs the MD of properties jobs with an `md` block
+# (docs/dynamics.md); without it such a job fails with ENGINE_UNAVAILABLE and everything else works.
+# It is large (MPI and its libraries): build with --build-arg WITH_LAMMPS=0 for an image without MD.
+ARG WITH_LAMMPS=1
 RUN apt-get update \
  && apt-get install -y --no-install-recommends dumb-init \
+ && if [ "$WITH_LAMMPS" = "1" ]; then apt-get install -y --no-install-recommends lammps; fi \
  && rm -rf /var/lib/apt/lists/*
 
 # HOST: listen on every interface of the container (the default 127.0.0.1 is unreachable through
