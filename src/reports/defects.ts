@@ -6,7 +6,7 @@
 import type { DefectsResult, DefectRow } from '../workflows/defects.js';
 import type { Table, Section } from './tables.js';
 import { tableToMarkdown, tableToCsv, htmlDocument } from './render.js';
-import type { RenderedReport } from './index.js';
+import { figureHtml, type RenderedReport, type ReportOptions } from './index.js';
 
 export type DefectsReportFormat = 'markdown' | 'html' | 'csv' | 'json';
 export const DEFECTS_REPORT_FORMATS: readonly DefectsReportFormat[] = ['markdown', 'html', 'csv', 'json'];
@@ -62,9 +62,9 @@ export function defectsTable(r: DefectsResult): Table {
 export function mixingTable(r: DefectsResult): Table {
   const phases = [...new Set(r.mixing.map((m) => m.phase))];
   return {
-    title: 'Table S11. Formation energies of (Pb_x Cd_1−x)Se (eV per formula unit) and lattice parameters (Å)',
+    title: 'Table S11. Formation energies of the mixed phases (eV per formula unit) and lattice parameters (Å)',
     caption:
-      'ΔE = E(Pb_x Cd_1−x Se) − x E(PbSe, RS) − (1 − x) E(CdSe, WZ) per formula unit; mean and spread (sample standard deviation) over random configurations, each relaxed with the cell free.',
+      'ΔE = E(mixed, x) − x E(end member at x = 1) − (1 − x) E(end member at x = 0) per formula unit, each end member in the phase the document names for it; mean and spread (sample standard deviation) over random configurations, each relaxed with the cell free.',
     columns: ['x', 'ΔE Force field', 'ΔE DFT', 'a', 'c', 'a DFT', 'c DFT', 'configurations'],
     sections: phases.map((p) => ({
       heading: p,
@@ -94,16 +94,22 @@ export function defectsTables(r: DefectsResult): Table[] {
   return t;
 }
 
-export function renderDefectsReport(r: DefectsResult, format: DefectsReportFormat): RenderedReport {
+/**
+ * `figures`: the Figure S26-style ΔE(x) plot (workflows/figures.ts `defectsFigures`), inline SVG in
+ * HTML and a link to `<figureDir><file>` in Markdown (the caller writes the file beside the report).
+ */
+export function renderDefectsReport(r: DefectsResult, format: DefectsReportFormat, options: ReportOptions = {}): RenderedReport {
   const tables = defectsTables(r);
+  const figures = options.figures ?? [];
+  const figureDir = options.figureDir ?? 'plots/';
   const summary = [`${r.defects.length} defects, ${r.mixing.length} mixed-phase compositions, ${(r.wallTimeMs / 1000).toFixed(1)} s.`, ...r.warnings.map((w) => `Warning: ${w}`)];
   switch (format) {
     case 'json':
       return { contentType: 'application/json', extension: 'json', body: JSON.stringify({ title: r.name, summary, tables }, null, 2) + '\n' };
     case 'markdown':
-      return { contentType: 'text/markdown; charset=utf-8', extension: 'md', body: [`# ${r.name}`, '', ...summary.map((l) => `${l}  `), '', ...tables.map(tableToMarkdown)].join('\n') };
+      return { contentType: 'text/markdown; charset=utf-8', extension: 'md', body: [`# ${r.name}`, '', ...summary.map((l) => `${l}  `), '', ...tables.map(tableToMarkdown), ...figures.flatMap((f) => ['', `![${f.title}](${figureDir}${f.file})`, '', `*${f.title}.* ${f.caption}`])].join('\n') };
     case 'html':
-      return { contentType: 'text/html; charset=utf-8', extension: 'html', body: htmlDocument(r.name, tables, summary.map((l) => `<p>${l.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`).join('\n')) };
+      return { contentType: 'text/html; charset=utf-8', extension: 'html', body: htmlDocument(r.name, tables, summary.map((l) => `<p>${l.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`).join('\n') + figures.map(figureHtml).join('')) };
     case 'csv':
       return { contentType: 'text/csv; charset=utf-8', extension: 'csv', body: tables.map(tableToCsv).join('\r\n') };
   }

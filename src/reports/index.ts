@@ -70,5 +70,5 @@ export function renderReport(result: FitResult | PropertiesResult, format: Repor
 const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /** A figure as an HTML figure element with the SVG inline (the SVG is the plot renderer's, self-contained). */
-const figureHtml = (f: ReportFigure): string =>
+export const figureHtml = (f: ReportFigure): string =>
   `\n<figure class="plot" id="figure-${f.file.replace(/\.svg$/, '').replace(/[^A-Za-z0-9-]/g, '-')}">\n${f.svg}\n<figcaption><strong>${escapeText(f.title)}.</strong> ${escapeText(f.caption)}</figcaption>\n</figure>`;

@@ -14,7 +14,7 @@ import { DomainError } from '../errors.js';
 import type { StartOutcome } from '../fitting/fit.js';
 import type { TaskKind, TaskProgress } from './task-types.js';
 import { REPORT_FORMATS, type ReportFormat } from '../reports/index.js';
-import { renderReportWithFigures } from './figures.js';
+import { renderDefectsReportWithFigures, renderReportWithFigures } from './figures.js';
 import { mdResult, refuseMdInFit, hasMdBlock, validateMdRequest } from './md.js';
 
 import { exportSource } from '../io/sources.js';
@@ -25,7 +25,7 @@ import type { FitResult, PropertiesResult, StructureReport } from './results.js'
 import { exportText } from './export.js';
 import { threadStarts, type StartRunner } from './starts.js';
 import { defectsResult, type DefectsResult } from './defects.js';
-import { renderDefectsReport, DEFECTS_REPORT_FORMATS, type DefectsReportFormat } from '../reports/defects.js';
+import { DEFECTS_REPORT_FORMATS, type DefectsReportFormat } from '../reports/defects.js';
 import { Lattice } from '../crystal/lattice.js';
 import { Structure } from '../crystal/structure.js';
 import type { Mat3 } from '../math/linalg.js';
@@ -93,7 +93,7 @@ export async function executeTask(kind: TaskKind, document: unknown, ctx: TaskCo
 export async function renderReport(kind: TaskKind, result: unknown, format: string): Promise<{ body: string; contentType: string } | undefined> {
   if (kind === 'defects') {
     if (!(DEFECTS_REPORT_FORMATS as readonly string[]).includes(format)) return undefined;
-    const r = renderDefectsReport(result as DefectsResult, format as DefectsReportFormat);
+    const r = await renderDefectsReportWithFigures(result as DefectsResult, format as DefectsReportFormat);
     return { body: r.body, contentType: r.contentType };
   }
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) return undefined;

@@ -2,7 +2,9 @@
  * `latticefit defects JOB.json [--format json|markdown|html|csv] [--cells DIR]`: the `defects`
  * block of a job document (docs/defects.md). JSON prints `defects[]` and `mixing[]` (and the
  * relaxed perfect crystals in `references`); the other formats are Tables S10 and S11. `--cells DIR`
- * writes every relaxed defect and mixed cell as CIF (P1) and as a LAMMPS data file.
+ * writes every relaxed defect and mixed cell as CIF (P1) and as a LAMMPS data file, and the
+ * ΔE(x) figure of the mixed phases as DIR/plots/mixing.svg (linked from the Markdown report; the
+ * HTML report has it inline).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import type { Mat3 } from '../../math/linalg.js';
 import { writeCif, writeLammpsData } from '../../io/index.js';
 import { defectsResult, type DefectsResult } from '../../workflows/defects.js';
 import { renderDefectsReport, DEFECTS_REPORT_FORMATS, type DefectsReportFormat } from '../../reports/defects.js';
+import { defectsFigures } from '../../workflows/figures.js';
 import { readJson } from '../io.js';
 
 export function checkDefectsFormat(format: string): DefectsReportFormat {
@@ -45,5 +48,13 @@ export async function defectsCommand(file: string, format: string, opts: { cells
     onProgress: opts.quiet ? undefined : (p) => process.stderr.write(`[${p.done}/${p.total}] ${p.message}\n`),
   });
   if (opts.cells) writeCells(result, opts.cells);
-  return renderDefects(result, f);
+  // the Figure S26-style ΔE(x) plot: inline in HTML; in Markdown a link to DIR/plots/mixing.svg, written with --cells DIR
+  const figures = f === 'html' || (f === 'markdown' && opts.cells) ? await defectsFigures(result) : [];
+  if (f !== 'html' && f !== 'markdown') return renderDefects(result, f);
+  const figureDir = opts.cells ? join(opts.cells, 'plots') + '/' : 'plots/';
+  if (opts.cells && figures.length) {
+    mkdirSync(figureDir, { recursive: true });
+    for (const fig of figures) writeFileSync(join(figureDir, fig.file), fig.svg);
+  }
+  return renderDefectsReport(result, f, { figures, figureDir }).body;
 }
