@@ -15,22 +15,13 @@
  * Units: Å³ per formula unit, eV per formula unit, GPa (converted with 1 eV/Å³ = 160.2176634 GPa).
  */
 import type { FitResult, PropertiesResult, StructureReport } from '../workflows/results.js';
+import type { TransitionResult } from '../properties/transition.js';
 import { GPA_PER_EV_PER_A3 } from '../units/index.js';
 import { renderSvg, shortNumber, type PlotSpec } from './render.js';
 
 /** What a structure report may carry for these plots (properties/ StructureProperties fields). */
 interface CurveFields {
-  transition?: {
-    from: string;
-    to: string;
-    pressureGPa: number | null;
-    enthalpy?: number;
-    volumeA?: number;
-    volumeB?: number;
-    lowPressurePhase?: string;
-    highPressurePhase?: string;
-    curve: { pressureGPa: number; enthalpyA: number; enthalpyB: number; volumeA: number; volumeB: number; intactA: boolean; intactB: boolean }[];
-  };
+  transition?: Omit<TransitionResult, 'message'>;
   eos?: { points: { volume: number; energy: number; converged: boolean }[] };
 }
 

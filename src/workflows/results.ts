@@ -75,8 +75,8 @@ export interface StructureReport {
   [extra: string]: unknown;
 }
 
-export interface FitResult {
-  kind: 'fit';
+/** What every result of a job document holds: its job, targets, settings, force field, structures. */
+export interface ResultBase {
   name: string;
   /** the job document, with computed dftNormalized values filled in (for exports) */
   document: JobDocument;
@@ -85,6 +85,14 @@ export interface FitResult {
   settings: ResultSettings;
   charges: Record<string, number>;
   parameters: ParameterRow[];
+  structures: StructureReport[];
+  normalization: NormalizationFactor[];
+  wallTimeMs: number;
+  warnings: string[];
+}
+
+export interface FitResult extends ResultBase {
+  kind: 'fit';
   varied: { name: string; initial: number; final: number; standardError?: number }[];
   /** Weighted sum of squares over the fitted observables at the start and the end; `allObservables`
    * also counts observables left out of the fit (their structure failed at the start). */
@@ -92,29 +100,15 @@ export interface FitResult {
   converged: boolean;
   iterations: number;
   stopReason: string;
-  wallTimeMs: number;
   residuals: ResidualRow[];
   uncertainty: Uncertainty | null;
-  structures: StructureReport[];
-  normalization: NormalizationFactor[];
   catastrophe: PairTurnover[];
   history: { iteration: number; objective: number; accepted: boolean; note?: string }[];
   multiStart?: { starts: number; best: number; objectives: number[]; failed: number };
-  warnings: string[];
 }
 
-export interface PropertiesResult {
+export interface PropertiesResult extends ResultBase {
   kind: 'properties';
-  name: string;
-  document: JobDocument;
-  targets: StructureTargets[];
-  settings: ResultSettings;
-  charges: Record<string, number>;
-  parameters: ParameterRow[];
-  structures: StructureReport[];
-  normalization: NormalizationFactor[];
-  wallTimeMs: number;
-  warnings: string[];
 }
 
 /** Table S7 rows of a force field; `vary` names the fitted parameters. */
