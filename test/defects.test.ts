@@ -202,6 +202,12 @@ describe('the defects workflow', () => {
     for (const d of r.defects) expect(Number.isFinite(d.formationEnergy) && typeof d.converged === 'boolean').toBe(true);
     expect(r.mixing.map((m) => [m.phase, m.x, m.configurations])).toEqual([['WZ', 0, 1], ['WZ', 0.5, 2]]);
     expect(Math.abs(r.mixing[0]!.formationEnergy.mean)).toBeLessThan(1e-5);
-    expect(r.mixing[1]!.formationEnergy.spread).toBeGreaterThanOrEqual(0);
+    // mean and spread are the sample mean and standard deviation of the configurations' energies
+    const e = r.mixing[1]!.energies;
+    const mean = e.reduce((a, b) => a + b, 0) / e.length;
+    const sd = Math.sqrt(e.reduce((a, b) => a + (b - mean) ** 2, 0) / (e.length - 1));
+    expect(e.length).toBe(2);
+    expect(Math.abs(r.mixing[1]!.formationEnergy.mean - mean)).toBeLessThan(1e-12);
+    expect(Math.abs(r.mixing[1]!.formationEnergy.spread - sd)).toBeLessThan(1e-12);
   });
 });

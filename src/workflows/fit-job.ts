@@ -26,7 +26,7 @@ import { observableValue, relaxationStatus, type StructureState } from '../fitti
 import { catastropheCheck } from '../fitting/catastrophe.js';
 import { buildEnergyModel } from '../potentials/index.js';
 import { computeProperties, type GivenGeometry } from '../properties/index.js';
-import { documentWithTargets, parameterRows, type FitResult, type ResidualRow, type ResultSettings } from './results.js';
+import { documentWithTargets, parameterRows, resultSettings, type FitResult, type ResidualRow } from './results.js';
 
 /**
  * Runs the starts of a multi-start fit of `document` and gives their outcomes in order (one per
@@ -47,7 +47,6 @@ export function prepareFit(job: ParsedJob): { input: FitInput; observables: Obse
 }
 
 /** The settings a result reports. */
-export const resultSettings = (o: ParsedJob['options']): ResultSettings => ({ relax: o.relax, pressureGPa: o.pressureGPa, bulkModulus: o.bulkModulus, shearModulus: o.shearModulus });
 
 export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promise<FitResult> {
   const t0 = Date.now();

@@ -23,8 +23,7 @@ import { DomainError, isDomainError } from '../errors.js';
 import { buildEnergyModel } from '../potentials/index.js';
 import { prepareCrystal, relaxCrystal, conventionalStructure, describeCrystal } from '../properties/crystal.js';
 import { harmonicDisplacements } from '../dynamics/index.js';
-import { parameterRows, type PropertiesResult, type StructureReport } from './results.js';
-import { resultSettings } from './fit-job.js';
+import { parameterRows, resultSettings, type PropertiesResult, type StructureReport } from './results.js';
 import { runLammpsMd, resolveMdOptions, type MdOptions, type MdRunResult, type Estimate, type MdProgress } from '../engines/lammps/md.js';
 import { supercellForCutoff } from './md-supercell.js';
 

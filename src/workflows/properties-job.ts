@@ -13,8 +13,7 @@ import { parseJob, type ParsedJob } from '../document/parse.js';
 import { normalizeDft } from '../fitting/normalize.js';
 import { buildEnergyModel } from '../potentials/index.js';
 import { type PropertiesOptions, type StructureProperties, computeProperties } from '../properties/index.js';
-import { resultSettings } from './fit-job.js';
-import { documentWithTargets, parameterRows, type PropertiesResult, type StructureReport } from './results.js';
+import { documentWithTargets, parameterRows, resultSettings, type PropertiesResult, type StructureReport } from './results.js';
 import { attachSurfaces, checkSurfaces } from './surfaces.js';
 
 /** The properties result: what `report` renders, plus the external pressure and the suite's detail. */

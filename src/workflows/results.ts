@@ -25,6 +25,9 @@ export interface ResultSettings {
   shearModulus: 'reuss' | 'voigt' | 'hill';
 }
 
+/** The settings of a result, from the resolved options of its job. */
+export const resultSettings = (o: ResultSettings): ResultSettings => ({ relax: o.relax, pressureGPa: o.pressureGPa, bulkModulus: o.bulkModulus, shearModulus: o.shearModulus });
+
 /** One row of Table S7. */
 export interface ParameterRow {
   /** canonical pair key, e.g. `Cd-Se` (parameter names are `Cd-Se.A`, …) */
