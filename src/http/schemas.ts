@@ -36,6 +36,7 @@ export const ProgressSchema = Type.Object(
   {
     iteration: Type.Integer({ description: 'fit iteration (0 before the first)' }),
     objective: Type.Optional(Type.Number({ description: 'weighted sum of squares' })),
+    accepted: Type.Optional(Type.Boolean({ description: 'fit steps: false when the trial step at this iteration was rejected (failed relaxation, change of character, objective up)' })),
     elapsedMs: Type.Integer(),
     stage: Type.Optional(Type.String({ description: "what is being done ('relax', 'properties', 'fit', ...)" })),
     message: Type.Optional(Type.String()),

@@ -59,6 +59,7 @@ const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFi
 export function cleanProgress(p: TaskProgress): JobProgress {
   const out: JobProgress = { iteration: finite(p.iteration) ? p.iteration : 0, elapsedMs: finite(p.elapsedMs) ? Math.round(p.elapsedMs) : 0 };
   if (finite(p.objective)) out.objective = p.objective;
+  if (typeof p.accepted === 'boolean') out.accepted = p.accepted;
   if (typeof p.stage === 'string') out.stage = p.stage;
   if (typeof p.message === 'string') out.message = p.message;
   if (p.parameters && typeof p.parameters === 'object') {

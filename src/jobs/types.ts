@@ -26,6 +26,8 @@ export const isTerminal = (s: JobStatus): boolean => TERMINAL_STATUSES.has(s);
 export interface JobProgress {
   iteration: number;
   objective?: number;
+  /** false: the step at this iteration was a rejected trial step of the fit */
+  accepted?: boolean;
   elapsedMs: number;
   stage?: string;
   message?: string;

@@ -11,7 +11,9 @@
  * task ignores the signal, the parent terminates the thread after a grace period.
  *
  * Progress goes through a MessagePort, at most every PROGRESS_INTERVAL_MS (a change of stage is
- * sent at once); the last report always travels with the outcome.
+ * sent at once, and a rejected fit step waiting to be sent is sent before a newer report replaces
+ * it, so that the live convergence plot marks every rejected step); the last report always
+ * travels with the outcome.
  *
  * Starts of multi-start fits (Redis mode). A task whose parent can fan starts out
  * (`delegateStarts`) gets `ctx.runStarts`, which asks the parent over the same port
@@ -154,6 +156,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerOutcome> 
   };
   const flusher = setInterval(() => pending && send(), PROGRESS_INTERVAL_MS);
   const onProgress = (p: TaskProgress): void => {
+    if (pending && last?.accepted === false) send();
     last = p;
     if (p.stage !== sentStage || Date.now() - sentAt >= PROGRESS_INTERVAL_MS) send();
     else pending = true;

@@ -11,6 +11,8 @@ export interface TaskProgress {
   /** Current parameters by name (`Cd-Se.A`). */
   parameters?: Record<string, number>;
   elapsedMs: number;
+  /** false for a rejected trial step of the fit (failed relaxation, change of character, F up), true for an accepted one; absent outside the fit loop. */
+  accepted?: boolean;
   /** What is being done now ('start', 'fit', 'final', 'properties', ...). */
   stage?: string;
   message?: string;

@@ -84,7 +84,7 @@ export async function executeTask(kind: TaskKind, document: unknown, ctx: TaskCo
   const job = { ...parsed, options: { ...parsed.options, maxIterations } };
   return runFit(job, {
     signal: ctx.signal,
-    onProgress: (p) => ctx.onProgress({ iteration: p.iteration, objective: p.objective, parameters: p.parameters, elapsedMs: p.elapsedMs, stage: p.stage }),
+    onProgress: (p) => ctx.onProgress({ iteration: p.iteration, objective: p.objective, parameters: p.parameters, elapsedMs: p.elapsedMs, stage: p.stage, ...(p.accepted === undefined ? {} : { accepted: p.accepted }) }),
     runStarts: ctx.runStarts ?? threadStarts({ threads: 1, signal: ctx.signal }),
   });
 }

@@ -209,7 +209,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
         tags: [tag],
         summary: `Server-Sent Events of a ${noun}`,
         description:
-          'Events: `status` (a snapshot of the job first, and at every change), `progress` ({iteration, objective, elapsedMs, stage}), `requeued`. The stream ends after the final `status` (succeeded, failed or cancelled); for a job that has already ended that is the first event.',
+          'Events: `status` (a snapshot of the job first, and at every change), `progress` ({iteration, objective, accepted, elapsedMs, stage}; `accepted: false` marks a rejected trial step of the fit), `requeued`. The stream ends after the final `status` (succeeded, failed or cancelled); for a job that has already ended that is the first event.',
         params: IdParamsSchema,
         response: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 404: NotFound },
       },
