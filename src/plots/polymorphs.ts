@@ -183,6 +183,13 @@ function barPanel(formula: string, bars: RelativeEnergyBar[], sources: string[])
   };
 }
 
+/** The key to the point shapes the panels use. */
+function markers(compounds: readonly CompoundEnergies[]): string {
+  const origins = new Set(compounds.flatMap((c) => c.points.map((p) => p.origin)));
+  const words: Record<EvPoint['origin'], string> = { equilibrium: 'diamond: equilibrium', 'transition search': 'circles: relaxations of the transition search, E = H − pV', 'equation of state': 'squares: equation of state' };
+  return (Object.keys(words) as EvPoint['origin'][]).filter((o) => origins.has(o)).map((o) => words[o]).join('; ');
+}
+
 export function polymorphSpec(result: FitResult | PropertiesResult, title = 'Polymorph energies'): PlotSpec | undefined {
   const compounds = energyVolumeData(result.structures).filter((c) => c.points.length > 1);
   const bars = relativeEnergyBars(result);
@@ -199,7 +206,7 @@ export function polymorphSpec(result: FitResult | PropertiesResult, title = 'Pol
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: title,
-      subtitle: ['top: E(V) of each polymorph (diamond: equilibrium; circles: relaxations of the transition search, E = H − pV); dashed: common tangent, slope −p_T', 'bottom: relative energies of the fit and DFT (outlined: the fit target)'],
+      subtitle: [`top: E(V) of each polymorph (${markers(compounds)}); dashed: common tangent, slope −p_T`, 'bottom: relative energies of the fit and DFT (outlined: the fit target)'],
     },
     hconcat: columns,
     spacing: 36,

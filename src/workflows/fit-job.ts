@@ -10,8 +10,11 @@
  *    the fit has relaxed), so the two tables of one result give one answer.
  * 4. The Buckingham catastrophe check on the relaxed contacts, and warnings.
  * Extras of the structure table: the transition-pressure searches its `transitionPressure`
- * targets ask for (unless `options.transitionPressures: false`); the equation of state only when
- * `options.equationOfState: true` (a fit's targets never need it).
+ * targets ask for (unless `options.transitionPressures: false`), and the equation of state of
+ * every structure (unless `options.equationOfState: false`). Both run once, after the fit, at the
+ * fitted parameters; no observable uses them. They are the E–V curves of the report's polymorph
+ * figure (without them each polymorph that has no transition is a single point), at about 50 ms
+ * per structure.
  *
  * `runFitStart` runs one start of a multi-start fit from the document (what a worker thread or
  * another machine does).
@@ -69,7 +72,7 @@ export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promi
     const status = relaxationStatus(st, job.options.pressureGPa, !job.options.relax);
     if (status) geometries.set(id, { structure: st.structure, status });
   }
-  const report = await computeProperties({ ...input, forceField: ff }, buildEnergyModel(ff), { ...(options.signal ? { signal: options.signal } : {}), geometries, eos: job.options.equationOfState ?? false, transitionPressures: job.options.transitionPressures });
+  const report = await computeProperties({ ...input, forceField: ff }, buildEnergyModel(ff), { ...(options.signal ? { signal: options.signal } : {}), geometries, eos: job.options.equationOfState ?? true, transitionPressures: job.options.transitionPressures });
 
   const relaxed = [...outcome.states.values()].map((s) => ({ id: s.id, structure: s.structure }));
   const catastrophe = catastropheCheck(ff, relaxed);
