@@ -24,9 +24,24 @@ async function api(path, opts = {}) {
   if (!res.ok) {
     let problem;
     try { problem = await res.json(); } catch { problem = { title: res.statusText, status: res.status }; }
+    if (res.status === 401) keyStatus('bad', sessionStorage.getItem(KEY)
+      ? `The server refused this API key (401 ${problem.code ?? 'UNAUTHORIZED'}: ${problem.detail ?? 'not valid'}). Check it and enter it again.`
+      : `This server needs an API key (401 ${problem.code ?? 'UNAUTHORIZED'}): enter it above.`);
+    else if (res.status === 429 && /authentication/.test(problem.detail ?? '')) keyStatus('bad', `Too many wrong API keys from this address (429): ${problem.detail}.`);
     throw new ApiError(problem, res.status);
   }
+  if (sessionStorage.getItem(KEY) && keyState !== 'ok') keyStatus('ok', 'API key accepted.');
   return res;
+}
+
+/** The line under the key field: whether the server took the key (401 and its reason otherwise). */
+let keyState = '';
+function keyStatus(state, message) {
+  keyState = state;
+  const el = $('key-status');
+  el.textContent = message;
+  el.className = `key-status ${state}`;
+  el.hidden = !message;
 }
 
 // ---------- the editor: line numbers and JSON pointers → lines ----------
@@ -194,9 +209,15 @@ function drawLive() {
   const accepted = pts.filter((p) => p.accepted !== false);
   el('polyline', { points: accepted.map((p) => `${x(p.iteration)},${y(p.objective)}`).join(' '), fill: 'none', stroke: '#1f3a93', 'stroke-width': 1.8 });
   for (const p of pts) {
-    if (p.accepted === false) el('path', { d: `M${x(p.iteration) - 4},${y(p.objective) - 4}l8,8m0,-8l-8,8`, stroke: '#c0392b', 'stroke-width': 1.6 });
-    else el('circle', { cx: x(p.iteration), cy: y(p.objective), r: 2.2, fill: '#1f3a93' });
+    const mark = p.accepted === false
+      ? el('path', { class: 'rejected', 'data-iteration': p.iteration, d: `M${x(p.iteration) - 4},${y(p.objective) - 4}l8,8m0,-8l-8,8`, stroke: '#c0392b', 'stroke-width': 1.6 })
+      : el('circle', { class: 'accepted', 'data-iteration': p.iteration, cx: x(p.iteration), cy: y(p.objective), r: 2.2, fill: '#1f3a93' });
+    const title = document.createElementNS(ns, 'title');
+    title.textContent = `iteration ${p.iteration}: F = ${p.objective.toPrecision(6)}${p.accepted === false ? ' (rejected trial step)' : ''}`;
+    mark.append(title);
   }
+  const rejected = pts.length - accepted.length;
+  el('text', { x: W - R - 4, y: T + 14, 'text-anchor': 'end', 'font-size': 11, fill: '#555' }, `${rejected} rejected trial step${rejected === 1 ? '' : 's'} (red ×)`);
 }
 
 function setStatus(job) {
@@ -391,12 +412,15 @@ async function loadJobs(cursor) {
 }
 
 // ---------- wiring ----------
+// the key lives in this tab's sessionStorage only (never localStorage, never a cookie)
 $('api-key').value = sessionStorage.getItem(KEY) ?? '';
-$('api-key').addEventListener('change', (e) => {
+$('api-key').addEventListener('input', (e) => {
   const v = e.target.value.trim();
   if (v) sessionStorage.setItem(KEY, v); else sessionStorage.removeItem(KEY);
-  loadJobs();
+  keyStatus('', '');
 });
+$('api-key').addEventListener('change', () => loadJobs());
+$('api-key').addEventListener('keydown', (e) => { if (e.key === 'Enter') loadJobs(); });
 $('file').addEventListener('change', async (e) => {
   const f = e.target.files?.[0];
   if (!f) return;

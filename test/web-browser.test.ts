@@ -120,6 +120,18 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
     expect(captions.some((c) => c.startsWith('Final values of residuals'))).toBe(true);
     for (const f of ['convergence', 'parity', 'residuals', 'polymorphs']) expect(await page.$(`#report #figure-${f} svg`)).not.toBeNull();
 
+    // the live plot marked the rejected steps the fit's history has (those after the stream opened)
+    const id = await text('#job-id');
+    const { result } = (await (await fetch(`${base}/v1/fits/${id}`)).json()) as { result: { history: { iteration: number; accepted: boolean }[] } };
+    const rejected = result.history.filter((h) => !h.accepted).map((h) => h.iteration);
+    expect(rejected.length, 'the reference fit has rejected steps in its first iterations').toBeGreaterThan(0);
+    const crosses = await page.$$eval('#live-plot path.rejected', (ps) => ps.map((p) => Number(p.getAttribute('data-iteration'))));
+    const dots = await page.$$eval('#live-plot circle.accepted', (cs) => cs.map((c) => Number(c.getAttribute('data-iteration'))));
+    const firstSeen = Math.min(...crosses, ...dots);
+    expect(crosses.length).toBeGreaterThan(0);
+    expect(crosses).toEqual(rejected.filter((it) => it >= firstSeen));
+    expect(dots.some((it) => rejected.includes(it) && it > 0)).toBe(false);
+
     await page.click('button[data-download="parameters-gulp"]');
     const file = await until(() => readdirSync(downloads).find((f) => f.endsWith('-parameters.gin')), 10_000, 50);
     const gulp = await until(() => {
@@ -153,4 +165,121 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
       return rows.length === 1 && rows[0]!.textContent!.includes('long fit');
     });
   });
+});
+
+describe.skipIf(!hasChromium)('the web page with API keys, in headless Chromium', () => {
+  const KEY = 'web-test-key-0123456789abcdef';
+  const OTHER = 'web-other-key-fedcba9876543210';
+  let dir: string;
+  let downloads: string;
+  let service: Service;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'latticefit-web-keys-'));
+    downloads = mkdtempSync(join(tmpdir(), 'latticefit-downloads-'));
+    service = await createService(
+      loadConfig({ PORT: '0', HOST: '127.0.0.1', LATTICEFIT_DATA_DIR: dir, LATTICEFIT_WORKERS: '1', LATTICEFIT_PROGRESS_THROTTLE_MS: '20', LOG_LEVEL: 'silent', LATTICEFIT_RATE_LIMIT: '0', LATTICEFIT_API_KEYS: `${KEY},${OTHER}` }),
+    );
+    base = await service.listen();
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless=new'] });
+    page = await browser.newPage();
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(String(e)));
+    const cdp = await page.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+    await page.setViewport({ width: 1200, height: 900 });
+    await page.goto(base, { waitUntil: 'networkidle0' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.shutdown('test done');
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(downloads, { recursive: true, force: true });
+  });
+
+  const text = (sel: string) => page.$eval(sel, (el) => el.textContent ?? '');
+  const enterKey = async (key: string) => {
+    await page.$eval('#api-key', (el) => {
+      (el as unknown as { value: string }).value = '';
+    });
+    await page.type('#api-key', key);
+    await page.keyboard.press('Enter');
+  };
+  /** What the page keeps where a key could leak: sessionStorage, localStorage, cookies. */
+  const storage = () =>
+    page.evaluate(() => {
+      const w = globalThis as any;
+      return { session: { ...w.sessionStorage }, local: { ...w.localStorage }, cookie: w.document.cookie as string };
+    });
+
+  it('says that the server needs a key when none is given', async () => {
+    await page.waitForSelector('#key-status:not([hidden])');
+    expect(await text('#key-status')).toContain('needs an API key');
+    expect(await page.$eval('#key-status', (el) => el.className)).toContain('bad');
+  });
+
+  it('says clearly that a wrong key was refused (401)', async () => {
+    await enterKey('not-a-valid-key-at-all-000');
+    await page.waitForFunction(() => /refused this API key/.test(document.getElementById('key-status').textContent));
+    const message = await text('#key-status');
+    expect(message).toContain('401');
+    expect(message).toContain('UNAUTHORIZED');
+  });
+
+  it('takes a good key, and keeps it in this tab only: sessionStorage, never localStorage or a cookie', async () => {
+    await enterKey(KEY);
+    await page.waitForFunction(() => document.getElementById('key-status').textContent === 'API key accepted.');
+    const s = await storage();
+    expect(Object.values(s.session)).toEqual([KEY]);
+    expect(s.local).toEqual({});
+    expect(s.cookie).toBe('');
+    expect(await page.cookies()).toEqual([]);
+    // another tab (a fresh browsing context) starts without it
+    const context = await browser.createBrowserContext();
+    const other = await context.newPage();
+    await other.goto(base, { waitUntil: 'networkidle0' });
+    expect(await other.$eval('#api-key', (el) => (el as unknown as { value: string }).value)).toBe('');
+    expect(await other.$eval('#key-status', (el) => el.textContent)).toContain('needs an API key');
+    await context.close();
+  });
+
+  it('submits a fit with the key, watches it, reads the report and downloads a file', async () => {
+    const doc = example();
+    doc.name = 'fit with a key';
+    doc.options = { ...doc.options, maxIterations: 2 };
+    await page.$eval('#document', (el, t) => {
+      (el as unknown as { value: string }).value = t;
+      el.dispatchEvent(new Event('input'));
+    }, JSON.stringify(doc, null, 2));
+    await page.click('#submit');
+    await page.waitForFunction(() => /iteration \d+/.test(document.getElementById('progress').textContent ?? ''), { timeout: 30_000 });
+    await page.waitForFunction(() => document.getElementById('job-status').textContent === 'succeeded', { timeout: 45_000 });
+    await page.waitForSelector('#report table caption', { timeout: 15_000 });
+    const captions = await page.$$eval('#report caption', (cs) => cs.map((c) => c.textContent ?? ''));
+    expect(captions.some((c) => c.startsWith('Table S7.'))).toBe(true);
+    expect(await page.$('#report #figure-polymorphs svg')).not.toBeNull();
+    await page.click('button[data-download="parameters-json"]');
+    const file = await until(() => readdirSync(downloads).find((f) => f.endsWith('-parameters.json')), 10_000, 50);
+    const json = await until(() => {
+      try {
+        return JSON.parse(readFileSync(join(downloads, file), 'utf8')) as unknown;
+      } catch {
+        return undefined;
+      }
+    }, 5_000, 50);
+    expect(JSON.stringify(json)).toContain('Cd-Se');
+
+    // the job list is this key's: the job is there, and the server hides it from the other key
+    await page.click('#refresh');
+    await page.waitForFunction(() => [...document.querySelectorAll('#jobs tbody tr')].some((r: any) => r.textContent.includes('fit with a key')));
+    const id = await text('#job-id');
+    expect((await fetch(`${base}/v1/fits/${id}`, { headers: { authorization: `Bearer ${OTHER}` } })).status).toBe(404);
+    // the browser logs the refused requests of the earlier steps itself; nothing else may have gone wrong
+    expect(problems.filter((p) => !p.includes('status of 401'))).toEqual([]);
+  }, 90_000);
 });
