@@ -380,6 +380,7 @@ async function showResult(location, job) {
 
 // ---------- jobs ----------
 let cursors = [];
+let pageNumber = 1;
 async function loadJobs(cursor) {
   const q = new URLSearchParams({ limit: $('page-size').value });
   const status = $('status-filter').value;
@@ -404,7 +405,10 @@ async function loadJobs(cursor) {
       body.append(tr);
     }
     cursors = page.nextCursor ? [page.nextCursor] : [];
+    pageNumber = cursor ? pageNumber + 1 : 1;
     $('next-page').disabled = !page.nextCursor;
+    $('first-page').disabled = pageNumber === 1;
+    $('page-info').textContent = page.items.length || pageNumber > 1 ? `page ${pageNumber}${status ? `, ${status} only` : ''}` : (status ? `no ${status} jobs` : 'no jobs yet');
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) $('jobs').tBodies[0].textContent = '';
     else showError(e);
@@ -444,6 +448,7 @@ $('status-filter').addEventListener('change', () => loadJobs());
 $('page-size').addEventListener('change', () => loadJobs());
 $('kind').addEventListener('change', () => loadJobs());
 $('next-page').addEventListener('click', () => cursors[0] && loadJobs(cursors[0]));
+$('first-page').addEventListener('click', () => loadJobs());
 refreshGutter();
 drawLive();
 loadJobs();

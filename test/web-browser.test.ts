@@ -1,10 +1,13 @@
 /**
  * The web page in a real browser: headless Chromium driven by puppeteer-core against the real
  * service (SQLite store in a temporary directory, worker threads, fastify on a free loopback
- * port, the real tasks). Submit the reference fit (capped at a few iterations), see its progress,
- * open the report (tables and inline figures), download a parameter file, cancel a long fit, list
- * and filter the jobs, and see a validation error at the field it points to. Every page load is
- * checked for CSP violations and script errors.
+ * port, the real tasks). Submit the reference fit (capped at a few iterations), see its progress
+ * (the live plot marks the rejected steps its history has), open the report (tables and inline
+ * figures), download every report, parameter, structure and figure format, cancel a long fit,
+ * list, filter and page the jobs, translate a pasted and an uploaded GULP input, and see a
+ * validation error at the field it points to. A second server with API keys: the page says when
+ * a key is needed or refused (401), keeps the key in sessionStorage only, and submits, watches,
+ * reads and downloads with it. Every page load is checked for CSP violations and script errors.
  *
  * Needs Chromium: `LATTICEFIT_CHROMIUM` or /usr/bin/chromium (Debian's `chromium` package);
  * skipped with a note otherwise.
@@ -12,6 +15,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -105,6 +109,23 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
     expect(await page.$eval('#untranslated', (el) => (el as unknown as { hidden: boolean }).hidden)).toBe(untranslated.length === 0);
   });
 
+  it('translates an uploaded GULP file and lists what it could not translate', async () => {
+    await setDocument('');
+    const path = fileURLToPath(new URL('../fixtures/gulp-examples/mgo-supercell.gin', import.meta.url));
+    const res = await fetch(`${base}/v1/imports/gulp`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: readFileSync(path, 'utf8') });
+    const { untranslated } = (await res.json()) as { untranslated: { line: number }[] };
+    expect(untranslated.length, 'the file has a line the import cannot translate (the test is not vacuous)').toBeGreaterThan(0);
+    const input = await page.$('#file');
+    await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(path);
+    await page.waitForFunction(() => document.getElementById('document').value.trimStart().startsWith('{'));
+    const doc = JSON.parse(await page.$eval('#document', (el) => (el as unknown as { value: string }).value));
+    expect(Object.keys(doc.species)).toEqual(expect.arrayContaining(['Mg', 'O']));
+    const items = await page.$$eval('#untranslated-list li', (li) => li.map((l) => l.textContent ?? ''));
+    expect(items.length).toBe(untranslated.length);
+    for (const [k, u] of untranslated.entries()) expect(items[k]).toContain(`line ${u.line}:`);
+    expect(await page.$eval('#untranslated', (el) => (el as unknown as { hidden: boolean }).hidden)).toBe(false);
+  });
+
   it('runs the reference fit: progress, the report with its figures, downloads', async () => {
     const doc = example();
     doc.options = { ...doc.options, maxIterations: 3 };
@@ -142,6 +163,19 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
     await page.click('button[data-download="plot-parity"]');
     const svg = await until(() => readdirSync(downloads).find((f) => f.endsWith('-parity.svg')), 10_000, 50);
     expect(readFileSync(join(downloads, svg), 'utf8')).toContain('<svg');
+
+    // every download: each report format, parameter format, structure format and figure
+    const buttons = await page.$$eval('#downloads button', (bs) => bs.map((b) => b.getAttribute('data-download')!));
+    for (const f of ['report-markdown', 'report-html', 'report-csv', 'report-latex', 'report-json', 'parameters-json', 'parameters-gulp', 'parameters-lammps', 'structures-cif', 'structures-lammps', 'structures-json', 'plot-convergence', 'plot-parity', 'plot-residuals', 'plot-polymorphs']) expect(buttons).toContain(f);
+    for (const b of buttons) await page.click(`button[data-download="${b}"]`);
+    const expected = buttons.map((b) => {
+      const [what, format] = b.split('-') as [string, string];
+      if (what === 'plot') return `${id}-${format}.svg`;
+      return `${id}-${what}.${({ markdown: 'md', html: 'html', csv: 'csv', latex: 'tex', json: 'json', gulp: 'gin', lammps: 'lmp', cif: 'cif' } as Record<string, string>)[format]}`;
+    });
+    await until(() => expected.every((f) => readdirSync(downloads).includes(f)) || undefined, 20_000, 100);
+    for (const f of expected) expect(readFileSync(join(downloads, f), 'utf8').length, f).toBeGreaterThan(0);
+    expect(readFileSync(join(downloads, `${id}-report.tex`), 'utf8')).toContain('\\begin{table');
     expect(problems).toEqual([]);
   }, 60_000);
 
@@ -164,6 +198,32 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
       const rows = [...document.querySelectorAll('#jobs tbody tr')];
       return rows.length === 1 && rows[0]!.textContent!.includes('long fit');
     });
+  });
+
+  it('pages through the job list', async () => {
+    // six more cancelled jobs: submitted and cancelled while queued behind nothing long
+    const doc = example();
+    doc.options = { ...doc.options, maxIterations: 5000 };
+    for (let k = 0; k < 6; k++) {
+      doc.name = `paged ${k}`;
+      const { location } = (await (await fetch(`${base}/v1/fits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(doc) })).json()) as { location: string };
+      await fetch(`${base}${location}`, { method: 'DELETE' });
+    }
+    await page.select('#page-size', '5');
+    await page.select('#status-filter', 'cancelled');
+    const ids = () => page.$$eval('#jobs tbody tr', (rs) => rs.map((r) => r.getAttribute('data-id')!));
+    await page.waitForFunction(() => document.querySelectorAll('#jobs tbody tr').length === 5);
+    const first = await ids();
+    expect(await page.$eval('#next-page', (b) => (b as unknown as { disabled: boolean }).disabled)).toBe(false);
+    await page.click('#next-page');
+    await page.waitForFunction(() => document.querySelectorAll('#jobs tbody tr').length === 2);
+    const second = await ids();
+    expect(second.filter((i) => first.includes(i))).toEqual([]);
+    expect(await page.$eval('#next-page', (b) => (b as unknown as { disabled: boolean }).disabled)).toBe(true);
+    expect(await text('#page-info')).toBe('page 2, cancelled only');
+    await page.click('#first-page');
+    await page.waitForFunction(() => document.querySelectorAll('#jobs tbody tr').length === 5);
+    expect(await ids()).toEqual(first);
   });
 });
 
