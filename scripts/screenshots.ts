@@ -1,6 +1,6 @@
 /**
  * Screenshots for the documentation (docs/images/*.png): the web page while a fit runs and when
- * it is done, and each figure kind, rendered by headless Chromium.
+ * it is done, the message of a refused API key, and each figure kind, rendered by headless Chromium.
  *
  *   node --import tsx scripts/screenshots.ts            (needs Chromium: LATTICEFIT_CHROMIUM or /usr/bin/chromium)
  *
@@ -65,7 +65,21 @@ try {
     const el = await shot.$('svg');
     await el!.screenshot({ path: join(OUT, `plot-${name}.png`) as `${string}.png` });
   }
-  console.log(`wrote ${svgs.length + 4} images in ${OUT}`);
+
+  // a server with API keys: the page says when it refuses a key
+  const keyed = await createService(loadConfig({ PORT: '0', HOST: '127.0.0.1', LATTICEFIT_DATA_DIR: join(dir, 'keyed'), LATTICEFIT_WORKERS: '1', LOG_LEVEL: 'silent', LATTICEFIT_API_KEYS: 'screenshot-key-0123456789abcdef' }));
+  try {
+    const k = await browser.newPage();
+    await k.setViewport({ width: 1280, height: 300 });
+    await k.goto(await keyed.listen(), { waitUntil: 'networkidle0' });
+    await k.type('#api-key', 'a-wrong-key-0000000000');
+    await k.keyboard.press('Enter');
+    await k.waitForFunction(() => /refused/.test(document.getElementById('key-status').textContent));
+    await k.screenshot({ path: join(OUT, 'web-api-key.png'), clip: { x: 0, y: 0, width: 1280, height: 150 } });
+  } finally {
+    await keyed.shutdown('screenshots done');
+  }
+  console.log(`wrote ${svgs.length + 5} images in ${OUT}`);
 } finally {
   await browser.close();
   await service.shutdown('screenshots done');

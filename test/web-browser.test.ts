@@ -138,6 +138,7 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
     const captions = await page.$$eval('#report caption', (cs) => cs.map((c) => c.textContent ?? ''));
     expect(captions.some((c) => c.startsWith('Table S7.'))).toBe(true);
     expect(captions.some((c) => c.startsWith('Table S8.'))).toBe(true);
+    expect(captions.some((c) => c.startsWith('Table S9.'))).toBe(true);
     expect(captions.some((c) => c.startsWith('Final values of residuals'))).toBe(true);
     for (const f of ['convergence', 'parity', 'residuals', 'polymorphs']) expect(await page.$(`#report #figure-${f} svg`)).not.toBeNull();
 
