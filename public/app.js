@@ -423,8 +423,9 @@ $('api-key').addEventListener('input', (e) => {
   if (v) sessionStorage.setItem(KEY, v); else sessionStorage.removeItem(KEY);
   keyStatus('', '');
 });
+// one request per key entered (wrong keys count against this address): Enter leaves the field, which fires 'change' once
 $('api-key').addEventListener('change', () => loadJobs());
-$('api-key').addEventListener('keydown', (e) => { if (e.key === 'Enter') loadJobs(); });
+$('api-key').addEventListener('keydown', (e) => { if (e.key === 'Enter') e.target.blur(); });
 $('file').addEventListener('change', async (e) => {
   const f = e.target.files?.[0];
   if (!f) return;
