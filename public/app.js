@@ -127,23 +127,43 @@ function showError(err) {
   const where = $('error-location');
   where.textContent = '';
   box.hidden = false;
-  if (p.path === undefined || p.path === null) { refreshGutter(); return; }
+  const markLine = (line, start, end) => {
+    const text = document.createElement('code');
+    text.className = 'line';
+    text.textContent = (editor.value.split('\n')[line - 1] ?? '').trim();
+    where.append(text);
+    where.dataset.line = String(line);
+    refreshGutter(line);
+    editor.focus({ preventScroll: true });
+    editor.setSelectionRange(start, end);
+    scrollToLine(line);
+  };
+  const lines = editor.value.split('\n');
+  const lineStart = (n) => lines.slice(0, n - 1).reduce((s, l) => s + l.length + 1, 0);
+  // not valid JSON: the parser's message gives the offset ("... at position 29")
+  const at = p.code === 'INVALID_JSON' && !looksLikeGulp(editor.value) ? Number(/position (\d+)/.exec(p.detail ?? '')?.[1]) : NaN;
+  if (Number.isInteger(at) && at >= 0 && at <= editor.value.length) {
+    const n = editor.value.slice(0, at).split('\n').length;
+    where.append(`at line ${n}, column ${at - lineStart(n) + 1}: `);
+    markLine(n, at, Math.min(at + 1, editor.value.length));
+    return;
+  }
+  if (p.path === undefined || p.path === null) {
+    // a GULP input the import could not read: its message starts with the line ("line 12: ...")
+    const n = looksLikeGulp(editor.value) ? Number(/^line (\d+):/.exec(p.detail ?? '')?.[1]) : NaN;
+    if (Number.isInteger(n) && n >= 1 && n <= lines.length) {
+      where.append(`at line ${n} of the GULP input: `);
+      markLine(n, lineStart(n), lineStart(n) + lines[n - 1].length);
+    } else refreshGutter();
+    return;
+  }
   const loc = locate(p.path);
   const code = document.createElement('code');
   code.textContent = p.path || '/';
   where.append('at ', code);
   if (loc) {
-    const line = editor.value.split('\n')[loc.line - 1] ?? '';
     where.append(`, line ${loc.line}${loc.pointer !== p.path ? ` (in ${loc.pointer || 'the document'})` : ''}: `);
-    const text = document.createElement('code');
-    text.className = 'line';
-    text.textContent = line.trim();
-    where.append(text);
-    where.dataset.line = String(loc.line);
-    refreshGutter(loc.line);
-    editor.focus({ preventScroll: true });
-    editor.setSelectionRange(loc.start, loc.end);
-    scrollToLine(loc.line);
+    markLine(loc.line, loc.start, loc.end);
   } else refreshGutter();
 }
 const clearError = () => { $('error').hidden = true; refreshGutter(); };

@@ -126,6 +126,30 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
     expect(await page.$eval('#untranslated', (el) => (el as unknown as { hidden: boolean }).hidden)).toBe(false);
   });
 
+  it('shows where a document is not valid JSON: its line and column', async () => {
+    await setDocument('{\n  "name": "x",\n  "species": {,}\n}');
+    await page.click('#submit');
+    await page.waitForSelector('#error:not([hidden])');
+    expect(await text('#error-code')).toBe('INVALID_JSON');
+    expect(await text('#error-location')).toBe('at line 3, column 15: "species": {,}');
+    expect(await text('#gutter .bad')).toBe('3');
+    expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
+    problems.length = 0;
+  });
+
+  it('shows where a GULP input could not be read: the line of its message', async () => {
+    const gin = 'opti conp\ntitle\nbad cell\nend\ncell\n5.64 5.64\nfrac\nNa core 0 0 0\n';
+    await setDocument(gin);
+    await page.click('#import-gulp');
+    await page.waitForSelector('#error:not([hidden])');
+    expect(await text('#error-code')).toBe('PARSE_ERROR');
+    expect(await text('#error-detail')).toMatch(/^line 6: cell/);
+    expect(await text('#error-location')).toBe('at line 6 of the GULP input: 5.64 5.64');
+    expect(await text('#gutter .bad')).toBe('6');
+    expect(problems.filter((p) => !p.includes('status of 422'))).toEqual([]);
+    problems.length = 0;
+  });
+
   it('runs the reference fit: progress, the report with its figures, downloads', async () => {
     const doc = example();
     doc.options = { ...doc.options, maxIterations: 3 };
