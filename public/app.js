@@ -291,6 +291,12 @@ async function open(location) {
   $('watch-section').hidden = false;
   $('result-section').hidden = true;
   $('job-id').textContent = location.split('/').pop();
+  // nothing of the job shown before may stay: its status, progress, report and downloads
+  $('job-status').textContent = '';
+  $('job-status').className = 'status';
+  $('progress').textContent = '';
+  $('report').textContent = '';
+  $('downloads').textContent = '';
   $('live').hidden = false;
   drawLive();
   try {

@@ -204,6 +204,29 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it('evaluates a properties document of another chemistry and shows its report and figures', async () => {
+    const doc = JSON.parse(readFileSync(new URL('../fixtures/oxides-formal-fit.json', import.meta.url), 'utf8'));
+    doc.name = 'CaO properties';
+    doc.structures = doc.structures.filter((s: { id: string }) => s.id.startsWith('CaO-'));
+    await page.select('#kind', 'properties');
+    const before = await text('#job-id');
+    try {
+      await setDocument(JSON.stringify(doc, null, 2));
+      await page.click('#submit');
+      await page.waitForFunction((id) => document.getElementById('job-id').textContent !== id, {}, before);
+      await page.waitForFunction(() => document.getElementById('job-status').textContent === 'succeeded', { timeout: 30_000 });
+      await page.waitForSelector('#report table caption', { timeout: 15_000 });
+      const captions = await page.$$eval('#report caption', (cs) => cs.map((c) => c.textContent ?? ''));
+      expect(captions.some((c) => /^Table S8\. .*CaO/.test(c))).toBe(true);
+      for (const f of ['parity', 'polymorphs']) expect(await page.$(`#report #figure-${f} svg`)).not.toBeNull();
+      expect(await page.$('#report #figure-convergence')).toBeNull();
+      expect(await page.$$eval('#downloads button', (bs) => bs.map((b) => b.getAttribute('data-download')))).toEqual(expect.arrayContaining(['report-latex', 'parameters-gulp', 'structures-cif', 'plot-polymorphs']));
+    } finally {
+      await page.select('#kind', 'fits');
+    }
+    expect(problems).toEqual([]);
+  }, 60_000);
+
   it('cancels a running fit', async () => {
     const doc = example();
     doc.name = 'long fit';
