@@ -7,7 +7,11 @@
  * The fit: CaO rock salt and CsCl-type CaO of fixtures/oxides-formal-fit.json (formal charges),
  * varying Ca-O A and rho for two iterations.
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fitCommand } from '../src/cli/commands/fit.js';
 import { parseJob } from '../src/document/parse.js';
 import { energyVolumeData } from '../src/plots/index.js';
 import { renderReportWithFigures } from '../src/workflows/figures.js';
@@ -60,6 +64,24 @@ describe('the polymorph figure of a fit', () => {
     expect([...lines.keys()].sort()).toEqual(fit.structures.map((s) => s.label ?? s.id).sort());
     for (const [polymorph, d] of lines) expect(segments(d), polymorph).toBeGreaterThanOrEqual(4);
   });
+
+  it('`latticefit fit JOB --out DIR` writes the figures the Markdown report links, the polymorphs with their curves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latticefit-fit-out-'));
+    try {
+      writeFileSync(join(dir, 'job.json'), JSON.stringify(caoDocument()));
+      await fitCommand(join(dir, 'job.json'), { format: 'markdown', out: join(dir, 'out'), quiet: true });
+      expect(readdirSync(join(dir, 'out', 'plots')).sort()).toEqual(['convergence.svg', 'parity.svg', 'polymorphs.svg', 'residuals.svg']);
+      const md = readFileSync(join(dir, 'out', 'report.md'), 'utf8');
+      const links = [...md.matchAll(/\]\((plots\/[a-z]+\.svg)\)/g)].map((m) => m[1]);
+      expect(links.sort()).toEqual(['plots/convergence.svg', 'plots/parity.svg', 'plots/polymorphs.svg', 'plots/residuals.svg']);
+      const lines = evLines(readFileSync(join(dir, 'out', 'plots', 'polymorphs.svg'), 'utf8'));
+      expect(lines.size).toBe(2);
+      for (const [polymorph, d] of lines) expect(segments(d), polymorph).toBeGreaterThanOrEqual(4);
+      expect(readFileSync(join(dir, 'out', 'report.html'), 'utf8')).toContain('id="figure-polymorphs"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('without the equation of state each polymorph is a single point', async () => {
     const bare = await runFit(parseJob({ ...caoDocument(false), options: { ...caoDocument(false).options, maxIterations: 0 } }));
