@@ -132,7 +132,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
     ...(block.forceTolerance !== undefined ? { forceTolerance: block.forceTolerance } : {}),
     ...(block.stressToleranceGPa !== undefined ? { stressToleranceGPa: block.stressToleranceGPa } : {}),
     ...(block.maxIterations !== undefined ? { maxIterations: block.maxIterations } : {}),
-    ...(block.relaxCell ? { relaxCell: true, pressureGPa: job.options.pressureGPa } : {}),
+    ...(block.relaxCell ? { relaxCell: true, pressure: job.options.pressure } : {}),
   };
   const warnings: string[] = [];
 
@@ -169,7 +169,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
     let u = relaxedUnit.get(id);
     if (!u) {
       const c = byId.get(id)!;
-      const r = relaxLbfgs(model, c.structure, { relaxCell: true, pressureGPa: job.options.pressureGPa, forceTolerance: 1e-6, stressToleranceGPa: 1e-5, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const r = relaxLbfgs(model, c.structure, { relaxCell: true, pressure: job.options.pressure, forceTolerance: 1e-6, stressToleranceGPa: 1e-5, ...(opts.signal ? { signal: opts.signal } : {}) });
       if (!r.converged) warnings.push(`the perfect crystal ${id} did not converge (${r.stopReason})`);
       u = { s: r.structure, e: r.energy / c.z };
       relaxedUnit.set(id, u);

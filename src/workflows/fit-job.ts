@@ -66,7 +66,7 @@ export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promi
   // the structure table: the property suite on the geometries the fit relaxed
   const geometries = new Map<string, GivenGeometry>();
   for (const [id, st] of outcome.states) {
-    const status = relaxationStatus(st, job.options.pressureGPa, !job.options.relax);
+    const status = relaxationStatus(st, job.options.pressure, !job.options.relax);
     if (status) geometries.set(id, { structure: st.structure, status });
   }
   const report = await computeProperties({ ...input, forceField: ff }, buildEnergyModel(ff), { ...(options.signal ? { signal: options.signal } : {}), geometries, eos: job.options.equationOfState ?? false, transitionPressures: job.options.transitionPressures });

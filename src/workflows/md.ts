@@ -18,6 +18,7 @@
  *   harmonic: { temperature, mesh, xi: { species: number }, perAxis }
  * `md.xi` is the 3-D rms displacement about the lattice site (definitions in engines/lammps/md.ts).
  */
+import { gpaToEvPerA3 } from '../units/index.js';
 import { parseJob } from '../document/parse.js';
 import { DomainError, isDomainError } from '../errors.js';
 import { buildEnergyModel } from '../potentials/index.js';
@@ -109,7 +110,7 @@ export async function mdResult(doc: unknown, opts: MdWorkflowOptions = {}): Prom
   for (const [index, input] of chosen.entries()) {
     const report: StructureReport = { id: input.id, label: input.label, formula: input.formula, spaceGroup: { symbol: input.spaceGroup.symbol, number: input.spaceGroup.number }, properties: {} };
     try {
-      const relaxed = relaxCrystal(model, prepareCrystal(input), { pressureGPa: resolved.pressureGPa, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const relaxed = relaxCrystal(model, prepareCrystal(input), { pressure: gpaToEvPerA3(resolved.pressureGPa), ...(opts.signal ? { signal: opts.signal } : {}) });
       report.converged = relaxed.converged;
       report.iterations = relaxed.iterations;
       const d = describeCrystal(relaxed, job.forceField.charges);

@@ -9,6 +9,7 @@
  * document says `options.equationOfState: false`; the transition-pressure searches run for the
  * `transitionPressure` targets unless `options.transitionPressures: false`.
  */
+import { evPerA3ToGPa } from '../units/index.js';
 import { parseJob, type ParsedJob } from '../document/parse.js';
 import { normalizeDft } from '../fitting/normalize.js';
 import { buildEnergyModel } from '../potentials/index.js';
@@ -35,7 +36,7 @@ export async function propertiesResult(doc: unknown, opts: PropertiesOptions = {
   return {
     kind: 'properties',
     name: job.name,
-    pressureGPa: report.pressureGPa,
+    pressureGPa: evPerA3ToGPa(report.pressure),
     wallTimeMs: Date.now() - t0,
     warnings,
     structures,

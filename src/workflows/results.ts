@@ -6,6 +6,7 @@
  * the settings it was computed with; `document` is the job as given with those values written
  * in, kept for the exporters (a GULP input that reruns the job).
  */
+import { evPerA3ToGPa } from '../units/index.js';
 import type { JobDocument } from '../document/schema.js';
 import { PAIR_PARAMETERS, pairKey, type ForceField, type PairType } from '../potentials/forcefield.js';
 import type { PropertyTarget, Source, StructureTargets } from '../properties/vocabulary.js';
@@ -20,13 +21,14 @@ export { PROPERTIES, type WeightClass } from '../properties/vocabulary.js';
 /** The settings a result was computed with (what its tables need to say). */
 export interface ResultSettings {
   relax: boolean;
+  /** The job's external pressure, GPa (the result's unit; eV/Å³ inside). */
   pressureGPa: number;
   bulkModulus: 'reuss' | 'voigt' | 'hill';
   shearModulus: 'reuss' | 'voigt' | 'hill';
 }
 
-/** The settings of a result, from the resolved options of its job. */
-export const resultSettings = (o: ResultSettings): ResultSettings => ({ relax: o.relax, pressureGPa: o.pressureGPa, bulkModulus: o.bulkModulus, shearModulus: o.shearModulus });
+/** The settings of a result, from the resolved options of its job (pressure in eV/Å³, given in GPa). */
+export const resultSettings = (o: Omit<ResultSettings, 'pressureGPa'> & { pressure: number }): ResultSettings => ({ relax: o.relax, pressureGPa: evPerA3ToGPa(o.pressure), bulkModulus: o.bulkModulus, shearModulus: o.shearModulus });
 
 /** One row of Table S7. */
 export interface ParameterRow {
