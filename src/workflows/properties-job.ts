@@ -14,13 +14,10 @@ import { parseJob, type ParsedJob } from '../document/parse.js';
 import { normalizeDft } from '../fitting/normalize.js';
 import { buildEnergyModel } from '../potentials/index.js';
 import { type PropertiesOptions, type StructureProperties, computeProperties } from '../properties/index.js';
-import { documentWithTargets, parameterRows, resultSettings, type PropertiesResult, type StructureReport } from './results.js';
+import { documentWithTargets, parameterRows, resultSettings, type PropertiesCommandResult, type StructureReport } from './results.js';
 import { attachSurfaces, checkSurfaces } from './surfaces.js';
 
-/** The properties result: what `report` renders, plus the external pressure and the suite's detail. */
-export type { PropertiesOptions, StructureProperties };
-
-export type PropertiesCommandResult = PropertiesResult & { pressureGPa: number; structures: StructureProperties[] };
+export type { PropertiesOptions, StructureProperties, PropertiesCommandResult };
 
 /** Compute the properties of a job document (untrusted JSON, or a job parsed already). */
 export async function propertiesResult(doc: unknown, opts: PropertiesOptions = {}): Promise<PropertiesCommandResult> {

@@ -13,6 +13,7 @@ import type { PropertyTarget, Source, StructureTargets } from '../properties/voc
 import type { PairTurnover } from '../fitting/catastrophe.js';
 import type { Uncertainty } from '../fitting/uncertainty.js';
 import type { NormalizationFactor } from '../fitting/normalize.js';
+import type { StructureProperties } from '../properties/index.js';
 
 export type { PairTurnover, NormalizationFactor, Uncertainty, StructureTargets, PropertyTarget };
 /** The property vocabulary (names, units, weight classes) the tables are laid out by. */
@@ -115,6 +116,10 @@ export interface FitResult extends ResultBase {
 export interface PropertiesResult extends ResultBase {
   kind: 'properties';
 }
+
+/** The result of the properties use case: a `PropertiesResult` with the job's pressure (GPa) and the suite's full detail per structure (elastic tensors, equation of state, transition search). */
+export type PropertiesCommandResult = PropertiesResult & { pressureGPa: number; structures: StructureProperties[] };
+export type { StructureProperties };
 
 /** Table S7 rows of a force field; `vary` names the fitted parameters. */
 export function parameterRows(ff: ForceField, vary: readonly string[]): ParameterRow[] {
