@@ -82,12 +82,6 @@ export function validateMdRequest(doc: unknown): Record<string, unknown> {
   return document;
 }
 
-/** A fit runs no MD: `md` is a report column (values in the document) or a separate job. */
-export function refuseMdInFit(doc: unknown): void {
-  if (doc && typeof doc === 'object' && 'md' in doc)
-    throw new DomainError('INVALID_DOCUMENT', 'a fit does not run molecular dynamics: md is a report-only source (give MD values as "md" in properties, or run `latticefit md` / POST /v1/properties with an md block)', { path: '/md' });
-}
-
 export async function mdResult(doc: unknown, opts: MdWorkflowOptions = {}): Promise<MdResult> {
   const t0 = Date.now();
   const { document, md: fromDoc } = splitMdRequest(doc);
