@@ -57,6 +57,13 @@ module.exports = {
       to: { path: '^src/(workflows|reports|plots|jobs|http|cli)/' },
     },
     {
+      name: 'file-readers-build-crystals-directly',
+      comment: 'the file readers build domain inputs with the domain builders (crystal/crystal.ts), not by parsing a job document made up for it',
+      severity: 'error',
+      from: { path: '^src/io/(common|gulp-read|cif-read|lammps)\\.ts$' },
+      to: { path: '^src/document/parse\\.ts$' },
+    },
+    {
       name: 'reports-read-result-types',
       comment: 'reports and plots are pure functions of results: they read result types and each other, never the job document or the machinery',
       severity: 'error',

@@ -40,7 +40,9 @@ export async function relaxedProperties(doc: Doc): Promise<{ id: string; converg
 }
 
 export const caseIds = (): string[] => Object.keys(JSON.parse(readFileSync(new URL('starts.json', dir), 'utf8')));
-export const loadCase = (id: string): Doc => JSON.parse(readFileSync(new URL(`${id}.json`, dir), 'utf8'));
+/** The suite's case documents; `pbcdse` is the repository's reference fit (fixtures/pbcdse-fit.json, one copy). */
+const CASE_FILES: Record<string, string> = { pbcdse: '../pbcdse-fit.json' };
+export const loadCase = (id: string): Doc => JSON.parse(readFileSync(new URL(CASE_FILES[id] ?? `${id}.json`, dir), 'utf8'));
 /** `starts` (the issue's rule) or `decorrelated` (the same draws with A carried along with ρ at the shortest contact) */
 export const loadStarts = (id: string, set: 'starts' | 'decorrelated' = 'starts'): Record<string, number>[] => JSON.parse(readFileSync(new URL('starts.json', dir), 'utf8'))[id][set];
 

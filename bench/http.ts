@@ -7,7 +7,7 @@
  *
  * The service runs in this process (SQLite in a temporary directory, LATTICEFIT_WORKERS threads,
  * rate limit off, LOG_LEVEL warn unless set). `--tasks fake` (default) keeps the workers busy with
- * CPU-bound fake fits (test/fixtures/fake-tasks.ts, 60 s each, cancelled at the end); `--tasks
+ * CPU-bound fake fits (test/helpers/fake-tasks.ts, 60 s each, cancelled at the end); `--tasks
  * real` submits the reference example (fixtures/pbcdse-fit.json) to the real tasks, enough to
  * occupy every worker.
  */
@@ -41,7 +41,7 @@ const config = loadConfig({
   LATTICEFIT_RATE_LIMIT: '0',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   ...(values.workers ? { LATTICEFIT_WORKERS: values.workers } : {}),
-  ...(fakeTasks ? { LATTICEFIT_TASK_MODULE: fileURLToPath(new URL('../test/fixtures/fake-tasks.ts', import.meta.url)) } : {}),
+  ...(fakeTasks ? { LATTICEFIT_TASK_MODULE: fileURLToPath(new URL('../test/helpers/fake-tasks.ts', import.meta.url)) } : {}),
 });
 
 const example = JSON.parse(readFileSync(new URL('../fixtures/pbcdse-fit.json', import.meta.url), 'utf8')) as Record<string, unknown>;

@@ -93,6 +93,14 @@ describe('parseJob rejects bad input with a code and the path of the field', () 
       expectRejected(d, 'UNKNOWN_SPACE_GROUP', '/structures/1/spaceGroup');
     });
 
+    // P4, a = 10 Å: the images of (x, 0, 0) under the 4-fold axis are x·a·√2 (neighbours) and 2·x·a
+    // (opposite) apart; x = 6e-5 puts 0.85e-3 Å and 1.2e-3 Å on both sides of the 1e-3 Å tolerance
+    it('a site that merges with some of its images but not others is INVALID_STRUCTURE at /structures/i/sites/k/frac', () => {
+      const d = base();
+      d.structures[1] = { id: 'P4-near-axis', spaceGroup: 'P4', cell: { a: 10, c: 5 }, sites: [{ species: 'Cd', frac: [6e-5, 0, 0] }] };
+      expectRejected(d, 'INVALID_STRUCTURE', '/structures/1/sites/0/frac');
+    });
+
     it('a negative cell length is INVALID_CELL at /structures/i/cell/a', () => {
       const d = base();
       d.structures[1].cell.a = -6.08;
@@ -294,6 +302,18 @@ describe('parseJob on valid documents', () => {
       ['Pb-Se', { A: 4.88e6, rho: 0.173, C: 211 }],
       ['Se-Se', { A: 5200, rho: 0.384, C: 127 }],
     ]);
+  });
+
+  // 1 eV/Å³ = 160.2176634 GPa (CODATA 2018 e and Å: 1.602176634e-19 J / 1e-30 m³)
+  it('pressures enter the domain in eV/Å³: options.pressure and structures[].pressure (GPa in the document) are converted at the door', () => {
+    const d = base();
+    d.options = { ...d.options, pressure: 3 };
+    d.structures[1].pressure = 12.5;
+    const job = parseJob(d);
+    expect(job.options.pressure).toBeCloseTo(3 / 160.2176634, 15);
+    expect(job.structures[0]!.pressure).toBeUndefined();
+    expect(job.structures[1]!.pressure).toBeCloseTo(12.5 / 160.2176634, 15);
+    expect(Object.keys(job.options)).not.toContain('pressureGPa');
   });
 
   // Formula units per conventional cell (International Tables settings): wurtzite P6_3mc 2b + 2b

@@ -26,7 +26,7 @@ async function startServer(): Promise<Child & { url: string }> {
       HOST: '127.0.0.1',
       LATTICEFIT_DATA_DIR: dir,
       LATTICEFIT_WORKERS: '1',
-      LATTICEFIT_TASK_MODULE: 'test/fixtures/fake-tasks.ts',
+      LATTICEFIT_TASK_MODULE: 'test/helpers/fake-tasks.ts',
       LATTICEFIT_FAKE_STEP_MS: '100',
       LATTICEFIT_PROGRESS_THROTTLE_MS: '50',
       LOG_LEVEL: 'info',

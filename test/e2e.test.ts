@@ -16,7 +16,7 @@ import { createService, type Service } from '../src/service.js';
 import { parseSse, until } from './helpers/http-harness.js';
 
 const EXAMPLE = readFileSync(new URL('../fixtures/pbcdse-fit.json', import.meta.url), 'utf8');
-const FAKE_TASKS = fileURLToPath(new URL('./fixtures/fake-tasks.ts', import.meta.url));
+const FAKE_TASKS = fileURLToPath(new URL('./helpers/fake-tasks.ts', import.meta.url));
 const realTasks = await import('../src/workflows/tasks.js').catch(() => undefined);
 
 interface SseEvent {

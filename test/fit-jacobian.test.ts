@@ -19,7 +19,7 @@ describe('analytic Jacobian of relaxed observables', () => {
   // add a volume and u observable on wurtzite so every kind is checked
   observables.push({ structureId: 'CdSe-WZ', property: 'u', target: 0.376, source: 'exp', weight: 1, weightClass: 'internal' });
   observables.push({ structureId: 'CdSe-WZ', property: 'volume', target: 56, source: 'exp', weight: 1, weightClass: 'volume' });
-  const ev = new FitEvaluator(job, job.vary, observables, { pressureGPa: 0 });
+  const ev = new FitEvaluator(job, job.vary, observables, { pressure: 0 });
   const p0 = job.vary.map((n) => getParameter(job.forceField, n)!);
   const states = ev.evaluate(p0, ev.involved);
   ev.commit(states);

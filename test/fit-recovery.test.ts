@@ -16,7 +16,7 @@ import { publishedSubset } from './helpers/jobs.js';
 function selfConsistentTargets(doc: JobDocument): JobDocument {
   const job = parseJob(doc);
   const obs = buildObservables(job);
-  const ev = new FitEvaluator(job, job.vary, obs, { pressureGPa: 0 });
+  const ev = new FitEvaluator(job, job.vary, obs, { pressure: 0 });
   const values = ev.values(ev.evaluate(job.vary.map((n) => getParameter(job.forceField, n)!), ev.involved));
   const out = structuredClone(doc);
   obs.forEach((o, i) => {

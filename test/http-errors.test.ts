@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../src/errors.js';
 import { ERROR_CATALOGUE, problem, renderErrorTable, statusOf } from '../src/http/errors.js';
 import type { JobStore } from '../src/jobs/store.js';
-import * as fake from './fixtures/fake-tasks.js';
+import * as fake from './helpers/fake-tasks.js';
 import { buildTestApp, example, smallDocument, until, type TestApp } from './helpers/http-harness.js';
 
 const realTasks = await import('../src/workflows/tasks.js').catch(() => undefined);

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { jsonRenderers } from '../src/http/renderers.js';
 import type { TaskContext, TaskKind } from '../src/workflows/tasks.js';
-import * as fake from './fixtures/fake-tasks.js';
+import * as fake from './helpers/fake-tasks.js';
 import { buildTestApp, example, parseSse, smallDocument, until, type TestApp, type TestAppOptions } from './helpers/http-harness.js';
 
 let t: TestApp | undefined;

@@ -14,7 +14,7 @@ import { PiscinaTaskRunner } from '../src/jobs/piscina-runner.js';
 import { requestHash } from '../src/jobs/store.js';
 import { smallDocument, until } from './helpers/http-harness.js';
 
-const TASKS = new URL('./fixtures/fake-tasks.ts', import.meta.url).href;
+const TASKS = new URL('./helpers/fake-tasks.ts', import.meta.url).href;
 const logger = pino({ level: 'silent' });
 const limits = (over: Partial<ServiceLimits> = {}): ServiceLimits => ({ ...loadConfig({}).limits, ...over });
 

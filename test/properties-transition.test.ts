@@ -7,6 +7,7 @@ import type { EnergyModel } from '../src/potentials/model.js';
 import { prepareCrystal, relaxCrystal, type PreparedCrystal } from '../src/properties/crystal.js';
 import { transitionPressure, type TransitionResult } from '../src/properties/transition.js';
 import { TOL } from './helpers/tolerances.js';
+import { gpaToEvPerA3 } from '../src/units/index.js';
 import { TIGHT, crystal, published } from './properties.helpers.js';
 
 describe('wurtzite → rock-salt CdSe', () => {
@@ -25,13 +26,13 @@ describe('wurtzite → rock-salt CdSe', () => {
 
   it('the enthalpies per formula unit are equal at the reported pressure (both relaxed afresh there)', () => {
     const p = t.pressureGPa!;
-    const hA = relaxCrystal(published().model, wz, { ...TIGHT, pressureGPa: p }).enthalpyPerFormulaUnit;
-    const hB = relaxCrystal(published().model, rs, { ...TIGHT, pressureGPa: p }).enthalpyPerFormulaUnit;
+    const hA = relaxCrystal(published().model, wz, { ...TIGHT, pressure: gpaToEvPerA3(p) }).enthalpyPerFormulaUnit;
+    const hB = relaxCrystal(published().model, rs, { ...TIGHT, pressure: gpaToEvPerA3(p) }).enthalpyPerFormulaUnit;
     expect(Math.abs(hA - hB)).toBeLessThan(TOL.transitionEnthalpyEv);
   });
 
   it('wurtzite is the lower-enthalpy phase 1 GPa below the transition and rock salt 1 GPa above', () => {
-    const h = (c: PreparedCrystal, p: number): number => relaxCrystal(published().model, c, { ...TIGHT, pressureGPa: p }).enthalpyPerFormulaUnit;
+    const h = (c: PreparedCrystal, p: number): number => relaxCrystal(published().model, c, { ...TIGHT, pressure: gpaToEvPerA3(p) }).enthalpyPerFormulaUnit;
     const p = t.pressureGPa!;
     expect(h(wz, p - 1)).toBeLessThan(h(rs, p - 1));
     expect(h(rs, p + 1)).toBeLessThan(h(wz, p + 1));

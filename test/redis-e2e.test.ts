@@ -30,7 +30,7 @@ const ENV: Record<string, string> = {
   LATTICEFIT_QUEUE: 'redis',
   REDIS_URL: url ?? '',
   LATTICEFIT_REDIS_PREFIX: prefix,
-  LATTICEFIT_TASK_MODULE: 'test/fixtures/fake-tasks.ts',
+  LATTICEFIT_TASK_MODULE: 'test/helpers/fake-tasks.ts',
   LATTICEFIT_FAKE_STEP_MS: '100',
   LATTICEFIT_PROGRESS_THROTTLE_MS: '50',
   LATTICEFIT_LOCK_DURATION_MS: '2500',

@@ -24,7 +24,7 @@ import { smallDocument, until } from './helpers/http-harness.js';
 const url = process.env.LATTICEFIT_TEST_REDIS_URL;
 if (!url) console.warn('redis-queue.test.ts skipped: set LATTICEFIT_TEST_REDIS_URL (e.g. redis://127.0.0.1:6391) to run the Redis queue tests');
 
-const TASKS = new URL('./fixtures/fake-tasks.ts', import.meta.url).href;
+const TASKS = new URL('./helpers/fake-tasks.ts', import.meta.url).href;
 const logger = pino({ level: 'silent' });
 const config = loadConfig({ LATTICEFIT_FAKE_STEP_MS: '40' });
 const queueConfig = { attempts: 3, lockDurationMs: 5000, stalledIntervalMs: 2000, retryBackoffMs: 50 };

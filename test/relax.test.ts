@@ -159,7 +159,7 @@ describe('relaxed wurtzite CdSe (published model)', () => {
   });
 
   it('at 2 GPa, −(1/V) ∂E/∂e equals p on the diagonal and 0 off it', () => {
-    const r = relax(model, WZ.structure, { operations: WZ.operations, pressureGPa: 2 });
+    const r = relax(model, WZ.structure, { operations: WZ.operations, pressure: 2 / GPA_PER_EV_PER_A3 });
     expect(r.converged).toBe(true);
     const s = residuals(r.structure, 2).stressPlusP;
     expect(maxAbs(s)).toBeLessThan(TOL.relaxStressGPa);
@@ -228,7 +228,7 @@ describe('warnings', () => {
   });
 
   it('wurtzite at 10 GPa reaches u = 1/2 and reports the raised symmetry and the Cd–Se 4 → 5 coordination change', () => {
-    const r = relax(model, WZ.structure, { operations: WZ.operations, pressureGPa: 10 });
+    const r = relax(model, WZ.structure, { operations: WZ.operations, pressure: 10 / GPA_PER_EV_PER_A3 });
     expect(r.converged).toBe(true);
     expect(Math.abs(wurtziteU(r.structure) - 0.5)).toBeLessThan(TOL.relaxGeometry);
     const kinds = r.warnings.map((w) => w.kind);

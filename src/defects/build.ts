@@ -16,6 +16,7 @@
  */
 import { DomainError } from '../errors.js';
 import { Structure } from '../crystal/structure.js';
+import { gaussSolve } from '../math/dense.js';
 
 /** Minimum-image vector from a to b in the cell (Cartesian, Å). */
 export function minimumImage(s: Structure, a: ArrayLike<number>, b: ArrayLike<number>): [number, number, number] {
@@ -174,7 +175,7 @@ export function interstitialSites(s: Structure, spacing = 0.25): InterstitialSit
           for (let j = 0; j < 4; j++) A[4 * i + j]! += row[i]! * row[j]!;
         }
       }
-      const x = solve4(A, b);
+      const x = gaussSolve(A, b, 4);
       if (x) {
         const trial = [r[0]! + x[0]!, r[1]! + x[1]!, r[2]! + x[2]!];
         if (Math.hypot(x[0]!, x[1]!, x[2]!) < spacing && nearest(trial).d > d1) r.splice(0, 3, ...trial);
@@ -193,24 +194,4 @@ export function interstitialSites(s: Structure, spacing = 0.25): InterstitialSit
     if (!classes.includes(label)) classes.push(label);
     return { position: [r[0]!, r[1]!, r[2]!], radius: d, environment: env, classIndex: classes.indexOf(label) };
   });
-}
-
-/** Solve the 4×4 system A x = b by Gaussian elimination with partial pivoting (undefined if singular). */
-function solve4(A: Float64Array, b: Float64Array): Float64Array | undefined {
-  const m = Float64Array.from(A), x = Float64Array.from(b);
-  for (let c = 0; c < 4; c++) {
-    let p = c;
-    for (let r = c + 1; r < 4; r++) if (Math.abs(m[4 * r + c]!) > Math.abs(m[4 * p + c]!)) p = r;
-    if (Math.abs(m[4 * p + c]!) < 1e-10) return undefined;
-    for (let k = 0; k < 4; k++) [m[4 * c + k], m[4 * p + k]] = [m[4 * p + k]!, m[4 * c + k]!];
-    [x[c], x[p]] = [x[p]!, x[c]!];
-    for (let r = 0; r < 4; r++) {
-      if (r === c) continue;
-      const f = m[4 * r + c]! / m[4 * c + c]!;
-      for (let k = 0; k < 4; k++) m[4 * r + k]! -= f * m[4 * c + k]!;
-      x[r]! -= f * x[c]!;
-    }
-  }
-  for (let c = 0; c < 4; c++) x[c]! /= m[4 * c + c]!;
-  return x;
 }

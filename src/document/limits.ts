@@ -154,6 +154,9 @@ export function centringMultiplicity(sg: SpaceGroup): number {
  * special position: one per lattice point) exceed the limit. Costs nothing; the exact count follows
  * the expansion.
  */
+/** Atoms in one conventional cell, by default (`Limits.maxAtoms`). */
+export const DEFAULT_MAX_ATOMS = 512;
+
 export function checkSiteCount(sg: SpaceGroup, sites: number, maxAtoms: number, id: string, path: string): void {
   const atLeast = sites * centringMultiplicity(sg);
   if (atLeast > maxAtoms)

@@ -6,19 +6,15 @@
 import { type Face, parseFace } from '../surface/face.js';
 import { Compile } from 'typebox/compile';
 import { DomainError } from '../errors.js';
-import { Lattice } from '../crystal/lattice.js';
-import { Structure, composition, compositionKey } from '../crystal/structure.js';
 import { getSpaceGroup } from '../crystal/spacegroups/index.js';
-import { completeCell } from '../crystal/cell-parameters.js';
-import { expandSites } from '../crystal/expand.js';
-import type { Mat3, Vec3 } from '../math/linalg.js';
-import { forEachPair } from '../potentials/neighbours.js';
+import { checkOverlaps } from '../potentials/neighbours.js';
 import { type ForceField, type PairPotentialSpec, PAIR_PARAMETERS, pairKey } from '../potentials/forcefield.js';
 import { EWALD_DEFAULTS } from '../potentials/ewald/parameters.js';
-import type { SymmetrizedCrystal } from '../crystal/crystal.js';
+import { type SymmetrizedCrystal, latticeOfCell, symmetrizedCrystal } from '../crystal/crystal.js';
+import { gpaToEvPerA3 } from '../units/index.js';
 import { JobDocumentSchema, type JobDocument } from './schema.js';
 import { DEFAULT_WEIGHTS, PROPERTIES, REPORT_ONLY_PROPERTIES, type PropertyTarget, type ReportExtras, type StructureTargets, type WeightClass } from '../properties/vocabulary.js';
-import { checkJobCost, checkRanges, checkSiteCount, checkSizes, checkSpeciesName } from './limits.js';
+import { DEFAULT_MAX_ATOMS, checkJobCost, checkRanges, checkSiteCount, checkSizes, checkSpeciesName } from './limits.js';
 
 export interface Limits {
   maxStructures: number;
@@ -29,7 +25,7 @@ export interface Limits {
   maxJobCost: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxStructures: 64, maxAtoms: 512, maxIterations: 10_000, maxJobCost: 1e12 };
+export const DEFAULT_LIMITS: Limits = { maxStructures: 64, maxAtoms: DEFAULT_MAX_ATOMS, maxIterations: 10_000, maxJobCost: 1e12 };
 
 export interface ParseOptions {
   limits?: Partial<Limits>;
@@ -53,7 +49,8 @@ export interface SurfaceSpec {
 
 export interface ResolvedJobOptions {
   relax: boolean;
-  pressureGPa: number;
+  /** External pressure, eV/Å³ (the document's `options.pressure` is in GPa). */
+  pressure: number;
   weights: Record<WeightClass, number>;
   bulkModulus: 'reuss' | 'voigt' | 'hill';
   shearModulus: 'reuss' | 'voigt' | 'hill';
@@ -192,24 +189,24 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     ids.set(sd.id, i);
     sd.sites.forEach((s, k) => knownSpecies(s.species, `${path}/sites/${k}/species`));
     const sg = getSpaceGroup(sd.spaceGroup ?? 1, { originChoice: sd.origin, rhombohedralAxes: sd.rhombohedralAxes }, `${path}/spaceGroup`);
-    let lattice: Lattice;
-    if (sd.cell.vectors) {
-      if (sg.number !== 1) throw new DomainError('INVALID_CELL', 'cell vectors are accepted with space group P1 only; give a, b, c, alpha, beta, gamma', { path: `${path}/cell/vectors` });
-      lattice = Lattice.fromVectors(sd.cell.vectors as Mat3, `${path}/cell/vectors`);
-    } else {
-      const { vectors: _v, ...params } = sd.cell;
-      lattice = Lattice.fromParameters(completeCell(sg, params, `${path}/cell`), `${path}/cell`);
-    }
+    const lattice = latticeOfCell(sg, sd.cell, `${path}/cell`);
     checkSiteCount(sg, sd.sites.length, limits.maxAtoms, sd.id, path);
-    const sites = sd.sites.map((s) => ({ species: s.species, frac: [s.frac[0]!, s.frac[1]!, s.frac[2]!] as Vec3, ...(s.label ? { label: s.label } : {}) }));
-    const expanded = expandSites(sg, lattice, sites);
-    if (expanded.species.length > limits.maxAtoms) throw new DomainError('LIMIT_EXCEEDED', `structure ${sd.id} has ${expanded.species.length} atoms in its cell; the limit is ${limits.maxAtoms}`, { path: `${path}/sites` });
-    const structure = Structure.fromFractional(lattice, expanded.species, expanded.frac);
-    checkOverlaps(structure, expanded.site, overlap, path);
+    const crystal = symmetrizedCrystal({
+      id: sd.id,
+      ...(sd.label !== undefined ? { label: sd.label } : {}),
+      index: i,
+      spaceGroup: sg,
+      lattice,
+      sites: sd.sites,
+      ...(sd.pressure !== undefined ? { pressure: gpaToEvPerA3(sd.pressure) } : {}),
+      path: `${path}/sites`,
+    });
+    const { structure } = crystal;
+    if (structure.numAtoms > limits.maxAtoms) throw new DomainError('LIMIT_EXCEEDED', `structure ${sd.id} has ${structure.numAtoms} atoms in its cell; the limit is ${limits.maxAtoms}`, { path: `${path}/sites` });
+    checkOverlaps(structure, crystal.siteOfAtom, overlap, path);
     let q = 0;
     for (const s of structure.species) q += charges[s]!;
     if (Math.abs(q) > 1e-8) throw new DomainError('NOT_CHARGE_NEUTRAL', `the cell of ${sd.id} carries a net charge of ${+q.toFixed(10)} e`, { path: `${path}/sites`, structure: sd.id, charge: q });
-    const comp = composition(structure.species);
     const properties: Record<string, PropertyTarget> = {};
     const extras: ReportExtras = {};
     for (const [name, value] of Object.entries(sd.properties ?? {})) {
@@ -228,19 +225,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     }
     targets.push({ id: sd.id, properties, extras });
     surfaces.push((sd.surfaces ?? []).map((x, k) => ({ ...x, face: parseFace(x.face, `${path}/surfaces/${k}/face`), path: `${path}/surfaces/${k}` })));
-    return {
-      id: sd.id,
-      label: sd.label ?? sd.id,
-      index: i,
-      spaceGroup: sg,
-      structure,
-      siteOfAtom: expanded.site,
-      sites,
-      formula: comp.formula,
-      compositionKey: compositionKey(comp.counts),
-      z: comp.z,
-      ...(sd.pressure !== undefined ? { pressureGPa: sd.pressure } : {}),
-    };
+    return crystal;
   });
 
   // references between structures
@@ -262,7 +247,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
   if (maxIterations > limits.maxIterations) throw new DomainError('LIMIT_EXCEEDED', `maxIterations ${maxIterations} exceeds the limit ${limits.maxIterations}`, { path: '/options/maxIterations' });
   const options: ResolvedJobOptions = {
     relax: o.relax ?? true,
-    pressureGPa: o.pressure ?? 0,
+    pressure: gpaToEvPerA3(o.pressure ?? 0),
     weights: { ...DEFAULT_WEIGHTS, ...(o.defaultWeights as Partial<Record<WeightClass, number>> | undefined) },
     bulkModulus: o.bulkModulus ?? 'reuss',
     shearModulus: o.shearModulus ?? 'hill',
@@ -293,10 +278,3 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
   };
 }
 
-/** OVERLAPPING_ATOMS when two atoms (any periodic images) are closer than `dmin`. */
-function checkOverlaps(s: Structure, siteOfAtom: number[], dmin: number, path: string): void {
-  forEachPair(s, dmin, (i, j, _dx, _dy, _dz, r2) => {
-    const site = Math.max(siteOfAtom[i]!, siteOfAtom[j]!);
-    throw new DomainError('OVERLAPPING_ATOMS', `atoms ${i + 1} (${s.species[i]}) and ${j + 1} (${s.species[j]}) are ${Math.sqrt(r2).toFixed(3)} Å apart, closer than ${dmin} Å`, { path: `${path}/sites/${site}`, distance: Math.sqrt(r2) });
-  });
-}

@@ -45,7 +45,6 @@ import { prepareCrystal, conventionalLatticeOf, anionSite, notRelaxedWarning, ty
 import { type ElasticResult } from '../properties/elastic.js';
 import { type ModulusChoice, elasticProperties, structuralProperties } from '../properties/observed.js';
 import { PROPERTIES } from '../properties/vocabulary.js';
-import { gpaToEvPerA3 } from '../units/index.js';
 import type { Observable } from './observables.js';
 
 /** The relaxed state of one structure at one parameter set. */
@@ -70,10 +69,10 @@ export interface EvaluatorInput {
 }
 
 /** How the state's geometry was reached, as the property suite reports it (undefined when the relaxation threw). */
-export function relaxationStatus(st: StructureState, pressureGPa: number, conventional: boolean): RelaxationStatus | undefined {
+export function relaxationStatus(st: StructureState, pressure: number, conventional: boolean): RelaxationStatus | undefined {
   if (!st.relax) return undefined;
-  if (conventional) return { pressureGPa, converged: false, relaxed: false, iterations: 0, warnings: [notRelaxedWarning(st.id)] };
-  return { pressureGPa, converged: st.relax.converged, relaxed: true, iterations: st.relax.iterations, warnings: st.relax.warnings.map((w) => ({ kind: w.kind, message: w.message })) };
+  if (conventional) return { pressure, converged: false, relaxed: false, iterations: 0, warnings: [notRelaxedWarning(st.id)] };
+  return { pressure, converged: st.relax.converged, relaxed: true, iterations: st.relax.iterations, warnings: st.relax.warnings.map((w) => ({ kind: w.kind, message: w.message })) };
 }
 
 /**
@@ -97,7 +96,8 @@ export const KINK_MAX_STRESS_GPA = 0.25;
 const TRANSFORMING: ReadonlySet<string> = new Set(['special-position', 'coordination-change', 'volume-change']);
 
 export interface EvaluatorOptions {
-  pressureGPa: number;
+  /** External pressure, eV/Å³ (a structure's own `pressure` overrides it). */
+  pressure: number;
   /**
    * Conventional fit (GULP's `fit` without `relax`, `options.relax: false`): no relaxation; every
    * property is taken at the given geometry, exactly as the property suite takes it with
@@ -155,14 +155,14 @@ export class FitEvaluator {
     });
   }
 
-  /** The pressure structure `id` is relaxed at, GPa: its own (`structures[].pressure`), else the job's. */
+  /** The pressure structure `id` is relaxed at, eV/Å³: its own (`structures[].pressure`), else the job's. */
   private pressureOf(id: string): number {
-    return this.input.structures.find((s) => s.id === id)?.pressureGPa ?? this.options.pressureGPa;
+    return this.input.structures.find((s) => s.id === id)?.pressure ?? this.options.pressure;
   }
 
   /** Where the elastic constants of structure `id` are taken, and in which definition. */
-  private elasticAt(id: string): { pressureGPa: number; definition: ElasticDefinition } {
-    return { pressureGPa: this.pressureOf(id), definition: this.input.options.elasticConstants ?? 'energy' };
+  private elasticAt(id: string): { pressure: number; definition: ElasticDefinition } {
+    return { pressure: this.pressureOf(id), definition: this.input.options.elasticConstants ?? 'energy' };
   }
 
   /** The same structures and warm starts, fitting fewer observables (structures left out). */
@@ -213,7 +213,7 @@ export class FitEvaluator {
 
   private evaluateOne(model: ParametrisedModel, id: string, elastic: boolean): StructureState {
     const prep = this.prepared.get(id)!;
-    const o = resolveRelaxOptions({ operations: prep.operations, pressureGPa: this.pressureOf(id), structureId: id, signal: this.options.signal, checkStability: false, maxVolumeRatio: 2, forceTolerance: RELAX_FORCE_TOLERANCE, stressToleranceGPa: RELAX_STRESS_TOLERANCE_GPA });
+    const o = resolveRelaxOptions({ operations: prep.operations, pressure: this.pressureOf(id), structureId: id, signal: this.options.signal, checkStability: false, maxVolumeRatio: 2, forceTolerance: RELAX_FORCE_TOLERANCE, stressToleranceGPa: RELAX_STRESS_TOLERANCE_GPA });
     let relax: RelaxResult;
     try {
       if (this.options.conventional) {
@@ -311,7 +311,7 @@ export class FitEvaluator {
     const basis = cachedSymmetryBasis(prep.structure, prep.operations);
     const r = model.compute(s, 2);
     const H = r.hessian!;
-    addPressureHessian(H, n, s.lattice.volume, gpaToEvPerA3(this.pressureOf(prep.id)));
+    addPressureHessian(H, n, s.lattice.volume, this.pressureOf(prep.id));
     const pd = model.parameterDerivatives(s, this.names);
     const dParams = geometryResponse(H, basis, n, pd.dFirst);
     const out: Record<string, Float64Array> = {};

@@ -201,7 +201,7 @@ export function fitFromStart(input: FitInput, start: readonly number[], observab
   const t0 = Date.now();
   const names = [...input.vary];
   const transform = makeTransform(names, names.map((n) => getParameter(input.forceField, n)!), input.bounds as Record<string, [number, number]>, pairContacts(input));
-  const fullEvaluator = new FitEvaluator(input, names, observablesIn, { pressureGPa: input.options.pressureGPa, signal: options.signal, conventional: !input.options.relax });
+  const fullEvaluator = new FitEvaluator(input, names, observablesIn, { pressure: input.options.pressure, signal: options.signal, conventional: !input.options.relax });
 
   // starting point: structures that fail here cannot be fitted; their observables are dropped
   const states0 = fullEvaluator.evaluate(start, fullEvaluator.involved);

@@ -4,8 +4,10 @@
  * the free cell parameters of a space group.
  */
 import { DomainError } from '../errors.js';
-import { parseJob } from '../document/parse.js';
-import type { SymmetrizedCrystal } from '../crystal/crystal.js';
+import { DEFAULT_MAX_ATOMS, checkSiteCount } from '../document/limits.js';
+import { type SymmetrizedCrystal, latticeOfCell, symmetrizedCrystal } from '../crystal/crystal.js';
+import { getSpaceGroup } from '../crystal/spacegroups/index.js';
+import { checkOverlaps } from '../potentials/neighbours.js';
 import type { StructureDocument } from '../document/schema.js';
 import type { LatticeParameters } from '../crystal/lattice.js';
 import type { SpaceGroup } from '../crystal/spacegroups/index.js';
@@ -41,15 +43,19 @@ export function parseNumber(token: string): number | undefined {
 }
 
 /**
- * The crystal of one structure document, interpreted exactly as a job would interpret it
- * (space group, completed cell, expanded sites, formula units): the document is parsed as a job
- * whose species all carry charge 0 (its properties left out). Throws the DomainErrors of `parseJob`.
+ * The crystal of one structure document, built as a job builds it (the domain's builders: space
+ * group, completed cell, expanded sites, formula units) with the same checks of the geometry
+ * (atom limit, overlapping atoms closer than 0.5 Å); its targets are not read. `path` is the JSON
+ * pointer of the structure in what the user sent, for the errors.
  */
-export function crystalOf(sd: StructureDocument): SymmetrizedCrystal {
-  const species: Record<string, { charge: number }> = {};
-  for (const s of sd.sites) species[s.species] = { charge: 0 };
-  const { properties: _p, label: _l, ...geometry } = sd;
-  return parseJob({ species, potentials: [], structures: [geometry] }).structures[0]!;
+export function crystalOf(sd: StructureDocument, path = ''): SymmetrizedCrystal {
+  const sg = getSpaceGroup(sd.spaceGroup ?? 1, { originChoice: sd.origin, rhombohedralAxes: sd.rhombohedralAxes }, `${path}/spaceGroup`);
+  const lattice = latticeOfCell(sg, sd.cell, `${path}/cell`);
+  checkSiteCount(sg, sd.sites.length, DEFAULT_MAX_ATOMS, sd.id, path);
+  const c = symmetrizedCrystal({ id: sd.id, ...(sd.label !== undefined ? { label: sd.label } : {}), spaceGroup: sg, lattice, sites: sd.sites, path: `${path}/sites` });
+  if (c.structure.numAtoms > DEFAULT_MAX_ATOMS) throw new DomainError('LIMIT_EXCEEDED', `structure ${sd.id} has ${c.structure.numAtoms} atoms in its cell; the limit is ${DEFAULT_MAX_ATOMS}`, { path: `${path}/sites` });
+  checkOverlaps(c.structure, c.siteOfAtom, 0.5, path);
+  return c;
 }
 
 type CellKey = keyof LatticeParameters;

@@ -173,7 +173,7 @@ function resultCrystal(raw: unknown, i: number, charges: Record<string, number>)
   const label = typeof s.label === 'string' ? s.label : undefined;
   const base = { id: id.replace(/[^A-Za-z0-9_.:+-]+/g, '_'), ...(label ? { label } : {}) };
   const attempt = (sd: StructureDocument): ExportCrystal => {
-    const c = crystalOf(sd);
+    const c = crystalOf(sd, path);
     return { id, ...(label ? { label } : {}), structure: c.structure, spaceGroup: c.spaceGroup, document: sd, ...(typeof s.converged === 'boolean' ? { converged: s.converged } : {}) };
   };
   if (typeof sgId === 'string' || typeof sgId === 'number') {

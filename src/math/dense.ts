@@ -101,3 +101,26 @@ export function choleskySolve(a: ArrayLike<number>, b: ArrayLike<number>, n: num
   }
   return x;
 }
+
+/**
+ * Solve A x = b (A n × n, row-major, any non-singular matrix) by Gaussian elimination with partial
+ * pivoting; undefined when a pivot falls below `pivotTolerance` (singular to working precision).
+ */
+export function gaussSolve(a: ArrayLike<number>, b: ArrayLike<number>, n: number, pivotTolerance = 1e-10): Float64Array | undefined {
+  const m = Float64Array.from(a), x = Float64Array.from(b);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[n * r + c]!) > Math.abs(m[n * p + c]!)) p = r;
+    if (Math.abs(m[n * p + c]!) < pivotTolerance) return undefined;
+    for (let k = 0; k < n; k++) [m[n * c + k], m[n * p + k]] = [m[n * p + k]!, m[n * c + k]!];
+    [x[c], x[p]] = [x[p]!, x[c]!];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[n * r + c]! / m[n * c + c]!;
+      for (let k = 0; k < n; k++) m[n * r + k]! -= f * m[n * c + k]!;
+      x[r]! -= f * x[c]!;
+    }
+  }
+  for (let c = 0; c < n; c++) x[c]! /= m[n * c + c]!;
+  return x;
+}

@@ -27,6 +27,7 @@
  */
 import type { Structure } from '../crystal/structure.js';
 import type { Mat3 } from '../math/linalg.js';
+import { DomainError } from '../errors.js';
 
 /** Called with the indices (i ≤ j), the vector d = r_j + T − r_i (Å) and r² = |d|². */
 export type PairVisitor = (i: number, j: number, dx: number, dy: number, dz: number, r2: number) => void;
@@ -291,4 +292,15 @@ function cellSearch(structure: Structure, n: number, L: Readonly<Mat3>, fw: Floa
           }
         }
       }
+}
+
+/**
+ * OVERLAPPING_ATOMS when two atoms (any periodic images) are closer than `dmin` (Å); `path` is the
+ * JSON pointer of the structure in what the user sent (`/structures/2`), the error names its site.
+ */
+export function checkOverlaps(s: Structure, siteOfAtom: readonly number[], dmin: number, path: string): void {
+  forEachPair(s, dmin, (i, j, _dx, _dy, _dz, r2) => {
+    const site = Math.max(siteOfAtom[i]!, siteOfAtom[j]!);
+    throw new DomainError('OVERLAPPING_ATOMS', `atoms ${i + 1} (${s.species[i]}) and ${j + 1} (${s.species[j]}) are ${Math.sqrt(r2).toFixed(3)} Å apart, closer than ${dmin} Å`, { path: `${path}/sites/${site}`, distance: Math.sqrt(r2) });
+  });
 }

@@ -41,7 +41,7 @@ import { type Mat3, type Vec3, identity3, inv3, mul3, transpose3, vecMat } from 
 import type { EnergyModel } from '../potentials/model.js';
 import { relax } from '../relaxation/index.js';
 import type { CartesianOperation, RelaxOptions } from '../relaxation/types.js';
-import { evPerA3ToGPa, gpaToEvPerA3 } from '../units/index.js';
+import { evPerA3ToGPa } from '../units/index.js';
 import { rng } from '../math/random.js';
 
 export interface PrepareOptions {
@@ -96,8 +96,8 @@ export interface CrystalWarning {
 }
 
 export interface RelaxedCrystal extends CrystalGeometry {
-  /** External pressure of the relaxation, GPa. */
-  pressureGPa: number;
+  /** External pressure of the relaxation, eV/Å³. */
+  pressure: number;
   /** Energy of the computational cell, eV. */
   energy: number;
   /** E + pV of the computational cell, eV. */
@@ -106,7 +106,7 @@ export interface RelaxedCrystal extends CrystalGeometry {
   enthalpyPerFormulaUnit: number;
   /** Å³ per formula unit */
   volumePerFormulaUnit: number;
-  /** Hydrostatic pressure −tr(σ)/3 of the relaxed structure, GPa (≈ pressureGPa when converged). */
+  /** Hydrostatic pressure −tr(σ)/3 of the relaxed structure, GPa (≈ `pressure` in GPa when converged). */
   measuredPressureGPa: number;
   /** False also when relaxation was switched off. */
   converged: boolean;
@@ -120,9 +120,9 @@ export interface RelaxedCrystal extends CrystalGeometry {
   operations: readonly CartesianOperation[];
 }
 
-export interface CrystalRelaxOptions extends Omit<RelaxOptions, 'operations' | 'pressureGPa'> {
-  /** External pressure, GPa (default 0). */
-  pressureGPa?: number;
+export interface CrystalRelaxOptions extends Omit<RelaxOptions, 'operations' | 'pressure'> {
+  /** External pressure, eV/Å³ (default 0). */
+  pressure?: number;
   /** Start from this geometry (a previous relaxed one: warm start) instead of the input. */
   start?: CrystalGeometry;
   /** false: evaluate at the start geometry without relaxing (default true). */
@@ -228,12 +228,12 @@ export function scaledCrystal(geometry: CrystalGeometry, volumeFactor: number): 
 }
 
 /**
- * Relax the crystal at `pressureGPa` keeping its space group, from the input geometry or from
+ * Relax the crystal at `pressure` keeping its space group, from the input geometry or from
  * `start`. Non-convergence is reported (`converged: false` and a warning), not thrown; errors of
  * the model or the optimiser (NUMERICAL_FAILURE, INVALID_STRUCTURE, CANCELLED) are thrown.
  */
 export function relaxCrystal(model: EnergyModel, prepared: PreparedCrystal, options: CrystalRelaxOptions = {}): RelaxedCrystal {
-  const { start, relax: doRelax = true, pressureGPa = 0, ...relaxOptions } = options;
+  const { start, relax: doRelax = true, pressure = 0, ...relaxOptions } = options;
   const from = start ?? inputGeometry(prepared);
   if (from.prepared !== prepared && from.prepared.id !== prepared.id) throw new RangeError('the start geometry belongs to another crystal');
   const ops = prepared.operations.length === 0 ? [] : distinctOperations(cartesianOperations(prepared.spaceGroup, from.conventionalLattice), from.structure);
@@ -242,7 +242,7 @@ export function relaxCrystal(model: EnergyModel, prepared: PreparedCrystal, opti
   let iterations = 0;
   const warnings: CrystalWarning[] = [];
   if (doRelax) {
-    const r = relax(model, from.structure, { structureId: prepared.id, ...relaxOptions, pressureGPa, operations: ops });
+    const r = relax(model, from.structure, { structureId: prepared.id, ...relaxOptions, pressure, operations: ops });
     structure = r.structure;
     converged = r.converged;
     iterations = r.iterations;
@@ -250,7 +250,7 @@ export function relaxCrystal(model: EnergyModel, prepared: PreparedCrystal, opti
   } else {
     warnings.push(notRelaxedWarning(prepared.id));
   }
-  return relaxedCrystalAt(model, prepared, structure, { pressureGPa, converged, relaxed: doRelax, iterations, warnings });
+  return relaxedCrystalAt(model, prepared, structure, { pressure, converged, relaxed: doRelax, iterations, warnings });
 }
 
 /** The warning of a crystal evaluated where it was given (`relax: false`). */
@@ -258,7 +258,8 @@ export const notRelaxedWarning = (id: string): CrystalWarning => ({ kind: 'not-r
 
 /** How a geometry was reached: what `relaxedCrystalAt` reports with it. */
 export interface RelaxationStatus {
-  pressureGPa: number;
+  /** eV/Å³ */
+  pressure: number;
   converged: boolean;
   relaxed: boolean;
   iterations: number;
@@ -271,11 +272,10 @@ export interface RelaxationStatus {
  * `structure` has the atoms of `prepared.structure`, in its frame or rotated.
  */
 export function relaxedCrystalAt(model: EnergyModel, prepared: PreparedCrystal, structure: Structure, status: RelaxationStatus): RelaxedCrystal {
-  const { pressureGPa, converged, relaxed, iterations, warnings } = status;
+  const { pressure: pEv, converged, relaxed, iterations, warnings } = status;
   const geometry = standardOrientation(prepared, structure);
   const e = model.compute(geometry.structure, 1);
   const V = geometry.structure.lattice.volume;
-  const pEv = gpaToEvPerA3(pressureGPa);
   let maxForce = 0;
   for (let i = 0; i < e.gradient!.length; i++) maxForce = Math.max(maxForce, Math.abs(e.gradient![i]!));
   let maxStressGPa = 0;
@@ -285,7 +285,7 @@ export function relaxedCrystalAt(model: EnergyModel, prepared: PreparedCrystal, 
   const z = prepared.z;
   return {
     ...geometry,
-    pressureGPa,
+    pressure: pEv,
     energy: e.energy,
     enthalpy: e.energy + pEv * V,
     energyPerFormulaUnit: e.energy / z,

@@ -97,7 +97,7 @@ import { EigenvalueDecomposition, LuDecomposition, Matrix } from 'ml-matrix';
 import { DomainError } from '../errors.js';
 import type { Structure } from '../crystal/structure.js';
 import type { EnergyModel } from '../potentials/model.js';
-import { GPA_PER_EV_PER_A3 } from '../units/index.js';
+import { GPA_PER_EV_PER_A3, evPerA3ToGPa } from '../units/index.js';
 
 /** A 6 × 6 matrix in Voigt order xx, yy, zz, yz, xz, xy (rows of plain numbers). */
 export type Voigt6x6 = number[][];
@@ -267,7 +267,7 @@ export function moduli(c: Voigt6x6, s: Voigt6x6): ElasticModuli {
  * relaxed at `atPressure.pressureGPa`, reported in `atPressure.definition`.
  * One evaluation of the full Hessian.
  */
-export function elasticConstants(model: EnergyModel, structure: Structure, atPressure: { pressureGPa: number; definition: ElasticDefinition } = { pressureGPa: 0, definition: 'energy' }): ElasticResult {
+export function elasticConstants(model: EnergyModel, structure: Structure, atPressure: { pressure: number; definition: ElasticDefinition } = { pressure: 0, definition: 'energy' }): ElasticResult {
   const r = model.compute(structure, 2);
   if (!r.hessian || !r.gradient || !r.strain) throw new DomainError('NUMERICAL_FAILURE', `model ${model.name} returned no second derivatives`);
   for (let i = 0; i < r.hessian.length; i++) {
@@ -275,7 +275,9 @@ export function elasticConstants(model: EnergyModel, structure: Structure, atPre
   }
   const volume = structure.lattice.volume;
   const raw = elasticFromHessian(r.hessian, structure.numAtoms, volume);
-  const { pressureGPa: p, definition } = atPressure;
+  // C is in GPa (the vocabulary's unit), so the pressure terms are too
+  const p = evPerA3ToGPa(atPressure.pressure);
+  const { definition } = atPressure;
   const tensors = { ...raw, relaxed: withPressure(raw.relaxed, p, definition), clamped: withPressure(raw.clamped, p, definition) };
   const eigenvalues = symmetricEigenvalues(tensors.relaxed);
   const s = compliance(tensors.relaxed, eigenvalues);

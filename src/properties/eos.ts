@@ -221,7 +221,7 @@ function fromCubic(c: readonly number[], s: number): { E0: number; V0: number; B
   return { E0: E(xi0), V0, B0: V0 * EVV * GPA_PER_EV_PER_A3, B0prime: -1 - (V0 * EVVV) / EVV };
 }
 
-export interface EquationOfStateOptions extends Omit<CrystalRelaxOptions, 'start' | 'pressureGPa' | 'fixVolume' | 'fixCell'> {
+export interface EquationOfStateOptions extends Omit<CrystalRelaxOptions, 'start' | 'pressure' | 'fixVolume' | 'fixCell'> {
   /** Largest relative volume change either side of the relaxed volume (default 0.04). */
   range?: number;
   /** Number of volumes, odd so that the relaxed volume is one of them (default 9). */
@@ -277,7 +277,7 @@ export function equationOfState(model: EnergyModel, relaxed: RelaxedCrystal, opt
     for (const d of deltas) {
       throwIfAborted(relaxOptions.signal);
       const start = scaledCrystal(relaxed, 1 + d);
-      const r = relaxCrystal(model, relaxed.prepared, { ...relaxOptions, pressureGPa: 0, start, fixVolume: true });
+      const r = relaxCrystal(model, relaxed.prepared, { ...relaxOptions, pressure: 0, start, fixVolume: true });
       const target = start.structure.lattice.volume;
       if (Math.abs(r.structure.lattice.volume / target - 1) > 1e-6) {
         warnings.push(`the optimiser did not hold the volume fixed (${r.structure.lattice.volume.toFixed(6)} vs ${target.toFixed(6)} Å³): using the pressure route`);
@@ -295,7 +295,7 @@ export function equationOfState(model: EnergyModel, relaxed: RelaxedCrystal, opt
     for (const d of [...deltas].reverse()) {
       throwIfAborted(relaxOptions.signal);
       const p = -bulkModulusGuessGPa * d;
-      const r = relaxCrystal(model, relaxed.prepared, { ...relaxOptions, pressureGPa: p, start: prev });
+      const r = relaxCrystal(model, relaxed.prepared, { ...relaxOptions, pressure: gpaToEvPerA3(p), start: prev });
       if (!r.converged) warnings.push(`not converged at p = ${p.toFixed(3)} GPa`);
       pts.push({ volume: r.volumePerFormulaUnit, energy: r.energyPerFormulaUnit, pressureGPa: r.measuredPressureGPa, converged: r.converged });
       prev = r;

@@ -26,6 +26,7 @@ import type { Structure } from '../crystal/structure.js';
 import { buildEnergyModel, type ForceField } from '../potentials/index.js';
 import type { EnergyModel } from '../potentials/model.js';
 import type { RelaxOptions } from '../relaxation/types.js';
+import { evPerA3ToGPa } from '../units/index.js';
 import {
   type CrystalDescription,
   type CrystalGeometry,
@@ -56,8 +57,8 @@ export * from './vocabulary.js';
 export interface EvaluationSettings extends ModulusChoice {
   /** false: properties at the given geometry, no relaxation step (a conventional fit's view). */
   relax: boolean;
-  /** External pressure, GPa. */
-  pressureGPa: number;
+  /** External pressure, eV/Å³. */
+  pressure: number;
   /** 'p1': relax without symmetry. */
   symmetry: 'keep' | 'p1';
   /** Elastic constants at a non-zero pressure (`ElasticDefinition`; default 'energy'). */
@@ -103,7 +104,7 @@ export interface PropertiesOptions {
   /** Compute the Birch-Murnaghan equation of state of every structure (default false). */
   eos?: boolean | EquationOfStateOptions;
   /** Relaxation settings (tolerances, iteration limit, method); pressure and symmetry come from the job. */
-  relax?: Omit<RelaxOptions, 'operations' | 'pressureGPa' | 'fixCell' | 'fixVolume' | 'signal'>;
+  relax?: Omit<RelaxOptions, 'operations' | 'pressure' | 'fixCell' | 'fixVolume' | 'signal'>;
   /** Settings of the transition-pressure search. */
   transition?: Omit<TransitionOptions, 'signal' | 'startA' | 'startB'>;
   /** Which cell to compute on (default: primitive for centred lattices). */
@@ -152,8 +153,8 @@ export type StructureProperties = {
 
 export interface PropertiesReport {
   name: string;
-  /** External pressure of the relaxations, GPa. */
-  pressureGPa: number;
+  /** External pressure of the relaxations, eV/Å³. */
+  pressure: number;
   structures: StructureProperties[];
 }
 
@@ -233,7 +234,7 @@ export function computeStructureProperties(
       const start = cached && sameAtoms(cached, prepared) ? { ...cached, prepared } : undefined;
       relaxed = relaxCrystal(model, prepared, {
         ...opts.relax,
-        pressureGPa: input.pressureGPa ?? job.options.pressureGPa,
+        pressure: input.pressure ?? job.options.pressure,
         relax: job.options.relax,
         ...(start ? { start } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
@@ -248,16 +249,16 @@ export function computeStructureProperties(
     report.sites = d.sites;
     const P = report.properties;
     Object.assign(P, structuralProperties(relaxed, relaxed.energy, job.forceField.charges));
-    const pressureGPa = (input.pressureGPa ?? job.options.pressureGPa);
+    const pressure = input.pressure ?? job.options.pressure;
     const definition = job.options.elasticConstants ?? 'energy';
-    if (pressureGPa !== 0) {
+    if (pressure !== 0) {
       const what = { energy: 'second derivatives of the energy density there (not stress-strain coefficients)', 'stress-strain': 'stress-strain (Birch) coefficients', gulp: "in GULP's definition" }[definition];
-      report.warnings.push({ kind: 'pressure', message: `relaxed at ${pressureGPa} GPa: elastic constants are ${what} (options.elasticConstants)` });
+      report.warnings.push({ kind: 'pressure', message: `relaxed at ${+evPerA3ToGPa(pressure).toPrecision(12)} GPa: elastic constants are ${what} (options.elasticConstants)` });
     }
 
     progress('elastic');
     throwIfAborted(opts.signal);
-    const el: ElasticResult = elasticConstants(model, relaxed.structure, { pressureGPa, definition });
+    const el: ElasticResult = elasticConstants(model, relaxed.structure, { pressure, definition });
     report.elastic = {
       relaxed: el.relaxed,
       clamped: el.clamped,
@@ -318,7 +319,7 @@ export async function computeProperties(input: PropertiesInput, model?: EnergyMo
       await yieldToEventLoop();
     }
   }
-  return { name: input.name ?? 'latticefit job', pressureGPa: input.options.pressureGPa, structures: input.structures.map((s) => done.get(s.id)!.report) };
+  return { name: input.name ?? 'latticefit job', pressure: input.options.pressure, structures: input.structures.map((s) => done.get(s.id)!.report) };
 }
 
 function relativeEnergy(c: Computed, done: Map<string, Computed>): void {

@@ -33,10 +33,10 @@
  */
 import { isDomainError, throwIfAborted } from '../errors.js';
 import type { EnergyModel } from '../potentials/model.js';
-import { GPA_PER_EV_PER_A3 } from '../units/index.js';
+import { GPA_PER_EV_PER_A3, evPerA3ToGPa, gpaToEvPerA3 } from '../units/index.js';
 import { type CrystalRelaxOptions, type PreparedCrystal, type RelaxedCrystal, type CrystalGeometry, relaxCrystal } from './crystal.js';
 
-export interface TransitionOptions extends Omit<CrystalRelaxOptions, 'start' | 'pressureGPa' | 'fixVolume' | 'fixCell'> {
+export interface TransitionOptions extends Omit<CrystalRelaxOptions, 'start' | 'pressure' | 'fixVolume' | 'fixCell'> {
   /** Lowest pressure tried, GPa (default −20). */
   minPressureGPa?: number;
   /** Highest pressure tried, GPa (default 60). */
@@ -119,7 +119,7 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
   const relaxSide = (prepared: PreparedCrystal, p: number, start: CrystalGeometry | undefined, previous: RelaxedCrystal | undefined): Side => {
     throwIfAborted(relaxOptions.signal);
     try {
-      const r = relaxCrystal(model, prepared, { ...relaxOptions, pressureGPa: p, ...(start ? { start } : {}) });
+      const r = relaxCrystal(model, prepared, { ...relaxOptions, pressure: gpaToEvPerA3(p), ...(start ? { start } : {}) });
       let intact = r.converged || nearlyConverged(r);
       if (!r.converged) {
         note(intact
@@ -134,7 +134,7 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
       }
       if (previous && Math.abs(r.volumePerFormulaUnit / previous.volumePerFormulaUnit - 1) > VOLUME_JUMP) {
         intact = false;
-        note(`${prepared.id} changes volume by ${(100 * (r.volumePerFormulaUnit / previous.volumePerFormulaUnit - 1)).toFixed(1)}% between ${fmtP(previous.pressureGPa)} and ${fmtP(p)} GPa: it transforms`);
+        note(`${prepared.id} changes volume by ${(100 * (r.volumePerFormulaUnit / previous.volumePerFormulaUnit - 1)).toFixed(1)}% between ${fmtP(evPerA3ToGPa(previous.pressure))} and ${fmtP(p)} GPa: it transforms`);
       }
       return { prepared, relaxed: r, intact };
     } catch (e) {
@@ -161,11 +161,13 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
   };
   const valid = (e: Eval): boolean => e.A.intact && e.B.intact && Number.isFinite(e.dh);
 
-  const p0 = startPressureGPa ?? startA?.pressureGPa ?? 0;
+  // the search walks in GPa, the unit of its options and of the transition pressure it reports
+  const p0 = startPressureGPa ?? (startA ? evPerA3ToGPa(startA.pressure) : 0);
+  const relaxedAtP0 = (r: RelaxedCrystal): boolean => Math.abs(evPerA3ToGPa(r.pressure) - p0) <= 1e-12 * Math.max(1, Math.abs(p0));
   const first = point(
     p0,
-    startA && startA.pressureGPa === p0 ? { prepared: a, relaxed: startA, intact: startA.converged || nearlyConverged(startA) } : relaxSide(a, p0, startA, undefined),
-    startB && startB.pressureGPa === p0 ? { prepared: b, relaxed: startB, intact: startB.converged || nearlyConverged(startB) } : relaxSide(b, p0, startB, undefined),
+    startA && relaxedAtP0(startA) ? { prepared: a, relaxed: startA, intact: startA.converged || nearlyConverged(startA) } : relaxSide(a, p0, startA, undefined),
+    startB && relaxedAtP0(startB) ? { prepared: b, relaxed: startB, intact: startB.converged || nearlyConverged(startB) } : relaxSide(b, p0, startB, undefined),
   );
   const result = (pressureGPa: number | null, message: string, extra: Partial<TransitionResult> = {}): TransitionResult => ({
     from: a.id,

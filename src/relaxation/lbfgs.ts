@@ -47,10 +47,10 @@ import { voigtIndex } from '../math/voigt.js';
 import { GPA_PER_EV_PER_A3, gpaToEvPerA3 } from '../units/index.js';
 
 export interface LbfgsOptions {
-  /** Relax the cell too (at `pressureGPa`). Default false: fixed cell, positions only. */
+  /** Relax the cell too (at `pressure`). Default false: fixed cell, positions only. */
   relaxCell?: boolean;
-  /** External pressure, GPa (default 0; used with `relaxCell`). */
-  pressureGPa?: number;
+  /** External pressure, eV/Å³ (default 0; used with `relaxCell`). */
+  pressure?: number;
   /** Largest force component at convergence, eV/Å (default 1e-3). */
   forceTolerance?: number;
   /** Largest component of σ + p at convergence, GPa (default 1e-2; with `relaxCell`). */
@@ -71,7 +71,8 @@ export interface LbfgsOptions {
 
 export interface ResolvedLbfgsOptions {
   relaxCell: boolean;
-  pressureGPa: number;
+  /** eV/Å³ */
+  pressure: number;
   forceTolerance: number;
   stressToleranceGPa: number;
   maxIterations: number;
@@ -82,7 +83,7 @@ export interface ResolvedLbfgsOptions {
 
 export const LBFGS_DEFAULTS: ResolvedLbfgsOptions = {
   relaxCell: false,
-  pressureGPa: 0,
+  pressure: 0,
   forceTolerance: 1e-3,
   stressToleranceGPa: 1e-2,
   maxIterations: 2000,
@@ -125,9 +126,9 @@ export function resolveLbfgsOptions(options: LbfgsOptions = {}): ResolvedLbfgsOp
     if (!(Number.isInteger(v) && v >= 1)) throw new DomainError('INVALID_DOCUMENT', `${k} must be a positive whole number (got ${String(v)})`, { option: k });
     o[k] = v;
   }
-  if (options.pressureGPa !== undefined) {
-    if (!Number.isFinite(options.pressureGPa)) throw new DomainError('INVALID_DOCUMENT', 'pressureGPa must be a finite number', { option: 'pressureGPa' });
-    o.pressureGPa = options.pressureGPa;
+  if (options.pressure !== undefined) {
+    if (!Number.isFinite(options.pressure)) throw new DomainError('INVALID_DOCUMENT', 'pressure must be a finite number', { option: 'pressure' });
+    o.pressure = options.pressure;
   }
   o.relaxCell = options.relaxCell ?? false;
   return o;
@@ -153,7 +154,7 @@ export function relaxLbfgs(model: EnergyModel, structure: Structure, options: Lb
   const o = resolveLbfgsOptions(options);
   const n = structure.numAtoms;
   const cell = o.relaxCell;
-  const p = gpaToEvPerA3(o.pressureGPa);
+  const p = o.pressure;
   // the starting cell in the standard orientation (lower-triangular rows), same fractional coordinates
   const L = structure.lattice.matrix;
   const standard = L[0][1] === 0 && L[0][2] === 0 && L[1][2] === 0;

@@ -60,7 +60,7 @@ import type { Structure } from '../crystal/structure.js';
 import type { EnergyModel, DerivativeOrder } from '../potentials/model.js';
 import { type Mat3, inv3, maxAbs, mul3, transpose3 } from '../math/linalg.js';
 import { STRAIN_BASIS, VOIGT_PAIRS, deformation } from '../math/voigt.js';
-import { GPA_PER_EV_PER_A3, gpaToEvPerA3 } from '../units/index.js';
+import { GPA_PER_EV_PER_A3 } from '../units/index.js';
 import type { CartesianOperation, RelaxOptions, RelaxResult, RelaxStep, RelaxWarning } from './types.js';
 import { type SymmetryBasis, deformationBetween, deformOperations, mapAtoms, symmetryAdaptedBasis } from './symmetry.js';
 import { coordinationChanges, raisedSymmetry } from './analysis.js';
@@ -69,7 +69,8 @@ import { addPressureHessian, reducedHessian } from './response.js';
 
 /** `RelaxOptions` with every default filled in. */
 export interface ResolvedRelaxOptions {
-  pressureGPa: number;
+  /** eV/Å³ */
+  pressure: number;
   operations: readonly CartesianOperation[];
   fixCell: boolean;
   fixVolume: boolean;
@@ -91,7 +92,7 @@ export interface ResolvedRelaxOptions {
 const NO_OPERATIONS: readonly CartesianOperation[] = Object.freeze([]);
 
 export const RELAX_DEFAULTS = {
-  pressureGPa: 0,
+  pressure: 0,
   forceTolerance: 1e-5,
   stressToleranceGPa: 1e-4,
   maxIterations: 200,
@@ -121,7 +122,7 @@ export function resolveRelaxOptions(options: RelaxOptions = {}): ResolvedRelaxOp
     throw new DomainError('INVALID_DOCUMENT', `relaxation option maxIterations must be a non-negative integer (got ${maxIterations})`, { path: '/relax/maxIterations' });
   }
   return {
-    pressureGPa: num('pressureGPa', options.pressureGPa, RELAX_DEFAULTS.pressureGPa, false),
+    pressure: num('pressure', options.pressure, RELAX_DEFAULTS.pressure, false),
     operations: options.operations ?? NO_OPERATIONS,
     fixCell: options.fixCell ?? false,
     fixVolume: options.fixVolume ?? false,
@@ -202,7 +203,7 @@ export function relaxFrom(model: EnergyModel, reference: Structure, start: Struc
   }
   const mx = basis.positions.length;
   const m = mx + basis.strains.length;
-  const p = gpaToEvPerA3(o.pressureGPa);
+  const p = o.pressure;
   const order: DerivativeOrder = o.method === 'newton' ? 2 : 1;
   const targetVolume = start.lattice.volume;
   const energyNoise = 1e-8 * Math.max(1, n);

@@ -11,8 +11,8 @@ export interface CartesianOperation {
 }
 
 export interface RelaxOptions {
-  /** External pressure, GPa (default 0). Enthalpy H = E + pV is minimised. */
-  pressureGPa?: number;
+  /** External pressure, eV/Å³ (default 0). Enthalpy H = E + pV is minimised. */
+  pressure?: number;
   /**
    * Symmetry to keep: the Cartesian operations of the space group in the frame of `structure`
    * (translations of centring included or not; the cell may be primitive). Omitted or empty: P1,

@@ -56,7 +56,7 @@ export interface SurfaceOptions {
   /** Vacuum between images, Å (default: largest pair cut-off + 8 Å, at least 20). */
   vacuum?: number;
   /** Options of the slab relaxation (cell always fixed). */
-  relaxOptions?: Omit<RelaxOptions, 'fixCell' | 'fixVolume' | 'operations' | 'pressureGPa'>;
+  relaxOptions?: Omit<RelaxOptions, 'fixCell' | 'fixVolume' | 'operations' | 'pressure'>;
   /** Ewald accuracy, eV per atom (default: the force field's, else 1e-8). */
   coulombAccuracy?: number;
   /** Names used in errors: structure id and the JSON path of the face. */

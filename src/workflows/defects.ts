@@ -9,7 +9,10 @@ import { DomainError, throwIfAborted } from '../errors.js';
 import { parseJob } from '../document/parse.js';
 import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import type { DefectsBlock, SupercellSpecInput } from '../document/defects-schema.js';
-import type { Structure } from '../crystal/structure.js';
+import { Structure } from '../crystal/structure.js';
+import { Lattice } from '../crystal/lattice.js';
+import { writeCif } from '../io/cif-write.js';
+import { writeLammpsData } from '../io/lammps.js';
 import { buildSupercell, hexagonalSetting, hexagonalSupercellMatrix } from '../crystal/supercell.js';
 import type { Mat3 } from '../math/linalg.js';
 import { buildEnergyModel, type EnergyModel } from '../potentials/index.js';
@@ -132,7 +135,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
     ...(block.forceTolerance !== undefined ? { forceTolerance: block.forceTolerance } : {}),
     ...(block.stressToleranceGPa !== undefined ? { stressToleranceGPa: block.stressToleranceGPa } : {}),
     ...(block.maxIterations !== undefined ? { maxIterations: block.maxIterations } : {}),
-    ...(block.relaxCell ? { relaxCell: true, pressureGPa: job.options.pressureGPa } : {}),
+    ...(block.relaxCell ? { relaxCell: true, pressure: job.options.pressure } : {}),
   };
   const warnings: string[] = [];
 
@@ -169,7 +172,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
     let u = relaxedUnit.get(id);
     if (!u) {
       const c = byId.get(id)!;
-      const r = relaxLbfgs(model, c.structure, { relaxCell: true, pressureGPa: job.options.pressureGPa, forceTolerance: 1e-6, stressToleranceGPa: 1e-5, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const r = relaxLbfgs(model, c.structure, { relaxCell: true, pressure: job.options.pressure, forceTolerance: 1e-6, stressToleranceGPa: 1e-5, ...(opts.signal ? { signal: opts.signal } : {}) });
       if (!r.converged) warnings.push(`the perfect crystal ${id} did not converge (${r.stopReason})`);
       u = { s: r.structure, e: r.energy / c.z };
       relaxedUnit.set(id, u);
@@ -290,4 +293,18 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
   }
   progress('done');
   return { kind: 'defects', name: job.name, charges, wallTimeMs: Date.now() - t0, references, defects, mixing: mixingRows, cells, warnings };
+}
+
+/** The structure of a relaxed cell of a result. */
+export const cellStructure = (c: ExportedCell): Structure => Structure.fromCartesian(Lattice.fromVectors(c.lattice as Mat3), c.species, c.positions.flat());
+
+/** Every relaxed defect and mixed cell of a result as files: `ID.cif` (P1) and `ID.data` (LAMMPS). */
+export function defectCellFiles(result: DefectsResult): { name: string; text: string }[] {
+  return result.cells.flatMap((c) => {
+    const s = cellStructure(c);
+    return [
+      { name: `${c.id}.cif`, text: writeCif(s, { id: c.id }) },
+      { name: `${c.id}.data`, text: writeLammpsData(s, result.charges, { title: c.id }) },
+    ];
+  });
 }

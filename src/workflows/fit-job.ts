@@ -19,9 +19,8 @@
  * `runFitStart` runs one start of a multi-start fit from the document (what a worker thread or
  * another machine does).
  */
-import type { ParsedJob } from '../document/parse.js';
-import { parseJob } from '../document/parse.js';
-import { throwIfAborted } from '../errors.js';
+import { type ParseOptions, type ParsedJob, parseJob } from '../document/parse.js';
+import { DomainError, throwIfAborted } from '../errors.js';
 import { fitParameters, runStart, type FitInput, type FitOptions, type StartOutcome } from '../fitting/fit.js';
 import { buildObservables, type Observable } from '../fitting/observables.js';
 import { normalizeDft, type NormalizationFactor } from '../fitting/normalize.js';
@@ -49,7 +48,41 @@ export function prepareFit(job: ParsedJob): { input: FitInput; observables: Obse
   return { input, observables: buildObservables(input), normalization: factors };
 }
 
-/** The settings a result reports. */
+/** What a door may change of a document's options when it fits it (the CLI's flags, the service's limits). */
+export interface FitOverrides {
+  maxIterations?: number;
+  /** At most this many iterations, whatever the document or `maxIterations` says (the service's limit). */
+  iterationLimit?: number;
+  starts?: number;
+  /** Limits of the parse (the service's). */
+  parse?: ParseOptions;
+}
+
+/**
+ * Fit a job document (untrusted JSON): refuse an md block, parse it once, apply the overrides to
+ * the resolved options (a new object; the parsed job is not mutated) and run the fit.
+ */
+export async function fitDocument(document: unknown, overrides: FitOverrides = {}, options: FitJobOptions = {}): Promise<FitResult> {
+  refuseMdInFit(document);
+  const parsed = parseJob(document, overrides.parse);
+  const maxIterations = Math.min(overrides.maxIterations ?? parsed.options.maxIterations, overrides.iterationLimit ?? Infinity);
+  const job: ParsedJob = {
+    ...parsed,
+    options: {
+      ...parsed.options,
+      maxIterations,
+      ...(overrides.starts !== undefined ? { starts: overrides.starts } : {}),
+    },
+  };
+  return runFit(job, options);
+}
+
+/** A fit runs no MD: `md` is a report column (values in the document) or a separate job. */
+export function refuseMdInFit(doc: unknown): void {
+  if (doc && typeof doc === 'object' && 'md' in doc)
+    throw new DomainError('INVALID_DOCUMENT', 'a fit does not run molecular dynamics: md is a report-only source (give MD values as "md" in properties, or run `latticefit md` / POST /v1/properties with an md block)', { path: '/md' });
+}
+
 
 export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promise<FitResult> {
   const t0 = Date.now();
@@ -69,7 +102,7 @@ export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promi
   // the structure table: the property suite on the geometries the fit relaxed
   const geometries = new Map<string, GivenGeometry>();
   for (const [id, st] of outcome.states) {
-    const status = relaxationStatus(st, job.options.pressureGPa, !job.options.relax);
+    const status = relaxationStatus(st, job.options.pressure, !job.options.relax);
     if (status) geometries.set(id, { structure: st.structure, status });
   }
   const report = await computeProperties({ ...input, forceField: ff }, buildEnergyModel(ff), { ...(options.signal ? { signal: options.signal } : {}), geometries, eos: job.options.equationOfState ?? true, transitionPressures: job.options.transitionPressures });
@@ -129,6 +162,11 @@ export function residualRows(observables: readonly Observable[], states: Readonl
 
 /** One start of a multi-start fit of a job document (untrusted JSON), from the given parameter values. */
 export function runFitStart(document: unknown, start: number[], options: { signal?: AbortSignal } = {}): StartOutcome {
+  return runFitStarts(document, [start], options)[0]!;
+}
+
+/** Several starts of a multi-start fit of one job document: the document is parsed once for all of them. */
+export function runFitStarts(document: unknown, starts: readonly number[][], options: { signal?: AbortSignal } = {}): StartOutcome[] {
   const { input, observables } = prepareFit(parseJob(document));
-  return runStart(input, observables, start, options);
+  return starts.map((s) => runStart(input, observables, s, options));
 }

@@ -18,6 +18,7 @@
  *   harmonic: { temperature, mesh, xi: { species: number }, perAxis }
  * `md.xi` is the 3-D rms displacement about the lattice site (definitions in engines/lammps/md.ts).
  */
+import { gpaToEvPerA3 } from '../units/index.js';
 import { parseJob } from '../document/parse.js';
 import { DomainError, isDomainError } from '../errors.js';
 import { buildEnergyModel } from '../potentials/index.js';
@@ -81,12 +82,6 @@ export function validateMdRequest(doc: unknown): Record<string, unknown> {
   return document;
 }
 
-/** A fit runs no MD: `md` is a report column (values in the document) or a separate job. */
-export function refuseMdInFit(doc: unknown): void {
-  if (doc && typeof doc === 'object' && 'md' in doc)
-    throw new DomainError('INVALID_DOCUMENT', 'a fit does not run molecular dynamics: md is a report-only source (give MD values as "md" in properties, or run `latticefit md` / POST /v1/properties with an md block)', { path: '/md' });
-}
-
 export async function mdResult(doc: unknown, opts: MdWorkflowOptions = {}): Promise<MdResult> {
   const t0 = Date.now();
   const { document, md: fromDoc } = splitMdRequest(doc);
@@ -109,7 +104,7 @@ export async function mdResult(doc: unknown, opts: MdWorkflowOptions = {}): Prom
   for (const [index, input] of chosen.entries()) {
     const report: StructureReport = { id: input.id, label: input.label, formula: input.formula, spaceGroup: { symbol: input.spaceGroup.symbol, number: input.spaceGroup.number }, properties: {} };
     try {
-      const relaxed = relaxCrystal(model, prepareCrystal(input), { pressureGPa: resolved.pressureGPa, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const relaxed = relaxCrystal(model, prepareCrystal(input), { pressure: gpaToEvPerA3(resolved.pressureGPa), ...(opts.signal ? { signal: opts.signal } : {}) });
       report.converged = relaxed.converged;
       report.iterations = relaxed.iterations;
       const d = describeCrystal(relaxed, job.forceField.charges);

@@ -9,17 +9,15 @@
  * document says `options.equationOfState: false`; the transition-pressure searches run for the
  * `transitionPressure` targets unless `options.transitionPressures: false`.
  */
+import { evPerA3ToGPa } from '../units/index.js';
 import { parseJob, type ParsedJob } from '../document/parse.js';
 import { normalizeDft } from '../fitting/normalize.js';
 import { buildEnergyModel } from '../potentials/index.js';
 import { type PropertiesOptions, type StructureProperties, computeProperties } from '../properties/index.js';
-import { documentWithTargets, parameterRows, resultSettings, type PropertiesResult, type StructureReport } from './results.js';
+import { documentWithTargets, parameterRows, resultSettings, type PropertiesCommandResult, type StructureReport } from './results.js';
 import { attachSurfaces, checkSurfaces } from './surfaces.js';
 
-/** The properties result: what `report` renders, plus the external pressure and the suite's detail. */
-export type { PropertiesOptions, StructureProperties };
-
-export type PropertiesCommandResult = PropertiesResult & { pressureGPa: number; structures: StructureProperties[] };
+export type { PropertiesOptions, StructureProperties, PropertiesCommandResult };
 
 /** Compute the properties of a job document (untrusted JSON, or a job parsed already). */
 export async function propertiesResult(doc: unknown, opts: PropertiesOptions = {}): Promise<PropertiesCommandResult> {
@@ -35,7 +33,7 @@ export async function propertiesResult(doc: unknown, opts: PropertiesOptions = {
   return {
     kind: 'properties',
     name: job.name,
-    pressureGPa: report.pressureGPa,
+    pressureGPa: evPerA3ToGPa(report.pressure),
     wallTimeMs: Date.now() - t0,
     warnings,
     structures,

@@ -6,12 +6,14 @@
  * the settings it was computed with; `document` is the job as given with those values written
  * in, kept for the exporters (a GULP input that reruns the job).
  */
+import { evPerA3ToGPa } from '../units/index.js';
 import type { JobDocument } from '../document/schema.js';
 import { PAIR_PARAMETERS, pairKey, type ForceField, type PairType } from '../potentials/forcefield.js';
 import type { PropertyTarget, Source, StructureTargets } from '../properties/vocabulary.js';
 import type { PairTurnover } from '../fitting/catastrophe.js';
 import type { Uncertainty } from '../fitting/uncertainty.js';
 import type { NormalizationFactor } from '../fitting/normalize.js';
+import type { StructureProperties } from '../properties/index.js';
 
 export type { PairTurnover, NormalizationFactor, Uncertainty, StructureTargets, PropertyTarget };
 /** The property vocabulary (names, units, weight classes) the tables are laid out by. */
@@ -20,13 +22,14 @@ export { PROPERTIES, type WeightClass } from '../properties/vocabulary.js';
 /** The settings a result was computed with (what its tables need to say). */
 export interface ResultSettings {
   relax: boolean;
+  /** The job's external pressure, GPa (the result's unit; eV/Å³ inside). */
   pressureGPa: number;
   bulkModulus: 'reuss' | 'voigt' | 'hill';
   shearModulus: 'reuss' | 'voigt' | 'hill';
 }
 
-/** The settings of a result, from the resolved options of its job. */
-export const resultSettings = (o: ResultSettings): ResultSettings => ({ relax: o.relax, pressureGPa: o.pressureGPa, bulkModulus: o.bulkModulus, shearModulus: o.shearModulus });
+/** The settings of a result, from the resolved options of its job (pressure in eV/Å³, given in GPa). */
+export const resultSettings = (o: Omit<ResultSettings, 'pressureGPa'> & { pressure: number }): ResultSettings => ({ relax: o.relax, pressureGPa: evPerA3ToGPa(o.pressure), bulkModulus: o.bulkModulus, shearModulus: o.shearModulus });
 
 /** One row of Table S7. */
 export interface ParameterRow {
@@ -113,6 +116,10 @@ export interface FitResult extends ResultBase {
 export interface PropertiesResult extends ResultBase {
   kind: 'properties';
 }
+
+/** The result of the properties use case: a `PropertiesResult` with the job's pressure (GPa) and the suite's full detail per structure (elastic tensors, equation of state, transition search). */
+export type PropertiesCommandResult = PropertiesResult & { pressureGPa: number; structures: StructureProperties[] };
+export type { StructureProperties };
 
 /** Table S7 rows of a force field; `vary` names the fitted parameters. */
 export function parameterRows(ff: ForceField, vary: readonly string[]): ParameterRow[] {

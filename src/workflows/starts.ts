@@ -1,7 +1,8 @@
 /**
  * Where the extra starts of a multi-start fit run: one interface, `StartRunner`, and one runner
  * per way of running latticefit:
- * - `serialStarts`: one after another in this thread (the library default);
+ * - none (the library default): `fitting/fit.ts` runs them one after another on the job it has
+ *   parsed already;
  * - `threadStarts`: worker threads of this process (the CLI: one per core; the embedded service:
  *   one, so that its job threads do not oversubscribe the machine);
  * - Redis mode: child jobs on every worker (`jobs/remote-starts.ts`, reached from a job's thread
@@ -17,12 +18,9 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { DomainError } from '../errors.js';
 import type { StartOutcome } from '../fitting/fit.js';
-import { runFitStart, type StartRunner } from './fit-job.js';
+import type { StartRunner } from './fit-job.js';
 
 export type { StartRunner };
-
-/** The starts one after another in this thread. */
-export const serialStarts: StartRunner = async (document, starts, signal) => starts.map((s) => runFitStart(document, s, signal ? { signal } : {}));
 
 export interface ThreadStartsOptions {
   threads?: number;

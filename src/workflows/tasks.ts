@@ -15,20 +15,17 @@ import type { StartOutcome } from '../fitting/fit.js';
 import type { TaskKind, TaskProgress } from './task-types.js';
 import { REPORT_FORMATS, type ReportFormat } from '../reports/index.js';
 import { renderDefectsReportWithFigures, renderReportWithFigures } from './figures.js';
-import { mdResult, refuseMdInFit, hasMdBlock, validateMdRequest } from './md.js';
+import { mdResult, hasMdBlock, validateMdRequest } from './md.js';
 
 import { exportSource } from '../io/sources.js';
 import { writeGulpLibrary, writeLammpsData, writeLammpsPair } from '../io/index.js';
-import { runFit } from './fit-job.js';
+import { fitDocument, refuseMdInFit } from './fit-job.js';
 import { propertiesResult } from './properties-job.js';
 import type { FitResult, PropertiesResult, StructureReport } from './results.js';
 import { exportText } from './export.js';
 import { threadStarts, type StartRunner } from './starts.js';
-import { defectsResult, type DefectsResult } from './defects.js';
+import { cellStructure, defectsResult, type DefectsResult } from './defects.js';
 import { DEFECTS_REPORT_FORMATS, type DefectsReportFormat } from '../reports/defects.js';
-import { Lattice } from '../crystal/lattice.js';
-import { Structure } from '../crystal/structure.js';
-import type { Mat3 } from '../math/linalg.js';
 import { writeCif } from '../io/index.js';
 
 export type { TaskKind, TaskProgress };
@@ -79,10 +76,8 @@ export async function executeTask(kind: TaskKind, document: unknown, ctx: TaskCo
       onProgress: (p) => ctx.onProgress({ iteration: 0, elapsedMs: Date.now() - t0, stage: 'properties', message: JSON.stringify(p) }),
     });
   }
-  const parsed = parseJob(document, { limits: ctx.limits });
-  const maxIterations = Math.min(parsed.options.maxIterations, ctx.limits?.maxIterations ?? Infinity);
-  const job = { ...parsed, options: { ...parsed.options, maxIterations } };
-  return runFit(job, {
+  const iterationLimit = ctx.limits?.maxIterations;
+  return fitDocument(document, { parse: { limits: ctx.limits }, ...(iterationLimit !== undefined ? { iterationLimit } : {}) }, {
     signal: ctx.signal,
     onProgress: (p) => ctx.onProgress({ iteration: p.iteration, objective: p.objective, parameters: p.parameters, elapsedMs: p.elapsedMs, stage: p.stage, ...(p.accepted === undefined ? {} : { accepted: p.accepted }) }),
     runStarts: ctx.runStarts ?? threadStarts({ threads: 1, signal: ctx.signal }),
@@ -161,7 +156,7 @@ function renderDefectCells(result: DefectsResult, format: string, id?: string): 
     cells = cells.filter((c) => c.id === id);
     if (!cells.length) throw new DomainError('UNKNOWN_REFERENCE', `no cell "${id}" in this result (cells: ${result.cells.map((c) => c.id).join(', ')})`, { path: '/structure' });
   }
-  const structure = (c: (typeof cells)[number]): Structure => Structure.fromCartesian(Lattice.fromVectors(c.lattice as Mat3), c.species, c.positions.flat());
+  const structure = cellStructure;
   switch (format) {
     case 'cif':
       return { body: cells.map((c) => writeCif(structure(c), { id: c.id })).join('\n'), contentType: 'chemical/x-cif; charset=utf-8' };

@@ -13,7 +13,7 @@ import { MemoryJobStore } from '../../src/jobs/memory-store.js';
 import type { TaskRequest, TaskRunOptions, TaskRunner } from '../../src/jobs/runner.js';
 import type { JobStore } from '../../src/jobs/store.js';
 import type { TaskContext, TaskKind } from '../../src/workflows/tasks.js';
-import * as fake from '../fixtures/fake-tasks.js';
+import * as fake from './fake-tasks.js';
 
 export const EXAMPLE_PATH = new URL('../../fixtures/pbcdse-fit.json', import.meta.url);
 export const example = (): Record<string, unknown> => JSON.parse(readFileSync(EXAMPLE_PATH, 'utf8')) as Record<string, unknown>;

@@ -9,11 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DomainError } from '../../errors.js';
-import { Lattice } from '../../crystal/lattice.js';
-import { Structure } from '../../crystal/structure.js';
-import type { Mat3 } from '../../math/linalg.js';
-import { writeCif, writeLammpsData } from '../../io/index.js';
-import { defectsResult, type DefectsResult } from '../../workflows/defects.js';
+import { defectCellFiles, defectsResult, type DefectsResult } from '../../workflows/defects.js';
 import { renderDefectsReport, DEFECTS_REPORT_FORMATS, type DefectsReportFormat } from '../../reports/defects.js';
 import { defectsFigures } from '../../workflows/figures.js';
 import { readJson } from '../io.js';
@@ -26,11 +22,7 @@ export function checkDefectsFormat(format: string): DefectsReportFormat {
 /** Write every relaxed cell of the result into `dir` as ID.cif and ID.data. */
 export function writeCells(result: DefectsResult, dir: string): void {
   mkdirSync(dir, { recursive: true });
-  for (const c of result.cells) {
-    const s = Structure.fromCartesian(Lattice.fromVectors(c.lattice as Mat3), c.species, c.positions.flat());
-    writeFileSync(join(dir, `${c.id}.cif`), writeCif(s, { id: c.id }));
-    writeFileSync(join(dir, `${c.id}.data`), writeLammpsData(s, result.charges, { title: c.id }));
-  }
+  for (const f of defectCellFiles(result)) writeFileSync(join(dir, f.name), f.text);
 }
 
 export function renderDefects(result: DefectsResult, format: DefectsReportFormat): string {

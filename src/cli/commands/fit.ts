@@ -5,15 +5,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseJob } from '../../document/parse.js';
-import { runFit } from '../../workflows/fit-job.js';
+import { fitDocument } from '../../workflows/fit-job.js';
 import type { FitResult, PropertiesResult } from '../../workflows/results.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../reports/index.js';
 import { figures, FIGURE_DIR, renderReportWithFigures } from '../../workflows/figures.js';
 import { DomainError } from '../../errors.js';
 import { readJson } from '../io.js';
 import { threadStarts } from '../../workflows/starts.js';
-import { refuseMdInFit } from '../../workflows/md.js';
 
 export function checkFormat(format: string): ReportFormat {
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new DomainError('INVALID_DOCUMENT', `--format must be one of ${REPORT_FORMATS.join(', ')}`, { path: '/format' });
@@ -30,12 +28,9 @@ export interface FitCommandOptions {
 
 export async function fitCommand(file: string, o: FitCommandOptions): Promise<string> {
   const doc = readJson(file) as Record<string, unknown>;
-  refuseMdInFit(doc); // MD is a report column, never inside the fit loop
-  const job = parseJob(doc);
-  if (o.maxIterations !== undefined) job.options.maxIterations = o.maxIterations;
-  if (o.starts !== undefined) job.options.starts = o.starts;
   const t0 = Date.now();
-  const result = await runFit(job, {
+  // an md block is refused (MD is a report column, never inside the fit loop)
+  const result = await fitDocument(doc, { ...(o.maxIterations !== undefined ? { maxIterations: o.maxIterations } : {}), ...(o.starts !== undefined ? { starts: o.starts } : {}) }, {
     runStarts: threadStarts(),
     onProgress: o.quiet
       ? undefined
