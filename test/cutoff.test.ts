@@ -12,7 +12,7 @@ import { DomainError } from '../src/errors.js';
 import { runContractSuite } from './helpers/contract.js';
 import { close } from './helpers/tolerances.js';
 import { PUBLISHED, referenceStructure, triclinicCell } from './helpers/cells.js';
-import { rattle, rockSalt } from './relax.helpers.js';
+import { rattle, rockSalt } from './helpers/relax.js';
 
 const mode = (pairs: readonly PairPotentialSpec[], cutoffMode: PairPotentialSpec['cutoffMode'], cutoff?: number, taperWidth?: number): PairPotentialSpec[] =>
   pairs.map((p) => ({ ...p, cutoffMode, ...(cutoff ? { cutoff } : {}), ...(taperWidth ? { taperWidth } : {}) }));

@@ -12,7 +12,7 @@ import { relax } from '../src/relaxation/index.js';
 import { deformation } from '../src/math/voigt.js';
 import { GPA_PER_EV_PER_A3 } from '../src/units/index.js';
 import { TOL } from './helpers/tolerances.js';
-import { published, relaxedCrystal, maxDiff } from './properties.helpers.js';
+import { published, relaxedCrystal, maxDiff } from './helpers/properties.js';
 
 const C = (el: ElasticResult, i: number, j: number): number => el.relaxed[i - 1]![j - 1]!;
 

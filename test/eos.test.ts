@@ -7,7 +7,7 @@ import { birchMurnaghanEnergy, birchMurnaghanPressure, equationOfState, fitBirch
 import { elasticConstants, type ElasticResult } from '../src/properties/elastic.js';
 import type { RelaxedCrystal } from '../src/properties/crystal.js';
 import { TOL } from './helpers/tolerances.js';
-import { TIGHT, published, relaxedCrystal } from './properties.helpers.js';
+import { TIGHT, published, relaxedCrystal } from './helpers/properties.js';
 
 describe('Birch-Murnaghan fit', () => {
   const truth = { E0: -6.1, V0: 56.4, B0: 54.3, B0prime: 4.7 };

@@ -11,7 +11,7 @@ import { DomainError } from '../src/errors.js';
 import type { Structure } from '../src/crystal/structure.js';
 import { close } from './helpers/tolerances.js';
 import { referenceStructure } from './helpers/cells.js';
-import { build, rattle, rockSalt } from './relax.helpers.js';
+import { build, rattle, rockSalt } from './helpers/relax.js';
 
 function fdCheck(s: Structure, charges: Record<string, number>, ties: ChargeTies, order: 1 | 2): void {
   const dirs = chargeDirections(ties);

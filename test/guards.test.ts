@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { guardWarnings, DEFAULT_BOUNDS, boundsOf } from '../src/fitting/guards.js';
 import type { ForceField } from '../src/potentials/forcefield.js';
-import { rockSalt, build } from './relax.helpers.js';
+import { rockSalt, build } from './helpers/relax.js';
 
 // MgO, Lewis & Catlow (1985) rigid-ion set (fixtures/fit-suite/mgo-cao.json)
 const mgo = (mgoA = 1428.5, mgoRho = 0.2945, ooA = 22764, ooRho = 0.149, ooC = 27.88): ForceField => ({

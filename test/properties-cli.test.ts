@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { propertiesCommand } from '../src/cli/commands/properties.js';
-import { publishedDocument } from './properties.helpers.js';
+import { publishedDocument } from './helpers/properties.js';
 
 describe('latticefit properties', () => {
   let dir: string;

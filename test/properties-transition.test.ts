@@ -8,7 +8,7 @@ import { prepareCrystal, relaxCrystal, type PreparedCrystal } from '../src/prope
 import { transitionPressure, type TransitionResult } from '../src/properties/transition.js';
 import { TOL } from './helpers/tolerances.js';
 import { gpaToEvPerA3 } from '../src/units/index.js';
-import { TIGHT, crystal, published } from './properties.helpers.js';
+import { TIGHT, crystal, published } from './helpers/properties.js';
 
 describe('wurtzite → rock-salt CdSe', () => {
   let wz: PreparedCrystal, rs: PreparedCrystal;

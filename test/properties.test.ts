@@ -11,7 +11,7 @@ import { describeCrystal, prepareCrystal, relaxCrystal, conventionalStructure } 
 import { elasticConstants } from '../src/properties/elastic.js';
 import { computationOrder, computeProperties, type PropertiesReport, type StructureProperties } from '../src/properties/index.js';
 import { TOL } from './helpers/tolerances.js';
-import { TIGHT, crystal, maxDiff, published, publishedDocument, relaxedCrystal } from './properties.helpers.js';
+import { TIGHT, crystal, maxDiff, published, publishedDocument, relaxedCrystal } from './helpers/properties.js';
 
 describe('prepareCrystal', () => {
   it('computes an F-centred crystal on its primitive cell, with a quarter of the atoms', () => {

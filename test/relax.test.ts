@@ -15,7 +15,7 @@ import { Structure } from '../src/crystal/structure.js';
 import { Lattice } from '../src/crystal/lattice.js';
 import { referenceStructure } from './helpers/cells.js';
 import { TOL } from './helpers/tolerances.js';
-import { build, hexagonalOperations, publishedModel, publishedPolymorphs, rattle, rockSalt, wurtzite, wurtziteU, zincBlende } from './relax.helpers.js';
+import { build, hexagonalOperations, publishedModel, publishedPolymorphs, rattle, rockSalt, wurtzite, wurtziteU, zincBlende } from './helpers/relax.js';
 
 const model = publishedModel();
 const WZ = wurtzite(4.3, 7.01, 0.375);

@@ -16,7 +16,7 @@ import { DomainError } from '../src/errors.js';
 import { DipoleCorrection, buildSlab, ewald2dEnergy, orientedUnit, parseFace, slabEnergyModel, surfaceEnergy, terminations } from '../src/surface/index.js';
 import { runContractSuite } from './helpers/contract.js';
 import { TOL } from './helpers/tolerances.js';
-import { published, crystal } from './properties.helpers.js';
+import { published, crystal } from './helpers/properties.js';
 
 /** MgO, rigid-ion Buckingham (Lewis & Catlow, J. Phys. C 18, 1149 (1985), the cores only, as a second chemistry). */
 const MGO: ForceField = {

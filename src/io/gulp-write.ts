@@ -16,7 +16,7 @@
  * fitted target GULP cannot state is also named in a plain comment so that a GULP user sees it.
  */
 import { DomainError } from '../errors.js';
-import { parseJob } from '../document/parse.js';
+import { parseJob, type ParsedJob } from '../document/parse.js';
 import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import type { JobDocument, PropertyTarget, StructureDocument } from '../document/schema.js';
 import type { WeightClass } from '../properties/vocabulary.js';
@@ -37,9 +37,9 @@ import {
 
 const PAIR_ORDER: Record<PairPotentialSpec['type'], readonly string[]> = { buckingham: ['A', 'rho', 'C'], 'lennard-jones': ['A', 'B'] };
 
-/** GULP input for any valid job document (it is parsed first; invalid documents throw). */
-export function writeGulpInput(doc: JobDocument): string {
-  const job = parseJob(doc);
+/** GULP input for any valid job document (parsed here unless its parse is given; invalid documents throw). */
+export function writeGulpInput(doc: JobDocument, parsed?: ParsedJob): string {
+  const job = parsed ?? parseJob(doc);
   const fitting = job.vary.length > 0;
   const relax = job.options.relax;
   const out: string[] = [];

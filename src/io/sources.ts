@@ -12,6 +12,7 @@
 import { DomainError, isDomainError } from '../errors.js';
 import { checkSchema, parseJob } from '../document/parse.js';
 import type { JobDocument, PotentialDocument, StructureDocument } from '../document/schema.js';
+import type { ParsedJob } from '../document/parse.js';
 import type { Structure } from '../crystal/structure.js';
 import type { SpaceGroup } from '../crystal/spacegroups/index.js';
 import { type ForceField, type PairPotentialSpec, type PairType, pairKey, withParameters } from '../potentials/forcefield.js';
@@ -34,6 +35,20 @@ export interface ExportSource {
   crystals: ExportCrystal[];
   /** The job document: the input, or the job a result carries with the fitted parameters put in. */
   job?: JobDocument;
+  /** `job` parsed, once (memoised: a result's job is parsed only when an export needs it). */
+  parsed?: () => ParsedJob;
+}
+
+function once<T>(f: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = f();
+      done = true;
+    }
+    return value;
+  };
 }
 
 type Json = Record<string, unknown>;
@@ -58,13 +73,15 @@ export function exportSource(json: unknown): ExportSource {
       forceField: job.forceField,
       crystals: job.structures.map((c, i) => ({ id: c.id, ...(json.structures[i]!.label !== undefined ? { label: c.label } : {}), structure: c.structure, spaceGroup: c.spaceGroup, document: json.structures[i]! })),
       job: json,
+      parsed: () => job,
     };
   }
   if (!isObject(json) || !('parameters' in json) || !Array.isArray(json.structures))
     throw new DomainError('INVALID_DOCUMENT', 'neither a job document nor a result: a result has "parameters" and "structures"', { path: '/' });
   const embedded = [json.document, json.job, json.input].find(isJob);
+  const embeddedParsed = embedded ? once(() => parseJob(embedded)) : undefined;
   const charges = chargesOf(json, embedded);
-  const pairs = pairsOf(json.parameters, embedded);
+  const pairs = pairsOf(json.parameters, embedded, embeddedParsed);
   const forceField: ForceField = { charges, pairs };
   const crystals = (json.structures as unknown[]).map((s, i) => resultCrystal(s, i, charges));
   return {
@@ -72,8 +89,13 @@ export function exportSource(json: unknown): ExportSource {
     ...(typeof json.name === 'string' ? { name: json.name } : embedded?.name !== undefined ? { name: embedded.name } : {}),
     forceField,
     crystals,
-    ...(embedded ? { job: withFittedPotentials(embedded, pairs) } : {}),
+    ...(embedded ? fittedJob(embedded, pairs) : {}),
   };
+}
+
+function fittedJob(embedded: JobDocument, pairs: PairPotentialSpec[]): { job: JobDocument; parsed: () => ParsedJob } {
+  const job = withFittedPotentials(embedded, pairs);
+  return { job, parsed: once(() => parseJob(job)) };
 }
 
 function chargesOf(json: Json, job: JobDocument | undefined): Record<string, number> {
@@ -91,7 +113,7 @@ function chargesOf(json: Json, job: JobDocument | undefined): Record<string, num
   throw new DomainError('INVALID_DOCUMENT', 'the result carries no charges ("charges", "species" or an embedded job document)', { path: '/charges' });
 }
 
-function pairsOf(parameters: unknown, job: JobDocument | undefined): PairPotentialSpec[] {
+function pairsOf(parameters: unknown, job: JobDocument | undefined, parsed: (() => ParsedJob) | undefined): PairPotentialSpec[] {
   const cutoffOf = (a: string, b: string): number => job?.potentials.find((p) => pairKey(p.species[0]!, p.species[1]!) === pairKey(a, b))?.cutoff ?? 12;
   const fromRow = (r: Json, path: string, key?: string): PairPotentialSpec => {
     const sp = Array.isArray(r.species) ? r.species : key?.split('-');
@@ -109,7 +131,7 @@ function pairsOf(parameters: unknown, job: JobDocument | undefined): PairPotenti
   if (Array.isArray(parameters)) {
     // rows of pairs, or {name, value} entries of named parameters
     if (parameters.every((r) => isObject(r) && typeof r.name === 'string' && typeof r.value === 'number'))
-      return named(Object.fromEntries(parameters.map((r) => [(r as Json).name, (r as Json).value])), job);
+      return named(Object.fromEntries(parameters.map((r) => [(r as Json).name, (r as Json).value])), parsed);
     return parameters.map((r, i) => {
       if (!isObject(r)) throw new DomainError('INVALID_DOCUMENT', 'a parameter row must be an object', { path: `/parameters/${i}` });
       return fromRow(r, `/parameters/${i}`);
@@ -117,7 +139,7 @@ function pairsOf(parameters: unknown, job: JobDocument | undefined): PairPotenti
   }
   if (isObject(parameters)) {
     const values = Object.values(parameters);
-    if (values.every((v) => typeof v === 'number')) return named(parameters as Record<string, number>, job);
+    if (values.every((v) => typeof v === 'number')) return named(parameters as Record<string, number>, parsed);
     return Object.entries(parameters).map(([k, v]) => {
       if (!isObject(v)) throw new DomainError('INVALID_DOCUMENT', `parameters of ${k} must be an object`, { path: `/parameters/${k}` });
       return fromRow(v, `/parameters/${k}`, k);
@@ -126,10 +148,10 @@ function pairsOf(parameters: unknown, job: JobDocument | undefined): PairPotenti
   throw new DomainError('INVALID_DOCUMENT', '"parameters" must be a list of pair rows or a record', { path: '/parameters' });
 }
 
-function named(values: Record<string, number>, job: JobDocument | undefined): PairPotentialSpec[] {
+function named(values: Record<string, number>, job: (() => ParsedJob) | undefined): PairPotentialSpec[] {
   if (!job) throw new DomainError('INVALID_DOCUMENT', 'named parameters ("Cd-Se.A") need the job document in the result ("document")', { path: '/parameters' });
   try {
-    return withParameters(parseJob(job).forceField, values).pairs;
+    return withParameters(job().forceField, values).pairs;
   } catch (e) {
     if (e instanceof RangeError) throw new DomainError('UNKNOWN_PARAMETER', e.message, { path: '/parameters' });
     throw e;

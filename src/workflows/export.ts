@@ -17,15 +17,14 @@ import { exportSource, type ExportCrystal, type ExportSource } from '../io/sourc
 import { writeGulpInput, writeGulpLibrary } from '../io/gulp-write.js';
 import { writeLammpsData, writeLammpsPair } from '../io/lammps.js';
 import { writeCif } from '../io/cif-write.js';
-import { parseJob } from '../document/parse.js';
 import { exportSurfaceText } from './surfaces.js';
 
 /** The relaxed slab of one face (`--surface`): needs the job, for the bulk relaxation. */
 function exportSurface(kind: ExportKind, json: unknown, options: ExportOptions): string {
   if (kind !== 'cif' && kind !== 'lammps') throw new DomainError('INVALID_DOCUMENT', `--surface exports cif or lammps (got "${kind}")`, { path: '/format' });
   const src = exportSource(json);
-  if (!src.job) throw new DomainError('INVALID_DOCUMENT', '--surface needs a job document (or a result that carries its job)', { path: '' });
-  return exportSurfaceText(kind, parseJob(src.job), options.structure, options.surface!);
+  if (!src.parsed) throw new DomainError('INVALID_DOCUMENT', '--surface needs a job document (or a result that carries its job)', { path: '' });
+  return exportSurfaceText(kind, src.parsed(), options.structure, options.surface!);
 }
 
 export const EXPORT_KINDS = ['gulp', 'gulp-library', 'lammps', 'cif'] as const;
@@ -45,7 +44,7 @@ export function exportText(kind: ExportKind, json: unknown, options: ExportOptio
   const crystals = pick(src, options.structure);
   switch (kind) {
     case 'gulp':
-      return writeGulpInput(src.job ?? propertiesJob(src));
+      return src.job && src.parsed ? writeGulpInput(src.job, src.parsed()) : writeGulpInput(propertiesJob(src));
     case 'gulp-library':
       return writeGulpLibrary(src.forceField, src.name ?? 'force field written by latticefit');
     case 'lammps': {

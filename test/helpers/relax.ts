@@ -3,16 +3,16 @@
  * document built through the space groups, and small perturbations.
  */
 import { readFileSync } from 'node:fs';
-import { buildEnergyModel } from '../src/potentials/index.js';
-import type { EnergyModel } from '../src/potentials/model.js';
-import { getSpaceGroup } from '../src/crystal/spacegroups/index.js';
-import { completeCell } from '../src/crystal/cell-parameters.js';
-import { expandSites, cartesianOperations, type AsymmetricSite } from '../src/crystal/expand.js';
-import { Lattice, type LatticeParameters } from '../src/crystal/lattice.js';
-import { Structure } from '../src/crystal/structure.js';
-import type { CartesianOperation } from '../src/relaxation/index.js';
-import type { Mat3 } from '../src/math/linalg.js';
-import { FIXTURES, PUBLISHED } from './helpers/cells.js';
+import { buildEnergyModel } from '../../src/potentials/index.js';
+import type { EnergyModel } from '../../src/potentials/model.js';
+import { getSpaceGroup } from '../../src/crystal/spacegroups/index.js';
+import { completeCell } from '../../src/crystal/cell-parameters.js';
+import { expandSites, cartesianOperations, type AsymmetricSite } from '../../src/crystal/expand.js';
+import { Lattice, type LatticeParameters } from '../../src/crystal/lattice.js';
+import { Structure } from '../../src/crystal/structure.js';
+import type { CartesianOperation } from '../../src/relaxation/index.js';
+import type { Mat3 } from '../../src/math/linalg.js';
+import { FIXTURES, PUBLISHED } from './cells.js';
 
 export interface SymmetricCell {
   structure: Structure;

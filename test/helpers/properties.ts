@@ -4,12 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseJob, type ParsedJob } from '../src/document/parse.js';
-import type { SymmetrizedCrystal } from '../src/crystal/crystal.js';
-import { buildEnergyModel } from '../src/potentials/index.js';
-import type { EnergyModel } from '../src/potentials/model.js';
-import { type PrepareOptions, type PreparedCrystal, type RelaxedCrystal, prepareCrystal, relaxCrystal } from '../src/properties/crystal.js';
-import { FIXTURES } from './helpers/cells.js';
+import { parseJob, type ParsedJob } from '../../src/document/parse.js';
+import type { SymmetrizedCrystal } from '../../src/crystal/crystal.js';
+import { buildEnergyModel } from '../../src/potentials/index.js';
+import type { EnergyModel } from '../../src/potentials/model.js';
+import { type PrepareOptions, type PreparedCrystal, type RelaxedCrystal, prepareCrystal, relaxCrystal } from '../../src/properties/crystal.js';
+import { FIXTURES } from './cells.js';
 
 export const PUBLISHED_JOB_PATH = resolve(FIXTURES, 'pbcdse-published.json');
 
