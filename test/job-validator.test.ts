@@ -15,7 +15,7 @@ import { checkSchema } from '../src/document/parse.js';
 import { ROOT } from './helpers/child-process.js';
 
 const runtime = Compile(JobDocumentSchema);
-const fromJson = Compile(SCHEMA as typeof JobDocumentSchema);
+const fromJson = Compile(SCHEMA as unknown as typeof JobDocumentSchema);
 
 /** Every job document in fixtures/ (top level and the fit suite). */
 const documents: [string, unknown][] = [

@@ -51,7 +51,7 @@ export function jobValidatorSource(): string {
     body,
     '',
     '// @ts-ignore',
-    `export const SCHEMA = ${JSON.stringify(JobDocumentSchema)}`,
+    `export const SCHEMA: Record<string, unknown> = ${JSON.stringify(JobDocumentSchema)}`,
     '',
   ].join('\n');
 }
