@@ -602,6 +602,8 @@ function characterWarnings(reference: Structure, result: Structure, o: ResolvedR
   if (Math.abs(dv) > o.volumeChangeWarning) {
     out.push({ kind: 'volume-change', message: `${label}the volume changed by ${(100 * dv).toFixed(1)}% on relaxation (${v0.toFixed(3)} → ${v1.toFixed(3)} Å³), more than ${(100 * o.volumeChangeWarning).toFixed(0)}%: the relaxed structure may not be the intended polymorph` });
   }
+  // a relaxation that did not move (converged at its start, or no free coordinate) changes nothing
+  if (result === reference) return out;
   const changes = coordinationChanges(reference, result);
   if (changes.length > 0) {
     const text = changes.map((c) => `${c.pair} ${fmt(c.before)} → ${fmt(c.after)}`).join(', ');
