@@ -4,7 +4,7 @@
  * the offending field, raised before any calculation starts.
  */
 import { type Face, parseFace } from '../surface/face.js';
-import { Compile } from 'typebox/compile';
+import { createRequire } from 'node:module';
 import { DomainError } from '../errors.js';
 import { getSpaceGroup } from '../crystal/spacegroups/index.js';
 import { checkOverlaps } from '../potentials/neighbours.js';
@@ -12,7 +12,8 @@ import { type ForceField, type PairPotentialSpec, PAIR_PARAMETERS, pairKey } fro
 import { EWALD_DEFAULTS } from '../potentials/ewald/parameters.js';
 import { type SymmetrizedCrystal, latticeOfCell, symmetrizedCrystal } from '../crystal/crystal.js';
 import { gpaToEvPerA3 } from '../units/index.js';
-import { JobDocumentSchema, type JobDocument } from './schema.js';
+import type { JobDocument } from './schema.js';
+import { Check as checkJobDocument, SCHEMA as JOB_DOCUMENT_SCHEMA } from './job-validator.generated.js';
 import { DEFAULT_WEIGHTS, PROPERTIES, REPORT_ONLY_PROPERTIES, type PropertyTarget, type ReportExtras, type StructureTargets, type WeightClass } from '../properties/vocabulary.js';
 import { DEFAULT_MAX_ATOMS, checkJobCost, checkRanges, checkSiteCount, checkSizes, checkSpeciesName } from './limits.js';
 
@@ -88,12 +89,25 @@ export interface ParsedJob {
   document: JobDocument;
 }
 
-const validator = Compile(JobDocumentSchema);
+/**
+ * The schema's check is compiled ahead of time (`job-validator.generated.ts`, from `schema.ts`),
+ * so that a command does not load TypeBox to build and compile the schema at start-up. A
+ * document that fails it is compiled against once more, by TypeBox, to say where and why.
+ */
+interface SchemaError { instancePath: string; keyword: string; message: string; params: unknown }
+let explainer: { Errors(value: unknown): Iterable<SchemaError> } | undefined;
+function schemaErrors(doc: unknown): SchemaError[] {
+  if (!explainer) {
+    const { Compile } = createRequire(import.meta.url)('typebox/compile') as { Compile(schema: unknown): { Errors(value: unknown): Iterable<SchemaError> } };
+    explainer = Compile(JOB_DOCUMENT_SCHEMA);
+  }
+  return [...explainer.Errors(doc)];
+}
 
 /** Schema check only: throws INVALID_DOCUMENT with the path of the first problem. */
 export function checkSchema(doc: unknown): asserts doc is JobDocument {
-  if (validator.Check(doc)) return;
-  const errors = [...validator.Errors(doc)];
+  if (checkJobDocument(doc)) return;
+  const errors = schemaErrors(doc);
   // prefer the most specific error (deepest path), skip the generic "schema is false" echoes
   const useful = errors.filter((e) => e.keyword !== 'boolean');
   const first = (useful.length ? useful : errors).sort((a, b) => b.instancePath.length - a.instancePath.length)[0];

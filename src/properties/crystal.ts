@@ -236,7 +236,7 @@ export function relaxCrystal(model: EnergyModel, prepared: PreparedCrystal, opti
   const { start, relax: doRelax = true, pressure = 0, ...relaxOptions } = options;
   const from = start ?? inputGeometry(prepared);
   if (from.prepared !== prepared && from.prepared.id !== prepared.id) throw new RangeError('the start geometry belongs to another crystal');
-  const ops = prepared.operations.length === 0 ? [] : distinctOperations(cartesianOperations(prepared.spaceGroup, from.conventionalLattice), from.structure);
+  const ops = prepared.operations.length === 0 ? [] : operationsOf(prepared.spaceGroup, from.conventionalLattice, from.structure.lattice);
   let structure = from.structure;
   let converged = false;
   let iterations = 0;
@@ -298,8 +298,27 @@ export function relaxedCrystalAt(model: EnergyModel, prepared: PreparedCrystal, 
     maxForce,
     maxStressGPa,
     warnings,
-    operations: cartesianOperations(prepared.spaceGroup, geometry.conventionalLattice),
+    operations: operationsOf(prepared.spaceGroup, geometry.conventionalLattice),
   };
+}
+
+/**
+ * The Cartesian operations of a space group on a conventional lattice (`cartesianOperations`),
+ * and with a cell lattice, those distinct modulo that cell (`distinctOperations`): remembered per
+ * lattice object, since a relaxation starts where the previous one ended (a transition walk, a
+ * warm start) and asks for the operations of the lattice it was given.
+ */
+const operationCache = new WeakMap<Lattice, Map<SpaceGroup, { all: CartesianOperation[]; distinct: WeakMap<Lattice, CartesianOperation[]> }>>();
+
+function operationsOf(sg: SpaceGroup, conventional: Lattice, cell?: Lattice): CartesianOperation[] {
+  let bySg = operationCache.get(conventional);
+  if (!bySg) operationCache.set(conventional, (bySg = new Map()));
+  let entry = bySg.get(sg);
+  if (!entry) bySg.set(sg, (entry = { all: cartesianOperations(sg, conventional), distinct: new WeakMap() }));
+  if (!cell) return entry.all;
+  let distinct = entry.distinct.get(cell);
+  if (!distinct) entry.distinct.set(cell, (distinct = distinctOperations(entry.all, { lattice: cell })));
+  return distinct;
 }
 
 /**
@@ -366,7 +385,7 @@ export function conventionalStructure(geometry: CrystalGeometry): Structure {
  * The operations distinct modulo the lattice of `cell`: in a primitive cell the centring
  * translations are lattice translations, so an F-centred group's 192 operations reduce to 48.
  */
-export function distinctOperations(ops: readonly CartesianOperation[], cell: Structure): CartesianOperation[] {
+export function distinctOperations(ops: readonly CartesianOperation[], cell: Pick<Structure, 'lattice'>): CartesianOperation[] {
   const out: CartesianOperation[] = [];
   const inv = cell.lattice.inverse;
   const same = (a: CartesianOperation, b: CartesianOperation): boolean => {

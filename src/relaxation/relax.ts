@@ -395,10 +395,43 @@ function basisOf(structure: Structure, o: Pick<ResolvedRelaxOptions, 'symmetryTo
   let list = basisCache.get(structure);
   const hit = list?.find((e) => e.key === key && e.operations === o.operations);
   if (hit) return hit.basis;
-  const basis = symmetryAdaptedBasis(structure, o.operations, { tolerance: o.symmetryTolerance, fixCell: o.fixCell, fixVolume: o.fixVolume });
+  const basis = sharedBasis(structure, o.operations, { tolerance: o.symmetryTolerance, fixCell: o.fixCell, fixVolume: o.fixVolume });
   if (!list) basisCache.set(structure, (list = []));
   if (list.length >= 8) list.shift();
   list.push({ key, operations: o.operations, basis });
+  return basis;
+}
+
+/**
+ * The basis by what it depends on. A deformation that keeps the symmetry commutes with the
+ * rotations, so every symmetric geometry of the same atoms (a warm start, a point of an equation of
+ * state, a step of a transition-pressure walk: each a new structure, with its operations
+ * recomputed for its cell) has the same rotations, atom maps and translation classes, and so the
+ * same group and basis. The key is the species, the rotations (rounded to 1e-12) and the image of
+ * every atom under every operation; the translations of the group follow from those (their
+ * fractional form is that of the space group). Structures up to SHARED_BASIS_ATOMS atoms, the
+ * last SHARED_BASIS_ENTRIES keys: the basis of a large P1 cell is large and is not shared.
+ */
+const sharedBases = new Map<string, SymmetryBasis>();
+const SHARED_BASIS_ATOMS = 64;
+const SHARED_BASIS_ENTRIES = 128;
+
+function sharedBasis(structure: Structure, operations: readonly CartesianOperation[], options: { tolerance: number; fixCell: boolean; fixVolume: boolean }): SymmetryBasis {
+  const n = structure.numAtoms;
+  if (n > SHARED_BASIS_ATOMS) return symmetryAdaptedBasis(structure, operations, options);
+  const parts: string[] = [`${options.tolerance}|${options.fixCell}|${options.fixVolume}|${structure.species.join(' ')}`];
+  for (const op of operations) {
+    const image = mapAtoms(structure, op, options.tolerance);
+    // not a symmetry: symmetryAdaptedBasis says which operation fails
+    if (!image) return symmetryAdaptedBasis(structure, operations, options);
+    parts.push(`${op.R.map((row) => row.map((x) => Math.round(x * 1e12)).join(',')).join(';')}>${image.join(',')}`);
+  }
+  const key = parts.join('|');
+  const hit = sharedBases.get(key);
+  if (hit) return hit;
+  const basis = symmetryAdaptedBasis(structure, operations, options);
+  if (sharedBases.size >= SHARED_BASIS_ENTRIES) sharedBases.delete(sharedBases.keys().next().value!);
+  sharedBases.set(key, basis);
   return basis;
 }
 
@@ -570,6 +603,8 @@ function characterWarnings(reference: Structure, result: Structure, o: ResolvedR
   if (Math.abs(dv) > o.volumeChangeWarning) {
     out.push({ kind: 'volume-change', message: `${label}the volume changed by ${(100 * dv).toFixed(1)}% on relaxation (${v0.toFixed(3)} → ${v1.toFixed(3)} Å³), more than ${(100 * o.volumeChangeWarning).toFixed(0)}%: the relaxed structure may not be the intended polymorph` });
   }
+  // a relaxation that did not move (converged at its start, or no free coordinate) changes nothing
+  if (result === reference) return out;
   const changes = coordinationChanges(reference, result);
   if (changes.length > 0) {
     const text = changes.map((c) => `${c.pair} ${fmt(c.before)} → ${fmt(c.after)}`).join(', ');
@@ -607,7 +642,7 @@ function stabilityWarning(h: Float64Array, s: Structure, basis: SymmetryBasis, o
     return { kind: 'unstable', message: `${label}the relaxed structure is a saddle point within its space group (lowest curvature ${sym.min.toExponential(3)}): a lower-enthalpy structure of the same symmetry exists nearby` };
   }
   if (basis.group.elements.length === 1 && basis.group.numTranslations === 1) return undefined; // already P1
-  const p1 = symmetryAdaptedBasis(s, [], { fixCell: o.fixCell, fixVolume: o.fixVolume });
+  const p1 = sharedBasis(s, [], { tolerance: 1e-3, fixCell: o.fixCell, fixVolume: o.fixVolume });
   const full = lowest(p1);
   if (full.min < -1e-6 * full.big) {
     return { kind: 'unstable', message: `${label}the relaxed structure is a minimum within its space group but unstable to a symmetry-breaking distortion (lowest P1 curvature ${full.min.toExponential(3)})` };

@@ -107,21 +107,31 @@ export interface SymmetryBasisOptions {
  * atom. Atoms are distinct modulo the cell, so j is unique either way.
  */
 export function mapAtoms(structure: Structure, op: CartesianOperation, tolerance: number): Int32Array | undefined {
+  return imageOf(structure, structure.fractional, op, tolerance);
+}
+
+/** `mapAtoms` with the fractional coordinates of the structure given (computed once by a caller that maps many operations). */
+function imageOf(structure: Structure, f: Float64Array, op: CartesianOperation, tolerance: number): Int32Array | undefined {
   const n = structure.numAtoms;
   const L = structure.lattice.matrix;
   const inv = structure.lattice.inverse;
-  const f = structure.fractional;
   const r = structure.positions;
   const species = structure.species;
   const image = new Int32Array(n).fill(-1);
   const tol2 = tolerance * tolerance;
+  const [R0, R1, R2] = op.R;
+  const [i0, i1, i2] = inv;
   for (let i = 0; i < n; i++) {
-    const img = matVec(op.R, [r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!]);
-    const x = img[0] + op.t[0], y = img[1] + op.t[1], z = img[2] + op.t[2];
-    const fi = [0, 1, 2].map((k) => x * inv[0][k] + y * inv[1][k] + z * inv[2][k]);
+    const rx = r[3 * i]!, ry = r[3 * i + 1]!, rz = r[3 * i + 2]!;
+    const x = R0[0] * rx + R0[1] * ry + R0[2] * rz + op.t[0];
+    const y = R1[0] * rx + R1[1] * ry + R1[2] * rz + op.t[1];
+    const z = R2[0] * rx + R2[1] * ry + R2[2] * rz + op.t[2];
+    const fi0 = x * i0[0] + y * i1[0] + z * i2[0];
+    const fi1 = x * i0[1] + y * i1[1] + z * i2[1];
+    const fi2 = x * i0[2] + y * i1[2] + z * i2[2];
     for (let j = 0; j < n; j++) {
       if (species[j] !== species[i]) continue;
-      let d0 = fi[0]! - f[3 * j]!, d1 = fi[1]! - f[3 * j + 1]!, d2 = fi[2]! - f[3 * j + 2]!;
+      let d0 = fi0 - f[3 * j]!, d1 = fi1 - f[3 * j + 1]!, d2 = fi2 - f[3 * j + 2]!;
       d0 -= Math.round(d0); d1 -= Math.round(d1); d2 -= Math.round(d2);
       const cx = d0 * L[0][0] + d1 * L[1][0] + d2 * L[2][0];
       const cy = d0 * L[0][1] + d1 * L[1][1] + d2 * L[2][1];
@@ -164,7 +174,7 @@ class ElementSet {
       this.buckets.set(h, [e]);
       return true;
     }
-    if (bucket.some((o) => maxDiff(o.R, e.R) < 1e-6 && o.permutation.every((v, c) => v === e.permutation[c]))) return false;
+    if (bucket.some((o) => within(o.R, e.R, 1e-6) && o.permutation.every((v, c) => v === e.permutation[c]))) return false;
     bucket.push(e);
     return true;
   }
@@ -215,7 +225,7 @@ export function symmetryGroup(structure: Structure, operations: readonly Cartesi
   // distinct rotations, each with the first operation that has it
   const rotations: { R: Mat3; first: number }[] = [];
   operations.forEach((op, k) => {
-    const same = rotations.find((r) => maxDiff(r.R, op.R) < 1e-6);
+    const same = rotations.find((r) => within(r.R, op.R, 1e-6));
     if (!same) {
       rotations.push({ R: op.R as Mat3, first: k });
       for (const row of L) {
@@ -403,6 +413,23 @@ function hexagonalRotations(): Mat3[] {
   return out;
 }
 
+let FIXED_ROTATIONS: readonly Mat3[] | undefined;
+
+/**
+ * The cubic and the hexagonal holohedry, each matrix once (in that order). Their entries are 0,
+ * ±1, ±½ and ±√3/2, so two of them within 1e-4 of each other are the same matrix, and a matrix
+ * within 1e-4 of one is within 1e-4 of its copies: dropping the copies once here gives the
+ * candidates that `findSymmetryOperations` would keep by comparing each with all before it.
+ */
+function fixedRotations(): readonly Mat3[] {
+  if (!FIXED_ROTATIONS) {
+    const out: Mat3[] = [];
+    for (const R of [...cubicRotations(), ...hexagonalRotations()]) if (!out.some((c) => within(c, R, 1e-4))) out.push(R);
+    FIXED_ROTATIONS = Object.freeze(out.map((R) => Object.freeze(R.map((row) => Object.freeze(row))) as unknown as Mat3));
+  }
+  return FIXED_ROTATIONS;
+}
+
 /**
  * Cartesian rotations mapping the lattice onto itself with integer matrices M of entries in
  * {−1, 0, 1}: the rows of M L are the images R a_i, so M L = L Rᵀ, and R is orthogonal exactly when
@@ -417,19 +444,19 @@ function latticeRotations(structure: Structure, rel = 1e-6): Mat3[] {
     if (m[0] !== 0 || m[1] !== 0 || m[2] !== 0) rows.push(m);
   }
   const image = (m: Vec3): Vec3 => [0, 1, 2].map((k) => m[0] * L[0][k] + m[1] * L[1][k] + m[2] * L[2][k]) as Vec3;
-  const dot3 = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+  const dot3 = (a: Readonly<Vec3>, b: Readonly<Vec3>): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
   const scale = Math.max(dot3(L[0], L[0]), dot3(L[1], L[1]), dot3(L[2], L[2]));
   const same = (x: number, y: number): boolean => Math.abs(x - y) <= rel * scale;
-  const cand = [0, 1, 2].map((i) => rows.filter((m) => { const v = image(m); return same(dot3(v, v), dot3(L[i], L[i])); }));
+  // each row with its image, computed once
+  const imaged = rows.map((m) => ({ m, v: image(m) }));
+  const cand = [0, 1, 2].map((i) => imaged.filter(({ v }) => same(dot3(v, v), dot3(L[i], L[i]))));
+  const g01 = dot3(L[0], L[1]), g02 = dot3(L[0], L[2]), g12 = dot3(L[1], L[2]);
   const out: Mat3[] = [];
-  for (const m0 of cand[0]!) {
-    const v0 = image(m0);
-    for (const m1 of cand[1]!) {
-      const v1 = image(m1);
-      if (!same(dot3(v0, v1), dot3(L[0], L[1]))) continue;
-      for (const m2 of cand[2]!) {
-        const v2 = image(m2);
-        if (!same(dot3(v0, v2), dot3(L[0], L[2])) || !same(dot3(v1, v2), dot3(L[1], L[2]))) continue;
+  for (const { m: m0, v: v0 } of cand[0]!) {
+    for (const { m: m1, v: v1 } of cand[1]!) {
+      if (!same(dot3(v0, v1), g01)) continue;
+      for (const { m: m2, v: v2 } of cand[2]!) {
+        if (!same(dot3(v0, v2), g02) || !same(dot3(v1, v2), g12)) continue;
         const M: Mat3 = [[...m0], [...m1], [...m2]] as Mat3;
         if (Math.abs(Math.abs(det3(M)) - 1) > 1e-9) continue;
         out.push(transpose3(mul3(Li, mul3(M, L))));
@@ -439,10 +466,10 @@ function latticeRotations(structure: Structure, rel = 1e-6): Mat3[] {
   return out;
 }
 
-function maxDiff(a: Readonly<Mat3>, b: Readonly<Mat3>): number {
-  let m = 0;
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) m = Math.max(m, Math.abs(a[i]![j]! - b[i]![j]!));
-  return m;
+/** Every entry of a − b below tol in magnitude (false at the first that is not, and for NaN). */
+function within(a: Readonly<Mat3>, b: Readonly<Mat3>, tol: number): boolean {
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) if (!(Math.abs(a[i]![j]! - b[i]![j]!) < tol)) return false;
+  return true;
 }
 
 /**
@@ -456,9 +483,16 @@ export function findSymmetryOperations(structure: Structure, tolerance = 1e-4): 
   if (n === 0) return [];
   const candidates: Mat3[] = [];
   // the lattice's own rotations first: they are exact for a cell that is slightly rotated
-  for (const R of [...latticeRotations(structure), ...cubicRotations(), ...hexagonalRotations()]) {
-    if (!candidates.some((c) => maxDiff(c, R) < 1e-4)) candidates.push(R);
+  for (const R of latticeRotations(structure)) {
+    if (!candidates.some((c) => within(c, R, 1e-4))) candidates.push(R);
   }
+  const own = candidates.length;
+  for (const R of fixedRotations()) {
+    let seen = false;
+    for (let c = 0; c < own && !seen; c++) seen = within(candidates[c]!, R, 1e-4);
+    if (!seen) candidates.push(R);
+  }
+  const frac = structure.fractional;
   // anchor: an atom of the rarest species
   const count: Record<string, number> = {};
   for (const s of structure.species) count[s] = (count[s] ?? 0) + 1;
@@ -473,7 +507,7 @@ export function findSymmetryOperations(structure: Structure, tolerance = 1e-4): 
       if (structure.species[j] !== structure.species[anchor]) continue;
       const rj = structure.position(j);
       const t: Vec3 = [rj[0] - img[0], rj[1] - img[1], rj[2] - img[2]];
-      const image = mapAtoms(structure, { R, t }, tolerance);
+      const image = imageOf(structure, frac, { R, t }, tolerance);
       if (!image) continue;
       const key = image.join(',');
       if (maps.has(key)) continue;

@@ -73,7 +73,7 @@ export interface ChargeDerivatives {
  */
 export function ewaldChargeDerivatives(structure: Structure, charges: Record<string, number>, directions: readonly Record<string, number>[], order: DerivativeOrder = 1, options: EwaldOptions = {}): ChargeDerivatives {
   const base = new EwaldModel(charges, options);
-  const p = base.parameters(structure);
+  const p = base.parameters(structure, order);
   const at = (q: Record<string, number>): EnergyResult => new EwaldModel(q, options).compute(structure, order, p);
   const e0 = at(charges);
   const species = new Set(structure.species);

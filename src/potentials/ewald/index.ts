@@ -36,6 +36,7 @@ export {
   EWALD_DEFAULTS,
   EWALD_COST_RATIO,
   EWALD_COST_RATIO_LARGE,
+  EWALD_HESSIAN_COST_RATIO,
   LARGE_CELL_ATOMS,
   resolveEwaldParameters,
   checkEwaldOptions,

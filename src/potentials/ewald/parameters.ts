@@ -120,11 +120,28 @@ export const EWALD_COST_RATIO = 4;
  * Timed on rock-salt PbSe and zinc-blende CdSe supercells (216 and 1000 atoms, energy + gradient,
  * accuracy 1e-8 and 1e-6 eV/atom, w = 2..32): w = 12 is within the noise of the least at 216 atoms
  * and 1.9× faster than w = 4 at 1000 atoms (144 against 276 ms on the 2-core development machine).
- * The ratio is a function of N only, so every order of one structure uses the same α.
+ * Energy and gradient (orders 0 and 1) use the same α; second derivatives of large cells use
+ * EWALD_HESSIAN_COST_RATIO (below).
  */
 export const EWALD_COST_RATIO_LARGE = 12;
-/** Cells with at least this many atoms use EWALD_COST_RATIO_LARGE. */
+/** Cells with at least this many atoms use EWALD_COST_RATIO_LARGE (and, at second order, EWALD_HESSIAN_COST_RATIO). */
 export const LARGE_CELL_ATOMS = 128;
+
+/**
+ * w·N at second order for cells of LARGE_CELL_ATOMS atoms or more: w = EWALD_HESSIAN_COST_RATIO / N.
+ * The second derivatives make each G vector cost O(N²) (the pair table of the position block),
+ * against O(N) for energy and gradient, while a real-space pair costs about the same at either
+ * order; with t_G ∝ N in the cost above, N cancels from α⁶ = π³ (t_r/t_G) N / V², so the balanced
+ * α depends on the volume alone: α = (π³ W / V²)^{1/6} with W = w N. Timed on rock-salt PbSe
+ * (128, 512 and 1024 atoms), zinc-blende (216) and wurtzite CdSe (256) supercells to second order,
+ * W = 64..1536 (docs/performance.md): W = 256 is within about 25% of the least
+ * in all five (the least moves to lower W as the O(N²) pair table outgrows the caches), and 1.2-2×
+ * faster than the first-order choice w = 12 (512 atoms: 1.3 against 2.6 s of CPU).
+ * So a large cell's energy and gradient use one α and its Hessian another: each is converged to
+ * the accuracy, and within one evaluation every quantity is of one energy (a Newton relaxation,
+ * which evaluates every point to second order, sees one energy surface; so does L-BFGS at first order).
+ */
+export const EWALD_HESSIAN_COST_RATIO = 256;
 
 /** Fraction of each cut-off over which the terms are tapered to zero (see above). */
 export const EWALD_TAPER = 0.03;
@@ -203,18 +220,21 @@ function solveDecreasing(f: (x: number) => number, target: number, lo: number, h
   return hi;
 }
 
-/** The balanced α of the cell, rounded to a power of 2^{1/8}. */
-export function balancedAlpha(numAtoms: number, volume: number): number {
-  const w = numAtoms >= LARGE_CELL_ATOMS ? EWALD_COST_RATIO_LARGE : EWALD_COST_RATIO;
+/**
+ * The balanced α of the cell for derivatives up to `order` (default 1; the choice depends on the
+ * order only for cells of LARGE_CELL_ATOMS or more), rounded to a power of 2^{1/8}.
+ */
+export function balancedAlpha(numAtoms: number, volume: number, order = 1): number {
+  const w = numAtoms < LARGE_CELL_ATOMS ? EWALD_COST_RATIO : order >= 2 ? EWALD_HESSIAN_COST_RATIO / numAtoms : EWALD_COST_RATIO_LARGE;
   const raw = Math.pow((Math.PI ** 3 * w * numAtoms) / (volume * volume), 1 / 6);
   return Math.pow(2, Math.round(Math.log2(raw) * ALPHA_STEPS) / ALPHA_STEPS);
 }
 
-/** Resolve the parameters for a structure whose atom charges are known. */
-export function resolveForCharges(structure: Structure, q: Float64Array, options: ResolvedEwaldOptions): EwaldParameters {
+/** Resolve the parameters for a structure whose atom charges are known, for derivatives up to `order` (default 1). */
+export function resolveForCharges(structure: Structure, q: Float64Array, options: ResolvedEwaldOptions, order = 1): EwaldParameters {
   const n = structure.numAtoms;
   const volume = structure.lattice.volume;
-  const alpha = options.alpha ?? balancedAlpha(n, volume);
+  const alpha = options.alpha ?? balancedAlpha(n, volume, order);
   let sumQ2 = 0;
   for (let i = 0; i < n; i++) sumQ2 += q[i]! * q[i]!;
   if (sumQ2 === 0) return { alpha, realCutoff: options.realCutoff ?? 0, reciprocalCutoff: options.reciprocalCutoff ?? 0 };
@@ -238,8 +258,8 @@ export function resolveForCharges(structure: Structure, q: Float64Array, options
  * α balanced for the cell (or as given) and the cut-offs from the accuracy (or as given).
  * Throws UNKNOWN_SPECIES for a species without a charge.
  */
-export function resolveEwaldParameters(structure: Structure, charges: Record<string, number>, options: EwaldOptions = {}): EwaldParameters {
-  return resolveForCharges(structure, atomCharges(structure, checkCharges(charges)), checkEwaldOptions(options));
+export function resolveEwaldParameters(structure: Structure, charges: Record<string, number>, options: EwaldOptions = {}, order = 1): EwaldParameters {
+  return resolveForCharges(structure, atomCharges(structure, checkCharges(charges)), checkEwaldOptions(options), order);
 }
 
 /** Trace of the Voigt strain basis: tr D_k = 1 for k = 0..2, else 0. */

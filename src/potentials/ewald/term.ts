@@ -23,9 +23,9 @@ export abstract class EwaldTerm implements EnergyModel {
     this.options = checkEwaldOptions(options);
   }
 
-  /** The α and cut-offs this model uses for `structure`. Throws UNKNOWN_SPECIES. */
-  parameters(structure: Structure): EwaldParameters {
-    return resolveForCharges(structure, atomCharges(structure, this.charges), this.options);
+  /** The α and cut-offs this model uses for `structure` at derivative order `order` (default 1). Throws UNKNOWN_SPECIES. */
+  parameters(structure: Structure, order: DerivativeOrder = 1): EwaldParameters {
+    return resolveForCharges(structure, atomCharges(structure, this.charges), this.options, order);
   }
 
   /** Add this term for atom charges `q` into `out`. */
@@ -36,7 +36,7 @@ export abstract class EwaldTerm implements EnergyModel {
     const q = atomCharges(structure, this.charges);
     const out = emptyResult(structure.numAtoms, order);
     out.parts.coulomb = 0;
-    this.add(structure, q, parameters ?? resolveForCharges(structure, q, this.options), order, out);
+    this.add(structure, q, parameters ?? resolveForCharges(structure, q, this.options, order), order, out);
     return out;
   }
 }
