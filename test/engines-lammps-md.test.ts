@@ -5,16 +5,19 @@
  * and cancellation that ends the LAMMPS process.
  */
 import { describe, it, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseJob } from '../src/document/parse.js';
 import { buildEnergyModel } from '../src/potentials/index.js';
 import { prepareCrystal, relaxCrystal, conventionalStructure } from '../src/properties/crystal.js';
 import { harmonicDisplacements } from '../src/dynamics/index.js';
-import { mdInputScript, resolveMdOptions, runLammpsMd, type MdProgress } from '../src/engines/lammps/md.js';
+import { findExecutable, mdInputScript, pdeathsigWrapper, resolveMdOptions, runLammpsMd, type MdProgress } from '../src/engines/lammps/md.js';
 import { DomainError } from '../src/errors.js';
 import { FIXTURES } from './helpers/cells.js';
+import { processGone } from './helpers/processes.js';
 
 const job = parseJob(JSON.parse(readFileSync(resolve(FIXTURES, 'pbcdse-published.json'), 'utf8')));
 const model = buildEnergyModel(job.forceField);
@@ -46,6 +49,25 @@ describe('LAMMPS MD input', () => {
     expect(err.code).toBe('ENGINE_UNAVAILABLE');
     expect(err.message).toMatch(/apt-get install lammps/);
     expect(err.message).toMatch(/LATTICEFIT_LMP/);
+    expect(err.detail).toMatchObject({ engine: 'lammps', path: '/md/lmp' });
+  });
+
+  it('a file that is not executable, or a name not on PATH, is ENGINE_UNAVAILABLE too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latticefit-lmp-'));
+    try {
+      const plain = join(dir, 'lmp');
+      writeFileSync(plain, '#!/bin/sh\nexit 0\n');
+      chmodSync(plain, 0o644);
+      expect(findExecutable(plain)).toBeUndefined();
+      chmodSync(plain, 0o755);
+      expect(findExecutable(plain)).toBe(plain);
+      chmodSync(plain, 0o644);
+      const cell = job.structures.find((s) => s.id === 'PbSe-RS')!.structure;
+      for (const bin of [plain, 'latticefit-no-such-lmp'])
+        expect(await runLammpsMd(cell, [1, 1, 1], job.forceField, { lmp: bin, equilibrationSteps: 0, productionSteps: 100, sampleEvery: 10 }).catch((e) => e)).toMatchObject({ code: 'ENGINE_UNAVAILABLE', message: expect.stringMatching(/apt-get install lammps/) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -97,4 +119,37 @@ describe.skipIf(!lmp)(`LAMMPS MD runs${lmp ? '' : ' (skipped: lmp is not on PATH
     expect(seen[1]!.step).toBeGreaterThan(seen[0]!.step);
     expect(seen[0]!.totalSteps).toBe(200000);
   }, 60_000);
+});
+
+const orphanSkip = !lmp ? 'lmp is not on PATH; apt-get install lammps' : process.platform !== 'linux' ? 'the parent-death signal is Linux only' : !pdeathsigWrapper() ? 'setpriv (util-linux >= 2.33) with --pdeathsig is not available' : '';
+if (orphanSkip) console.warn(`engines-lammps-md: the SIGKILL-the-parent test is skipped: ${orphanSkip}`);
+
+describe.skipIf(!!orphanSkip)(`LAMMPS dies with the process that started it${orphanSkip ? ` (skipped: ${orphanSkip})` : ''}`, () => {
+  it('SIGKILL of a Node process running MD: its LAMMPS child ends within seconds (parent-death signal)', async () => {
+    const script = fileURLToPath(new URL('./fixtures/md-orphan.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const pid = await new Promise<number>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`no LAMMPS pid after 60 s: ${out}`)), 60_000);
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (c: string) => {
+        out += c;
+        const m = /pid (\d+)/.exec(out);
+        if (m) { clearTimeout(timer); res(Number(m[1])); }
+        if (/^error /m.test(out)) { clearTimeout(timer); rej(new Error(out)); }
+      });
+    });
+    try {
+      expect(processGone(pid)).toBe(false);
+      // setpriv execs LAMMPS: the pid is LAMMPS itself, a child of the Node process
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]).toMatch(/lmp/);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const t0 = Date.now();
+      while (!processGone(pid) && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
+      expect(processGone(pid), `LAMMPS pid ${pid} still alive 5 s after its parent was killed`).toBe(true);
+    } finally {
+      if (!processGone(pid)) process.kill(pid, 'SIGKILL');
+    }
+  }, 90_000);
 });

@@ -124,7 +124,7 @@ export async function mdResult(doc: unknown, opts: MdWorkflowOptions = {}): Prom
       });
       report.md = mdBlock(run);
       try {
-        const h = harmonicDisplacements(model, conv, reps, resolved.temperature, { ...(opts.signal ? { signal: opts.signal } : {}) });
+        const h = harmonicDisplacements(model, conv, reps, resolved.temperature, { ...(opts.signal ? { signal: opts.signal } : {}), ...(req.masses ? { masses: req.masses } : {}) });
         report.harmonic = { temperature: resolved.temperature, mesh: h.mesh, xi: h.xi, perAxis: h.perAxis };
       } catch (e) {
         if (isDomainError(e) && e.code === 'CANCELLED') throw e;

@@ -26,8 +26,10 @@
  * atom's unwrapped position and the box at each sample. Each atom i has a lattice site, its
  * fractional coordinate s⁰_i in the starting supercell. At each sample the fractional coordinates
  * s_i(t) = (r_i(t) − box origin) B(t)⁻¹ are taken relative to the instantaneous box B(t) (so the
- * box fluctuations of NPT are not counted as displacements), and the drift of the centre of the
- * lattice, d(t) = mean_i (s_i(t) − s⁰_i), is removed. Three rms displacements, each 3-D and per
+ * box fluctuations of NPT are not counted as displacements), and the drift of the centre of
+ * mass, d(t) = Σ_i m_i (s_i(t) − s⁰_i) / Σ_i m_i, is removed (the harmonic ξ of `dynamics/` is
+ * that of the supercell with its centre of mass fixed, and LAMMPS's `compute msd com yes` removes
+ * the same). Three rms displacements, each 3-D and per
  * Cartesian axis, per species:
  *   - `site`: u_i(t) = (s_i(t) − s⁰_i − d(t)) B(t), about the lattice site;
  *   - `mean`: u_i(t) = (s_i(t) − ⟨s_i − d⟩ − d(t)) B(t), about the atom's time-averaged position
@@ -39,10 +41,10 @@
  *     √2 times the `site` value.
  * Errors by block averaging (`math/statistics.ts`) over `blocks` blocks of the production.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { DomainError } from '../../errors.js';
 import type { Structure } from '../../crystal/structure.js';
 import { Lattice } from '../../crystal/lattice.js';
@@ -51,6 +53,7 @@ import { type Mat3, inv3, mul3 } from '../../math/linalg.js';
 import { blockMeans, meanAndError, type BlockEstimate } from '../../math/statistics.js';
 import { gpaToBar } from '../../units/index.js';
 import { lammpsBox, writeLammpsData, writeLammpsPair } from '../../io/lammps.js';
+import { atomicMass } from '../../crystal/masses.js';
 
 export interface MdOptions {
   /** K (default 300). */
@@ -91,7 +94,7 @@ export interface MdOptions {
   masses?: Record<string, number>;
   /** Called as LAMMPS reports steps. */
   onProgress?: (p: MdProgress) => void;
-  /** Aborting kills the LAMMPS process (SIGTERM to its pid). */
+  /** Aborting kills the LAMMPS process (SIGTERM to its pid, SIGKILL 5 s later if it is still there). */
   signal?: AbortSignal;
   /** Keep the working directory (its path is in the result) instead of deleting it. */
   keepFiles?: boolean;
@@ -103,6 +106,8 @@ export interface MdProgress {
   step: number;
   totalSteps: number;
   temperature: number;
+  /** The LAMMPS process id (to watch or stop it from outside). */
+  pid?: number;
 }
 
 export type Estimate = Pick<BlockEstimate, 'value' | 'error'>;
@@ -241,23 +246,94 @@ export async function runLammpsMd(cell: Structure, reps: [number, number, number
     if (runs.length < 2) throw new DomainError('ENGINE_FAILED', 'LAMMPS output has no production run', { tail: stdout.slice(-2000) });
     const prod = runs[runs.length - 1]!;
     const frames = parseDump(readFileSync(join(dir, 'traj.dump'), 'utf8'), sc.numAtoms);
-    const result = analyse(reps, sc, box0, prod, frames, o);
+    const result = analyse(reps, sc, box0, prod, frames, o, Float64Array.from(sc.species, (sp) => atomicMass(sp, options.masses)));
     return { ...result, wallTimeMs: Date.now() - t0, ...(version ? { lammpsVersion: version } : {}), ...(options.keepFiles ? { workDir: dir } : {}) };
   } finally {
     if (!options.keepFiles) rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/**
+ * Where `name` runs from: a path with a slash is taken as it is (if executable), a bare name is
+ * looked up on PATH. Undefined when there is nothing executable there.
+ */
+export function findExecutable(name: string): string | undefined {
+  const ok = (p: string): boolean => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (name.includes('/')) return ok(name) ? name : undefined;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir && ok(join(dir, name))) return join(dir, name);
+  return undefined;
+}
+
+let setprivChecked: string | null | undefined;
+/**
+ * `setpriv` of util-linux when it can give a child a parent-death signal (Linux, util-linux ≥ 2.33),
+ * else null. Checked once per process.
+ */
+export function pdeathsigWrapper(): string | null {
+  if (setprivChecked !== undefined) return setprivChecked;
+  setprivChecked = null;
+  if (process.platform !== 'linux' || process.env.LATTICEFIT_NO_PDEATHSIG) return null;
+  const setpriv = findExecutable('setpriv');
+  if (setpriv && spawnSync(setpriv, ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0) setprivChecked = setpriv;
+  return setprivChecked;
+}
+
+/** Milliseconds between SIGTERM and SIGKILL when a cancelled LAMMPS does not end. */
+const KILL_GRACE_MS = 5000;
+
+/**
+ * Start LAMMPS and follow it. Its lifetime is tied to ours:
+ * - cancellation (the AbortSignal) sends SIGTERM to its pid, and SIGKILL if it is still there
+ *   after 5 s;
+ * - on Linux it runs under `setpriv --pdeathsig KILL` (which execs LAMMPS, so the pid is LAMMPS's):
+ *   the kernel sends it SIGKILL when the thread that started it ends, whether this process exits,
+ *   crashes or is killed with SIGKILL, or a worker thread running the job is terminated. Without
+ *   setpriv (not Linux, or util-linux too old) only the first holds and an orphaned LAMMPS runs to
+ *   its end.
+ */
 function spawnLammps(o: MdRunResult['options'], dir: string, options: MdOptions): Promise<{ stdout: string; version?: string }> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new DomainError('CANCELLED', 'cancelled'));
-    const child = spawn(o.lmp, ['-in', 'in.lmp', '-log', 'log.lammps'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exe = findExecutable(o.lmp);
+    if (!exe) return reject(unavailable(o.lmp, 'not found or not executable'));
+    const lmpArgs = ['-in', 'in.lmp', '-log', 'log.lammps'];
+    const wrapper = pdeathsigWrapper();
+    const child = wrapper
+      ? spawn(wrapper, ['--pdeathsig', 'KILL', '--', exe, ...lmpArgs], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(exe, lmpArgs, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const pid = child.pid;
     const total = o.equilibrationSteps + o.productionSteps;
     let out = '', err = '', stage: MdProgress['stage'] = 'equilibration', partial = '', inThermo = false, done = false;
+    let killTimer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+      if (pid === undefined || done) return;
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        return; // already gone
+      }
+      killTimer = setTimeout(() => {
+        try {
+          if (!done) process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, KILL_GRACE_MS);
+      killTimer.unref();
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = (): void => {
+      done = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+    };
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
       out += chunk;
@@ -271,7 +347,8 @@ function spawnLammps(o: MdRunResult['options'], dir: string, options: MdOptions)
           stage = 'production';
         } else if (inThermo && options.onProgress) {
           const f = line.trim().split(/\s+/).map(Number);
-          if (f.length >= 2 && f.every(Number.isFinite)) options.onProgress({ stage, step: (stage === 'production' ? o.equilibrationSteps : 0) + f[0]!, totalSteps: total, temperature: f[1]! });
+          if (f.length >= 2 && f.every(Number.isFinite))
+            options.onProgress({ stage, step: (stage === 'production' ? o.equilibrationSteps : 0) + f[0]!, totalSteps: total, temperature: f[1]!, ...(pid !== undefined ? { pid } : {}) });
         }
       }
     });
@@ -279,26 +356,28 @@ function spawnLammps(o: MdRunResult['options'], dir: string, options: MdOptions)
     child.stderr.on('data', (c: string) => (err += c));
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (done) return;
-      done = true;
-      options.signal?.removeEventListener('abort', onAbort);
-      if (e.code === 'ENOENT' || e.code === 'EACCES')
-        reject(new DomainError('ENGINE_UNAVAILABLE', `LAMMPS binary "${o.lmp}" could not be started (${e.code}): ${LMP_INSTALL_HINT}`, { engine: 'lammps', path: '/md/lmp', lmp: o.lmp }));
+      finish();
+      if (e.code === 'ENOENT' || e.code === 'EACCES') reject(unavailable(o.lmp, e.code));
       else reject(new DomainError('ENGINE_FAILED', `LAMMPS could not be started: ${e.message}`, { engine: 'lammps' }));
     });
     child.on('close', (code, sig) => {
       if (done) return;
-      done = true;
-      options.signal?.removeEventListener('abort', onAbort);
-      if (options.signal?.aborted) return reject(new DomainError('CANCELLED', `cancelled: LAMMPS (pid ${child.pid}) was stopped`, { pid: child.pid }));
+      finish();
+      if (options.signal?.aborted) return reject(new DomainError('CANCELLED', `cancelled: LAMMPS (pid ${pid}) was stopped`, { pid }));
+      // setpriv exits 126/127 when it cannot exec the binary (found a moment ago, so rare)
+      if (wrapper && (code === 126 || code === 127) && !/LAMMPS \(/.test(out)) return reject(unavailable(o.lmp, (err.trim() || `exit code ${code}`).slice(0, 300)));
       if (code !== 0) {
         const msg = /ERROR[^\n]*/.exec(out + '\n' + err)?.[0] ?? `exit code ${code ?? sig}`;
-        return reject(new DomainError('ENGINE_FAILED', `LAMMPS failed: ${msg}`, { engine: 'lammps', exitCode: code, tail: (out + err).slice(-2000) }));
+        return reject(new DomainError('ENGINE_FAILED', `LAMMPS failed: ${msg}`, { engine: 'lammps', exitCode: code, signal: sig, tail: (out + err).slice(-2000) }));
       }
       const version = /^LAMMPS \(([^)]*)\)/m.exec(out)?.[1];
       resolve({ stdout: out, ...(version ? { version } : {}) });
     });
   });
 }
+
+const unavailable = (lmp: string, why: string): DomainError =>
+  new DomainError('ENGINE_UNAVAILABLE', `LAMMPS binary "${lmp}" could not be started (${why}): ${LMP_INSTALL_HINT}`, { engine: 'lammps', path: '/md/lmp', lmp });
 
 /** Thermo tables of each run (between the `Step Temp ...` header and `Loop time`). */
 export function parseThermo(stdout: string): ThermoRow[][] {
@@ -348,7 +427,7 @@ export function parseDump(text: string, n: number): Frame[] {
   return frames;
 }
 
-function analyse(reps: [number, number, number], sc: Structure, box0: ReturnType<typeof lammpsBox>, thermo: ThermoRow[], frames: Frame[], o: MdRunResult['options']): Omit<MdRunResult, 'wallTimeMs'> {
+function analyse(reps: [number, number, number], sc: Structure, box0: ReturnType<typeof lammpsBox>, thermo: ThermoRow[], frames: Frame[], o: MdRunResult['options'], masses: Float64Array): Omit<MdRunResult, 'wallTimeMs'> {
   const nb = o.blocks;
   const ncell = reps[0] * reps[1] * reps[2];
   const est = (x: number[]): Estimate => {
@@ -380,27 +459,27 @@ function analyse(reps: [number, number, number], sc: Structure, box0: ReturnType
     for (let k = 0; k < 3; k++) site[3 * i + k] = p[0] * inv0[0][k] + p[1] * inv0[1][k] + p[2] * inv0[2][k];
   }
   const F = frames.length;
-  // fractional displacement from the site, drift removed: ds[f][3i+k]
+  const totalMass = masses.reduce((x, y) => x + y, 0);
+  // fractional displacement from the site: ds[f][3i+k]; whole-box image shifts (an unwrapped atom
+  // that starts a box length from its site) are fixed from the first frame, then the drift of the
+  // centre of mass is removed
+  let shift: Float64Array | undefined;
   const ds: Float64Array[] = frames.map((fr) => {
     const inv = inv3(fr.B);
     const d = new Float64Array(3 * n);
-    const drift = [0, 0, 0];
     for (let i = 0; i < n; i++) {
       const x = [fr.r[3 * i]! - fr.lo[0], fr.r[3 * i + 1]! - fr.lo[1], fr.r[3 * i + 2]! - fr.lo[2]];
-      for (let k = 0; k < 3; k++) {
-        const s = x[0]! * inv[0][k] + x[1]! * inv[1][k] + x[2]! * inv[2][k];
-        d[3 * i + k] = s - site[3 * i + k]!;
-        drift[k]! += d[3 * i + k]! / n;
-      }
+      for (let k = 0; k < 3; k++) d[3 * i + k] = x[0]! * inv[0][k] + x[1]! * inv[1][k] + x[2]! * inv[2][k] - site[3 * i + k]!;
     }
-    for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) d[3 * i + k]! -= drift[k]!;
+    shift ??= d.map(Math.round);
+    const drift = [0, 0, 0];
+    for (let r = 0; r < 3 * n; r++) {
+      d[r]! -= shift[r]!;
+      drift[r % 3]! += (masses[Math.floor(r / 3)]! * d[r]!) / totalMass;
+    }
+    for (let r = 0; r < 3 * n; r++) d[r]! -= drift[r % 3]!;
     return d;
   });
-  // the first frame fixes whole-box image shifts (unwrapped atoms start within a cell of their site)
-  for (let r = 0; r < 3 * n; r++) {
-    const shift = Math.round(ds[0]![r]!);
-    if (shift !== 0) for (const d of ds) d[r]! -= shift;
-  }
   const meanD = new Float64Array(3 * n);
   for (const d of ds) for (let r = 0; r < 3 * n; r++) meanD[r]! += d[r]! / F;
   const species = [...new Set(sc.species)];
