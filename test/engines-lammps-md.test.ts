@@ -93,6 +93,24 @@ describe.skipIf(!lmp)(`LAMMPS MD runs${lmp ? '' : ' (skipped: lmp is not on PATH
     }
   }, 180_000);
 
+  it('wurtzite CdSe (internal coordinate u, hexagonal, triclinic LAMMPS box) at 15 K: MD ξ per species and per axis equals the harmonic ξ of the q-mesh within the statistical error', async () => {
+    const T = 15;
+    const wz = relaxedConventional('CdSe-WZ');
+    const reps: [number, number, number] = [3, 3, 2]; // 72 atoms; the harmonic mesh is the same 3×3×2
+    const res = await runLammpsMd(wz, reps, job.forceField, { temperature: T, ensemble: 'nvt', thermostat: 'langevin', equilibrationSteps: 1000, productionSteps: 6000, sampleEvery: 10, blocks: 6 });
+    const h = harmonicDisplacements(model, wz, reps, T);
+    expect(h.mesh).toEqual(reps);
+    for (const s of ['Cd', 'Se']) {
+      const md = res.displacements.site[s]!;
+      expect(Math.abs(md.xi.value - h.xi[s]!), `${s}: MD ${md.xi.value} ± ${md.xi.error}, harmonic ${h.xi[s]}`).toBeLessThan(SIGMAS * md.xi.error);
+      // in-plane (x, y: equal by symmetry) and along c separately
+      for (const k of [0, 1, 2]) expect(Math.abs(md.perAxis[k]!.value - h.perAxis[s]![k]!), `${s} axis ${k}`).toBeLessThan(SIGMAS * md.perAxis[k]!.error);
+      expect(md.xi.error / md.xi.value).toBeLessThan(0.03); // the comparison is a sharp one
+    }
+    // the two species differ by more than the error: the test tells them apart
+    expect(Math.abs(h.xi.Cd! - h.xi.Se!)).toBeGreaterThan(SIGMAS * (res.displacements.site.Cd!.xi.error + res.displacements.site.Se!.xi.error));
+  }, 180_000);
+
   it('10 K NPT at 0 GPa: the mean lattice parameter equals the relaxed one within its error plus classical thermal expansion', async () => {
     const T = 10;
     const res = await runLammpsMd(rs, [2, 2, 2], job.forceField, { temperature: T, thermostat: 'langevin', equilibrationSteps: 1000, productionSteps: 4000, sampleEvery: 10 });

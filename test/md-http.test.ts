@@ -41,6 +41,38 @@ describe('md block through the service', () => {
     expect(res.json().detail ?? res.json().title).toMatch(/molecular dynamics/);
   });
 
+  it('a request cannot choose the program the server runs: md.lmp is refused at /md/lmp', async () => {
+    t ??= await buildTestApp({ task: tasks.executeTask, validate: tasks.validateTask, renderers: renderersFrom(tasks) });
+    const res = await t.app.inject({ method: 'POST', url: '/v1/properties', payload: { ...rockSalt(), md: { ...md, lmp: '/bin/sh' } } });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.json()).toMatchObject({ code: 'INVALID_DOCUMENT', path: '/md/lmp' });
+  });
+
+  it('without LAMMPS on the server the md job fails with ENGINE_UNAVAILABLE, saying how to install it', async () => {
+    t ??= await buildTestApp({ task: tasks.executeTask, validate: tasks.validateTask, renderers: renderersFrom(tasks) });
+    const saved = process.env.LATTICEFIT_LMP;
+    process.env.LATTICEFIT_LMP = '/nonexistent/lmp';
+    try {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/properties', payload: { ...rockSalt(), md } });
+      // a small job fails within the synchronous wait: 503 problem+json; else 202 and a failed job
+      if (res.statusCode === 503) {
+        expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(res.json()).toMatchObject({ code: 'ENGINE_UNAVAILABLE', detail: expect.stringMatching(/apt-get install lammps/) });
+        expect(res.json().path).toBeUndefined(); // the binary is the server's, not something the request sent
+      } else expect(res.statusCode).toBe(202);
+      const job = await until(async () => {
+        const j = (await t!.app.inject({ url: res.headers.location as string })).json();
+        return j.status === 'succeeded' || j.status === 'failed' ? j : undefined;
+      }, 60_000);
+      expect(job.status).toBe('failed');
+      expect(job.error).toMatchObject({ code: 'ENGINE_UNAVAILABLE', message: expect.stringMatching(/apt-get install lammps/) });
+    } finally {
+      if (saved === undefined) delete process.env.LATTICEFIT_LMP;
+      else process.env.LATTICEFIT_LMP = saved;
+    }
+  }, 90_000);
+
   it.skipIf(!lmp)('POST /v1/properties with an md block runs LAMMPS and returns structures[].md and the harmonic ξ', async () => {
     t ??= await buildTestApp({ task: tasks.executeTask, validate: tasks.validateTask, renderers: renderersFrom(tasks) });
     const res = await t.app.inject({ method: 'POST', url: '/v1/properties', payload: { ...rockSalt(), md } });

@@ -73,9 +73,15 @@ export function splitMdRequest(doc: unknown): { document: Record<string, unknown
 
 export const hasMdBlock = (doc: unknown): boolean => !!doc && typeof doc === 'object' && 'md' in doc;
 
-/** Check an md request before accepting it (setup errors with paths); returns the job document without the block. */
+/**
+ * Check an md request at the service's door (setup errors with paths); returns the job document
+ * without the block. A request does not choose the program the server runs: `md.lmp` is refused
+ * here (the server's LATTICEFIT_LMP, else `lmp` on its PATH, is used); the CLI still takes it.
+ */
 export function validateMdRequest(doc: unknown): Record<string, unknown> {
   const { document, md } = splitMdRequest(doc);
+  if (md.lmp !== undefined)
+    throw new DomainError('INVALID_DOCUMENT', 'md.lmp cannot be set through the service: the server runs the LAMMPS binary of its own configuration (LATTICEFIT_LMP, else lmp on its PATH)', { path: '/md/lmp' });
   const { structures: _s, supercell: _c, pressure, ...rest } = md;
   resolveMdOptions({ ...rest, ...(pressure !== undefined ? { pressureGPa: pressure } : {}) });
   return document;

@@ -302,7 +302,7 @@ function spawnLammps(o: MdRunResult['options'], dir: string, options: MdOptions)
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new DomainError('CANCELLED', 'cancelled'));
     const exe = findExecutable(o.lmp);
-    if (!exe) return reject(unavailable(o.lmp, 'not found or not executable'));
+    if (!exe) return reject(unavailable(o.lmp, 'not found or not executable', options.lmp !== undefined));
     const lmpArgs = ['-in', 'in.lmp', '-log', 'log.lammps'];
     const wrapper = pdeathsigWrapper();
     const child = wrapper
@@ -357,7 +357,7 @@ function spawnLammps(o: MdRunResult['options'], dir: string, options: MdOptions)
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (done) return;
       finish();
-      if (e.code === 'ENOENT' || e.code === 'EACCES') reject(unavailable(o.lmp, e.code));
+      if (e.code === 'ENOENT' || e.code === 'EACCES') reject(unavailable(o.lmp, e.code, options.lmp !== undefined));
       else reject(new DomainError('ENGINE_FAILED', `LAMMPS could not be started: ${e.message}`, { engine: 'lammps' }));
     });
     child.on('close', (code, sig) => {
@@ -365,7 +365,7 @@ function spawnLammps(o: MdRunResult['options'], dir: string, options: MdOptions)
       finish();
       if (options.signal?.aborted) return reject(new DomainError('CANCELLED', `cancelled: LAMMPS (pid ${pid}) was stopped`, { pid }));
       // setpriv exits 126/127 when it cannot exec the binary (found a moment ago, so rare)
-      if (wrapper && (code === 126 || code === 127) && !/LAMMPS \(/.test(out)) return reject(unavailable(o.lmp, (err.trim() || `exit code ${code}`).slice(0, 300)));
+      if (wrapper && (code === 126 || code === 127) && !/LAMMPS \(/.test(out)) return reject(unavailable(o.lmp, (err.trim() || `exit code ${code}`).slice(0, 300), options.lmp !== undefined));
       if (code !== 0) {
         const msg = /ERROR[^\n]*/.exec(out + '\n' + err)?.[0] ?? `exit code ${code ?? sig}`;
         return reject(new DomainError('ENGINE_FAILED', `LAMMPS failed: ${msg}`, { engine: 'lammps', exitCode: code, signal: sig, tail: (out + err).slice(-2000) }));
@@ -376,8 +376,9 @@ function spawnLammps(o: MdRunResult['options'], dir: string, options: MdOptions)
   });
 }
 
-const unavailable = (lmp: string, why: string): DomainError =>
-  new DomainError('ENGINE_UNAVAILABLE', `LAMMPS binary "${lmp}" could not be started (${why}): ${LMP_INSTALL_HINT}`, { engine: 'lammps', path: '/md/lmp', lmp });
+/** The binary is missing: `path` points at md.lmp only when the request named it (else it is the server's). */
+const unavailable = (lmp: string, why: string, fromRequest: boolean): DomainError =>
+  new DomainError('ENGINE_UNAVAILABLE', `LAMMPS binary "${lmp}" could not be started (${why}): ${LMP_INSTALL_HINT}`, { engine: 'lammps', lmp, ...(fromRequest ? { path: '/md/lmp' } : {}) });
 
 /** Thermo tables of each run (between the `Step Temp ...` header and `Loop time`). */
 export function parseThermo(stdout: string): ThermoRow[][] {
