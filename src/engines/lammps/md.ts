@@ -46,7 +46,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { DomainError } from '../../errors.js';
-import type { Structure } from '../../crystal/structure.js';
+import { Structure } from '../../crystal/structure.js';
 import { Lattice } from '../../crystal/lattice.js';
 import type { ForceField } from '../../potentials/forcefield.js';
 import { type Mat3, inv3, mul3 } from '../../math/linalg.js';
@@ -54,6 +54,7 @@ import { blockMeans, meanAndError, type BlockEstimate } from '../../math/statist
 import { gpaToBar } from '../../units/index.js';
 import { lammpsBox, writeLammpsData, writeLammpsPair } from '../../io/lammps.js';
 import { atomicMass } from '../../crystal/masses.js';
+import { buildEnergyModel } from '../../potentials/index.js';
 
 export interface MdOptions {
   /** K (default 300). */
@@ -132,6 +133,11 @@ export interface MdRunResult {
   potentialEnergy: Estimate;
   /** rms displacements per species, by definition (see the module comment). */
   displacements: { site: Record<string, RmsDisplacement>; mean: Record<string, RmsDisplacement>; start: Record<string, RmsDisplacement> };
+  /**
+   * The static supercell (step 0) on LAMMPS's energy surface against the project's lattice energy
+   * (eV; the difference per atom, eV): the check that MD runs on the lattice-statics surface.
+   */
+  staticEnergy?: { lammps: number; project: number; differencePerAtom: number };
   atoms: number;
   reps: [number, number, number];
   samples: number;
@@ -200,19 +206,12 @@ export function mdInputScript(o: MdRunResult['options'], triclinic: boolean): st
         ? `fix md all nvt temp ${T} ${T} ${tdamp}`
         : `fix md all npt temp ${T} ${T} ${tdamp} ${baro}`;
   return [
-    'units metal',
-    'atom_style charge',
-    'boundary p p p',
-    'read_data cell.data',
-    'include forcefield.lmp',
-    `kspace_style ${o.kspace} ${o.kspaceAccuracy}`,
-    'neighbor 2.0 bin',
-    'neigh_modify every 1 delay 0 check yes',
+    ...preamble(o),
     `timestep ${dt}`,
     `velocity all create ${T} ${o.seed} mom yes rot no dist gaussian`,
     fix,
     'thermo_style custom step temp press pe etotal enthalpy vol lx ly lz xy xz yz',
-    'thermo_modify norm no flush yes',
+    'thermo_modify norm no flush yes format float %.12g',
     `thermo ${o.sampleEvery}`,
     '# equilibration',
     `run ${o.equilibrationSteps}`,
@@ -223,6 +222,61 @@ export function mdInputScript(o: MdRunResult['options'], triclinic: boolean): st
     `run ${o.productionSteps}`,
     '',
   ].join('\n');
+}
+
+/** The system and the energy surface: the same lines for MD and for the static check. */
+function preamble(o: Pick<MdRunResult['options'], 'kspace' | 'kspaceAccuracy'>): string[] {
+  return [
+    'units metal',
+    'atom_style charge',
+    'boundary p p p',
+    'read_data cell.data',
+    'include forcefield.lmp',
+    `kspace_style ${o.kspace} ${o.kspaceAccuracy}`,
+    'neighbor 2.0 bin',
+    'neigh_modify every 1 delay 0 check yes',
+  ];
+}
+
+export interface LammpsStatic {
+  /** LAMMPS's potential energy, eV. */
+  energy: number;
+  /** Forces on the atoms, eV/Å, in the frame of `structure` (LAMMPS's box orientation). */
+  forces: Float64Array;
+  /** The structure as LAMMPS holds it (its box and wrapped positions, in the input's atom order). */
+  structure: Structure;
+}
+
+/**
+ * Energy and forces of one configuration by LAMMPS with the MD run's energy surface (the same
+ * data and pair files, k-space style and accuracy): the check that MD moves on the surface of the
+ * project's lattice statics.
+ */
+export async function lammpsStatic(structure: Structure, ff: ForceField, options: Pick<MdOptions, 'kspace' | 'kspaceAccuracy' | 'lmp' | 'masses' | 'signal'> = {}): Promise<LammpsStatic> {
+  const o = resolveMdOptions({ kspace: options.kspace, kspaceAccuracy: options.kspaceAccuracy, lmp: options.lmp, equilibrationSteps: 0, productionSteps: 10, sampleEvery: 1, blocks: 1 });
+  const types = Object.keys(ff.charges);
+  const box = lammpsBox(structure);
+  const dir = mkdtempSync(join(tmpdir(), 'latticefit-static-'));
+  try {
+    writeFileSync(join(dir, 'cell.data'), writeLammpsData(structure, ff.charges, { types, ...(options.masses ? { masses: options.masses } : {}), title: 'latticefit static check' }));
+    writeFileSync(join(dir, 'forcefield.lmp'), writeLammpsPair(ff, { types }).replace(/^kspace_style .*$/m, '# kspace_style set by the run script'));
+    const script = [...preamble(o), 'thermo_style custom step pe', 'run 0', 'variable e equal pe', 'print "$(v_e:%.14g)" file energy.txt', 'write_dump all custom forces.dump id fx fy fz modify sort id format float %.14g', ''].join('\n');
+    writeFileSync(join(dir, 'in.lmp'), script);
+    await spawnLammps({ ...o, equilibrationSteps: 0, productionSteps: 0 }, dir, options.signal ? { signal: options.signal, ...(options.lmp ? { lmp: options.lmp } : {}) } : { ...(options.lmp ? { lmp: options.lmp } : {}) });
+    const energy = Number(readFileSync(join(dir, 'energy.txt'), 'utf8').trim());
+    const n = structure.numAtoms;
+    const lines = readFileSync(join(dir, 'forces.dump'), 'utf8').split('\n');
+    const start = lines.findIndex((l) => l.startsWith('ITEM: ATOMS')) + 1;
+    const forces = new Float64Array(3 * n);
+    for (let k = 0; k < n; k++) {
+      const f = lines[start + k]!.trim().split(/\s+/).map(Number);
+      forces.set([f[1]!, f[2]!, f[3]!], 3 * (f[0]! - 1));
+    }
+    const lattice = Lattice.fromVectors([[box.lx, 0, 0], [box.xy, box.ly, 0], [box.xz, box.yz, box.lz]]);
+    return { energy, forces, structure: Structure.fromCartesian(lattice, structure.species, box.positions) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 interface ThermoRow { step: number; temp: number; press: number; pe: number; etotal: number; enthalpy: number; vol: number; box: number[] }
@@ -245,9 +299,13 @@ export async function runLammpsMd(cell: Structure, reps: [number, number, number
     const runs = parseThermo(stdout);
     if (runs.length < 2) throw new DomainError('ENGINE_FAILED', 'LAMMPS output has no production run', { tail: stdout.slice(-2000) });
     const prod = runs[runs.length - 1]!;
+    // step 0 of the equilibration is the static supercell: its energy on LAMMPS's surface against the project's
+    const lammpsE = runs[0]![0]?.pe;
+    const projectE = buildEnergyModel(ff).compute(cell).energy * reps[0] * reps[1] * reps[2];
+    const staticEnergy = lammpsE === undefined ? undefined : { lammps: lammpsE, project: projectE, differencePerAtom: (lammpsE - projectE) / sc.numAtoms };
     const frames = parseDump(readFileSync(join(dir, 'traj.dump'), 'utf8'), sc.numAtoms);
     const result = analyse(reps, sc, box0, prod, frames, o, Float64Array.from(sc.species, (sp) => atomicMass(sp, options.masses)));
-    return { ...result, wallTimeMs: Date.now() - t0, ...(version ? { lammpsVersion: version } : {}), ...(options.keepFiles ? { workDir: dir } : {}) };
+    return { ...result, ...(staticEnergy ? { staticEnergy } : {}), wallTimeMs: Date.now() - t0, ...(version ? { lammpsVersion: version } : {}), ...(options.keepFiles ? { workDir: dir } : {}) };
   } finally {
     if (!options.keepFiles) rmSync(dir, { recursive: true, force: true });
   }
