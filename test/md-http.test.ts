@@ -125,7 +125,7 @@ describe.skipIf(!lmp)(`md jobs in the real service (worker threads, HTTP, SSE)${
   const start = async (): Promise<void> => {
     if (service) return;
     dir = mkdtempSync(join(tmpdir(), 'latticefit-md-http-'));
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LATTICEFIT_DATA_DIR: dir, LATTICEFIT_WORKERS: '1', LATTICEFIT_PROGRESS_THROTTLE_MS: '20', LOG_LEVEL: 'silent' });
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LATTICEFIT_DATA_DIR: dir, LATTICEFIT_WORKERS: '1', LATTICEFIT_PROGRESS_THROTTLE_MS: '20', LATTICEFIT_SYNC_MAX_ATOMS: '0', LOG_LEVEL: 'silent' });
     service = await createService(config);
     base = await service.listen();
   };

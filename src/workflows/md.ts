@@ -50,6 +50,8 @@ export interface MdStructureBlock {
   xi: Record<string, Estimate>;
   xiPerAxis: Record<string, [Estimate, Estimate, Estimate]>;
   displacements: MdRunResult['displacements'];
+  /** LAMMPS's energy of the static supercell against the project's (eV; per atom). */
+  staticEnergy?: MdRunResult['staticEnergy'];
   supercell: [number, number, number];
   atoms: number;
   samples: number;
@@ -58,6 +60,9 @@ export interface MdStructureBlock {
 }
 
 export type MdResult = PropertiesResult & { temperature: number; pressureGPa: number; md: MdRunResult['options'] };
+
+/** eV/atom: above this the static check of a run is reported (the default pppm 1e-6 gives 3-6e-6). */
+const STATIC_ENERGY_WARN = 1e-4;
 
 const MD_KEYS = new Set(['temperature', 'pressure', 'structures', 'supercell', 'ensemble', 'thermostat', 'timestepFs', 'equilibrationSteps', 'productionSteps', 'sampleEvery', 'blocks', 'thermostatDamp', 'barostatDamp', 'kspace', 'kspaceAccuracy', 'seed', 'lmp', 'masses']);
 
@@ -129,6 +134,8 @@ export async function mdResult(doc: unknown, opts: MdWorkflowOptions = {}): Prom
         ...(opts.onProgress ? { onProgress: (p: MdProgress) => opts.onProgress!({ ...p, structure: input.id, index, total: chosen.length }) } : {}),
       });
       report.md = mdBlock(run);
+      if (run.staticEnergy && Math.abs(run.staticEnergy.differencePerAtom) > STATIC_ENERGY_WARN)
+        warnings.push(`${input.id}: LAMMPS's energy of the static supercell differs from the project's by ${run.staticEnergy.differencePerAtom.toExponential(2)} eV/atom (kspaceAccuracy ${resolved.kspaceAccuracy}): MD does not run on the lattice-statics energy surface`);
       try {
         const h = harmonicDisplacements(model, conv, reps, resolved.temperature, { ...(opts.signal ? { signal: opts.signal } : {}), ...(req.masses ? { masses: req.masses } : {}) });
         report.harmonic = { temperature: resolved.temperature, mesh: h.mesh, xi: h.xi, perAxis: h.perAxis };
@@ -172,6 +179,7 @@ function mdBlock(r: MdRunResult): MdStructureBlock {
     xi: Object.fromEntries(Object.entries(site).map(([s, d]) => [s, d.xi])),
     xiPerAxis: Object.fromEntries(Object.entries(site).map(([s, d]) => [s, d.perAxis])),
     displacements: r.displacements,
+    ...(r.staticEnergy ? { staticEnergy: r.staticEnergy } : {}),
     supercell: r.reps,
     atoms: r.atoms,
     samples: r.samples,
