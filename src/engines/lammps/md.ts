@@ -296,19 +296,32 @@ export async function runLammpsMd(cell: Structure, reps: [number, number, number
     writeFileSync(join(dir, 'forcefield.lmp'), writeLammpsPair(ff, { types }).replace(/^kspace_style .*$/m, '# kspace_style set by the run script'));
     writeFileSync(join(dir, 'in.lmp'), mdInputScript(o, triclinic));
     const { stdout, version } = await spawnLammps(o, dir, options);
-    const runs = parseThermo(stdout);
-    if (runs.length < 2) throw new DomainError('ENGINE_FAILED', 'LAMMPS output has no production run', { tail: stdout.slice(-2000) });
-    const prod = runs[runs.length - 1]!;
-    // step 0 of the equilibration is the static supercell: its energy on LAMMPS's surface against the project's
-    const lammpsE = runs[0]![0]?.pe;
-    const projectE = buildEnergyModel(ff).compute(cell).energy * reps[0] * reps[1] * reps[2];
-    const staticEnergy = lammpsE === undefined ? undefined : { lammps: lammpsE, project: projectE, differencePerAtom: (lammpsE - projectE) / sc.numAtoms };
-    const frames = parseDump(readFileSync(join(dir, 'traj.dump'), 'utf8'), sc.numAtoms);
-    const result = analyse(reps, sc, box0, prod, frames, o, Float64Array.from(sc.species, (sp) => atomicMass(sp, options.masses)));
-    return { ...result, ...(staticEnergy ? { staticEnergy } : {}), wallTimeMs: Date.now() - t0, ...(version ? { lammpsVersion: version } : {}), ...(options.keepFiles ? { workDir: dir } : {}) };
+    const result = analyseMdOutput(cell, reps, ff, stdout, readFileSync(join(dir, 'traj.dump'), 'utf8'), { ...options, ...o });
+    return { ...result, wallTimeMs: Date.now() - t0, ...(version ? { lammpsVersion: version } : {}), ...(options.keepFiles ? { workDir: dir } : {}) };
   } finally {
     if (!options.keepFiles) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The averages of a finished run from LAMMPS's screen output (or log file) and its dump: what
+ * `runLammpsMd` returns, without the wall time. With `keepFiles`, a run can be analysed again
+ * (other `blocks`) from `workDir`/log.lammps and traj.dump.
+ */
+export function analyseMdOutput(cell: Structure, reps: [number, number, number], ff: ForceField, log: string, dump: string, options: MdOptions = {}): Omit<MdRunResult, 'wallTimeMs'> {
+  const o = resolveMdOptions(options);
+  const sc = cell.supercell(reps);
+  const box0 = lammpsBox(sc);
+  const runs = parseThermo(log);
+  if (runs.length < 2) throw new DomainError('ENGINE_FAILED', 'LAMMPS output has no production run', { tail: log.slice(-2000) });
+  const prod = runs[runs.length - 1]!;
+  // step 0 of the equilibration is the static supercell: its energy on LAMMPS's surface against the project's
+  const lammpsE = runs[0]![0]?.pe;
+  const projectE = buildEnergyModel(ff).compute(cell).energy * reps[0] * reps[1] * reps[2];
+  const staticEnergy = lammpsE === undefined ? undefined : { lammps: lammpsE, project: projectE, differencePerAtom: (lammpsE - projectE) / sc.numAtoms };
+  const frames = parseDump(dump, sc.numAtoms);
+  const result = analyse(reps, sc, box0, prod, frames, o, Float64Array.from(sc.species, (sp) => atomicMass(sp, options.masses)));
+  return { ...result, ...(staticEnergy ? { staticEnergy } : {}) };
 }
 
 /**
