@@ -105,7 +105,7 @@ describe.skipIf(!!skip)(`md jobs on Redis workers${skip ? ` (skipped: ${skip})` 
 
   it('a worker killed with SIGKILL takes its LAMMPS with it', async () => {
     // one thermo line (step 0, the pid) and then none for minutes: no SIGPIPE, only the parent-death signal ends it
-    const id = await submit(rockSalt({ equilibrationSteps: 10_000_000, productionSteps: 2_000_000, sampleEvery: 1_000_000, blocks: 1 }));
+    const id = await submit(rockSalt({ equilibrationSteps: 10_000_000, productionSteps: 4_000_000, sampleEvery: 1_000_000, blocks: 2 }));
     const pid = await lammpsPid(id);
     expect(processGone(pid)).toBe(false);
     worker.child.kill('SIGKILL');

@@ -179,7 +179,7 @@ export function resolveMdOptions(o: MdOptions): MdRunResult['options'] {
   if (!Number.isFinite(r.pressureGPa)) bad('pressure', 'pressure must be a number (GPa)');
   if (!(r.timestepFs > 0 && r.timestepFs <= 10)) bad('timestepFs', `timestep must be in (0, 10] fs (got ${r.timestepFs})`);
   for (const k of ['equilibrationSteps', 'productionSteps', 'sampleEvery', 'blocks', 'thermostatDamp', 'barostatDamp', 'seed'] as const)
-    if (!(Number.isInteger(r[k]) && r[k] >= (k === 'equilibrationSteps' ? 0 : 1))) bad(k, `${k} must be a whole number (got ${r[k]})`);
+    if (!(Number.isInteger(r[k]) && r[k] >= (k === 'equilibrationSteps' ? 0 : k === 'blocks' ? 2 : 1))) bad(k, `${k} must be a whole number${k === 'blocks' ? ' of at least 2' : ''} (got ${r[k]})`);
   if (r.productionSteps / r.sampleEvery < 2 * r.blocks) bad('productionSteps', `production of ${r.productionSteps} steps sampled every ${r.sampleEvery} gives fewer than 2 samples per block for ${r.blocks} blocks`);
   if (!(r.kspaceAccuracy > 0 && r.kspaceAccuracy < 1)) bad('kspaceAccuracy', 'kspaceAccuracy must be in (0, 1)');
   if (r.ensemble !== 'npt' && r.ensemble !== 'nvt') bad('ensemble', 'ensemble is npt or nvt');
@@ -253,7 +253,7 @@ export interface LammpsStatic {
  * project's lattice statics.
  */
 export async function lammpsStatic(structure: Structure, ff: ForceField, options: Pick<MdOptions, 'kspace' | 'kspaceAccuracy' | 'lmp' | 'masses' | 'signal'> = {}): Promise<LammpsStatic> {
-  const o = resolveMdOptions({ kspace: options.kspace, kspaceAccuracy: options.kspaceAccuracy, lmp: options.lmp, equilibrationSteps: 0, productionSteps: 10, sampleEvery: 1, blocks: 1 });
+  const o = resolveMdOptions({ kspace: options.kspace, kspaceAccuracy: options.kspaceAccuracy, lmp: options.lmp, equilibrationSteps: 0, productionSteps: 10, sampleEvery: 1, blocks: 2 });
   const types = Object.keys(ff.charges);
   const box = lammpsBox(structure);
   const dir = mkdtempSync(join(tmpdir(), 'latticefit-static-'));
