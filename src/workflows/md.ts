@@ -51,6 +51,8 @@ export interface MdStructureBlock {
   xi: Record<string, Estimate>;
   xiPerAxis: Record<string, [Estimate, Estimate, Estimate]>;
   displacements: MdRunResult['displacements'];
+  /** LAMMPS's energy of the static supercell against the project's (eV; per atom). */
+  staticEnergy?: MdRunResult['staticEnergy'];
   supercell: [number, number, number];
   atoms: number;
   samples: number;
@@ -59,6 +61,9 @@ export interface MdStructureBlock {
 }
 
 export type MdResult = PropertiesResult & { temperature: number; pressureGPa: number; md: MdRunResult['options'] };
+
+/** eV/atom: above this the static check of a run is reported (the default pppm 1e-6 gives 3-6e-6). */
+const STATIC_ENERGY_WARN = 1e-4;
 
 const MD_KEYS = new Set(['temperature', 'pressure', 'structures', 'supercell', 'ensemble', 'thermostat', 'timestepFs', 'equilibrationSteps', 'productionSteps', 'sampleEvery', 'blocks', 'thermostatDamp', 'barostatDamp', 'kspace', 'kspaceAccuracy', 'seed', 'lmp', 'masses']);
 
@@ -74,9 +79,15 @@ export function splitMdRequest(doc: unknown): { document: Record<string, unknown
 
 export const hasMdBlock = (doc: unknown): boolean => !!doc && typeof doc === 'object' && 'md' in doc;
 
-/** Check an md request before accepting it (setup errors with paths); returns the job document without the block. */
+/**
+ * Check an md request at the service's door (setup errors with paths); returns the job document
+ * without the block. A request does not choose the program the server runs: `md.lmp` is refused
+ * here (the server's LATTICEFIT_LMP, else `lmp` on its PATH, is used); the CLI still takes it.
+ */
 export function validateMdRequest(doc: unknown): Record<string, unknown> {
   const { document, md } = splitMdRequest(doc);
+  if (md.lmp !== undefined)
+    throw new DomainError('INVALID_DOCUMENT', 'md.lmp cannot be set through the service: the server runs the LAMMPS binary of its own configuration (LATTICEFIT_LMP, else lmp on its PATH)', { path: '/md/lmp' });
   const { structures: _s, supercell: _c, pressure, ...rest } = md;
   resolveMdOptions({ ...rest, ...(pressure !== undefined ? { pressureGPa: pressure } : {}) });
   return document;
@@ -118,8 +129,10 @@ export async function mdResult(doc: unknown, opts: MdWorkflowOptions = {}): Prom
         ...(opts.onProgress ? { onProgress: (p: MdProgress) => opts.onProgress!({ ...p, structure: input.id, index, total: chosen.length }) } : {}),
       });
       report.md = mdBlock(run);
+      if (run.staticEnergy && Math.abs(run.staticEnergy.differencePerAtom) > STATIC_ENERGY_WARN)
+        warnings.push(`${input.id}: LAMMPS's energy of the static supercell differs from the project's by ${run.staticEnergy.differencePerAtom.toExponential(2)} eV/atom (kspaceAccuracy ${resolved.kspaceAccuracy}): MD does not run on the lattice-statics energy surface`);
       try {
-        const h = harmonicDisplacements(model, conv, reps, resolved.temperature, { ...(opts.signal ? { signal: opts.signal } : {}) });
+        const h = harmonicDisplacements(model, conv, reps, resolved.temperature, { ...(opts.signal ? { signal: opts.signal } : {}), ...(req.masses ? { masses: req.masses } : {}) });
         report.harmonic = { temperature: resolved.temperature, mesh: h.mesh, xi: h.xi, perAxis: h.perAxis };
       } catch (e) {
         if (isDomainError(e) && e.code === 'CANCELLED') throw e;
@@ -161,6 +174,7 @@ function mdBlock(r: MdRunResult): MdStructureBlock {
     xi: Object.fromEntries(Object.entries(site).map(([s, d]) => [s, d.xi])),
     xiPerAxis: Object.fromEntries(Object.entries(site).map(([s, d]) => [s, d.perAxis])),
     displacements: r.displacements,
+    ...(r.staticEnergy ? { staticEnergy: r.staticEnergy } : {}),
     supercell: r.reps,
     atoms: r.atoms,
     samples: r.samples,

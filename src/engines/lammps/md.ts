@@ -26,8 +26,10 @@
  * atom's unwrapped position and the box at each sample. Each atom i has a lattice site, its
  * fractional coordinate s⁰_i in the starting supercell. At each sample the fractional coordinates
  * s_i(t) = (r_i(t) − box origin) B(t)⁻¹ are taken relative to the instantaneous box B(t) (so the
- * box fluctuations of NPT are not counted as displacements), and the drift of the centre of the
- * lattice, d(t) = mean_i (s_i(t) − s⁰_i), is removed. Three rms displacements, each 3-D and per
+ * box fluctuations of NPT are not counted as displacements), and the drift of the centre of
+ * mass, d(t) = Σ_i m_i (s_i(t) − s⁰_i) / Σ_i m_i, is removed (the harmonic ξ of `dynamics/` is
+ * that of the supercell with its centre of mass fixed, and LAMMPS's `compute msd com yes` removes
+ * the same). Three rms displacements, each 3-D and per
  * Cartesian axis, per species:
  *   - `site`: u_i(t) = (s_i(t) − s⁰_i − d(t)) B(t), about the lattice site;
  *   - `mean`: u_i(t) = (s_i(t) − ⟨s_i − d⟩ − d(t)) B(t), about the atom's time-averaged position
@@ -39,18 +41,20 @@
  *     √2 times the `site` value.
  * Errors by block averaging (`math/statistics.ts`) over `blocks` blocks of the production.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { DomainError } from '../../errors.js';
-import type { Structure } from '../../crystal/structure.js';
+import { Structure } from '../../crystal/structure.js';
 import { Lattice } from '../../crystal/lattice.js';
 import type { ForceField } from '../../potentials/forcefield.js';
 import { type Mat3, inv3, mul3 } from '../../math/linalg.js';
 import { blockMeans, meanAndError, type BlockEstimate } from '../../math/statistics.js';
 import { gpaToBar } from '../../units/index.js';
 import { lammpsBox, writeLammpsData, writeLammpsPair } from '../../io/lammps.js';
+import { atomicMass } from '../../crystal/masses.js';
+import { buildEnergyModel } from '../../potentials/index.js';
 
 export interface MdOptions {
   /** K (default 300). */
@@ -91,7 +95,7 @@ export interface MdOptions {
   masses?: Record<string, number>;
   /** Called as LAMMPS reports steps. */
   onProgress?: (p: MdProgress) => void;
-  /** Aborting kills the LAMMPS process (SIGTERM to its pid). */
+  /** Aborting kills the LAMMPS process (SIGTERM to its pid, SIGKILL 5 s later if it is still there). */
   signal?: AbortSignal;
   /** Keep the working directory (its path is in the result) instead of deleting it. */
   keepFiles?: boolean;
@@ -103,6 +107,8 @@ export interface MdProgress {
   step: number;
   totalSteps: number;
   temperature: number;
+  /** The LAMMPS process id (to watch or stop it from outside). */
+  pid?: number;
 }
 
 export type Estimate = Pick<BlockEstimate, 'value' | 'error'>;
@@ -127,6 +133,11 @@ export interface MdRunResult {
   potentialEnergy: Estimate;
   /** rms displacements per species, by definition (see the module comment). */
   displacements: { site: Record<string, RmsDisplacement>; mean: Record<string, RmsDisplacement>; start: Record<string, RmsDisplacement> };
+  /**
+   * The static supercell (step 0) on LAMMPS's energy surface against the project's lattice energy
+   * (eV; the difference per atom, eV): the check that MD runs on the lattice-statics surface.
+   */
+  staticEnergy?: { lammps: number; project: number; differencePerAtom: number };
   atoms: number;
   reps: [number, number, number];
   samples: number;
@@ -168,7 +179,7 @@ export function resolveMdOptions(o: MdOptions): MdRunResult['options'] {
   if (!Number.isFinite(r.pressureGPa)) bad('pressure', 'pressure must be a number (GPa)');
   if (!(r.timestepFs > 0 && r.timestepFs <= 10)) bad('timestepFs', `timestep must be in (0, 10] fs (got ${r.timestepFs})`);
   for (const k of ['equilibrationSteps', 'productionSteps', 'sampleEvery', 'blocks', 'thermostatDamp', 'barostatDamp', 'seed'] as const)
-    if (!(Number.isInteger(r[k]) && r[k] >= (k === 'equilibrationSteps' ? 0 : 1))) bad(k, `${k} must be a whole number (got ${r[k]})`);
+    if (!(Number.isInteger(r[k]) && r[k] >= (k === 'equilibrationSteps' ? 0 : k === 'blocks' ? 2 : 1))) bad(k, `${k} must be a whole number${k === 'blocks' ? ' of at least 2' : ''} (got ${r[k]})`);
   if (r.productionSteps / r.sampleEvery < 2 * r.blocks) bad('productionSteps', `production of ${r.productionSteps} steps sampled every ${r.sampleEvery} gives fewer than 2 samples per block for ${r.blocks} blocks`);
   if (!(r.kspaceAccuracy > 0 && r.kspaceAccuracy < 1)) bad('kspaceAccuracy', 'kspaceAccuracy must be in (0, 1)');
   if (r.ensemble !== 'npt' && r.ensemble !== 'nvt') bad('ensemble', 'ensemble is npt or nvt');
@@ -195,19 +206,12 @@ export function mdInputScript(o: MdRunResult['options'], triclinic: boolean): st
         ? `fix md all nvt temp ${T} ${T} ${tdamp}`
         : `fix md all npt temp ${T} ${T} ${tdamp} ${baro}`;
   return [
-    'units metal',
-    'atom_style charge',
-    'boundary p p p',
-    'read_data cell.data',
-    'include forcefield.lmp',
-    `kspace_style ${o.kspace} ${o.kspaceAccuracy}`,
-    'neighbor 2.0 bin',
-    'neigh_modify every 1 delay 0 check yes',
+    ...preamble(o),
     `timestep ${dt}`,
     `velocity all create ${T} ${o.seed} mom yes rot no dist gaussian`,
     fix,
     'thermo_style custom step temp press pe etotal enthalpy vol lx ly lz xy xz yz',
-    'thermo_modify norm no flush yes',
+    'thermo_modify norm no flush yes format float %.12g',
     `thermo ${o.sampleEvery}`,
     '# equilibration',
     `run ${o.equilibrationSteps}`,
@@ -218,6 +222,61 @@ export function mdInputScript(o: MdRunResult['options'], triclinic: boolean): st
     `run ${o.productionSteps}`,
     '',
   ].join('\n');
+}
+
+/** The system and the energy surface: the same lines for MD and for the static check. */
+function preamble(o: Pick<MdRunResult['options'], 'kspace' | 'kspaceAccuracy'>): string[] {
+  return [
+    'units metal',
+    'atom_style charge',
+    'boundary p p p',
+    'read_data cell.data',
+    'include forcefield.lmp',
+    `kspace_style ${o.kspace} ${o.kspaceAccuracy}`,
+    'neighbor 2.0 bin',
+    'neigh_modify every 1 delay 0 check yes',
+  ];
+}
+
+export interface LammpsStatic {
+  /** LAMMPS's potential energy, eV. */
+  energy: number;
+  /** Forces on the atoms, eV/Å, in the frame of `structure` (LAMMPS's box orientation). */
+  forces: Float64Array;
+  /** The structure as LAMMPS holds it (its box and wrapped positions, in the input's atom order). */
+  structure: Structure;
+}
+
+/**
+ * Energy and forces of one configuration by LAMMPS with the MD run's energy surface (the same
+ * data and pair files, k-space style and accuracy): the check that MD moves on the surface of the
+ * project's lattice statics.
+ */
+export async function lammpsStatic(structure: Structure, ff: ForceField, options: Pick<MdOptions, 'kspace' | 'kspaceAccuracy' | 'lmp' | 'masses' | 'signal'> = {}): Promise<LammpsStatic> {
+  const o = resolveMdOptions({ kspace: options.kspace, kspaceAccuracy: options.kspaceAccuracy, lmp: options.lmp, equilibrationSteps: 0, productionSteps: 10, sampleEvery: 1, blocks: 2 });
+  const types = Object.keys(ff.charges);
+  const box = lammpsBox(structure);
+  const dir = mkdtempSync(join(tmpdir(), 'latticefit-static-'));
+  try {
+    writeFileSync(join(dir, 'cell.data'), writeLammpsData(structure, ff.charges, { types, ...(options.masses ? { masses: options.masses } : {}), title: 'latticefit static check' }));
+    writeFileSync(join(dir, 'forcefield.lmp'), writeLammpsPair(ff, { types }).replace(/^kspace_style .*$/m, '# kspace_style set by the run script'));
+    const script = [...preamble(o), 'thermo_style custom step pe', 'run 0', 'variable e equal pe', 'print "$(v_e:%.14g)" file energy.txt', 'write_dump all custom forces.dump id fx fy fz modify sort id format float %.14g', ''].join('\n');
+    writeFileSync(join(dir, 'in.lmp'), script);
+    await spawnLammps({ ...o, equilibrationSteps: 0, productionSteps: 0 }, dir, options.signal ? { signal: options.signal, ...(options.lmp ? { lmp: options.lmp } : {}) } : { ...(options.lmp ? { lmp: options.lmp } : {}) });
+    const energy = Number(readFileSync(join(dir, 'energy.txt'), 'utf8').trim());
+    const n = structure.numAtoms;
+    const lines = readFileSync(join(dir, 'forces.dump'), 'utf8').split('\n');
+    const start = lines.findIndex((l) => l.startsWith('ITEM: ATOMS')) + 1;
+    const forces = new Float64Array(3 * n);
+    for (let k = 0; k < n; k++) {
+      const f = lines[start + k]!.trim().split(/\s+/).map(Number);
+      forces.set([f[1]!, f[2]!, f[3]!], 3 * (f[0]! - 1));
+    }
+    const lattice = Lattice.fromVectors([[box.lx, 0, 0], [box.xy, box.ly, 0], [box.xz, box.yz, box.lz]]);
+    return { energy, forces, structure: Structure.fromCartesian(lattice, structure.species, box.positions) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 interface ThermoRow { step: number; temp: number; press: number; pe: number; etotal: number; enthalpy: number; vol: number; box: number[] }
@@ -237,27 +296,115 @@ export async function runLammpsMd(cell: Structure, reps: [number, number, number
     writeFileSync(join(dir, 'forcefield.lmp'), writeLammpsPair(ff, { types }).replace(/^kspace_style .*$/m, '# kspace_style set by the run script'));
     writeFileSync(join(dir, 'in.lmp'), mdInputScript(o, triclinic));
     const { stdout, version } = await spawnLammps(o, dir, options);
-    const runs = parseThermo(stdout);
-    if (runs.length < 2) throw new DomainError('ENGINE_FAILED', 'LAMMPS output has no production run', { tail: stdout.slice(-2000) });
-    const prod = runs[runs.length - 1]!;
-    const frames = parseDump(readFileSync(join(dir, 'traj.dump'), 'utf8'), sc.numAtoms);
-    const result = analyse(reps, sc, box0, prod, frames, o);
+    const result = analyseMdOutput(cell, reps, ff, stdout, readFileSync(join(dir, 'traj.dump'), 'utf8'), { ...options, ...o });
     return { ...result, wallTimeMs: Date.now() - t0, ...(version ? { lammpsVersion: version } : {}), ...(options.keepFiles ? { workDir: dir } : {}) };
   } finally {
     if (!options.keepFiles) rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/**
+ * The averages of a finished run from LAMMPS's screen output (or log file) and its dump: what
+ * `runLammpsMd` returns, without the wall time. With `keepFiles`, a run can be analysed again
+ * (other `blocks`) from `workDir`/log.lammps and traj.dump.
+ */
+export function analyseMdOutput(cell: Structure, reps: [number, number, number], ff: ForceField, log: string, dump: string, options: MdOptions = {}): Omit<MdRunResult, 'wallTimeMs'> {
+  const o = resolveMdOptions(options);
+  const sc = cell.supercell(reps);
+  const box0 = lammpsBox(sc);
+  const runs = parseThermo(log);
+  if (runs.length < 2) throw new DomainError('ENGINE_FAILED', 'LAMMPS output has no production run', { tail: log.slice(-2000) });
+  const prod = runs[runs.length - 1]!;
+  // step 0 of the equilibration is the static supercell: its energy on LAMMPS's surface against the project's
+  const lammpsE = runs[0]![0]?.pe;
+  const projectE = buildEnergyModel(ff).compute(cell).energy * reps[0] * reps[1] * reps[2];
+  const staticEnergy = lammpsE === undefined ? undefined : { lammps: lammpsE, project: projectE, differencePerAtom: (lammpsE - projectE) / sc.numAtoms };
+  const frames = parseDump(dump, sc.numAtoms);
+  const result = analyse(reps, sc, box0, prod, frames, o, Float64Array.from(sc.species, (sp) => atomicMass(sp, options.masses)));
+  return { ...result, ...(staticEnergy ? { staticEnergy } : {}) };
+}
+
+/**
+ * Where `name` runs from: a path with a slash is taken as it is (if executable), a bare name is
+ * looked up on PATH. Undefined when there is nothing executable there.
+ */
+export function findExecutable(name: string): string | undefined {
+  const ok = (p: string): boolean => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (name.includes('/')) return ok(name) ? name : undefined;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir && ok(join(dir, name))) return join(dir, name);
+  return undefined;
+}
+
+let setprivChecked: string | null | undefined;
+/**
+ * `setpriv` of util-linux when it can give a child a parent-death signal (Linux, util-linux ≥ 2.33),
+ * else null. Checked once per process.
+ */
+export function pdeathsigWrapper(): string | null {
+  if (setprivChecked !== undefined) return setprivChecked;
+  setprivChecked = null;
+  if (process.platform !== 'linux' || process.env.LATTICEFIT_NO_PDEATHSIG) return null;
+  const setpriv = findExecutable('setpriv');
+  if (setpriv && spawnSync(setpriv, ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0) setprivChecked = setpriv;
+  return setprivChecked;
+}
+
+/** Milliseconds between SIGTERM and SIGKILL when a cancelled LAMMPS does not end. */
+const KILL_GRACE_MS = 5000;
+
+/**
+ * Start LAMMPS and follow it. Its lifetime is tied to ours:
+ * - cancellation (the AbortSignal) sends SIGTERM to its pid, and SIGKILL if it is still there
+ *   after 5 s;
+ * - on Linux it runs under `setpriv --pdeathsig KILL` (which execs LAMMPS, so the pid is LAMMPS's):
+ *   the kernel sends it SIGKILL when the thread that started it ends, whether this process exits,
+ *   crashes or is killed with SIGKILL, or a worker thread running the job is terminated. Without
+ *   setpriv (not Linux, or util-linux too old) only the first holds and an orphaned LAMMPS runs to
+ *   its end.
+ */
 function spawnLammps(o: MdRunResult['options'], dir: string, options: MdOptions): Promise<{ stdout: string; version?: string }> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new DomainError('CANCELLED', 'cancelled'));
-    const child = spawn(o.lmp, ['-in', 'in.lmp', '-log', 'log.lammps'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exe = findExecutable(o.lmp);
+    if (!exe) return reject(unavailable(o.lmp, 'not found or not executable', options.lmp !== undefined));
+    const lmpArgs = ['-in', 'in.lmp', '-log', 'log.lammps'];
+    const wrapper = pdeathsigWrapper();
+    const child = wrapper
+      ? spawn(wrapper, ['--pdeathsig', 'KILL', '--', exe, ...lmpArgs], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(exe, lmpArgs, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const pid = child.pid;
     const total = o.equilibrationSteps + o.productionSteps;
     let out = '', err = '', stage: MdProgress['stage'] = 'equilibration', partial = '', inThermo = false, done = false;
+    let killTimer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+      if (pid === undefined || done) return;
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        return; // already gone
+      }
+      killTimer = setTimeout(() => {
+        try {
+          if (!done) process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, KILL_GRACE_MS);
+      killTimer.unref();
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = (): void => {
+      done = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+    };
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
       out += chunk;
@@ -271,7 +418,8 @@ function spawnLammps(o: MdRunResult['options'], dir: string, options: MdOptions)
           stage = 'production';
         } else if (inThermo && options.onProgress) {
           const f = line.trim().split(/\s+/).map(Number);
-          if (f.length >= 2 && f.every(Number.isFinite)) options.onProgress({ stage, step: (stage === 'production' ? o.equilibrationSteps : 0) + f[0]!, totalSteps: total, temperature: f[1]! });
+          if (f.length >= 2 && f.every(Number.isFinite))
+            options.onProgress({ stage, step: (stage === 'production' ? o.equilibrationSteps : 0) + f[0]!, totalSteps: total, temperature: f[1]!, ...(pid !== undefined ? { pid } : {}) });
         }
       }
     });
@@ -279,26 +427,29 @@ function spawnLammps(o: MdRunResult['options'], dir: string, options: MdOptions)
     child.stderr.on('data', (c: string) => (err += c));
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (done) return;
-      done = true;
-      options.signal?.removeEventListener('abort', onAbort);
-      if (e.code === 'ENOENT' || e.code === 'EACCES')
-        reject(new DomainError('ENGINE_UNAVAILABLE', `LAMMPS binary "${o.lmp}" could not be started (${e.code}): ${LMP_INSTALL_HINT}`, { engine: 'lammps', path: '/md/lmp', lmp: o.lmp }));
+      finish();
+      if (e.code === 'ENOENT' || e.code === 'EACCES') reject(unavailable(o.lmp, e.code, options.lmp !== undefined));
       else reject(new DomainError('ENGINE_FAILED', `LAMMPS could not be started: ${e.message}`, { engine: 'lammps' }));
     });
     child.on('close', (code, sig) => {
       if (done) return;
-      done = true;
-      options.signal?.removeEventListener('abort', onAbort);
-      if (options.signal?.aborted) return reject(new DomainError('CANCELLED', `cancelled: LAMMPS (pid ${child.pid}) was stopped`, { pid: child.pid }));
+      finish();
+      if (options.signal?.aborted) return reject(new DomainError('CANCELLED', `cancelled: LAMMPS (pid ${pid}) was stopped`, { pid }));
+      // setpriv exits 126/127 when it cannot exec the binary (found a moment ago, so rare)
+      if (wrapper && (code === 126 || code === 127) && !/LAMMPS \(/.test(out)) return reject(unavailable(o.lmp, (err.trim() || `exit code ${code}`).slice(0, 300), options.lmp !== undefined));
       if (code !== 0) {
         const msg = /ERROR[^\n]*/.exec(out + '\n' + err)?.[0] ?? `exit code ${code ?? sig}`;
-        return reject(new DomainError('ENGINE_FAILED', `LAMMPS failed: ${msg}`, { engine: 'lammps', exitCode: code, tail: (out + err).slice(-2000) }));
+        return reject(new DomainError('ENGINE_FAILED', `LAMMPS failed: ${msg}`, { engine: 'lammps', exitCode: code, signal: sig, tail: (out + err).slice(-2000) }));
       }
       const version = /^LAMMPS \(([^)]*)\)/m.exec(out)?.[1];
       resolve({ stdout: out, ...(version ? { version } : {}) });
     });
   });
 }
+
+/** The binary is missing: `path` points at md.lmp only when the request named it (else it is the server's). */
+const unavailable = (lmp: string, why: string, fromRequest: boolean): DomainError =>
+  new DomainError('ENGINE_UNAVAILABLE', `LAMMPS binary "${lmp}" could not be started (${why}): ${LMP_INSTALL_HINT}`, { engine: 'lammps', lmp, ...(fromRequest ? { path: '/md/lmp' } : {}) });
 
 /** Thermo tables of each run (between the `Step Temp ...` header and `Loop time`). */
 export function parseThermo(stdout: string): ThermoRow[][] {
@@ -348,7 +499,7 @@ export function parseDump(text: string, n: number): Frame[] {
   return frames;
 }
 
-function analyse(reps: [number, number, number], sc: Structure, box0: ReturnType<typeof lammpsBox>, thermo: ThermoRow[], frames: Frame[], o: MdRunResult['options']): Omit<MdRunResult, 'wallTimeMs'> {
+function analyse(reps: [number, number, number], sc: Structure, box0: ReturnType<typeof lammpsBox>, thermo: ThermoRow[], frames: Frame[], o: MdRunResult['options'], masses: Float64Array): Omit<MdRunResult, 'wallTimeMs'> {
   const nb = o.blocks;
   const ncell = reps[0] * reps[1] * reps[2];
   const est = (x: number[]): Estimate => {
@@ -380,27 +531,27 @@ function analyse(reps: [number, number, number], sc: Structure, box0: ReturnType
     for (let k = 0; k < 3; k++) site[3 * i + k] = p[0] * inv0[0][k] + p[1] * inv0[1][k] + p[2] * inv0[2][k];
   }
   const F = frames.length;
-  // fractional displacement from the site, drift removed: ds[f][3i+k]
+  const totalMass = masses.reduce((x, y) => x + y, 0);
+  // fractional displacement from the site: ds[f][3i+k]; whole-box image shifts (an unwrapped atom
+  // that starts a box length from its site) are fixed from the first frame, then the drift of the
+  // centre of mass is removed
+  let shift: Float64Array | undefined;
   const ds: Float64Array[] = frames.map((fr) => {
     const inv = inv3(fr.B);
     const d = new Float64Array(3 * n);
-    const drift = [0, 0, 0];
     for (let i = 0; i < n; i++) {
       const x = [fr.r[3 * i]! - fr.lo[0], fr.r[3 * i + 1]! - fr.lo[1], fr.r[3 * i + 2]! - fr.lo[2]];
-      for (let k = 0; k < 3; k++) {
-        const s = x[0]! * inv[0][k] + x[1]! * inv[1][k] + x[2]! * inv[2][k];
-        d[3 * i + k] = s - site[3 * i + k]!;
-        drift[k]! += d[3 * i + k]! / n;
-      }
+      for (let k = 0; k < 3; k++) d[3 * i + k] = x[0]! * inv[0][k] + x[1]! * inv[1][k] + x[2]! * inv[2][k] - site[3 * i + k]!;
     }
-    for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) d[3 * i + k]! -= drift[k]!;
+    shift ??= d.map(Math.round);
+    const drift = [0, 0, 0];
+    for (let r = 0; r < 3 * n; r++) {
+      d[r]! -= shift[r]!;
+      drift[r % 3]! += (masses[Math.floor(r / 3)]! * d[r]!) / totalMass;
+    }
+    for (let r = 0; r < 3 * n; r++) d[r]! -= drift[r % 3]!;
     return d;
   });
-  // the first frame fixes whole-box image shifts (unwrapped atoms start within a cell of their site)
-  for (let r = 0; r < 3 * n; r++) {
-    const shift = Math.round(ds[0]![r]!);
-    if (shift !== 0) for (const d of ds) d[r]! -= shift;
-  }
   const meanD = new Float64Array(3 * n);
   for (const d of ds) for (let r = 0; r < 3 * n; r++) meanD[r]! += d[r]! / F;
   const species = [...new Set(sc.species)];
