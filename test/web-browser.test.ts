@@ -198,7 +198,7 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
       if (what === 'plot') return `${id}-${format}.svg`;
       return `${id}-${what}.${({ markdown: 'md', html: 'html', csv: 'csv', latex: 'tex', json: 'json', gulp: 'gin', lammps: 'lmp', cif: 'cif' } as Record<string, string>)[format]}`;
     });
-    await until(() => expected.every((f) => readdirSync(downloads).includes(f)) || undefined, 20_000, 100);
+    await until(() => expected.every((f) => readdirSync(downloads).includes(f)) || undefined, 20_000, 100).catch((e) => { throw new Error(`${e.message}: missing ${expected.filter((f) => !readdirSync(downloads).includes(f)).join(", ")}`); });
     for (const f of expected) expect(readFileSync(join(downloads, f), 'utf8').length, f).toBeGreaterThan(0);
     expect(readFileSync(join(downloads, `${id}-report.tex`), 'utf8')).toContain('\\begin{table');
     expect(problems).toEqual([]);
