@@ -13,34 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createService, type Service } from '../src/service.js';
-import { parseSse, until } from './helpers/http-harness.js';
+import { readEventStream, until } from './helpers/http-harness.js';
 
 const EXAMPLE = readFileSync(new URL('../fixtures/pbcdse-fit.json', import.meta.url), 'utf8');
 const FAKE_TASKS = fileURLToPath(new URL('./helpers/fake-tasks.ts', import.meta.url));
 const realTasks = await import('../src/workflows/tasks.js').catch(() => undefined);
-
-interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-  at: number;
-}
-
-/** Read an event stream as it arrives, until the server ends it. */
-async function streamEvents(url: string): Promise<SseEvent[]> {
-  const res = await fetch(url, { headers: { accept: 'text/event-stream' } });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-  const events: SseEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body!) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    const blocks = buffer.split('\n\n');
-    buffer = blocks.pop()!;
-    for (const e of parseSse(blocks.join('\n\n') + '\n\n')) events.push({ ...(e as { event: string; data: Record<string, unknown> }), at: Date.now() });
-  }
-  return events;
-}
 
 interface E2eOptions {
   stepMs: number;
@@ -84,7 +61,7 @@ function e2e(label: string, taskModule: string | undefined, opts: E2eOptions) {
       const { id, location } = (await submitted.json()) as { id: string; location: string };
       expect(submitted.headers.get('location')).toBe(location);
 
-      const events = await streamEvents(`${base}${location}/events`);
+      const events = await readEventStream(`${base}${location}/events`);
       const last = events.at(-1)!;
       expect(last).toMatchObject({ event: 'status', data: { id, status: 'succeeded' } });
       expect(events[0]!.event).toBe('status');

@@ -11,11 +11,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { createService, type Service } from '../src/service.js';
-import { parseSse } from './helpers/http-harness.js';
 import { processGone } from './helpers/processes.js';
 import * as tasks from '../src/workflows/tasks.js';
 import { renderersFrom } from '../src/http/renderers.js';
-import { buildTestApp, until, type TestApp } from './helpers/http-harness.js';
+import { buildTestApp, readEventStream, until, type StreamedEvent, type TestApp } from './helpers/http-harness.js';
 import { FIXTURES } from './helpers/cells.js';
 
 const lmp = process.env.LATTICEFIT_LMP ?? spawnSync('sh', ['-c', 'command -v lmp'], { encoding: 'utf8' }).stdout.trim();
@@ -93,29 +92,9 @@ describe('md block through the service', () => {
   }, 180_000);
 });
 
-interface SseEvent { event: string; data: Record<string, unknown> }
 
-/** Read an event stream as it arrives; `onEvent` may return true to stop reading. */
-async function readEvents(url: string, onEvent: (e: SseEvent) => boolean | void | Promise<boolean | void>): Promise<SseEvent[]> {
-  const res = await fetch(url, { headers: { accept: 'text/event-stream' } });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-  const events: SseEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body!) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    const blocks = buffer.split('\n\n');
-    buffer = blocks.pop()!;
-    for (const e of parseSse(blocks.join('\n\n') + '\n\n') as SseEvent[]) {
-      events.push(e);
-      if (await onEvent(e)) return events;
-    }
-  }
-  return events;
-}
 
-const mdProgress = (e: SseEvent): { stage: string; step: number; totalSteps: number; temperature: number; pid: number; structure: string } | undefined =>
+const mdProgress = (e: StreamedEvent): { stage: string; step: number; totalSteps: number; temperature: number; pid: number; structure: string } | undefined =>
   e.event === 'progress' && e.data.stage === 'md' ? JSON.parse(e.data.message as string) : undefined;
 
 describe.skipIf(!lmp)(`md jobs in the real service (worker threads, HTTP, SSE)${lmp ? '' : ' (skipped: lmp is not on PATH; apt-get install lammps)'}`, () => {
@@ -142,7 +121,7 @@ describe.skipIf(!lmp)(`md jobs in the real service (worker threads, HTTP, SSE)${
   it('the SSE stream carries progress events from LAMMPS\'s steps, then the final status', async () => {
     await start();
     const { id, location } = await submit({ ...rockSalt(), md: { temperature: 300, equilibrationSteps: 400, productionSteps: 1200, sampleEvery: 20, supercell: [2, 2, 2] } });
-    const events = await readEvents(`${base}${location}/events`, () => false);
+    const events = await readEventStream(`${base}${location}/events`, () => false);
     expect(events.at(-1)).toMatchObject({ event: 'status', data: { id, status: 'succeeded' } });
     const steps = events.map(mdProgress).filter((p) => p !== undefined);
     // thermo lines every 20 steps: progress throttled to one per 20 ms, so several, in order
@@ -165,7 +144,7 @@ describe.skipIf(!lmp)(`md jobs in the real service (worker threads, HTTP, SSE)${
     await start();
     const { id, location } = await submit({ ...rockSalt(), md: { temperature: 300, equilibrationSteps: 1_000_000, productionSteps: 1_000_000, sampleEvery: 10, supercell: [2, 2, 2] } });
     let pid: number | undefined;
-    const events = await readEvents(`${base}${location}/events`, async (e) => {
+    const events = await readEventStream(`${base}${location}/events`, async (e) => {
       const p = mdProgress(e);
       if (p && pid === undefined) {
         pid = p.pid;

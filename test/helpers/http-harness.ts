@@ -3,6 +3,7 @@
  * over an in-process function runner, a silent logger), for `app.inject`. The function runner
  * is for tests only: production tasks run in worker threads.
  */
+import { expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -133,6 +134,37 @@ export async function until<T>(check: () => Promise<T> | T, timeoutMs = 10_000, 
     if (Date.now() - t0 > timeoutMs) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+export interface StreamedEvent {
+  event: string;
+  data: Record<string, unknown>;
+  /** When it arrived (ms since the epoch). */
+  at: number;
+}
+
+/**
+ * Read a live event stream (fetch, not inject) as it arrives, until the server ends it or
+ * `onEvent` returns true. Checks the status and the content type first.
+ */
+export async function readEventStream(url: string, onEvent?: (e: StreamedEvent) => boolean | void | Promise<boolean | void>): Promise<StreamedEvent[]> {
+  const res = await fetch(url, { headers: { accept: 'text/event-stream' } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+  const events: StreamedEvent[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body!) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    const blocks = buffer.split('\n\n');
+    buffer = blocks.pop()!;
+    for (const e of parseSse(blocks.join('\n\n') + '\n\n')) {
+      const streamed = { ...(e as { event: string; data: Record<string, unknown> }), at: Date.now() };
+      events.push(streamed);
+      if (await onEvent?.(streamed)) return events;
+    }
+  }
+  return events;
 }
 
 /** Parse an SSE body into events. */
