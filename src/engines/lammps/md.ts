@@ -238,6 +238,16 @@ function preamble(o: Pick<MdRunResult['options'], 'kspace' | 'kspaceAccuracy'>):
   ];
 }
 
+/**
+ * The data file (`cell.data`) and the force field (`forcefield.lmp`) that `preamble` reads. The
+ * writer's k-space line is replaced by the run script's (pppm or ewald at the run's accuracy).
+ */
+function writeSystemFiles(dir: string, structure: Structure, ff: ForceField, masses: Record<string, number> | undefined, title: string): void {
+  const types = Object.keys(ff.charges);
+  writeFileSync(join(dir, 'cell.data'), writeLammpsData(structure, ff.charges, { types, ...(masses ? { masses } : {}), title }));
+  writeFileSync(join(dir, 'forcefield.lmp'), writeLammpsPair(ff, { types }).replace(/^kspace_style .*$/m, '# kspace_style set by the run script'));
+}
+
 export interface LammpsStatic {
   /** LAMMPS's potential energy, eV. */
   energy: number;
@@ -254,15 +264,13 @@ export interface LammpsStatic {
  */
 export async function lammpsStatic(structure: Structure, ff: ForceField, options: Pick<MdOptions, 'kspace' | 'kspaceAccuracy' | 'lmp' | 'masses' | 'signal'> = {}): Promise<LammpsStatic> {
   const o = resolveMdOptions({ kspace: options.kspace, kspaceAccuracy: options.kspaceAccuracy, lmp: options.lmp, equilibrationSteps: 0, productionSteps: 10, sampleEvery: 1, blocks: 2 });
-  const types = Object.keys(ff.charges);
   const box = lammpsBox(structure);
   const dir = mkdtempSync(join(tmpdir(), 'latticefit-static-'));
   try {
-    writeFileSync(join(dir, 'cell.data'), writeLammpsData(structure, ff.charges, { types, ...(options.masses ? { masses: options.masses } : {}), title: 'latticefit static check' }));
-    writeFileSync(join(dir, 'forcefield.lmp'), writeLammpsPair(ff, { types }).replace(/^kspace_style .*$/m, '# kspace_style set by the run script'));
+    writeSystemFiles(dir, structure, ff, options.masses, 'latticefit static check');
     const script = [...preamble(o), 'thermo_style custom step pe', 'run 0', 'variable e equal pe', 'print "$(v_e:%.14g)" file energy.txt', 'write_dump all custom forces.dump id fx fy fz modify sort id format float %.14g', ''].join('\n');
     writeFileSync(join(dir, 'in.lmp'), script);
-    await spawnLammps({ ...o, equilibrationSteps: 0, productionSteps: 0 }, dir, options.signal ? { signal: options.signal, ...(options.lmp ? { lmp: options.lmp } : {}) } : { ...(options.lmp ? { lmp: options.lmp } : {}) });
+    await spawnLammps({ ...o, equilibrationSteps: 0, productionSteps: 0 }, dir, { ...(options.signal ? { signal: options.signal } : {}), ...(options.lmp ? { lmp: options.lmp } : {}) });
     const energy = Number(readFileSync(join(dir, 'energy.txt'), 'utf8').trim());
     const n = structure.numAtoms;
     const lines = readFileSync(join(dir, 'forces.dump'), 'utf8').split('\n');
@@ -286,14 +294,11 @@ export async function runLammpsMd(cell: Structure, reps: [number, number, number
   const o = resolveMdOptions(options);
   const t0 = Date.now();
   const sc = cell.supercell(reps);
-  const types = Object.keys(ff.charges);
   const box0 = lammpsBox(sc);
   const triclinic = box0.xy !== 0 || box0.xz !== 0 || box0.yz !== 0;
   const dir = mkdtempSync(join(tmpdir(), 'latticefit-md-'));
   try {
-    writeFileSync(join(dir, 'cell.data'), writeLammpsData(sc, ff.charges, { types, ...(options.masses ? { masses: options.masses } : {}), title: 'latticefit MD supercell' }));
-    // the writer's k-space line is replaced by the run's (pppm or ewald at the run's accuracy)
-    writeFileSync(join(dir, 'forcefield.lmp'), writeLammpsPair(ff, { types }).replace(/^kspace_style .*$/m, '# kspace_style set by the run script'));
+    writeSystemFiles(dir, sc, ff, options.masses, 'latticefit MD supercell');
     writeFileSync(join(dir, 'in.lmp'), mdInputScript(o, triclinic));
     const { stdout, version } = await spawnLammps(o, dir, options);
     const result = analyseMdOutput(cell, reps, ff, stdout, readFileSync(join(dir, 'traj.dump'), 'utf8'), { ...options, ...o });
