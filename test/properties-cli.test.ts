@@ -2,7 +2,7 @@
  * `latticefit properties JOB.json --format json|markdown|csv` (src/cli/commands/properties.ts).
  */
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { propertiesCommand } from '../src/cli/commands/properties.js';
@@ -27,7 +27,20 @@ describe('latticefit properties', () => {
     expect(out.structures.map((s: { id: string }) => s.id)).toEqual(['CdSe-WZ', 'CdSe-ZB', 'CdSe-RS', 'CdSe-HC']);
     expect(out.structures[0].properties.C11).toBeGreaterThan(0);
     expect(out.structures[0].properties.transitionPressure).toBeGreaterThan(0);
-    expect(out.structures[0].eos.fit.B0).toBeGreaterThan(0);
+    // the equation of state is an extra, computed when asked for
+    expect(out.structures.every((s: { eos?: unknown }) => s.eos === undefined)).toBe(true);
+  });
+
+  it('computes the equation of state of every structure when the document asks for it', async () => {
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc.options = { ...doc.options, equationOfState: true };
+    const asked = join(dir, 'eos.json');
+    writeFileSync(asked, JSON.stringify(doc));
+    const out = JSON.parse(await propertiesCommand(asked, 'json'));
+    for (const s of out.structures) expect(s.eos.fit.B0, s.id).toBeGreaterThan(0);
+    // the E-V modulus is a cross-check of the Reuss modulus of the elastic constants
+    const wz = out.structures[0];
+    expect(Math.abs(wz.eos.fit.B0 - wz.properties.B) / wz.properties.B).toBeLessThan(0.02);
   });
 
   it('--format markdown prints the Table S8 layout and a section per structure', async () => {
