@@ -28,6 +28,7 @@ import { observableValue, relaxationStatus, type StructureState } from '../fitti
 import { catastropheCheck } from '../fitting/catastrophe.js';
 import { buildEnergyModel } from '../potentials/index.js';
 import { computeProperties, type GivenGeometry } from '../properties/index.js';
+import { checkSurfaces } from './surfaces.js';
 import { documentWithTargets, parameterRows, resultSettings, type FitResult, type ResidualRow } from './results.js';
 
 /**
@@ -43,6 +44,7 @@ export interface FitJobOptions extends Omit<FitOptions, 'runStarts'> {
 
 /** The fit's input with the targets completed, its observables, and the normalisation done. */
 export function prepareFit(job: ParsedJob): { input: FitInput; observables: Observable[]; normalization: NormalizationFactor[] } {
+  checkSurfaces(job); // a polar face is refused before any work
   const { targets, factors } = job.options.normalizeDft ? normalizeDft(job) : { targets: job.targets, factors: [] };
   const input: FitInput = { ...job, targets };
   return { input, observables: buildObservables(input), normalization: factors };
@@ -148,6 +150,7 @@ export function residualRows(observables: readonly Observable[], states: Readonl
     return {
       structure: o.structureId,
       property: o.property,
+      ...(o.surface ? { face: [...o.surface.face.indices] } : {}),
       target: o.target,
       source: o.source,
       calculated: calc,

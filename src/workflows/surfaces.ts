@@ -53,9 +53,9 @@ export function checkSurfaces(job: ParsedJob): void {
       if (s.termination !== undefined) {
         const t = ts[s.termination];
         if (!t) throw new DomainError('INVALID_DOCUMENT', `face ${formatFace(s.face.indices)} of ${c.id} has ${ts.length} termination(s), numbered from 0 (got ${s.termination})`, { path: `${s.path}/termination`, structure: c.id });
-        if (t.tasker === 'III' && !s.acceptDipole) throw new DomainError('POLAR_SURFACE', `termination ${t.index} (${t.label}) of face ${formatFace(s.face.indices)} of ${c.id} is polar (Tasker type III); set acceptDipole: true to compute it anyway`, { path: s.path, structure: c.id });
+        if (t.tasker === 'III' && !s.acceptDipole) throw new DomainError('POLAR_SURFACE', `termination ${t.index} (${t.label}) of face ${formatFace(s.face.indices)} of ${c.id} is polar (Tasker type III, dipole ${t.dipole.toFixed(4)} e·Å per cell); set acceptDipole: true to compute it anyway`, { path: s.path, structure: c.id, face: s.face.indices });
       } else if (ts.every((t) => t.tasker === 'III')) {
-        throw new DomainError('POLAR_SURFACE', `face ${formatFace(s.face.indices)} of ${c.id} is polar: every termination is Tasker type III; name a termination and set acceptDipole: true to compute it anyway`, { path: s.path, structure: c.id });
+        throw new DomainError('POLAR_SURFACE', `face ${formatFace(s.face.indices)} of ${c.id} is polar: every termination is Tasker type III (${ts.map((t) => `${t.index}: ${t.label}, dipole ${t.dipole.toFixed(4)} e·Å`).join('; ')}); name a termination and set acceptDipole: true to compute it anyway`, { path: s.path, structure: c.id, face: s.face.indices });
       }
     }
 }
