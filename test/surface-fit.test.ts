@@ -14,6 +14,7 @@ import { FitEvaluator } from '../src/fitting/evaluator.js';
 import { getParameter } from '../src/potentials/forcefield.js';
 import type { JobDocument } from '../src/document/schema.js';
 import { fitDocument } from '../src/workflows/fit-job.js';
+import { propertiesResult } from '../src/workflows/properties-job.js';
 import { validateTask } from '../src/workflows/tasks.js';
 import { publishedSubset } from './helpers/jobs.js';
 import { TOL } from './helpers/tolerances.js';
@@ -98,6 +99,21 @@ describe('surface energies in the job document', () => {
     expect(err(mgoDocument([{ face: [1, 0, 0], fit: 'exp' }])).path).toBe('/structures/0/surfaces/0/fit');
     expect(err(mgoDocument([{ face: [1, 0, 0], weight: 2 }])).path).toBe('/structures/0/surfaces/0/weight');
     expect(err(mgoDocument([{ face: [1, 0, 0], fit: -1 } as never])).code).toBe('INVALID_DOCUMENT');
+  });
+});
+
+describe('slabs from the relaxed bulk', () => {
+  it('latticefit properties cuts every face from the bulk its properties report (one relaxation): in-plane areas a²/2 and a²/√2', async () => {
+    const doc = mgoDocument([{ face: [1, 0, 0] }, { face: [1, 1, 0] }]);
+    doc.structures[0]!.cell = { a: 4.4 }; // far from the relaxed 4.2 Å
+    doc.options = { relax: true, equationOfState: false };
+    const res = await propertiesResult(doc);
+    const s = res.structures[0]!;
+    const a = s.cell!.a;
+    expect(Math.abs(a - 4.4)).toBeGreaterThan(0.05);
+    const [f100, f110] = s.surfaces!;
+    expect(f100!.area!).toBeCloseTo((a * a) / 2, 9);
+    expect(f110!.area!).toBeCloseTo((a * a) / Math.SQRT2, 9);
   });
 });
 
