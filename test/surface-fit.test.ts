@@ -15,6 +15,8 @@ import { getParameter } from '../src/potentials/forcefield.js';
 import type { JobDocument } from '../src/document/schema.js';
 import { fitDocument } from '../src/workflows/fit-job.js';
 import { propertiesResult } from '../src/workflows/properties-job.js';
+import { exportSurfaceText, type SurfaceReport } from '../src/workflows/surfaces.js';
+import { reportTables } from '../src/reports/index.js';
 import { validateTask } from '../src/workflows/tasks.js';
 import { publishedSubset } from './helpers/jobs.js';
 import { TOL } from './helpers/tolerances.js';
@@ -111,9 +113,26 @@ describe('slabs from the relaxed bulk', () => {
     const s = res.structures[0]!;
     const a = s.cell!.a;
     expect(Math.abs(a - 4.4)).toBeGreaterThan(0.05);
-    const [f100, f110] = s.surfaces!;
+    const [f100, f110] = s.surfaces as SurfaceReport[];
     expect(f100!.area!).toBeCloseTo((a * a) / 2, 9);
     expect(f110!.area!).toBeCloseTo((a * a) / Math.SQRT2, 9);
+  });
+
+  it('the properties report has a γ row per face with the DFT value beside it, and the slab exports as CIF and LAMMPS data', async () => {
+    const doc = mgoDocument([{ face: [1, 0, 0], dft: 1.23 }]);
+    doc.options = { relax: true, equationOfState: false };
+    const res = await propertiesResult(doc);
+    const f = (res.structures[0]!.surfaces as SurfaceReport[])[0]!;
+    const row = reportTables(res).flatMap((t) => t.sections.flatMap((s) => s.rows)).find((r) => r.label === 'γ {100}')!;
+    expect(row.unit).toBe('J/m²');
+    expect(row.cells.map((c) => c.value)).toEqual([undefined, f.energy!.toFixed(2), '1.23']);
+    const job = parseJob(doc);
+    const cif = exportSurfaceText('cif', job, 'MgO', '1,0,0');
+    expect(cif.split('\n').filter((l) => /^(Mg|O)\d+ (Mg|O) /.test(l)).length).toBe(f.atoms);
+    expect(cif).toMatch(/_space_group_name_H-M_alt 'P1'/);
+    const lammps = exportSurfaceText('lammps', job, 'MgO', '1,0,0');
+    expect(lammps).toMatch(new RegExp(`^${f.atoms} atoms$`, 'm'));
+    expect(lammps).toMatch(/kspace_modify slab 3\.0/);
   });
 });
 
@@ -174,5 +193,8 @@ describe('a fit with a surface-energy target', () => {
     expect(row.calculated).not.toBeNull();
     const start = res.history[0]!.objective;
     expect(res.objective.final).toBeLessThan(start);
+    // Tables S8/S9 read structures[].surfaces[]: computed at the fitted parameters from the fit's bulk
+    const f = (res.structures[0]!.surfaces as SurfaceReport[])[0]!;
+    expect(Math.abs(f.energy! - row.calculated!)).toBeLessThan(1e-3);
   });
 });

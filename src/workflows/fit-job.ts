@@ -28,7 +28,8 @@ import { observableValue, relaxationStatus, type StructureState } from '../fitti
 import { catastropheCheck } from '../fitting/catastrophe.js';
 import { buildEnergyModel } from '../potentials/index.js';
 import { computeProperties, type GivenGeometry } from '../properties/index.js';
-import { checkSurfaces } from './surfaces.js';
+import { attachSurfaces, checkSurfaces } from './surfaces.js';
+import { conventionalLatticeOf, prepareCrystal, type CrystalGeometry } from '../properties/crystal.js';
 import { documentWithTargets, parameterRows, resultSettings, type FitResult, type ResidualRow } from './results.js';
 
 /**
@@ -108,6 +109,15 @@ export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promi
     if (status) geometries.set(id, { structure: st.structure, status });
   }
   const report = await computeProperties({ ...input, forceField: ff }, buildEnergyModel(ff), { ...(options.signal ? { signal: options.signal } : {}), geometries, eos: job.options.equationOfState ?? true, transitionPressures: job.options.transitionPressures });
+  // structures[].surfaces[] (Tables S8/S9) at the fitted parameters, cut from the bulks the fit relaxed
+  const bulks = new Map<string, CrystalGeometry>();
+  for (const c of job.structures) {
+    const st = outcome.states.get(c.id);
+    if (!st || st.failure || !job.surfaces?.[job.structures.indexOf(c)]?.length) continue;
+    const prepared = prepareCrystal(c, { p1: job.options.symmetry === 'p1' });
+    bulks.set(c.id, { prepared, structure: st.structure, conventionalLattice: conventionalLatticeOf(prepared, st.structure) });
+  }
+  attachSurfaces({ ...job, forceField: ff }, report.structures, options.signal, bulks);
 
   const relaxed = [...outcome.states.values()].map((s) => ({ id: s.id, structure: s.structure }));
   const catastrophe = catastropheCheck(ff, relaxed);
