@@ -19,6 +19,7 @@ import { exportSurfaceText, type SurfaceReport } from '../src/workflows/surfaces
 import { reportTables } from '../src/reports/index.js';
 import { validateTask } from '../src/workflows/tasks.js';
 import { publishedSubset } from './helpers/jobs.js';
+import { buildTestApp } from './helpers/http-harness.js';
 import { TOL } from './helpers/tolerances.js';
 
 /** MgO rock salt (Lewis & Catlow, J. Phys. C 18, 1149 (1985), rigid-ion cores) with surfaces. */
@@ -151,6 +152,19 @@ describe('polar faces are refused at the door', () => {
       expect(e!.message).toMatch(/dipole/);
       expect(e!.path).toBe('/structures/0/surfaces/1');
     });
+
+  it('POST /v1/properties answers 422 POLAR_SURFACE with the pointer of the entry and stores no job', async () => {
+    const t = await buildTestApp({ validate: validateTask });
+    try {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/properties', payload: mgoDocument([{ face: [1, 1, 1] }]) });
+      expect(res.statusCode).toBe(422);
+      expect(res.json()).toMatchObject({ code: 'POLAR_SURFACE', path: '/structures/0/surfaces/0' });
+      expect(res.json().detail).toMatch(/face \{111\} of MgO is polar/);
+      expect((await t.store.list({ owner: null, limit: 10 })).jobs).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
 
   it('accepts the polar face when a termination is named and the dipole accepted', () => {
     expect(() => validateTask('properties', mgoDocument([{ face: [1, 1, 1], termination: 0, acceptDipole: true }]))).not.toThrow();
