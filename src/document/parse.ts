@@ -3,7 +3,8 @@
  * resolved options. Every problem is a `DomainError` with a stable code and the JSON pointer of
  * the offending field, raised before any calculation starts.
  */
-import { type Face, parseFace } from '../surface/face.js';
+import { parseFace } from '../surface/face.js';
+import type { SurfaceTarget } from '../fitting/observables.js';
 import { createRequire } from 'node:module';
 import { DomainError } from '../errors.js';
 import { getSpaceGroup } from '../crystal/spacegroups/index.js';
@@ -36,17 +37,8 @@ export interface ParseOptions {
   overlapDistance?: number;
 }
 
-/** A face whose surface energy is asked for (`structures[].surfaces[]`), the face checked. */
-export interface SurfaceSpec {
-  face: Face;
-  exp?: number;
-  dft?: number;
-  termination?: number;
-  acceptDipole?: boolean;
-  tolerance?: number;
-  /** JSON pointer of the entry, `/structures/0/surfaces/1`. */
-  path: string;
-}
+/** A face whose surface energy is asked for (`structures[].surfaces[]`), the face checked; `fit` makes it a target. */
+export type SurfaceSpec = SurfaceTarget;
 
 export interface ResolvedJobOptions {
   relax: boolean;
@@ -238,7 +230,14 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       properties[name] = { ...t };
     }
     targets.push({ id: sd.id, properties, extras });
-    surfaces.push((sd.surfaces ?? []).map((x, k) => ({ ...x, face: parseFace(x.face, `${path}/surfaces/${k}/face`), path: `${path}/surfaces/${k}` })));
+    surfaces.push(
+      (sd.surfaces ?? []).map((x, k) => {
+        const spath = `${path}/surfaces/${k}`;
+        if (typeof x.fit === 'string' && x[x.fit] === undefined) throw new DomainError('INVALID_DOCUMENT', `the surface energy of face ${JSON.stringify(x.face)} of ${sd.id} is fitted to "${x.fit}" but has no ${x.fit} value`, { path: `${spath}/fit` });
+        if (x.weight !== undefined && x.fit === undefined) throw new DomainError('INVALID_DOCUMENT', `a weight without fit: the surface energy of face ${JSON.stringify(x.face)} of ${sd.id} is not a fit target (give "fit": a target in J/m², or "exp"/"dft")`, { path: `${spath}/weight` });
+        return { ...x, structureId: sd.id, face: parseFace(x.face, `${spath}/face`), path: spath };
+      }),
+    );
     return crystal;
   });
 

@@ -92,6 +92,12 @@ export const SurfaceSpecSchema = Type.Object(
     termination: Type.Optional(Type.Integer({ minimum: 0, description: 'index of the termination (default: the lowest-energy non-polar one)' })),
     acceptDipole: Type.Optional(Type.Boolean({ description: 'compute a polar (Tasker III) termination anyway' })),
     tolerance: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'thickness convergence of E_surf, J/m² (default 0.001)' })),
+    fit: Type.Optional(
+      Type.Union([Type.Number({ exclusiveMinimum: 0, description: 'target surface energy, J/m²' }), Type.Literal('exp'), Type.Literal('dft')], {
+        description: 'fit this surface energy: to a target in J/m², or to the exp or dft value of the entry',
+      }),
+    ),
+    weight: Type.Optional(Type.Number({ minimum: 0, description: 'weight of the fitted surface energy (default: options.defaultWeights.energy)' })),
   },
   { additionalProperties: false },
 );

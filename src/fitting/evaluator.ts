@@ -41,7 +41,8 @@ import { addPressureHessian, geometryResponse } from '../relaxation/response.js'
 import type { RelaxResult, RelaxWarning } from '../relaxation/types.js';
 import { elasticConstants, type ElasticDefinition } from '../properties/elastic.js';
 import type { SymmetrizedCrystal } from '../crystal/crystal.js';
-import { prepareCrystal, conventionalLatticeOf, anionSite, notRelaxedWarning, type PreparedCrystal, type RelaxationStatus } from '../properties/crystal.js';
+import { prepareCrystal, conventionalLatticeOf, conventionalStructure, anionSite, notRelaxedWarning, type PreparedCrystal, type RelaxationStatus } from '../properties/crystal.js';
+import { surfaceEnergy, surfaceEnergyDerivatives, type BulkResponse, type RelaxedSurface } from '../surface/index.js';
 import { type ElasticResult } from '../properties/elastic.js';
 import { type ModulusChoice, elasticProperties, structuralProperties } from '../properties/observed.js';
 import { PROPERTIES } from '../properties/vocabulary.js';
@@ -59,6 +60,15 @@ export interface StructureState {
   /** Why this structure is unusable at this parameter set (trial steps are rejected for it). */
   failure?: string;
   elastic?: ElasticResult;
+  /** Relaxed surface energies of the fitted faces, by the JSON pointer of the face's entry. */
+  surfaces?: Record<string, RelaxedSurface>;
+}
+
+/** Termination and thickness of a fitted face, chosen at the first evaluation and then held (γ smooth in p). */
+interface SurfaceSetting {
+  termination: number;
+  layers: number;
+  spacing: number;
 }
 
 /** What the fitter evaluates: the force field at its starting values, the crystals, and how to evaluate them. */
@@ -137,8 +147,11 @@ export class FitEvaluator {
   private readonly baseModel: ParametrisedModel;
   private readonly baseValues: Float64Array;
   private readonly index: number[];
+  /** Fitted faces per structure id, and their held settings (shared with restricted evaluators). */
+  private readonly surfacesOf: Map<string, Observable[]>;
+  private readonly surfaceSettings: Map<string, SurfaceSetting>;
 
-  constructor(input: EvaluatorInput, names: readonly string[], observables: readonly Observable[], options: EvaluatorOptions, shared?: { prepared: Map<string, PreparedCrystal>; geometry: Map<string, Structure>; model: ParametrisedModel }) {
+  constructor(input: EvaluatorInput, names: readonly string[], observables: readonly Observable[], options: EvaluatorOptions, shared?: { prepared: Map<string, PreparedCrystal>; geometry: Map<string, Structure>; model: ParametrisedModel; surfaceSettings: Map<string, SurfaceSetting> }) {
     this.input = input;
     this.names = [...names];
     this.observables = [...observables];
@@ -147,6 +160,9 @@ export class FitEvaluator {
     this.geometry = shared?.geometry ?? new Map();
     this.elasticFor = new Set(observables.filter((o) => needsElastic(o.property)).map((o) => o.structureId));
     this.baseModel = shared?.model ?? buildEnergyModel(input.forceField);
+    this.surfaceSettings = shared?.surfaceSettings ?? new Map();
+    this.surfacesOf = new Map();
+    for (const o of observables) if (o.surface) this.surfacesOf.set(o.structureId, [...(this.surfacesOf.get(o.structureId) ?? []), o]);
     this.baseValues = this.baseModel.parameterValues();
     this.index = this.names.map((n) => {
       const q = this.baseModel.parameterNames.indexOf(n);
@@ -167,7 +183,7 @@ export class FitEvaluator {
 
   /** The same structures and warm starts, fitting fewer observables (structures left out). */
   restrict(observables: readonly Observable[]): FitEvaluator {
-    return new FitEvaluator(this.input, this.names, observables, this.options, { prepared: this.prepared, geometry: this.geometry, model: this.baseModel });
+    return new FitEvaluator(this.input, this.names, observables, this.options, { prepared: this.prepared, geometry: this.geometry, model: this.baseModel, surfaceSettings: this.surfaceSettings });
   }
 
   /** The energy model at the values of `names` (the Coulomb part is shared, never rebuilt). */
@@ -201,9 +217,44 @@ export class FitEvaluator {
     const out = new Map<string, StructureState>();
     for (const id of ids) {
       throwIfAborted(this.options.signal);
-      out.set(id, this.evaluateOne(model, id, withElastic === 'all' || this.elasticFor.has(id)));
+      const st = this.evaluateOne(model, id, withElastic === 'all' || this.elasticFor.has(id));
+      if (!st.failure && this.surfacesOf.has(id)) this.addSurfaces(st, this.forceField(values));
+      out.set(id, st);
     }
     return out;
+  }
+
+  /**
+   * The relaxed surface energy of every fitted face of a relaxed structure, from its bulk (one
+   * bulk relaxation for all of its faces). The first evaluation converges the thickness and picks
+   * the termination as `latticefit properties` does; later ones hold both (a smooth γ(p)).
+   */
+  private addSurfaces(st: StructureState, ff: ForceField): void {
+    const prep = this.prepared.get(st.id)!;
+    const bulk = conventionalStructure({ prepared: prep, structure: st.structure, conventionalLattice: conventionalLatticeOf(prep, st.structure) });
+    st.surfaces = {};
+    for (const o of this.surfacesOf.get(st.id)!) {
+      const sf = o.surface!;
+      const held = this.surfaceSettings.get(sf.path);
+      const common = {
+        structureId: st.id,
+        path: sf.path,
+        relaxOptions: { forceTolerance: RELAX_FORCE_TOLERANCE },
+        ...(sf.acceptDipole !== undefined ? { acceptDipole: sf.acceptDipole } : {}),
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
+      };
+      try {
+        const r = held
+          ? surfaceEnergy(ff, bulk, sf.face, { ...common, termination: held.termination, minRepeats: held.layers, maxThickness: Math.max(1e-3, (held.layers - 1) * held.spacing) })
+          : surfaceEnergy(ff, bulk, sf.face, { ...common, ...(sf.termination !== undefined ? { termination: sf.termination } : {}), ...(sf.tolerance !== undefined ? { tolerance: sf.tolerance } : {}) });
+        if (!held) this.surfaceSettings.set(sf.path, { termination: r.termination, layers: r.layers, spacing: r.spacing });
+        if (r.history.some((h) => !h.relaxConverged)) st.failure ??= `the slab of face ${sf.face.indices.join(',')} did not relax`;
+        st.surfaces[sf.path] = r;
+      } catch (e) {
+        rethrowUnlessFailure(e);
+        st.failure ??= `surface energy of face ${sf.face.indices.join(',')} failed: ${e.message}`;
+      }
+    }
   }
 
   /** Remember the relaxed geometries of an accepted point as the next warm starts. */
@@ -290,11 +341,17 @@ export class FitEvaluator {
     const deriv = new Map<string, Record<string, Float64Array>>();
     for (const [id, st] of states) {
       throwIfAborted(this.options.signal);
-      deriv.set(id, this.structureDerivatives(model, values, this.prepared.get(id)!, st, h));
+      const { rows, cell } = this.structureDerivatives(model, values, this.prepared.get(id)!, st, h);
+      // surface energies: the slab terms at the relaxed slab, the bulk's through its response
+      if (st.surfaces) {
+        const ff = this.forceField(values);
+        for (const [path, surf] of Object.entries(st.surfaces)) rows[`surfaceEnergy:${path}`] = surfaceEnergyDerivatives(ff, surf, this.names, cell);
+      }
+      deriv.set(id, rows);
     }
     return this.observables.map((o) => {
       const row = new Float64Array(nP);
-      const d = deriv.get(o.structureId)?.[o.property === 'relativeEnergy' ? 'latticeEnergy' : o.property];
+      const d = deriv.get(o.structureId)?.[o.surface ? `surfaceEnergy:${o.surface.path}` : o.property === 'relativeEnergy' ? 'latticeEnergy' : o.property];
       if (d) row.set(d);
       if (o.property === 'relativeEnergy' && o.other) {
         const r = deriv.get(o.other)?.latticeEnergy;
@@ -304,7 +361,11 @@ export class FitEvaluator {
     });
   }
 
-  private structureDerivatives(model: ParametrisedModel, values: readonly number[], prep: PreparedCrystal, st: StructureState, h: number): Record<string, Float64Array> {
+  /**
+   * Derivative rows of the structure's properties, by name, and of its whole cell the total
+   * dE/dp_k and the strain response de/dp_k (what a surface energy needs of its bulk).
+   */
+  private structureDerivatives(model: ParametrisedModel, values: readonly number[], prep: PreparedCrystal, st: StructureState, h: number): { rows: Record<string, Float64Array>; cell: BulkResponse } {
     const s = st.structure;
     const n = s.numAtoms;
     const nP = this.names.length;
@@ -319,6 +380,8 @@ export class FitEvaluator {
       (out[name] ??= new Float64Array(nP))[k] = v;
     };
     const Lc0 = conventionalLatticeOf(prep, s).matrix as Mat3;
+    const cellEnergy = new Float64Array(nP);
+    const cellStrain: Float64Array[] = [];
     for (let k = 0; k < nP; k++) {
       const d = dParams[k]!;
       const de = d.subarray(3 * n);
@@ -343,6 +406,8 @@ export class FitEvaluator {
       for (let i = 0; i < 3 * n; i++) dE += r.gradient![i]! * d[i]!;
       for (let q = 0; q < 6; q++) dE += r.strain![q]! * d[3 * n + q]!;
       set('latticeEnergy', k, dE / prep.z);
+      cellEnergy[k] = dE;
+      cellStrain.push(Float64Array.from(de));
     }
     if (st.elastic) {
       // elastic constants: central difference along the tangent (p ± h e_k, geometry ± h d_k)
@@ -360,7 +425,7 @@ export class FitEvaluator {
         for (const key of Object.keys(plus)) set(key, k, (plus[key]! - minus[key]!) / (2 * step));
       }
     }
-    return out;
+    return { rows: out, cell: { atoms: n, dEnergy: cellEnergy, dStrain: cellStrain } };
   }
 }
 
@@ -375,6 +440,7 @@ function displaced(s: Structure, d: Float64Array, t: number): Structure {
 export function observableValue(o: Observable, states: ReadonlyMap<string, StructureState>): number {
   const st = states.get(o.structureId);
   if (!st) return Number.NaN;
+  if (o.surface) return st.surfaces?.[o.surface.path]?.energy ?? Number.NaN;
   if (o.property === 'relativeEnergy') {
     const ref = states.get(o.other!);
     return (st.properties.latticeEnergy ?? Number.NaN) - (ref?.properties.latticeEnergy ?? Number.NaN);

@@ -14,7 +14,7 @@ import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import { getParameter, type ForceField } from '../potentials/forcefield.js';
 import type { EvaluationSettings } from '../properties/index.js';
 import type { StructureTargets, WeightClass } from '../properties/vocabulary.js';
-import type { Observable } from './observables.js';
+import type { Observable, SurfaceTarget } from './observables.js';
 import { makeTransform, type ParameterTransform } from './transform.js';
 import { levenbergMarquardtFit } from './lm.js';
 import { parameterUncertainty, type Uncertainty } from './uncertainty.js';
@@ -39,6 +39,8 @@ export interface FitInput {
   bounds: Readonly<Record<string, [number, number]>>;
   structures: readonly SymmetrizedCrystal[];
   targets: readonly StructureTargets[];
+  /** Faces per structure (document order), some of them fit targets (`SurfaceTarget.fit`). */
+  surfaces?: readonly (readonly SurfaceTarget[])[];
   options: FitSettings;
 }
 

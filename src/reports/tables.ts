@@ -221,7 +221,7 @@ export function residualTable(result: FitResult): Table {
           label: r.inFit === false ? `${r.structure} (not fitted)` : r.structure,
           unit: '',
           cells: [
-            { value: r.property },
+            { value: r.face ? `γ ${formatFace(r.face)} (J/m²)` : r.property },
             { value: f(r.target) },
             { value: r.source },
             { value: f(r.calculated) },

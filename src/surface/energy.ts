@@ -29,6 +29,7 @@
  */
 import { DomainError, throwIfAborted } from '../errors.js';
 import type { Structure } from '../crystal/structure.js';
+import type { Mat3 } from '../math/linalg.js';
 import { EV_PER_A2_PER_J_PER_M2 } from '../units/index.js';
 import { type ForceField, SumModel, type EnergyModel } from '../potentials/index.js';
 import { EwaldModel } from '../potentials/ewald/index.js';
@@ -110,11 +111,15 @@ export interface SurfaceEnergyResult {
   slab: Structure;
   /** The bulk repeat unit in the slab frame. */
   unit: Structure;
+  /** Rows of the slab frame in the bulk's Cartesian frame (r_slab = R r_bulk). */
+  rotation: Mat3;
+  /** Ewald accuracy of the slab and unit energies, eV per atom. */
+  coulombAccuracy: number;
   warnings: string[];
 }
 
 /** The slab energy model of a force field: 3-D Ewald + dipole correction + pairs. */
-export function slabEnergyModel(ff: ForceField, accuracy = ff.coulomb?.accuracy ?? 1e-8): EnergyModel {
+export function slabEnergyModel(ff: ForceField, accuracy = ff.coulomb?.accuracy ?? 1e-8): SumModel {
   return new SumModel([new EwaldModel(ff.charges, { accuracy }), new DipoleCorrection(ff.charges), new PairModel(ff.pairs)], 'slab');
 }
 
@@ -255,6 +260,8 @@ export function surfaceEnergy(ff: ForceField, bulk: Structure, face: Face, optio
     terminations: all,
     slab: last.structure,
     unit: oriented.unit,
+    rotation: oriented.rotation,
+    coulombAccuracy: o.accuracy,
     warnings,
   };
 }

@@ -11,3 +11,4 @@ export { DipoleCorrection } from './dipole.js';
 export { ewald2dEnergy } from './ewald2d.js';
 export { surfaceEnergy, slabEnergyModel, slabSurfaceEnergy, type SurfaceOptions, type SurfaceEnergyResult, type ThicknessStep, type TerminationEnergy } from './energy.js';
 export { surfaceEnergyObservable, type SurfaceObservable } from './observable.js';
+export { surfaceEnergyDerivatives, type RelaxedSurface, type BulkResponse } from './derivatives.js';

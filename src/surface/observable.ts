@@ -1,10 +1,11 @@
 /**
- * `surfaceEnergy` as a fit observable: E_surf of a face at the bulk relaxed under the trial
- * parameters, and its derivatives with respect to named parameters by central differences of
- * fully relaxed calculations (bulk and slab relaxed again at p ± h; no analytic route yet: the
- * slab's response dθ/dp would need the slab Hessian solve the bulk Jacobian does, at every
- * thickness). Step h = `relativeStep` · |p| (default 1e-3; E_surf is relaxed to forces 1e-5 eV/Å,
- * noise ~1e-8 J/m², so the difference is good to ~1e-5 relative).
+ * `surfaceEnergy` by central differences, for use outside a fit: E_surf of a face at the bulk
+ * relaxed under the trial parameters, and its derivatives with respect to named parameters by
+ * central differences of fully relaxed calculations (bulk and slab relaxed again at p ± h). The
+ * fit itself uses the analytic route (`derivatives.ts`, through `fitting/evaluator.ts`), which
+ * needs no slab Hessian: the slab's ionic response drops out at its minimum. Step
+ * h = `relativeStep` · |p| (default 1e-3; E_surf is relaxed to forces 1e-5 eV/Å, noise ~1e-8
+ * J/m², so the difference is good to ~1e-5 relative).
  *
  * The bulk relaxation is a callback so that this module stays below `properties` (symmetry-kept
  * bulk relaxation lives there): `relaxBulk(ff)` returns the relaxed bulk in the cell the face's

@@ -31,6 +31,8 @@ export interface OrientedUnit {
   readonly spacing: number;
   /** Coprime Miller indices of the family in the primitive cell. */
   readonly primitiveMiller: Vec3;
+  /** Rows e₁, e₂, e₃ of the slab frame in the bulk's Cartesian frame: r_slab = R r_bulk. */
+  readonly rotation: Mat3;
 }
 
 const wrap = (x: number): number => {
@@ -203,7 +205,7 @@ export function orientedUnit(bulk: Structure, face: Face): OrientedUnit {
   if (Math.abs(lat.volume - prim.lattice.volume) > 1e-6 * prim.lattice.volume) {
     throw new DomainError('NUMERICAL_FAILURE', `the repeat unit of ${formatFace(face.indices)} has the wrong volume`);
   }
-  return { unit, area: norm(cross(v1, v2)), spacing: v3[2], primitiveMiller: hp };
+  return { unit, area: norm(cross(v1, v2)), spacing: v3[2], primitiveMiller: hp, rotation: [e1, e2, e3] };
 }
 
 /** Coefficients (a, b) with a v₁ + b v₂ = (x, y) in the plane. */

@@ -28,6 +28,8 @@ import { observableValue, relaxationStatus, type StructureState } from '../fitti
 import { catastropheCheck } from '../fitting/catastrophe.js';
 import { buildEnergyModel } from '../potentials/index.js';
 import { computeProperties, type GivenGeometry } from '../properties/index.js';
+import { attachSurfaces, checkSurfaces } from './surfaces.js';
+import { conventionalLatticeOf, prepareCrystal, type CrystalGeometry } from '../properties/crystal.js';
 import { documentWithTargets, parameterRows, resultSettings, type FitResult, type ResidualRow } from './results.js';
 
 /**
@@ -43,6 +45,7 @@ export interface FitJobOptions extends Omit<FitOptions, 'runStarts'> {
 
 /** The fit's input with the targets completed, its observables, and the normalisation done. */
 export function prepareFit(job: ParsedJob): { input: FitInput; observables: Observable[]; normalization: NormalizationFactor[] } {
+  checkSurfaces(job); // a polar face is refused before any work
   const { targets, factors } = job.options.normalizeDft ? normalizeDft(job) : { targets: job.targets, factors: [] };
   const input: FitInput = { ...job, targets };
   return { input, observables: buildObservables(input), normalization: factors };
@@ -106,6 +109,15 @@ export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promi
     if (status) geometries.set(id, { structure: st.structure, status });
   }
   const report = await computeProperties({ ...input, forceField: ff }, buildEnergyModel(ff), { ...(options.signal ? { signal: options.signal } : {}), geometries, eos: job.options.equationOfState ?? true, transitionPressures: job.options.transitionPressures });
+  // structures[].surfaces[] (Tables S8/S9) at the fitted parameters, cut from the bulks the fit relaxed
+  const bulks = new Map<string, CrystalGeometry>();
+  for (const c of job.structures) {
+    const st = outcome.states.get(c.id);
+    if (!st || st.failure || !job.surfaces?.[job.structures.indexOf(c)]?.length) continue;
+    const prepared = prepareCrystal(c, { p1: job.options.symmetry === 'p1' });
+    bulks.set(c.id, { prepared, structure: st.structure, conventionalLattice: conventionalLatticeOf(prepared, st.structure) });
+  }
+  attachSurfaces({ ...job, forceField: ff }, report.structures, options.signal, bulks);
 
   const relaxed = [...outcome.states.values()].map((s) => ({ id: s.id, structure: s.structure }));
   const catastrophe = catastropheCheck(ff, relaxed);
@@ -148,6 +160,7 @@ export function residualRows(observables: readonly Observable[], states: Readonl
     return {
       structure: o.structureId,
       property: o.property,
+      ...(o.surface ? { face: [...o.surface.face.indices] } : {}),
       target: o.target,
       source: o.source,
       calculated: calc,

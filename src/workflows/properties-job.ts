@@ -17,6 +17,7 @@ import { buildEnergyModel } from '../potentials/index.js';
 import { type PropertiesOptions, type StructureProperties, computeProperties } from '../properties/index.js';
 import { documentWithTargets, parameterRows, resultSettings, type PropertiesCommandResult, type StructureReport } from './results.js';
 import { attachSurfaces, checkSurfaces } from './surfaces.js';
+import type { CrystalGeometry } from '../properties/crystal.js';
 
 export type { PropertiesOptions, StructureProperties, PropertiesCommandResult };
 
@@ -26,10 +27,13 @@ export async function propertiesResult(doc: unknown, opts: PropertiesOptions = {
   const job: ParsedJob = parseJob(doc);
   checkSurfaces(job); // a polar face is refused before any work
   const { targets, factors } = job.options.normalizeDft ? normalizeDft(job) : { targets: job.targets, factors: [] };
-  const report = await computeProperties({ ...job, targets }, buildEnergyModel(job.forceField), { eos: job.options.equationOfState ?? false, transitionPressures: job.options.transitionPressures, ...opts });
+  // the relaxed bulks, recorded as the suite relaxes them: the slabs are cut from these
+  const relaxed = new Map<string, CrystalGeometry>();
+  const cache = { get: (id: string) => opts.cache?.get(id), set: (id: string, g: CrystalGeometry) => (relaxed.set(id, g), opts.cache?.set(id, g)) };
+  const report = await computeProperties({ ...job, targets }, buildEnergyModel(job.forceField), { eos: job.options.equationOfState ?? false, transitionPressures: job.options.transitionPressures, ...opts, cache });
   // the structures are StructureReports (checked here at compile time)
   const structures: StructureReport[] & StructureProperties[] = report.structures;
-  attachSurfaces(job, structures, opts.signal); // structures[].surfaces[]
+  attachSurfaces(job, structures, opts.signal, relaxed); // structures[].surfaces[]
   const warnings = report.structures.filter((s) => s.error).map((s) => `${s.id} failed: ${s.error!.code}: ${s.error!.message}`);
   return {
     kind: 'properties',

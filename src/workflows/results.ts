@@ -9,10 +9,11 @@
 import { evPerA3ToGPa } from '../units/index.js';
 import type { JobDocument } from '../document/schema.js';
 import { PAIR_PARAMETERS, pairKey, type ForceField, type PairType } from '../potentials/forcefield.js';
-import type { PropertyTarget, Source, StructureTargets } from '../properties/vocabulary.js';
+import type { PropertyTarget, StructureTargets } from '../properties/vocabulary.js';
 import type { PairTurnover } from '../fitting/catastrophe.js';
 import type { Uncertainty } from '../fitting/uncertainty.js';
 import type { NormalizationFactor } from '../fitting/normalize.js';
+import type { TargetSource } from '../fitting/observables.js';
 import type { StructureProperties } from '../properties/index.js';
 
 export type { PairTurnover, NormalizationFactor, Uncertainty, StructureTargets, PropertyTarget };
@@ -49,9 +50,12 @@ export interface ParameterRow {
 /** One row of GULP's "Final values of residuals". */
 export interface ResidualRow {
   structure: string;
+  /** a vocabulary name, or `surfaceEnergy` (J/m²) with its `face` */
   property: string;
+  face?: number[];
   target: number;
-  source: Source;
+  /** the target's source, or `fit` for a surface-energy target given as a number */
+  source: TargetSource;
   /** null when the structure failed at the final parameters */
   calculated: number | null;
   /** calculated − target */

@@ -10,7 +10,7 @@ import type { ParsedJob, SurfaceSpec } from '../document/parse.js';
 import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import type { StructureReport } from './results.js';
 import { buildEnergyModel, type ForceField } from '../potentials/index.js';
-import { conventionalStructure, prepareCrystal, relaxCrystal } from '../properties/crystal.js';
+import { conventionalStructure, prepareCrystal, relaxCrystal, type CrystalGeometry } from '../properties/crystal.js';
 import type { Structure } from '../crystal/structure.js';
 import { formatFace, orientedUnit, parseFace, surfaceEnergy, terminations, type SurfaceEnergyResult } from '../surface/index.js';
 import { writeCif } from '../io/cif-write.js';
@@ -53,9 +53,9 @@ export function checkSurfaces(job: ParsedJob): void {
       if (s.termination !== undefined) {
         const t = ts[s.termination];
         if (!t) throw new DomainError('INVALID_DOCUMENT', `face ${formatFace(s.face.indices)} of ${c.id} has ${ts.length} termination(s), numbered from 0 (got ${s.termination})`, { path: `${s.path}/termination`, structure: c.id });
-        if (t.tasker === 'III' && !s.acceptDipole) throw new DomainError('POLAR_SURFACE', `termination ${t.index} (${t.label}) of face ${formatFace(s.face.indices)} of ${c.id} is polar (Tasker type III); set acceptDipole: true to compute it anyway`, { path: s.path, structure: c.id });
+        if (t.tasker === 'III' && !s.acceptDipole) throw new DomainError('POLAR_SURFACE', `termination ${t.index} (${t.label}) of face ${formatFace(s.face.indices)} of ${c.id} is polar (Tasker type III, dipole ${t.dipole.toFixed(4)} e·Å per cell); set acceptDipole: true to compute it anyway`, { path: s.path, structure: c.id, face: s.face.indices });
       } else if (ts.every((t) => t.tasker === 'III')) {
-        throw new DomainError('POLAR_SURFACE', `face ${formatFace(s.face.indices)} of ${c.id} is polar: every termination is Tasker type III; name a termination and set acceptDipole: true to compute it anyway`, { path: s.path, structure: c.id });
+        throw new DomainError('POLAR_SURFACE', `face ${formatFace(s.face.indices)} of ${c.id} is polar: every termination is Tasker type III (${ts.map((t) => `${t.index}: ${t.label}, dipole ${t.dipole.toFixed(4)} e·Å`).join('; ')}); name a termination and set acceptDipole: true to compute it anyway`, { path: s.path, structure: c.id, face: s.face.indices });
       }
     }
 }
@@ -66,11 +66,15 @@ export function relaxedBulk(job: ParsedJob, c: SymmetrizedCrystal, ff: ForceFiel
   return conventionalStructure(r);
 }
 
-/** Every face of one structure; a failure is reported on the face, not thrown. */
-export function surfaceReportsOf(job: ParsedJob, c: SymmetrizedCrystal, signal?: AbortSignal): { reports: SurfaceReport[]; results: (SurfaceEnergyResult | undefined)[] } {
+/**
+ * Every face of one structure, all cut from one relaxed bulk: `relaxed` (the geometry the
+ * properties of the structure were computed at) when given, else the bulk relaxed here once.
+ * A failure is reported on the face, not thrown.
+ */
+export function surfaceReportsOf(job: ParsedJob, c: SymmetrizedCrystal, signal?: AbortSignal, relaxed?: CrystalGeometry): { reports: SurfaceReport[]; results: (SurfaceEnergyResult | undefined)[] } {
   const faces = facesOf(job, c);
   if (faces.length === 0) return { reports: [], results: [] };
-  const bulk = relaxedBulk(job, c);
+  const bulk = relaxed ? conventionalStructure(relaxed) : relaxedBulk(job, c);
   const results: (SurfaceEnergyResult | undefined)[] = [];
   const reports = faces.map((s): SurfaceReport => {
     const src = { ...(s.exp !== undefined ? { exp: s.exp } : {}), ...(s.dft !== undefined ? { dft: s.dft } : {}) };
@@ -110,13 +114,17 @@ export function surfaceReportsOf(job: ParsedJob, c: SymmetrizedCrystal, signal?:
   return { reports, results };
 }
 
-/** Add `surfaces[]` to the report of every structure that asks for surface energies. */
-export function attachSurfaces(job: ParsedJob, structures: StructureReport[], signal?: AbortSignal): void {
+/**
+ * Add `surfaces[]` to the report of every structure that asks for surface energies. `relaxed`:
+ * the bulk geometries the properties were computed at, by id (the slabs are cut from them, so the
+ * bulk is relaxed once for its properties and all of its faces).
+ */
+export function attachSurfaces(job: ParsedJob, structures: StructureReport[], signal?: AbortSignal, relaxed?: ReadonlyMap<string, CrystalGeometry>): void {
   checkSurfaces(job);
   for (const c of job.structures) {
     if (facesOf(job, c).length === 0) continue;
     const report = structures.find((s) => s.id === c.id);
-    if (report) report.surfaces = surfaceReportsOf(job, c, signal).reports;
+    if (report) report.surfaces = surfaceReportsOf(job, c, signal, relaxed?.get(c.id)).reports;
   }
 }
 

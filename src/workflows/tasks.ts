@@ -21,6 +21,7 @@ import { exportSource } from '../io/sources.js';
 import { writeGulpLibrary, writeLammpsData, writeLammpsPair } from '../io/index.js';
 import { fitDocument, refuseMdInFit } from './fit-job.js';
 import { propertiesResult } from './properties-job.js';
+import { checkSurfaces } from './surfaces.js';
 import type { FitResult, PropertiesResult, StructureReport } from './results.js';
 import { exportText } from './export.js';
 import { threadStarts, type StartRunner } from './starts.js';
@@ -51,6 +52,8 @@ export function validateTask(kind: TaskKind, document: unknown, limits?: Partial
   if (kind === 'fit') refuseMdInFit(document);
   else if (hasMdBlock(document)) document = validateMdRequest(document);
   const job = parseJob(document, { limits, kind });
+  // a polar face is a setup error: refused here, before the job is accepted
+  if (kind !== 'defects') checkSurfaces(job);
   if (kind === 'defects' && (document as { defects?: unknown }).defects === undefined)
     throw new DomainError('INVALID_DOCUMENT', 'a defects job needs a "defects" block', { path: '/defects' });
   return { structures: job.structures.length, atoms: job.structures.reduce((n, s) => n + s.structure.numAtoms, 0) };

@@ -176,6 +176,13 @@ export const TOL = {
   surfaceSettingJm2: 1e-6,
   /** Published force-field surface energies are printed to two decimals: half the last digit, J/m². */
   publishedSurfaceJm2: 5e-3,
+  /**
+   * Analytic dE_surf/dp (Hellmann-Feynman at the relaxed slab and bulk) against central differences
+   * of fully relaxed E_surf at h = 1e-4 |p|: truncation (h²/6) E''' ~ 1e-9 relative; bulk and slab
+   * relaxed to 1e-8 eV/Å (energy error ~ f²/k ~ 1e-16 eV); the Ewald sum is truncated at 1e-8 eV per
+   * atom, smooth in the geometry between its discrete shells. So 1e-6 relative.
+   */
+  surfaceDerivativeRel: 1e-6,
   // --- lattice dynamics ---------------------------------------------------------------------------
   /**
    * Acoustic ω² at Γ relative to the largest ω² (no sum rule imposed): the Ewald Hessian is good to
