@@ -85,9 +85,9 @@ export async function fitDocument(document: unknown, overrides: FitOverrides = {
  */
 export function refuseInFit(job: Pick<ParsedJob, 'options'>): void {
   if (!job.options.relaxCell)
-    throw new DomainError('INVALID_DOCUMENT', 'options.relaxCell false (fixed cell, GULP\'s conv) is for properties jobs: a fit relaxes every structure at constant pressure', { path: '/options/relaxCell' });
+    throw new DomainError('INVALID_DOCUMENT', 'options.relaxCell false (fixed cell, GULP\'s conv) is for properties jobs: a fit relaxes every structure at constant pressure (remove relaxCell to fit, or run a properties job)', { path: '/options/relaxCell' });
   if (job.options.kink === 'stationary')
-    throw new DomainError('INVALID_DOCUMENT', "options.kink 'stationary' is for properties jobs: a fit's relaxations end on a cut-off kink at the lowest-enthalpy point (accepted when its residual stress is small)", { path: '/options/kink' });
+    throw new DomainError('INVALID_DOCUMENT', "options.kink 'stationary' is for properties jobs (the GULP import sets it for opti inputs): a fit's relaxations end on a cut-off kink at the lowest-enthalpy point, accepted when its residual stress is small (remove kink to fit)", { path: '/options/kink' });
 }
 
 /** A fit runs no MD: `md` is a report column (values in the document) or a separate job. */
