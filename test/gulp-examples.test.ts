@@ -380,3 +380,35 @@ describe('BKS α-quartz: elastic constants against strained relaxations', () => 
       }
   });
 });
+
+/**
+ * Single points: the same inputs with `prop` alone (no optimisation), in the cell GULP's
+ * optimisation ended in (its printed conventional cell; rock salt and fcc have no free internal
+ * coordinate, so the cell is the whole geometry). This compares the energy model alone, apart
+ * from either optimiser: energy (enthalpy at a pressure) per formula unit and the Cij there.
+ */
+describe.each(['mgo-buckingham', 'two-configurations-pressure', 'argon-lennard', 'argon-lennard-epsilon', 'argon-lennard-zero'])('GULP input %s as a single point in GULP\'s final cell', (name) => {
+  const ref = REFERENCE[name]!;
+  const lines = read(`${name}.gin`).split('\n');
+  lines[0] = lines[0]!.replace('opti conp prop', 'prop');
+  let k = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]!.trim() !== 'cell') continue;
+    const g = ref.configurations[k++]!.conventionalCell!;
+    lines[i + 1] = [g.a, g.b, g.c, g.alpha, g.beta, g.gamma].join(' ');
+  }
+  const { document } = readGulp(lines.join('\n'), { library });
+  const job = parseJob(document);
+  const noCoulomb = Object.values(document.species).every((s) => s.charge === 0);
+
+  it.each(ref.configurations.map((c, i) => [i, c] as const))('configuration %i: energy (enthalpy) per formula unit and Cij as GULP at the same geometry', async (i, c) => {
+    expect(document.options?.relax).toBe(false);
+    const s = (await computeProperties(job, undefined, { transitionPressures: false, eos: false })).structures[i]!;
+    const p = c.pressureGPa ?? 0;
+    const h = s.properties.latticeEnergy! + (p / GPA_PER_EV_PER_A3) * s.properties.volume!;
+    relEq(h, (c.enthalpyEV ?? c.energyEV!) / primitiveFormulaUnits(job.structures[i]!), noCoulomb ? TOL.gulpEnergyNoCoulombRel : TOL.gulpEnergyRel);
+    const G = c.elasticGPa!;
+    const tol = TOL.gulpElasticRelOfMax * Math.max(...G.flat().map(Math.abs));
+    for (const [a, b] of [[0, 0], [0, 1], [3, 3]] as const) expect(Math.abs(s.elastic!.relaxed[a]![b]! - G[a]![b]!)).toBeLessThanOrEqual(tol);
+  });
+});

@@ -142,6 +142,11 @@ export const TOL = {
    */
   gulpEnergyRel: 3e-5,
   /**
+   * Energies without Coulomb (argon, Lennard-Jones), relative: no Coulomb constant between the
+   * codes; GULP prints 8 decimals of −0.087 eV (6e-8 relative).
+   */
+  gulpEnergyNoCoulombRel: 1e-7,
+  /**
    * BKS silica with its plain 10 Å cut-off, where both codes stop at the stress-free stationary
    * point of one branch (options.kink 'stationary'), Å: the Coulomb constants' 7.8 ppm moves an
    * ionic cell by ~1e-5 relative (≤ 7e-5 Å on these cells) and GULP prints 6 decimals. Measured
