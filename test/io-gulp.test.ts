@@ -309,7 +309,7 @@ describe('GULP reader errors and edge cases', () => {
       { species: 'Na', frac: [0, 0, 0] },
       { species: 'Cl', frac: [0.5, 0.5, 0.5] },
     ]);
-    expect(document.options).toEqual({ relax: true });
+    expect(document.options).toEqual({ relax: true, kink: 'stationary' });
   });
 
   it('reports an unknown space group with its line', () => {

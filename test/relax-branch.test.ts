@@ -25,7 +25,8 @@ describe('relaxation across a cut-off kink', () => {
   it('stationary: PbSe-HC stops stress-free at the stationary point of one branch, c 6.0556 Å as GULP and LAMMPS', () => {
     const r = relaxAcrossKinks(job.forceField, hc.structure, { operations: hc.operations, kink: 'stationary' });
     expect(r.converged).toBe(true);
-    expect(r.kink).toMatchObject({ mode: 'stationary', pairs: ['Se-Se'] });
+    expect(r.kink.mode).toBe('stationary');
+    expect(r.kink.pairs).toEqual(['Se-Se']);
     expect(r.maxStressGPa).toBeLessThan(1e-4);
     expect(Math.abs(cLength(r) - 6.0556)).toBeLessThan(2e-4);
     expect(r.warnings.map((w) => w.kind)).not.toContain('cutoff-discontinuity');

@@ -59,6 +59,10 @@ export interface ResolvedJobOptions {
   symmetry: 'keep' | 'p1';
   /** Elastic constants at a non-zero pressure (properties/elastic.ts `ElasticDefinition`). */
   elasticConstants: 'energy' | 'stress-strain' | 'gulp';
+  /** Where a property relaxation on a cut-off kink ends (relaxation/branch.ts `KinkMode`). */
+  kink: 'lowest-enthalpy' | 'stationary';
+  /** false: the ions relax in the given cell (constant volume and shape). */
+  relaxCell: boolean;
 }
 
 /**
@@ -272,6 +276,8 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     transitionPressures: o.transitionPressures ?? true,
     symmetry: o.symmetry ?? 'keep',
     elasticConstants: o.elasticConstants ?? 'energy',
+    kink: o.kink ?? 'lowest-enthalpy',
+    relaxCell: o.relaxCell ?? true,
   };
 
   const cutoff = Math.max(0, ...pairs.map((p) => p.cutoff ?? 12));

@@ -142,6 +142,14 @@ export const OptionsSchema = Type.Object(
     symmetry: Type.Optional(
       Type.Union([Type.Literal('keep'), Type.Literal('p1')], { description: 'relax keeping each space group (default) or in P1, to expose instabilities that symmetry hides' }),
     ),
+    kink: Type.Optional(
+      Type.Union([Type.Literal('lowest-enthalpy'), Type.Literal('stationary')], {
+        description: "properties: where a relaxation ends when the lowest enthalpy lies on a cut-off kink (a neighbour shell at a plain cut-off): the lowest-enthalpy point, flagged and not converged (default), or the stress-free stationary point of one branch, as GULP and LAMMPS (a fit refuses 'stationary')",
+      }),
+    ),
+    relaxCell: Type.Optional(
+      Type.Boolean({ description: "false: relax the ions in the given cell (GULP's conv); default true, constant pressure (conp). A fit refuses false" }),
+    ),
   },
   { additionalProperties: false },
 );

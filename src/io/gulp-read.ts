@@ -100,7 +100,6 @@ const REFUSED_OPTIONS: [RegExp, string][] = [
   [/^(fiel|exte)/, 'an external field is not supported'],
 ];
 const REFUSED_KEYWORDS: Record<string, string> = {
-  conv: 'constant-volume optimisation: latticefit relaxes at constant pressure only; remove conv (or keep the cell and use a conventional fit) to import',
   c6: 'the C6 Ewald sum changes the dispersion energy (latticefit truncates each pair at its cut-off)',
   free: 'free-energy minimisation: latticefit is a static-lattice code',
   zsisa: 'free-energy minimisation: latticefit is a static-lattice code',
@@ -160,9 +159,8 @@ interface Config {
 }
 
 const KNOWN_KEYWORDS = new Set(['fit', 'relax', 'opti', 'optimise', 'optimize', 'conp', 'conv', 'prop', 'property', 'properties', 'simul', 'simultaneous', 'single', 'comp', 'nosym', 'full', 'phon', 'noden']);
-const TRANSLATED_KEYWORDS = new Set(['fit', 'relax', 'opti', 'optimise', 'optimize', 'conp', 'prop', 'property', 'properties']);
+const TRANSLATED_KEYWORDS = new Set(['fit', 'relax', 'opti', 'optimise', 'optimize', 'conp', 'conv', 'prop', 'property', 'properties']);
 const KEYWORD_REASONS: Record<string, string> = {
-  conv: 'constant-volume optimisation: latticefit relaxes at constant pressure only',
   simul: 'simultaneous fitting of shell positions: latticefit is a rigid-ion code and always relaxes all ions',
   simultaneous: 'simultaneous fitting of shell positions: latticefit is a rigid-ion code and always relaxes all ions',
   single: 'single-point run: latticefit computes properties at the relaxed structure',
@@ -232,6 +230,9 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
     }
   }
   const fitting = keywords.has('fit');
+  if (fitting && keywords.has('conv')) {
+    throw parseError('keyword "conv" with "fit": latticefit fits at constant pressure only (the fixed cell of conv, options.relaxCell false, is for properties jobs); remove conv to import the fit', first!.line);
+  }
 
   /**
    * What each option line does, in GULP's order of precedence: the first entry whose test matches
@@ -1009,6 +1010,10 @@ function buildOptions(keywords: Set<string>, set: Partial<Record<GulpWeightName,
   // non-GULP options come from the metadata
   for (const [k, v] of Object.entries(orig)) if (!['relax', 'pressure', 'defaultWeights'].includes(k)) out[k] = v;
   if (!(meta && orig.relax === undefined && relax)) out.relax = relax;
+  // conv: the ions relax in the given cell (a fit with conv is refused above)
+  if (keywords.has('conv') && !fitting) out.relaxCell = false;
+  // GULP stops where the gradient of the branch it is on vanishes, also next to a cut-off kink
+  if (!meta && relax && !fitting) out.kink = 'stationary';
   const p = pressure ?? 0;
   if (!(meta && orig.pressure === undefined && p === 0) && (pressure !== undefined || meta)) out.pressure = p;
 

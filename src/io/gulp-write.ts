@@ -43,7 +43,7 @@ export function writeGulpInput(doc: JobDocument, parsed?: ParsedJob): string {
   const fitting = job.vary.length > 0;
   const relax = job.options.relax;
   const out: string[] = [];
-  const keywords = fitting ? (relax ? 'fit relax conp prop' : 'fit conp prop') : relax ? 'opti conp prop' : 'prop';
+  const keywords = fitting ? (relax ? 'fit relax conp prop' : 'fit conp prop') : relax ? (job.options.relaxCell ? 'opti conp prop' : 'opti conv prop') : 'prop';
 
   out.push(`# GULP input written by latticefit.`);
   out.push(

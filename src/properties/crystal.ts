@@ -40,7 +40,9 @@ import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import { type Mat3, type Vec3, identity3, inv3, mul3, transpose3, vecMat } from '../math/linalg.js';
 import type { EnergyModel } from '../potentials/model.js';
 import { relax } from '../relaxation/index.js';
-import type { CartesianOperation, RelaxOptions } from '../relaxation/types.js';
+import { type BranchRelaxResult, type KinkMode, relaxAcrossKinks } from '../relaxation/branch.js';
+import type { CartesianOperation, RelaxOptions, RelaxResult } from '../relaxation/types.js';
+import type { ForceField } from '../potentials/forcefield.js';
 import { evPerA3ToGPa } from '../units/index.js';
 import { rng } from '../math/random.js';
 
@@ -127,6 +129,12 @@ export interface CrystalRelaxOptions extends Omit<RelaxOptions, 'operations' | '
   start?: CrystalGeometry;
   /** false: evaluate at the start geometry without relaxing (default true). */
   relax?: boolean;
+  /**
+   * On a cut-off kink, return the stress-free stationary point of one branch (`mode:
+   * 'stationary'`, relaxation/branch.ts: needs the force field `model` was built from, to move its
+   * cut-offs) instead of the lowest-enthalpy point (the default).
+   */
+  kink?: { mode: KinkMode; forceField: ForceField };
 }
 
 /** Site positions in the conventional cell and cell parameters, as the document gives them. */
@@ -233,7 +241,7 @@ export function scaledCrystal(geometry: CrystalGeometry, volumeFactor: number): 
  * the model or the optimiser (NUMERICAL_FAILURE, INVALID_STRUCTURE, CANCELLED) are thrown.
  */
 export function relaxCrystal(model: EnergyModel, prepared: PreparedCrystal, options: CrystalRelaxOptions = {}): RelaxedCrystal {
-  const { start, relax: doRelax = true, pressure = 0, ...relaxOptions } = options;
+  const { start, relax: doRelax = true, pressure = 0, kink, ...relaxOptions } = options;
   const from = start ?? inputGeometry(prepared);
   if (from.prepared !== prepared && from.prepared.id !== prepared.id) throw new RangeError('the start geometry belongs to another crystal');
   const ops = prepared.operations.length === 0 ? [] : operationsOf(prepared.spaceGroup, from.conventionalLattice, from.structure.lattice);
@@ -242,11 +250,18 @@ export function relaxCrystal(model: EnergyModel, prepared: PreparedCrystal, opti
   let iterations = 0;
   const warnings: CrystalWarning[] = [];
   if (doRelax) {
-    const r = relax(model, from.structure, { structureId: prepared.id, ...relaxOptions, pressure, operations: ops });
+    const settings = { structureId: prepared.id, ...relaxOptions, pressure, operations: ops };
+    const r: RelaxResult & Partial<BranchRelaxResult> = kink?.mode === 'stationary' ? relaxAcrossKinks(kink.forceField, from.structure, { ...settings, kink: 'stationary', model }) : relax(model, from.structure, settings);
     structure = r.structure;
     converged = r.converged;
     iterations = r.iterations;
     warnings.push(...r.warnings.map((w) => ({ kind: w.kind, message: w.message })));
+    if (r.kink?.mode === 'stationary' && r.kink.cutoffs) {
+      const cuts = Object.entries(r.kink.cutoffs).map(([pair, c]) => `${pair} ${c.toFixed(4)} Å`).join(', ');
+      warnings.push({ kind: 'cutoff-stationary', message: `${prepared.id}: the lowest enthalpy lies on a cut-off kink (${r.kink.pairs!.join(', ')} shells at the cut-off); options.kink 'stationary': the stress-free stationary point of the branch whose shells lie inside ${cuts} is returned (the true cut-offs give the same energy there)` });
+    } else if (r.kink?.note) {
+      warnings.push({ kind: 'cutoff-stationary', message: `${prepared.id}: options.kink 'stationary': ${r.kink.note}` });
+    }
   } else {
     warnings.push(notRelaxedWarning(prepared.id));
   }

@@ -26,6 +26,7 @@ import type { Structure } from '../crystal/structure.js';
 import { buildEnergyModel, type ForceField } from '../potentials/index.js';
 import type { EnergyModel } from '../potentials/model.js';
 import type { RelaxOptions } from '../relaxation/types.js';
+import type { KinkMode } from '../relaxation/branch.js';
 import { evPerA3ToGPa } from '../units/index.js';
 import {
   type CrystalDescription,
@@ -63,6 +64,10 @@ export interface EvaluationSettings extends ModulusChoice {
   symmetry: 'keep' | 'p1';
   /** Elastic constants at a non-zero pressure (`ElasticDefinition`; default 'energy'). */
   elasticConstants?: ElasticDefinition;
+  /** Where a relaxation on a cut-off kink ends (relaxation/branch.ts; default 'lowest-enthalpy'). */
+  kink?: KinkMode;
+  /** false: the ions relax in the given cell (default true: constant pressure). */
+  relaxCell?: boolean;
 }
 
 /** What the property suite evaluates: crystals, the force field, and what the targets ask for. */
@@ -236,6 +241,8 @@ export function computeStructureProperties(
         ...opts.relax,
         pressure: input.pressure ?? job.options.pressure,
         relax: job.options.relax,
+        ...(job.options.relaxCell === false ? { fixCell: true } : {}),
+        ...(job.options.kink === 'stationary' ? { kink: { mode: 'stationary' as const, forceField: job.forceField } } : {}),
         ...(start ? { start } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
@@ -254,6 +261,10 @@ export function computeStructureProperties(
     if (pressure !== 0) {
       const what = { energy: 'second derivatives of the energy density there (not stress-strain coefficients)', 'stress-strain': 'stress-strain (Birch) coefficients', gulp: "in GULP's definition" }[definition];
       report.warnings.push({ kind: 'pressure', message: `relaxed at ${+evPerA3ToGPa(pressure).toPrecision(12)} GPa: elastic constants are ${what} (options.elasticConstants)` });
+    }
+
+    if (job.options.relaxCell === false && job.options.relax) {
+      report.warnings.push({ kind: 'fixed-cell', message: `${input.id}: the ions are relaxed in the given cell (options.relaxCell false), which keeps a residual stress of up to ${relaxed.maxStressGPa.toPrecision(4)} GPa (measured pressure ${relaxed.measuredPressureGPa.toPrecision(6)} GPa); the elastic constants are the energy second derivatives there` });
     }
 
     progress('elastic');

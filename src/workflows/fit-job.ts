@@ -45,6 +45,7 @@ export interface FitJobOptions extends Omit<FitOptions, 'runStarts'> {
 
 /** The fit's input with the targets completed, its observables, and the normalisation done. */
 export function prepareFit(job: ParsedJob): { input: FitInput; observables: Observable[]; normalization: NormalizationFactor[] } {
+  refuseInFit(job);
   checkSurfaces(job); // a polar face is refused before any work
   const { targets, factors } = job.options.normalizeDft ? normalizeDft(job) : { targets: job.targets, factors: [] };
   const input: FitInput = { ...job, targets };
@@ -78,6 +79,18 @@ export async function fitDocument(document: unknown, overrides: FitOverrides = {
     },
   };
   return runFit(job, options);
+}
+
+/**
+ * Options of a properties job that a fit does not have: its relaxations are at constant pressure
+ * (the cell is part of every relaxed observable) and end on a cut-off kink as the fitter decides
+ * (fitting/evaluator.ts: the lowest-enthalpy point, accepted when its residual is small).
+ */
+export function refuseInFit(job: Pick<ParsedJob, 'options'>): void {
+  if (!job.options.relaxCell)
+    throw new DomainError('INVALID_DOCUMENT', 'options.relaxCell false (fixed cell, GULP\'s conv) is for properties jobs: a fit relaxes every structure at constant pressure (remove relaxCell to fit, or run a properties job)', { path: '/options/relaxCell' });
+  if (job.options.kink === 'stationary')
+    throw new DomainError('INVALID_DOCUMENT', "options.kink 'stationary' is for properties jobs (the GULP import sets it for opti inputs): a fit's relaxations end on a cut-off kink at the lowest-enthalpy point, accepted when its residual stress is small (remove kink to fit)", { path: '/options/kink' });
 }
 
 /** A fit runs no MD: `md` is a report column (values in the document) or a separate job. */

@@ -115,7 +115,11 @@ export async function mdResult(doc: unknown, opts: MdWorkflowOptions = {}): Prom
   for (const [index, input] of chosen.entries()) {
     const report: StructureReport = { id: input.id, label: input.label, formula: input.formula, spaceGroup: { symbol: input.spaceGroup.symbol, number: input.spaceGroup.number }, properties: {} };
     try {
-      const relaxed = relaxCrystal(model, prepareCrystal(input), { pressure: gpaToEvPerA3(resolved.pressureGPa), ...(opts.signal ? { signal: opts.signal } : {}) });
+      const relaxed = relaxCrystal(model, prepareCrystal(input), {
+        pressure: gpaToEvPerA3(resolved.pressureGPa),
+        ...(job.options.kink === 'stationary' ? { kink: { mode: 'stationary' as const, forceField: job.forceField } } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
       report.converged = relaxed.converged;
       report.iterations = relaxed.iterations;
       const d = describeCrystal(relaxed, job.forceField.charges);

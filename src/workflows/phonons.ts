@@ -48,7 +48,13 @@ export function phononsResult(doc: unknown, opts: PhononWorkflowOptions = {}): P
   const structures = job.structures.map((input): PhononStructure => {
     const out: PhononStructure = { id: input.id, label: input.label, spaceGroup: { symbol: input.spaceGroup.symbol, number: input.spaceGroup.number }, atoms: 0, converged: false };
     try {
-      const relaxed = relaxCrystal(model, prepareCrystal(input), { pressure: job.options.pressure, relax: job.options.relax, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const relaxed = relaxCrystal(model, prepareCrystal(input), {
+        pressure: job.options.pressure,
+        relax: job.options.relax,
+        ...(job.options.relaxCell ? {} : { fixCell: true }),
+        ...(job.options.kink === 'stationary' ? { kink: { mode: 'stationary' as const, forceField: job.forceField } } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
       out.converged = relaxed.converged;
       const cell = relaxed.structure;
       out.atoms = cell.numAtoms;

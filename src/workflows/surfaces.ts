@@ -62,7 +62,11 @@ export function checkSurfaces(job: ParsedJob): void {
 
 /** The conventional relaxed bulk of a crystal under `ff` (at the job's pressure). */
 export function relaxedBulk(job: ParsedJob, c: SymmetrizedCrystal, ff: ForceField = job.forceField): Structure {
-  const r = relaxCrystal(buildEnergyModel(ff), prepareCrystal(c), { pressure: c.pressure ?? job.options.pressure, relax: job.options.relax });
+  const r = relaxCrystal(buildEnergyModel(ff), prepareCrystal(c), {
+    pressure: c.pressure ?? job.options.pressure,
+    relax: job.options.relax,
+    ...(job.options.kink === 'stationary' ? { kink: { mode: 'stationary' as const, forceField: ff } } : {}),
+  });
   return conventionalStructure(r);
 }
 
