@@ -7,33 +7,15 @@
  * the stationary point the import asks for.
  *   node --import tsx scripts/gulp-compare.ts [--kink lowest-enthalpy|stationary] [NAMES]
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { readGulp } from '../src/io/gulp-read.js';
 import { primitiveFormulaUnits } from '../src/io/common.js';
 import { parseJob } from '../src/document/parse.js';
 import { computeProperties } from '../src/properties/index.js';
 import { GPA_PER_EV_PER_A3 } from '../src/units/index.js';
+import { gulpReference, library, readExample } from '../test/helpers/gulp-examples.js';
 
-const DIR = join(import.meta.dirname, '..', 'fixtures', 'gulp-examples');
-const read = (f: string): string => readFileSync(join(DIR, f), 'utf8');
-const library = (name: string): string | undefined => {
-  try {
-    return read(name);
-  } catch {
-    return undefined;
-  }
-};
-interface Configuration {
-  pressureGPa?: number;
-  energyEV?: number;
-  enthalpyEV?: number;
-  gulpCell?: Record<string, number>;
-  conventionalCell?: Record<string, number>;
-  elasticGPa?: number[][];
-  bulkModulusGPa?: { reuss: number };
-}
-const reference = JSON.parse(read('gulp-reference.json')) as Record<string, { configurations: Configuration[]; fit?: unknown }>;
+const read = readExample;
+const reference = gulpReference();
 
 const args = process.argv.slice(2);
 const k = args.indexOf('--kink');

@@ -9,8 +9,6 @@
  * elastic constants at a pressure are GULP's definition, which the import asks for
  * (options.elasticConstants = 'gulp').
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readGulp } from '../src/io/gulp-read.js';
 import { writeGulpInput } from '../src/io/gulp-write.js';
@@ -26,32 +24,10 @@ import { deformation } from '../src/math/voigt.js';
 import { relax } from '../src/relaxation/index.js';
 import type { JobDocument } from '../src/document/schema.js';
 import { TOL, close } from './helpers/tolerances.js';
+import { gulpReference, library, readExample } from './helpers/gulp-examples.js';
 
-const DIR = join(import.meta.dirname, '..', 'fixtures', 'gulp-examples');
-const read = (f: string): string => readFileSync(join(DIR, f), 'utf8');
-const library = (name: string): string | undefined => {
-  try {
-    return read(name);
-  } catch {
-    return undefined;
-  }
-};
-
-interface GulpConfiguration {
-  pressureGPa?: number;
-  energyEV?: number;
-  enthalpyEV?: number;
-  gulpCell?: Record<string, number>;
-  conventionalCell?: Record<string, number>;
-  elasticGPa?: number[][];
-  bulkModulusGPa?: { reuss: number; voigt: number; hill: number };
-  shearModulusGPa?: { reuss: number; voigt: number; hill: number };
-}
-interface GulpCase {
-  configurations: GulpConfiguration[];
-  fit?: { finalSumOfSquares: number; parameters: { original: number; final: number; type: string }[] };
-}
-const REFERENCE = JSON.parse(read('gulp-reference.json')) as Record<string, GulpCase>;
+const read = readExample;
+const REFERENCE = gulpReference();
 
 /** Cases of properties (opti conp prop), and the GULP cells per configuration (supercell multiple). */
 const PROPERTY_CASES: { name: string; supercell?: number }[] = [

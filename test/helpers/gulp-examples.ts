@@ -1,0 +1,41 @@
+/**
+ * GULP's example inputs kept in fixtures/gulp-examples and GULP 6.1.2's numbers for them
+ * (gulp-reference.json), read by test/gulp-examples.test.ts and scripts/gulp-compare.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'gulp-examples');
+
+/** A file of fixtures/gulp-examples. */
+export const readExample = (f: string): string => readFileSync(join(DIR, f), 'utf8');
+
+/** The `library NAME` resolver of the import: a library file kept beside the inputs, or none. */
+export const library = (name: string): string | undefined => {
+  try {
+    return readExample(name);
+  } catch {
+    return undefined;
+  }
+};
+
+/** GULP's output for one configuration of an input. */
+export interface GulpConfiguration {
+  pressureGPa?: number;
+  energyEV?: number;
+  enthalpyEV?: number;
+  gulpCell?: Record<string, number>;
+  conventionalCell?: Record<string, number>;
+  elasticGPa?: number[][];
+  bulkModulusGPa?: { reuss: number; voigt: number; hill: number };
+  shearModulusGPa?: { reuss: number; voigt: number; hill: number };
+}
+
+/** GULP's output for one input: its configurations and, for a fit, the final sum of squares and parameters. */
+export interface GulpCase {
+  configurations: GulpConfiguration[];
+  fit?: { finalSumOfSquares: number; parameters: { original: number; final: number; type: string }[] };
+}
+
+/** Every input's GULP output, by input name (keys starting with `_` are notes). */
+export const gulpReference = (): Record<string, GulpCase> => JSON.parse(readExample('gulp-reference.json')) as Record<string, GulpCase>;
