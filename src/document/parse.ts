@@ -214,6 +214,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       sites: sd.sites,
       ...(sd.pressure !== undefined ? { pressure: gpaToEvPerA3(sd.pressure) } : {}),
       path: `${path}/sites`,
+      maxAtoms: limits.maxAtoms,
     });
     const { structure } = crystal;
     if (structure.numAtoms > limits.maxAtoms) throw new DomainError('LIMIT_EXCEEDED', `structure ${sd.id} has ${structure.numAtoms} atoms in its cell; the limit is ${limits.maxAtoms}`, { path: `${path}/sites` });
