@@ -54,6 +54,8 @@ export interface Config {
   progressThrottleMs: number;
   /** A cancelled task gets this long to stop by itself before its worker thread is terminated, ms. */
   cancelGraceMs: number;
+  /** Deadline of the door's check of one document (in its own thread), ms; past it 422 LIMIT_EXCEEDED. */
+  validationTimeoutMs: number;
   /** Graceful shutdown gives up waiting after this long, ms. */
   shutdownTimeoutMs: number;
   /** Module implementing validateTask/executeTask (and renderers); default: the built-in tasks. */
@@ -139,6 +141,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'LATTICEFIT_SYNC_TIMEOUT_MS', default: '2000', description: '... and the result is ready within this time (else 202 and a job)' },
   { name: 'LATTICEFIT_PROGRESS_THROTTLE_MS', default: '500', description: 'progress is persisted at most this often per job' },
   { name: 'LATTICEFIT_CANCEL_GRACE_MS', default: '1000', description: 'a cancelled task that does not stop by itself within this time has its thread terminated' },
+  { name: 'LATTICEFIT_VALIDATION_TIMEOUT_MS', default: '5000', description: 'a submitted document (or GULP input) is checked in a thread of its own; a check that takes longer is 422 LIMIT_EXCEEDED' },
   { name: 'LATTICEFIT_SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'graceful shutdown deadline' },
   { name: 'LATTICEFIT_TASK_MODULE', default: '(built-in)', description: 'path of a module exporting validateTask/executeTask (tests use a slow fake)' },
   { name: 'LATTICEFIT_TRUST_PROXY', default: 'false', description: 'trust X-Forwarded-* headers' },
@@ -259,6 +262,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     },
     progressThrottleMs: int(env, 'LATTICEFIT_PROGRESS_THROTTLE_MS', 500),
     cancelGraceMs: int(env, 'LATTICEFIT_CANCEL_GRACE_MS', 1000),
+    validationTimeoutMs: int(env, 'LATTICEFIT_VALIDATION_TIMEOUT_MS', 5000, 100),
     shutdownTimeoutMs: int(env, 'LATTICEFIT_SHUTDOWN_TIMEOUT_MS', 10_000),
     taskModule: env.LATTICEFIT_TASK_MODULE?.trim() ? resolve(env.LATTICEFIT_TASK_MODULE.trim()) : undefined,
     trustProxy: bool(env, 'LATTICEFIT_TRUST_PROXY', false),

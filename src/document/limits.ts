@@ -143,6 +143,26 @@ export function checkSizes(doc: JobDocument, limits: { maxStructures: number; ma
   });
 }
 
+/**
+ * The same counts on a body not yet checked against the schema (anything JSON.parse returns):
+ * the first check at the door, right after the JSON syntax, so that a document of 10,000 sites
+ * is refused before the schema walks it or it is copied to the validation thread. Shapes the
+ * schema would refuse are left to the schema.
+ */
+export function checkSizesBeforeSchema(body: unknown, limits: { maxStructures: number; maxAtoms: number }): void {
+  if (body === null || typeof body !== 'object') return;
+  const structures = (body as { structures?: unknown }).structures;
+  if (!Array.isArray(structures)) return;
+  if (structures.length > limits.maxStructures) throw new DomainError('LIMIT_EXCEEDED', `${structures.length} structures; the limit is ${limits.maxStructures}`, { path: '/structures' });
+  structures.forEach((s: unknown, i) => {
+    const sites = s !== null && typeof s === 'object' ? (s as { sites?: unknown }).sites : undefined;
+    if (Array.isArray(sites) && sites.length > limits.maxAtoms) {
+      const id = typeof (s as { id?: unknown }).id === 'string' ? `structure ${(s as { id: string }).id}` : `structure ${i}`;
+      throw new DomainError('LIMIT_EXCEEDED', `${id} lists ${sites.length} sites; the limit is ${limits.maxAtoms} atoms in the cell`, { path: `/structures/${i}/sites` });
+    }
+  });
+}
+
 /** Lattice points per conventional cell: every site gives at least this many atoms. */
 export function centringMultiplicity(sg: SpaceGroup): number {
   if (sg.rhombohedralAxes) return 1;
