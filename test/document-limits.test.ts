@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseJob } from '../src/document/parse.js';
-import { checkJobCost, estimateJobCost, NUMBER_RANGES, renderRangeTable } from '../src/document/limits.js';
+import { checkJobCost, estimateJobCost, NUMBER_RANGES, rangeFor, renderRangeTable } from '../src/document/limits.js';
+import { JobDocumentSchema } from '../src/document/schema.js';
 import { fixture } from './helpers/jobs.js';
 
 type Doc = Record<string, any>;
@@ -167,5 +168,41 @@ describe('the job-cost estimate', () => {
     for (const p of doc.potentials) p.cutoff = 50;
     doc.options = { ...doc.options, maxIterations: 10_000, starts: 256 };
     expect(refusal(doc)).toMatchObject({ code: 'LIMIT_EXCEEDED', path: '/' });
+  });
+});
+
+/**
+ * Every number of the job document's schema, as a JSON-pointer pattern (`*` for any index or
+ * key): walks objects, records, arrays and unions. The md block is opaque here (Type.Unknown;
+ * workflows/md.ts checks it).
+ */
+function numberPointers(schema: Record<string, any>, at = ''): string[] {
+  if (schema.type === 'number' || schema.type === 'integer') return [at];
+  const out: string[] = [];
+  for (const branch of schema.anyOf ?? []) out.push(...numberPointers(branch, at));
+  if (schema.type === 'object') {
+    for (const [k, v] of Object.entries(schema.properties ?? {})) out.push(...numberPointers(v as Record<string, any>, `${at}/${k}`));
+    for (const v of Object.values(schema.patternProperties ?? {})) out.push(...numberPointers(v as Record<string, any>, `${at}/*`));
+    if (typeof schema.additionalProperties === 'object') out.push(...numberPointers(schema.additionalProperties, `${at}/*`));
+  }
+  if (schema.type === 'array' && schema.items) out.push(...numberPointers(schema.items, `${at}/*`));
+  return [...new Set(out)];
+}
+
+describe('every number of the document has a documented range', () => {
+  const pointers = numberPointers(JobDocumentSchema as unknown as Record<string, any>);
+
+  it('the walk finds the numbers of every part of the document (a walk that finds nothing proves nothing)', () => {
+    for (const p of ['/species/*/charge', '/structures/*/cell/a', '/structures/*/pressure', '/options/coulombAccuracy', '/defects/forceTolerance', '/defects/supercells/*/*/multiples/*'])
+      expect(pointers).toContain(p);
+  });
+
+  it('each number of the schema matches a row of NUMBER_RANGES', () => {
+    const unranged = pointers.filter((p) => rangeFor(p) === undefined);
+    expect(unranged).toEqual([]);
+  });
+
+  it('a per-structure pressure of 1e308 GPa is INVALID_DOCUMENT at its pointer (the fuzz suite found it accepted)', () => {
+    expect(refusal(edit((d) => (d.structures[0].pressure = 1e308)))).toMatchObject({ code: 'INVALID_DOCUMENT', path: '/structures/0/pressure' });
   });
 });

@@ -59,6 +59,34 @@ export const NUMBER_RANGES: readonly NumberRange[] = [
   { pointer: '/options/defaultWeights/*', min: 0, max: 1e6, unit: '1', why: 'relative weights' },
   { pointer: '/options/coulombAccuracy', min: 1e-16, max: 1e-2, unit: 'eV per atom', why: 'machine precision to a hundredth of an eV' },
   { pointer: '/options/seed', min: -(2 ** 31), max: 2 ** 32 - 1, unit: '1', why: 'a 32-bit seed' },
+  { pointer: '/options/maxIterations', min: 0, max: 100_000, unit: '1', why: 'fit iterations (also capped by LATTICEFIT_MAX_ITERATIONS)' },
+  { pointer: '/options/starts', min: 1, max: 256, unit: '1', why: 'multi-start fits: each start is a fit' },
+  { pointer: '/structures/*/spaceGroup', min: 1, max: 230, unit: '1', why: 'the number of a space group' },
+  { pointer: '/structures/*/origin', min: 1, max: 2, unit: '1', why: 'origin choice' },
+  { pointer: '/structures/*/pressure', min: -100, max: 1000, unit: 'GPa', why: 'as options.pressure' },
+  { pointer: '/structures/*/surfaces/*/face/*', min: -20, max: 20, unit: '1', why: 'Miller indices; the slab of a higher-index face is too thick to converge' },
+  { pointer: '/structures/*/surfaces/*/exp', min: 0, max: 100, unit: 'J/m²', why: 'surface energies of ionic crystals are 0.1–5 J/m²' },
+  { pointer: '/structures/*/surfaces/*/dft', min: 0, max: 100, unit: 'J/m²', why: 'as exp' },
+  { pointer: '/structures/*/surfaces/*/termination', min: 0, max: 1000, unit: '1', why: 'index into the terminations of the face (a few)' },
+  { pointer: '/structures/*/surfaces/*/tolerance', min: 0, max: 1, exclusiveMin: true, unit: 'J/m²', why: 'thickness convergence; the default is 0.001' },
+  { pointer: '/defects/supercells/*/*/multiples/*', min: 1, max: 20, unit: '1', why: 'supercell multiples; 20³ cells of a few atoms are already beyond the atom limit' },
+  { pointer: '/defects/supercells/*/*/hexagonal/*', min: 1, max: 20, unit: '1', why: 'as multiples' },
+  { pointer: '/defects/supercells/*/*/matrix/*/*', min: -20, max: 20, unit: '1', why: 'integer combinations of the cell vectors, as multiples' },
+  { pointer: '/defects/mixing/*/supercell/multiples/*', min: 1, max: 20, unit: '1', why: 'as the defect supercells' },
+  { pointer: '/defects/mixing/*/supercell/hexagonal/*', min: 1, max: 20, unit: '1', why: 'as the defect supercells' },
+  { pointer: '/defects/mixing/*/supercell/matrix/*/*', min: -20, max: 20, unit: '1', why: 'as the defect supercells' },
+  { pointer: '/defects/list/*/dft', min: -1000, max: 1000, unit: 'eV', why: 'defect formation energies are a few eV to tens of eV' },
+  { pointer: '/defects/mixing/*/x/*', min: 0, max: 1, unit: '1', why: 'a fraction' },
+  { pointer: '/defects/mixing/*/configurations', min: 1, max: 50, unit: '1', why: 'random configurations per x' },
+  { pointer: '/defects/mixing/*/seed', min: -(2 ** 31), max: 2 ** 32 - 1, unit: '1', why: 'a 32-bit seed' },
+  { pointer: '/defects/mixing/*/dft/*/x', min: 0, max: 1, unit: '1', why: 'a fraction' },
+  { pointer: '/defects/mixing/*/dft/*/formationEnergy', min: -1000, max: 1000, unit: 'eV', why: 'mixing energies are meV to eV per formula unit' },
+  { pointer: '/defects/mixing/*/dft/*/a', min: 1, max: 1000, unit: 'Å', why: 'as the cell lengths' },
+  { pointer: '/defects/mixing/*/dft/*/c', min: 1, max: 1000, unit: 'Å', why: 'as the cell lengths' },
+  { pointer: '/defects/forceTolerance', min: 0, max: 1, exclusiveMin: true, unit: 'eV/Å', why: 'relaxation convergence; the default is 1e-3' },
+  { pointer: '/defects/stressToleranceGPa', min: 0, max: 10, exclusiveMin: true, unit: 'GPa', why: 'relaxation convergence; the default is 1e-2' },
+  { pointer: '/defects/maxIterations', min: 1, max: 100_000, unit: '1', why: 'relaxation steps per defect' },
+  { pointer: '/defects/coulombAccuracy', min: 1e-16, max: 1e-2, unit: 'eV per atom', why: 'as options.coulombAccuracy' },
 ];
 
 const escape = (k: string): string => k.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -73,6 +101,11 @@ function rangeOf(segments: readonly string[]): NumberRange | undefined {
     return p.range;
   }
   return undefined;
+}
+
+/** The range of a number at `pointer` (a JSON pointer or a pattern with `*`), if any row covers it. */
+export function rangeFor(pointer: string): NumberRange | undefined {
+  return rangeOf(pointer.split('/').slice(1));
 }
 
 /** A prefix of some pattern? (Subtrees no pattern reaches, like labels, are not walked.) */
