@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJob } from '../src/document/parse.js';
 import { checkJobCost, estimateJobCost, NUMBER_RANGES, rangeFor, renderRangeTable } from '../src/document/limits.js';
 import { JobDocumentSchema } from '../src/document/schema.js';
+import { validateTask } from '../src/workflows/tasks.js';
 import { fixture } from './helpers/jobs.js';
 
 type Doc = Record<string, any>;
@@ -204,5 +205,39 @@ describe('every number of the document has a documented range', () => {
 
   it('a per-structure pressure of 1e308 GPa is INVALID_DOCUMENT at its pointer (the fuzz suite found it accepted)', () => {
     expect(refusal(edit((d) => (d.structures[0].pressure = 1e308)))).toMatchObject({ code: 'INVALID_DOCUMENT', path: '/structures/0/pressure' });
+  });
+});
+
+describe('the cost estimate of the further work: defect supercells and MD runs', () => {
+  const rockSaltDefects = (supercell: number[], over: Doc = {}): Doc => ({ ...rockSalt(), defects: { supercells: { NaCl: [{ multiples: supercell }] }, list: [{ kind: 'vacancy', structure: 'NaCl', species: 'Na' }], ...over } });
+  const refused = (f: () => unknown): { code: string; path: string; message: string } => {
+    try {
+      f();
+    } catch (e) {
+      return e as never;
+    }
+    throw new Error('accepted');
+  };
+
+  it('a defects job whose supercells exceed the budget is LIMIT_EXCEEDED at /defects, saying by how much and that the supercells are why', () => {
+    // 8 atoms alone: 2.6e3 pair terms × 50; a 4×4×4 supercell (512 atoms) × 2001 evaluations: 3.3e8
+    expect(() => validateTask('defects', rockSaltDefects([1, 1, 1]), { maxJobCost: 1e8 })).not.toThrow();
+    const e = refused(() => validateTask('defects', rockSaltDefects([4, 4, 4]), { maxJobCost: 1e8 }));
+    expect(e).toMatchObject({ code: 'LIMIT_EXCEEDED', path: '/defects' });
+    expect(e.message).toMatch(/for the defect supercells\), [\d.]+× the budget of 1\.00e\+8/);
+    // the relaxations' worst case follows the block's maxIterations
+    expect(() => validateTask('defects', rockSaltDefects([4, 4, 4], { maxIterations: 100 }), { maxJobCost: 1e8 })).not.toThrow();
+  });
+
+  it('an MD run of 1e9 steps is LIMIT_EXCEEDED at /md, saying the MD is why', () => {
+    const md = (productionSteps: number) => ({ ...rockSalt(), md: { temperature: 300, equilibrationSteps: 1000, productionSteps, sampleEvery: 10, supercell: [2, 2, 2] } });
+    expect(() => validateTask('properties', md(2000), {})).not.toThrow();
+    const e = refused(() => validateTask('properties', md(1e9), {}));
+    expect(e).toMatchObject({ code: 'LIMIT_EXCEEDED', path: '/md' });
+    expect(e.message).toMatch(/for the md\), [\d.]+× the budget/);
+  });
+
+  it('an MD pressure of 1e308 GPa is INVALID_DOCUMENT at /md/pressure', () => {
+    expect(refused(() => validateTask('properties', { ...rockSalt(), md: { pressure: 1e308 } }, {}))).toMatchObject({ code: 'INVALID_DOCUMENT', path: '/md/pressure' });
   });
 });

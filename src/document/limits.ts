@@ -219,8 +219,18 @@ export function checkSiteCount(sg: SpaceGroup, sites: number, maxAtoms: number, 
 /** Energy and gradient evaluations of one relaxation, assumed for the estimate. */
 export const RELAX_EVALUATIONS = 50;
 
+/** Further work of a job beyond the fit or properties of its structures: defect supercells, MD runs. */
+export interface CostItem {
+  /** What it is, for the message (`defect supercells`, `md`). */
+  what: string;
+  /** Atoms and volume (Å³) of the cell computed. */
+  atoms: number;
+  volume: number;
+  /** Energy and gradient evaluations (or MD steps) of that cell. */
+  evaluations: number;
+}
+
 export interface CostInput {
-  /** defects jobs are estimated as a properties run of their structures; the cost of the defect supercells is not estimated yet. */
   kind: 'fit' | 'properties' | 'defects';
   /** Atoms and volume (Å³) of each structure's cell. */
   structures: { atoms: number; volume: number }[];
@@ -231,6 +241,8 @@ export interface CostInput {
   starts: number;
   /** Parameters fitted (each adds a Jacobian column per iteration). */
   vary: number;
+  /** Defect supercells and their relaxations, MD steps (`CostItem`). */
+  extra?: CostItem[];
 }
 
 export interface CostEstimate {
@@ -238,8 +250,15 @@ export interface CostEstimate {
   pairTerms: number;
   /** Evaluations of every structure over the job. */
   evaluations: number;
-  /** pairTerms × evaluations. */
+  /** Pair terms of the further work, by `CostItem.what`. */
+  extra: Record<string, number>;
+  /** pairTerms × evaluations + the further work. */
   total: number;
+}
+
+/** Pair terms of one evaluation of a cell: atoms × the neighbours within the cut-off at its density (at least one each). */
+export function cellPairTerms(atoms: number, volume: number, cutoff: number): number {
+  return atoms * Math.max(1, (atoms / volume) * (4 / 3) * Math.PI * cutoff ** 3);
 }
 
 /**
@@ -247,26 +266,36 @@ export interface CostEstimate {
  * neighbours within the cut-off at the cell's density; each structure's elastic constants and
  * properties cost a few relaxations more, folded into the constant) times the evaluations:
  * fit: maxIterations × starts × (vary + 1) × (relax ? RELAX_EVALUATIONS : 1);
- * properties: RELAX_EVALUATIONS.
+ * properties and defects: RELAX_EVALUATIONS; plus the pair terms of the further work (`extra`:
+ * each cell's pair terms × its evaluations). Ewald sums are not counted apart: with the split of
+ * the real and reciprocal sums chosen per cell, their cost per atom grows as the pair terms do.
  */
 export function estimateJobCost(c: CostInput): CostEstimate {
-  const sphere = (4 / 3) * Math.PI * c.cutoff ** 3;
   let pairTerms = 0;
-  for (const s of c.structures) pairTerms += s.atoms * Math.max(1, (s.atoms / s.volume) * sphere);
+  for (const s of c.structures) pairTerms += cellPairTerms(s.atoms, s.volume, c.cutoff);
   const perStep = c.relax ? RELAX_EVALUATIONS : 1;
   const evaluations = c.kind !== 'fit' ? RELAX_EVALUATIONS : Math.max(1, c.maxIterations) * c.starts * (c.vary + 1) * perStep;
-  return { pairTerms, evaluations, total: pairTerms * evaluations };
+  const extra: Record<string, number> = {};
+  let total = pairTerms * evaluations;
+  for (const x of c.extra ?? []) {
+    const t = cellPairTerms(x.atoms, x.volume, c.cutoff) * x.evaluations;
+    extra[x.what] = (extra[x.what] ?? 0) + t;
+    total += t;
+  }
+  return { pairTerms, evaluations, extra, total };
 }
 
 /** LIMIT_EXCEEDED saying by how much the estimate exceeds the budget. */
-export function checkJobCost(c: CostInput, budget: number): CostEstimate {
+export function checkJobCost(c: CostInput, budget: number, path = '/'): CostEstimate {
   const e = estimateJobCost(c);
   if (e.total > budget) {
     const times = e.total / budget;
+    const parts = [`${e.pairTerms.toExponential(2)} per evaluation of the structures × ${e.evaluations} evaluations`, ...Object.entries(e.extra).map(([what, t]) => `${t.toExponential(2)} for the ${what}`)];
+    const reduce = Object.keys(e.extra).length ? 'reduce the cut-off, the atoms, the supercells, the MD steps or the number of defects' : 'reduce the cut-off, the atoms, maxIterations, starts or the parameters varied';
     throw new DomainError(
       'LIMIT_EXCEEDED',
-      `the job would evaluate about ${e.total.toExponential(2)} pair terms (${e.pairTerms.toExponential(2)} per evaluation × ${e.evaluations} evaluations), ${times.toFixed(times < 10 ? 1 : 0)}× the budget of ${budget.toExponential(2)}: reduce the cut-off, the atoms, maxIterations, starts or the parameters varied`,
-      { path: '/', estimate: e.total, budget, factor: times },
+      `the job would evaluate about ${e.total.toExponential(2)} pair terms (${parts.join(', plus ')}), ${times.toFixed(times < 10 ? 1 : 0)}× the budget of ${budget.toExponential(2)}: ${reduce}`,
+      { path, estimate: e.total, budget, factor: times },
     );
   }
   return e;

@@ -15,7 +15,7 @@ import { gpaToEvPerA3 } from '../units/index.js';
 import type { JobDocument } from './schema.js';
 import { Check as checkJobDocument, SCHEMA as JOB_DOCUMENT_SCHEMA } from './job-validator.generated.js';
 import { DEFAULT_WEIGHTS, PROPERTIES, REPORT_ONLY_PROPERTIES, type PropertyTarget, type ReportExtras, type StructureTargets, type WeightClass } from '../properties/vocabulary.js';
-import { DEFAULT_MAX_ATOMS, checkJobCost, checkRanges, checkSiteCount, checkSizes, checkSpeciesName } from './limits.js';
+import { type CostInput, DEFAULT_MAX_ATOMS, checkJobCost, checkRanges, checkSiteCount, checkSizes, checkSpeciesName } from './limits.js';
 
 export interface Limits {
   maxStructures: number;
@@ -86,6 +86,8 @@ export interface ParsedJob {
   options: ResolvedJobOptions;
   /** The faces whose surface energies each structure asks for, in the order of `structures` (src/workflows/surfaces.ts). */
   surfaces?: SurfaceSpec[][];
+  /** What the cost estimate was made of (a use case with further work checks it again with its `extra`). */
+  cost: CostInput;
   document: JobDocument;
 }
 
@@ -278,7 +280,8 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
 
   const cutoff = Math.max(0, ...pairs.map((p) => p.cutoff ?? 12));
   const atomsAndVolumes = structures.map((s) => ({ atoms: s.structure.numAtoms, volume: s.structure.lattice.volume }));
-  checkJobCost({ kind: opts.kind ?? 'fit', structures: atomsAndVolumes, cutoff, relax: options.relax, maxIterations: options.maxIterations, starts: options.starts, vary: vary.length }, limits.maxJobCost);
+  const cost: CostInput = { kind: opts.kind ?? 'fit', structures: atomsAndVolumes, cutoff, relax: options.relax, maxIterations: options.maxIterations, starts: options.starts, vary: vary.length };
+  checkJobCost(cost, limits.maxJobCost);
 
   return {
     name: doc.name ?? 'latticefit job',
@@ -289,6 +292,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     targets,
     surfaces,
     options,
+    cost,
     document: doc,
   };
 }
