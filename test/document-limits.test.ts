@@ -237,6 +237,14 @@ describe('the cost estimate of the further work: defect supercells and MD runs',
     expect(e.message).toMatch(/for the md\), [\d.]+× the budget/);
   });
 
+  it('the slabs of a high-index face count: (20 20 19) of rock salt is refused where (100) is not, saying the slabs are why', () => {
+    const withFace = (face: number[]) => edit((d) => (d.structures[0].surfaces = [{ face }]));
+    expect(() => parseJob(withFace([1, 0, 0]), { kind: 'properties', limits: { maxJobCost: 1e10 } })).not.toThrow();
+    const e = refusal(withFace([20, 20, 19]), { kind: 'properties', limits: { maxJobCost: 1e10 } });
+    expect(e).toMatchObject({ code: 'LIMIT_EXCEEDED', path: '/' });
+    expect(e.message).toMatch(/for the surface slabs\), [\d.]+× the budget/);
+  });
+
   it('an MD pressure of 1e308 GPa is INVALID_DOCUMENT at /md/pressure', () => {
     expect(refused(() => validateTask('properties', { ...rockSalt(), md: { pressure: 1e308 } }, {}))).toMatchObject({ code: 'INVALID_DOCUMENT', path: '/md/pressure' });
   });

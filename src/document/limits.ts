@@ -256,6 +256,33 @@ export interface CostEstimate {
   total: number;
 }
 
+/** The slab thickness at which a surface energy's convergence stops at the latest, Å (`SurfaceEnergyOptions.maxThickness`). */
+export const SURFACE_MAX_THICKNESS = 60;
+/** The first slab is at least this thick, Å. */
+export const SURFACE_MIN_THICKNESS = 8;
+/** L-BFGS iterations of one slab relaxation at the worst (its default maxIterations). */
+export const SLAB_RELAX_EVALUATIONS = 2000;
+
+/**
+ * The slabs of one face, for the cost estimate, at the worst: every thickness from 8 Å to 60 Å in
+ * steps of d_hkl (the spacing of the face's planes in the conventional cell, 2π / |h a* + k b* + l c*|),
+ * each relaxed for SLAB_RELAX_EVALUATIONS. A slab of thickness t holds (N / V) × A × t atoms,
+ * A = V_primitive / d_hkl the area of its surface cell (V_primitive = V / lattice points).
+ * Higher indices make d smaller and A larger: more and wider slabs.
+ */
+export function slabCostItems(cell: { atoms: number; volume: number; latticePoints: number; reciprocal: readonly (readonly number[])[] }, miller: readonly number[]): CostItem[] {
+  const g = [0, 1, 2].map((j) => miller[0]! * cell.reciprocal[0]![j]! + miller[1]! * cell.reciprocal[1]![j]! + miller[2]! * cell.reciprocal[2]![j]!);
+  const d = (2 * Math.PI) / Math.hypot(g[0]!, g[1]!, g[2]!);
+  const area = cell.volume / cell.latticePoints / d;
+  const density = cell.atoms / cell.volume;
+  const items: CostItem[] = [];
+  for (let t = Math.max(SURFACE_MIN_THICKNESS, 2 * d); t <= SURFACE_MAX_THICKNESS + d; t += d) {
+    const atoms = Math.max(1, density * area * t);
+    items.push({ what: 'surface slabs', atoms, volume: atoms / density, evaluations: SLAB_RELAX_EVALUATIONS });
+  }
+  return items;
+}
+
 /** Pair terms of one evaluation of a cell: atoms × the neighbours within the cut-off at its density (at least one each). */
 export function cellPairTerms(atoms: number, volume: number, cutoff: number): number {
   return atoms * Math.max(1, (atoms / volume) * (4 / 3) * Math.PI * cutoff ** 3);
@@ -291,7 +318,7 @@ export function checkJobCost(c: CostInput, budget: number, path = '/'): CostEsti
   if (e.total > budget) {
     const times = e.total / budget;
     const parts = [`${e.pairTerms.toExponential(2)} per evaluation of the structures × ${e.evaluations} evaluations`, ...Object.entries(e.extra).map(([what, t]) => `${t.toExponential(2)} for the ${what}`)];
-    const reduce = Object.keys(e.extra).length ? 'reduce the cut-off, the atoms, the supercells, the MD steps or the number of defects' : 'reduce the cut-off, the atoms, maxIterations, starts or the parameters varied';
+    const reduce = Object.keys(e.extra).length ? 'reduce the cut-off, the atoms, the Miller indices of the faces, the supercells, the MD steps or the number of defects' : 'reduce the cut-off, the atoms, maxIterations, starts or the parameters varied';
     throw new DomainError(
       'LIMIT_EXCEEDED',
       `the job would evaluate about ${e.total.toExponential(2)} pair terms (${parts.join(', plus ')}), ${times.toFixed(times < 10 ? 1 : 0)}× the budget of ${budget.toExponential(2)}: ${reduce}`,

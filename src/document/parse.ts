@@ -15,7 +15,7 @@ import { gpaToEvPerA3 } from '../units/index.js';
 import type { JobDocument } from './schema.js';
 import { Check as checkJobDocument, SCHEMA as JOB_DOCUMENT_SCHEMA } from './job-validator.generated.js';
 import { DEFAULT_WEIGHTS, PROPERTIES, REPORT_ONLY_PROPERTIES, type PropertyTarget, type ReportExtras, type StructureTargets, type WeightClass } from '../properties/vocabulary.js';
-import { type CostInput, DEFAULT_MAX_ATOMS, checkJobCost, checkRanges, checkSiteCount, checkSizes, checkSpeciesName } from './limits.js';
+import { type CostInput, DEFAULT_MAX_ATOMS, centringMultiplicity, checkJobCost, slabCostItems, checkRanges, checkSiteCount, checkSizes, checkSpeciesName } from './limits.js';
 
 export interface Limits {
   maxStructures: number;
@@ -281,6 +281,11 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
   const cutoff = Math.max(0, ...pairs.map((p) => p.cutoff ?? 12));
   const atomsAndVolumes = structures.map((s) => ({ atoms: s.structure.numAtoms, volume: s.structure.lattice.volume }));
   const cost: CostInput = { kind: opts.kind ?? 'fit', structures: atomsAndVolumes, cutoff, relax: options.relax, maxIterations: options.maxIterations, starts: options.starts, vary: vary.length };
+  // the slabs of the surface energies asked for (structures[].surfaces)
+  const slabs = structures.flatMap((c, k) =>
+    (surfaces[k] ?? []).flatMap((f) => slabCostItems({ atoms: c.structure.numAtoms, volume: c.structure.lattice.volume, latticePoints: centringMultiplicity(c.spaceGroup), reciprocal: c.structure.lattice.reciprocal }, f.face.miller)),
+  );
+  if (slabs.length) cost.extra = slabs;
   checkJobCost(cost, limits.maxJobCost);
 
   return {

@@ -58,8 +58,8 @@ export function validateTask(kind: TaskKind, document: unknown, limits?: Partial
     const block = (document as { defects?: DefectsBlock }).defects;
     if (block === undefined) throw new DomainError('INVALID_DOCUMENT', 'a defects job needs a "defects" block', { path: '/defects' });
     // the structures' part was checked by parseJob; now with the supercells' work
-    checkJobCost({ ...job.cost, extra: defectsCostItems(job, block) }, limits?.maxJobCost ?? DEFAULT_LIMITS.maxJobCost, '/defects');
-  } else if (md) checkJobCost({ ...job.cost, extra: mdCostItems(job, md) }, limits?.maxJobCost ?? DEFAULT_LIMITS.maxJobCost, '/md');
+    checkJobCost({ ...job.cost, extra: [...(job.cost.extra ?? []), ...defectsCostItems(job, block)] }, limits?.maxJobCost ?? DEFAULT_LIMITS.maxJobCost, '/defects');
+  } else if (md) checkJobCost({ ...job.cost, extra: [...(job.cost.extra ?? []), ...mdCostItems(job, md)] }, limits?.maxJobCost ?? DEFAULT_LIMITS.maxJobCost, '/md');
   return { structures: job.structures.length, atoms: job.structures.reduce((n, s) => n + s.structure.numAtoms, 0) };
 }
 
