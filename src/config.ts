@@ -21,7 +21,7 @@ export interface ServiceLimits {
   maxWallTimeMs: number;
   /** Jobs one API key may have queued or running at once (0: no limit); the next submission is 429. */
   maxActiveJobsPerKey: number;
-  /** Jobs of one API key running at once (embedded mode; 0: no limit); its others wait while other keys' jobs run. */
+  /** Jobs of one API key running at once (0: no limit; default off in redis mode); its others wait while other keys' jobs run. */
   maxRunningJobsPerKey: number;
   /** Estimated pair terms of one job (`estimateJobCost`, src/document/limits.ts); above: 422 LIMIT_EXCEEDED. */
   maxJobCost: number;
@@ -135,7 +135,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'LATTICEFIT_MAX_WALL_TIME_MS', default: '3600000', description: 'wall time per job attempt; the job fails with LIMIT_EXCEEDED' },
   { name: 'LATTICEFIT_MAX_JOB_COST', default: '1e12', description: 'estimated pair terms of one job (atoms × neighbours within the cut-off × evaluations); above it the job is refused with 422 LIMIT_EXCEEDED saying by how much (the reference fit estimates 1.2e9)' },
   { name: 'LATTICEFIT_MAX_ACTIVE_JOBS_PER_KEY', default: '32', description: 'jobs one API key (without keys: all clients together) may have queued or running; the next POST is 429 RATE_LIMITED with Retry-After; 0: no limit' },
-  { name: 'LATTICEFIT_MAX_RUNNING_JOBS_PER_KEY', default: 'workers - 1 (min 1)', description: 'jobs of one API key that run at once (embedded mode): its further jobs wait while other keys\' jobs take the free workers, so one key cannot hold every worker; 0: no limit; without API keys there is no limit' },
+  { name: 'LATTICEFIT_MAX_RUNNING_JOBS_PER_KEY', default: 'workers - 1 (min 1); redis mode: 0', description: 'jobs of one API key that run at once: its further jobs wait while other keys\' jobs take the free workers, so one key cannot hold every worker; 0: no limit; without API keys there is no limit; in redis mode set it on the workers (the whole cluster\'s limit; off by default, a worker does not know the cluster\'s size)' },
   { name: 'LATTICEFIT_API_KEYS', default: '(none)', description: 'comma-separated bearer keys, each at least 16 characters (e.g. `openssl rand -hex 24`); when set every /v1 route needs `Authorization: Bearer <key>` and a job is visible only to its key; after 10 wrong keys from one address, wrong keys get 429 (refill 10 per minute)' },
   { name: 'LATTICEFIT_RATE_LIMIT', default: '20', description: 'requests per second per key (per address without keys); 0 disables' },
   { name: 'LATTICEFIT_RATE_BURST', default: '2 × rate limit, min 10', description: 'token-bucket size' },
@@ -256,7 +256,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       maxWallTimeMs: int(env, 'LATTICEFIT_MAX_WALL_TIME_MS', 3_600_000, 1),
       maxJobCost: positive(env, 'LATTICEFIT_MAX_JOB_COST', 1e12),
       maxActiveJobsPerKey: int(env, 'LATTICEFIT_MAX_ACTIVE_JOBS_PER_KEY', 32),
-      maxRunningJobsPerKey: int(env, 'LATTICEFIT_MAX_RUNNING_JOBS_PER_KEY', Math.max(1, workers - 1)),
+      // redis mode: off unless set (a worker does not know how many workers the cluster has)
+      maxRunningJobsPerKey: int(env, 'LATTICEFIT_MAX_RUNNING_JOBS_PER_KEY', env.LATTICEFIT_QUEUE?.trim() === 'redis' ? 0 : Math.max(1, workers - 1)),
     },
     apiKeys,
     rateLimit: { perSecond, burst: int(env, 'LATTICEFIT_RATE_BURST', Math.max(10, 2 * perSecond), 1) },
