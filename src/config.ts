@@ -21,6 +21,8 @@ export interface ServiceLimits {
   maxWallTimeMs: number;
   /** Jobs one API key may have queued or running at once (0: no limit); the next submission is 429. */
   maxActiveJobsPerKey: number;
+  /** Jobs of one API key running at once (0: no limit; default off in redis mode); its others wait while other keys' jobs run. */
+  maxRunningJobsPerKey: number;
   /** Estimated pair terms of one job (`estimateJobCost`, src/document/limits.ts); above: 422 LIMIT_EXCEEDED. */
   maxJobCost: number;
 }
@@ -54,6 +56,8 @@ export interface Config {
   progressThrottleMs: number;
   /** A cancelled task gets this long to stop by itself before its worker thread is terminated, ms. */
   cancelGraceMs: number;
+  /** Deadline of the door's check of one document (in its own thread), ms; past it 422 LIMIT_EXCEEDED. */
+  validationTimeoutMs: number;
   /** Graceful shutdown gives up waiting after this long, ms. */
   shutdownTimeoutMs: number;
   /** Module implementing validateTask/executeTask (and renderers); default: the built-in tasks. */
@@ -131,6 +135,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'LATTICEFIT_MAX_WALL_TIME_MS', default: '3600000', description: 'wall time per job attempt; the job fails with LIMIT_EXCEEDED' },
   { name: 'LATTICEFIT_MAX_JOB_COST', default: '1e12', description: 'estimated pair terms of one job (atoms × neighbours within the cut-off × evaluations); above it the job is refused with 422 LIMIT_EXCEEDED saying by how much (the reference fit estimates 1.2e9)' },
   { name: 'LATTICEFIT_MAX_ACTIVE_JOBS_PER_KEY', default: '32', description: 'jobs one API key (without keys: all clients together) may have queued or running; the next POST is 429 RATE_LIMITED with Retry-After; 0: no limit' },
+  { name: 'LATTICEFIT_MAX_RUNNING_JOBS_PER_KEY', default: 'workers - 1 (min 1); redis mode: 0', description: 'jobs of one API key that run at once: its further jobs wait while other keys\' jobs take the free workers, so one key cannot hold every worker; 0: no limit; without API keys there is no limit; in redis mode set it on the workers (the whole cluster\'s limit; off by default, a worker does not know the cluster\'s size)' },
   { name: 'LATTICEFIT_API_KEYS', default: '(none)', description: 'comma-separated bearer keys, each at least 16 characters (e.g. `openssl rand -hex 24`); when set every /v1 route needs `Authorization: Bearer <key>` and a job is visible only to its key; after 10 wrong keys from one address, wrong keys get 429 (refill 10 per minute)' },
   { name: 'LATTICEFIT_RATE_LIMIT', default: '20', description: 'requests per second per key (per address without keys); 0 disables' },
   { name: 'LATTICEFIT_RATE_BURST', default: '2 × rate limit, min 10', description: 'token-bucket size' },
@@ -139,6 +144,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'LATTICEFIT_SYNC_TIMEOUT_MS', default: '2000', description: '... and the result is ready within this time (else 202 and a job)' },
   { name: 'LATTICEFIT_PROGRESS_THROTTLE_MS', default: '500', description: 'progress is persisted at most this often per job' },
   { name: 'LATTICEFIT_CANCEL_GRACE_MS', default: '1000', description: 'a cancelled task that does not stop by itself within this time has its thread terminated' },
+  { name: 'LATTICEFIT_VALIDATION_TIMEOUT_MS', default: '5000', description: 'a submitted document (or GULP input) is checked in a thread of its own; a check that takes longer is 422 LIMIT_EXCEEDED' },
   { name: 'LATTICEFIT_SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'graceful shutdown deadline' },
   { name: 'LATTICEFIT_TASK_MODULE', default: '(built-in)', description: 'path of a module exporting validateTask/executeTask (tests use a slow fake)' },
   { name: 'LATTICEFIT_TRUST_PROXY', default: 'false', description: 'trust X-Forwarded-* headers' },
@@ -235,11 +241,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const apiKeys = list(env.LATTICEFIT_API_KEYS);
   const concurrency = int(env, 'LATTICEFIT_WORKER_CONCURRENCY', defaultWorkers(), 1);
   for (const k of apiKeys) if (k.length < 16) throw new ConfigError('LATTICEFIT_API_KEYS', 'every key must be at least 16 characters');
+  const workers = int(env, 'LATTICEFIT_WORKERS', defaultWorkers(), 1);
   const config: Config = {
     port: int(env, 'PORT', 3000),
     host: env.HOST?.trim() || '127.0.0.1',
     dataDir: resolve(env.LATTICEFIT_DATA_DIR?.trim() || './data'),
-    workers: int(env, 'LATTICEFIT_WORKERS', defaultWorkers(), 1),
+    workers,
     logLevel,
     limits: {
       maxBodyBytes: int(env, 'LATTICEFIT_MAX_BODY_BYTES', 1024 * 1024, 1024),
@@ -249,6 +256,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       maxWallTimeMs: int(env, 'LATTICEFIT_MAX_WALL_TIME_MS', 3_600_000, 1),
       maxJobCost: positive(env, 'LATTICEFIT_MAX_JOB_COST', 1e12),
       maxActiveJobsPerKey: int(env, 'LATTICEFIT_MAX_ACTIVE_JOBS_PER_KEY', 32),
+      // redis mode: off unless set (a worker does not know how many workers the cluster has)
+      maxRunningJobsPerKey: int(env, 'LATTICEFIT_MAX_RUNNING_JOBS_PER_KEY', env.LATTICEFIT_QUEUE?.trim() === 'redis' ? 0 : Math.max(1, workers - 1)),
     },
     apiKeys,
     rateLimit: { perSecond, burst: int(env, 'LATTICEFIT_RATE_BURST', Math.max(10, 2 * perSecond), 1) },
@@ -259,6 +268,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     },
     progressThrottleMs: int(env, 'LATTICEFIT_PROGRESS_THROTTLE_MS', 500),
     cancelGraceMs: int(env, 'LATTICEFIT_CANCEL_GRACE_MS', 1000),
+    validationTimeoutMs: int(env, 'LATTICEFIT_VALIDATION_TIMEOUT_MS', 5000, 100),
     shutdownTimeoutMs: int(env, 'LATTICEFIT_SHUTDOWN_TIMEOUT_MS', 10_000),
     taskModule: env.LATTICEFIT_TASK_MODULE?.trim() ? resolve(env.LATTICEFIT_TASK_MODULE.trim()) : undefined,
     trustProxy: bool(env, 'LATTICEFIT_TRUST_PROXY', false),

@@ -33,6 +33,7 @@ import { SqliteJobStore } from './jobs/sqlite-store.js';
 import type { JobStore } from './jobs/store.js';
 import { loadTaskModule, type TaskModule } from './jobs/task-module.js';
 import { buildApp, type App } from './http/app.js';
+import { ValidationPool } from './jobs/validation-pool.js';
 import type { ServiceState } from './http/context.js';
 import { renderersFrom } from './http/renderers.js';
 
@@ -55,7 +56,23 @@ export interface Service {
 export async function createService(config: Config, opts: { logger?: Logger } = {}): Promise<Service> {
   const logger = opts.logger ?? createLogger(config);
   const tasks = await loadTaskModule(config.taskModule);
-  if (config.queue.backend === 'redis') return createRedisService(config, logger, tasks);
+  const checker = new ValidationPool({ taskModule: config.taskModule, timeoutMs: config.validationTimeoutMs, logger: logger.child({ component: 'validation' }) });
+  try {
+    await checker.warmUp();
+  } catch (err) {
+    await checker.close();
+    throw err;
+  }
+  try {
+    return config.queue.backend === 'redis' ? await createRedisService(config, logger, tasks, checker) : await createEmbeddedService(config, logger, tasks, checker);
+  } catch (err) {
+    await checker.close();
+    throw err;
+  }
+}
+
+/** The embedded mode: SQLite store, jobs in this process's worker threads. */
+async function createEmbeddedService(config: Config, logger: Logger, tasks: TaskModule, checker: ValidationPool): Promise<Service> {
   const runner = new PiscinaTaskRunner({ threads: config.workers, taskModule: config.taskModule, cancelGraceMs: config.cancelGraceMs, logger: logger.child({ component: 'workers' }) });
   try {
     await runner.warmUp();
@@ -79,7 +96,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
   try {
     store = new SqliteJobStore({ dataDir: config.dataDir });
     queue = new EmbeddedJobQueue({ store, runner, logger, limits: config.limits, progressThrottleMs: config.progressThrottleMs });
-    app = await buildApp({ store, queue, logger, tasks, renderers: renderersFrom(tasks), config, state });
+    app = await buildApp({ store, queue, logger, tasks, checker, renderers: renderersFrom(tasks), config, state });
     ({ requeued } = await queue.start());
   } catch (err) {
     await app?.close();
@@ -94,13 +111,14 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     await queue.close({ timeoutMs: config.shutdownTimeoutMs });
     await app.close();
     await runner.close();
+    await checker.close();
     await store.close();
     unlock();
   });
 }
 
 /** The API process of the Redis mode: validation, the store and the events here; tasks run in workers. */
-async function createRedisService(config: Config, logger: Logger, tasks: TaskModule): Promise<Service> {
+async function createRedisService(config: Config, logger: Logger, tasks: TaskModule, checker: ValidationPool): Promise<Service> {
   const settings = { url: config.queue.redisUrl, prefix: config.queue.redisPrefix };
   const store = new RedisJobStore(settings);
   const queue = new RedisJobQueue({
@@ -115,7 +133,7 @@ async function createRedisService(config: Config, logger: Logger, tasks: TaskMod
   let app: App | undefined;
   let requeued: { id: string }[];
   try {
-    app = await buildApp({ store, queue, logger, tasks, renderers: renderersFrom(tasks), config, state });
+    app = await buildApp({ store, queue, logger, tasks, checker, renderers: renderersFrom(tasks), config, state });
     ({ requeued } = await queue.start());
   } catch (err) {
     await app?.close();
@@ -129,6 +147,7 @@ async function createRedisService(config: Config, logger: Logger, tasks: TaskMod
   return serviceHandle({ app, config, logger, store, queue }, state, 'refusing new jobs (running jobs go on in the workers)', async () => {
     await app.close();
     await queue.close();
+    await checker.close();
     await store.close();
   });
 }

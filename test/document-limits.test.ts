@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseJob } from '../src/document/parse.js';
-import { checkJobCost, estimateJobCost, NUMBER_RANGES, renderRangeTable } from '../src/document/limits.js';
+import { checkJobCost, estimateJobCost, NUMBER_RANGES, rangeFor, renderRangeTable } from '../src/document/limits.js';
+import { JobDocumentSchema } from '../src/document/schema.js';
+import { validateTask } from '../src/workflows/tasks.js';
 import { fixture } from './helpers/jobs.js';
 
 type Doc = Record<string, any>;
@@ -139,8 +141,8 @@ describe('the atom limit before the expansion', () => {
     // 129 sites × 4 lattice points = 516 > 512: refused cheaply; 128 × 4 = 512 passes the cheap check
     const many = (n: number) => edit((d) => (d.structures[0].sites = Array.from({ length: n }, (_, i) => ({ species: 'Na', frac: [0, 0, i / n] }))));
     expect(refusal(many(129)).message).toMatch(/at least 516/);
-    // 128 sites on the c axis of Fm-3m give more than 4 atoms each: the exact count refuses it
-    expect(refusal(many(128)).message).toMatch(/has \d+ atoms in its cell/);
+    // 128 sites on the c axis of Fm-3m give more than 4 atoms each: the bounded expansion refuses it
+    expect(refusal(many(128)).message).toMatch(/sites in Fm-3m already give \d+ atoms in the cell; the limit is 512/);
   });
 });
 
@@ -167,5 +169,83 @@ describe('the job-cost estimate', () => {
     for (const p of doc.potentials) p.cutoff = 50;
     doc.options = { ...doc.options, maxIterations: 10_000, starts: 256 };
     expect(refusal(doc)).toMatchObject({ code: 'LIMIT_EXCEEDED', path: '/' });
+  });
+});
+
+/**
+ * Every number of the job document's schema, as a JSON-pointer pattern (`*` for any index or
+ * key): walks objects, records, arrays and unions. The md block is opaque here (Type.Unknown;
+ * workflows/md.ts checks it).
+ */
+function numberPointers(schema: Record<string, any>, at = ''): string[] {
+  if (schema.type === 'number' || schema.type === 'integer') return [at];
+  const out: string[] = [];
+  for (const branch of schema.anyOf ?? []) out.push(...numberPointers(branch, at));
+  if (schema.type === 'object') {
+    for (const [k, v] of Object.entries(schema.properties ?? {})) out.push(...numberPointers(v as Record<string, any>, `${at}/${k}`));
+    for (const v of Object.values(schema.patternProperties ?? {})) out.push(...numberPointers(v as Record<string, any>, `${at}/*`));
+    if (typeof schema.additionalProperties === 'object') out.push(...numberPointers(schema.additionalProperties, `${at}/*`));
+  }
+  if (schema.type === 'array' && schema.items) out.push(...numberPointers(schema.items, `${at}/*`));
+  return [...new Set(out)];
+}
+
+describe('every number of the document has a documented range', () => {
+  const pointers = numberPointers(JobDocumentSchema as unknown as Record<string, any>);
+
+  it('the walk finds the numbers of every part of the document (a walk that finds nothing proves nothing)', () => {
+    for (const p of ['/species/*/charge', '/structures/*/cell/a', '/structures/*/pressure', '/options/coulombAccuracy', '/defects/forceTolerance', '/defects/supercells/*/*/multiples/*'])
+      expect(pointers).toContain(p);
+  });
+
+  it('each number of the schema matches a row of NUMBER_RANGES', () => {
+    const unranged = pointers.filter((p) => rangeFor(p) === undefined);
+    expect(unranged).toEqual([]);
+  });
+
+  it('a per-structure pressure of 1e308 GPa is INVALID_DOCUMENT at its pointer (the fuzz suite found it accepted)', () => {
+    expect(refusal(edit((d) => (d.structures[0].pressure = 1e308)))).toMatchObject({ code: 'INVALID_DOCUMENT', path: '/structures/0/pressure' });
+  });
+});
+
+describe('the cost estimate of the further work: defect supercells and MD runs', () => {
+  const rockSaltDefects = (supercell: number[], over: Doc = {}): Doc => ({ ...rockSalt(), defects: { supercells: { NaCl: [{ multiples: supercell }] }, list: [{ kind: 'vacancy', structure: 'NaCl', species: 'Na' }], ...over } });
+  const refused = (f: () => unknown): { code: string; path: string; message: string } => {
+    try {
+      f();
+    } catch (e) {
+      return e as never;
+    }
+    throw new Error('accepted');
+  };
+
+  it('a defects job whose supercells exceed the budget is LIMIT_EXCEEDED at /defects, saying by how much and that the supercells are why', () => {
+    // 8 atoms alone: 2.6e3 pair terms × 50; a 4×4×4 supercell (512 atoms) × 2001 evaluations: 3.3e8
+    expect(() => validateTask('defects', rockSaltDefects([1, 1, 1]), { maxJobCost: 1e8 })).not.toThrow();
+    const e = refused(() => validateTask('defects', rockSaltDefects([4, 4, 4]), { maxJobCost: 1e8 }));
+    expect(e).toMatchObject({ code: 'LIMIT_EXCEEDED', path: '/defects' });
+    expect(e.message).toMatch(/for the defect supercells\), [\d.]+× the budget of 1\.00e\+8/);
+    // the relaxations' worst case follows the block's maxIterations
+    expect(() => validateTask('defects', rockSaltDefects([4, 4, 4], { maxIterations: 100 }), { maxJobCost: 1e8 })).not.toThrow();
+  });
+
+  it('an MD run of 1e9 steps is LIMIT_EXCEEDED at /md, saying the MD is why', () => {
+    const md = (productionSteps: number) => ({ ...rockSalt(), md: { temperature: 300, equilibrationSteps: 1000, productionSteps, sampleEvery: 10, supercell: [2, 2, 2] } });
+    expect(() => validateTask('properties', md(2000), {})).not.toThrow();
+    const e = refused(() => validateTask('properties', md(1e9), {}));
+    expect(e).toMatchObject({ code: 'LIMIT_EXCEEDED', path: '/md' });
+    expect(e.message).toMatch(/for the md\), [\d.]+× the budget/);
+  });
+
+  it('the slabs of a high-index face count: (20 20 19) of rock salt is refused where (100) is not, saying the slabs are why', () => {
+    const withFace = (face: number[]) => edit((d) => (d.structures[0].surfaces = [{ face }]));
+    expect(() => parseJob(withFace([1, 0, 0]), { kind: 'properties', limits: { maxJobCost: 1e10 } })).not.toThrow();
+    const e = refusal(withFace([20, 20, 19]), { kind: 'properties', limits: { maxJobCost: 1e10 } });
+    expect(e).toMatchObject({ code: 'LIMIT_EXCEEDED', path: '/' });
+    expect(e.message).toMatch(/for the surface slabs\), [\d.]+× the budget/);
+  });
+
+  it('an MD pressure of 1e308 GPa is INVALID_DOCUMENT at /md/pressure', () => {
+    expect(refused(() => validateTask('properties', { ...rockSalt(), md: { pressure: 1e308 } }, {}))).toMatchObject({ code: 'INVALID_DOCUMENT', path: '/md/pressure' });
   });
 });

@@ -6,7 +6,7 @@ import { GENERIC_CELL } from './helpers/cells.js';
 import { describe, it, expect } from 'vitest';
 import { getSpaceGroup, type SpaceGroupOptions, type Centring } from '../src/crystal/spacegroups/index.js';
 import { completeCell } from '../src/crystal/cell-parameters.js';
-import { expandSites, siteSymmetryOrder, primitiveTransform, cartesianOperations, toPrimitive, type AsymmetricSite } from '../src/crystal/expand.js';
+import { applyOperation, wrapFrac, expandSites, siteSymmetryOrder, primitiveTransform, cartesianOperations, toPrimitive, type AsymmetricSite } from '../src/crystal/expand.js';
 import { Lattice, type LatticeParameters } from '../src/crystal/lattice.js';
 import { Structure } from '../src/crystal/structure.js';
 import { det3, inv3, mul3, transpose3, vecMat, matVec, add3, sub3, type Mat3, type Vec3 } from '../src/math/linalg.js';
@@ -105,6 +105,35 @@ describe('expanding an asymmetric unit', () => {
     expect(() => expandSites(sg, lattice, [{ species: 'X', frac: [0, 0, 0] }, { species: 'Y', frac: [0, 0] }])).toThrow(
       expect.objectContaining({ code: 'INVALID_STRUCTURE', path: '/sites/1/frac' }),
     );
+  });
+
+  it('a general position in Fm-3m gives all 192 images, pairwise apart, each the image of its operation', () => {
+    const { sg, lattice } = rockSalt();
+    const x: Vec3 = [0.1234, 0.0567, 0.2891];
+    const e = expandSites(sg, lattice, [{ species: 'X', frac: x }]);
+    expect(e.multiplicity).toEqual([192]);
+    let closest = Infinity;
+    for (let i = 0; i < e.frac.length; i++)
+      for (let j = 0; j < i; j++) {
+        const d = sub3(e.frac[i]!, e.frac[j]!).map((v) => v - Math.round(v)) as Vec3;
+        closest = Math.min(closest, Math.hypot(...vecMat(d, lattice.matrix)));
+      }
+    expect(closest).toBeGreaterThan(0.01);
+    sg.operations.forEach((op, k) => {
+      const img = applyOperation(op, x).map(wrapFrac);
+      expect(e.frac[k]).toEqual(img);
+    });
+  });
+
+  it('with maxAtoms the expansion stops at the first site that exceeds it (LIMIT_EXCEEDED, the sites path)', () => {
+    const { sg, lattice } = rockSalt();
+    // 128 general positions × 192 operations = 24,576 atoms: stops after 3 sites (576 > 512)
+    const sites = Array.from({ length: 128 }, (_, i) => ({ species: 'X', frac: [0.01 + 0.9 * ((i * 0.618) % 1), 0.013 + 0.9 * ((i * 0.414) % 1), 0.017 + 0.9 * ((i * 0.732) % 1)] }));
+    expect(() => expandSites(sg, lattice, sites, { maxAtoms: 512, path: '/structures/0/sites' })).toThrow(
+      expect.objectContaining({ code: 'LIMIT_EXCEEDED', path: '/structures/0/sites', message: expect.stringMatching(/first 3 of 128 sites .* 576 atoms/) }),
+    );
+    // at the limit exactly, nothing is refused
+    expect(expandSites(sg, lattice, sites.slice(0, 2), { maxAtoms: 384 }).species).toHaveLength(384);
   });
 
   it('the site symmetry of 4a in Fm-3m has order 48 (m-3m)', () => {

@@ -19,6 +19,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJob } from '../src/document/parse.js';
+import { rangeFor } from '../src/document/limits.js';
 import { ERROR_CATALOGUE } from '../src/http/errors.js';
 import { readGulp } from '../src/io/gulp-read.js';
 import * as tasks from '../src/workflows/tasks.js';
@@ -42,7 +43,7 @@ const rockSalt = (): Json => ({
     { type: 'lennard-jones', species: ['Cl', 'Cl'], epsilon: 0.01, sigma: 3.5, cutoff: 10 },
   ],
   structures: [
-    { id: 'NaCl', spaceGroup: 'Fm-3m', cell: { a: 5.64 }, sites: [{ species: 'Na', frac: [0, 0, 0] }, { species: 'Cl', frac: [0.5, 0.5, 0.5] }], properties: { a: { exp: 5.64, fit: 'exp', weight: 10 }, B: { exp: 24 } } },
+    { id: 'NaCl', spaceGroup: 'Fm-3m', cell: { a: 5.64 }, pressure: 0, sites: [{ species: 'Na', frac: [0, 0, 0] }, { species: 'Cl', frac: [0.5, 0.5, 0.5] }], properties: { a: { exp: 5.64, fit: 'exp', weight: 10 }, B: { exp: 24 } } },
     { id: 'NaCl-CsCl', spaceGroup: 221, cell: { a: 3.4 }, sites: [{ species: 'Na', frac: [0, 0, 0] }, { species: 'Cl', frac: [0.5, 0.5, 0.5] }], properties: { relativeEnergy: { dft: 0.3, reference: 'NaCl' } } },
   ],
   options: { relax: false, maxIterations: 5, pressure: 0, coulombAccuracy: 1e-6, defaultWeights: { length: 1 } },
@@ -75,6 +76,19 @@ const expectPointerInto = (doc: unknown, path: unknown): void => {
   const { found, parentFound } = lookup(doc, path as string);
   expect(found || parentFound, `path ${String(path)} is not in the input`).toBe(true);
 };
+
+/** Every number of an accepted document lies in the documented range of its pointer (src/document/limits.ts). */
+function expectNumbersInRange(doc: Json): void {
+  for (const segs of pointers(doc)) {
+    let v: any = doc;
+    for (const s of segs) v = v[s];
+    if (typeof v !== 'number' || segs[0] === 'md') continue;
+    const pointer = '/' + segs.join('/');
+    const r = rangeFor(pointer);
+    expect(r, `${pointer} = ${v} was accepted but has no documented range`).toBeDefined();
+    expect(v >= r!.min && v <= r!.max && (!r!.exclusiveMin || v > r!.min), `${pointer} = ${v} was accepted outside its range`).toBe(true);
+  }
+}
 
 /** Values a hostile client would send. */
 const hostile: fc.Arbitrary<Json> = fc.oneof(
@@ -148,7 +162,7 @@ describe('fuzz: parseJob', () => {
         if (!v.ok) {
           expect(Object.keys(ERROR_CATALOGUE)).toContain(v.code);
           expectPointerInto(doc, v.path);
-        }
+        } else expectNumbersInRange(doc);
       }),
       settings(300),
     );

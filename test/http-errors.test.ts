@@ -71,7 +71,7 @@ function runCases(label: string, validate: (kind: 'fit' | 'properties' | 'defect
   describe(label, () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await buildTestApp({ validate, config: { limits: { maxBodyBytes: 16_384, maxStructures: 8, maxAtoms: 512, maxIterations: 10_000, maxWallTimeMs: 60_000, maxJobCost: 1e12, maxActiveJobsPerKey: 0 } } });
+      t = await buildTestApp({ validate, config: { limits: { maxBodyBytes: 16_384, maxStructures: 8, maxAtoms: 512, maxIterations: 10_000, maxWallTimeMs: 60_000, maxJobCost: 1e12, maxActiveJobsPerKey: 0, maxRunningJobsPerKey: 0 } } });
       // one accepted job, so "unchanged" is not trivially "empty"
       const ok = await t.app.inject({ method: 'POST', url: '/v1/fits', payload: example() });
       expect(ok.statusCode).toBe(202);

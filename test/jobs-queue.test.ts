@@ -33,9 +33,9 @@ function setup(over: Partial<ServiceLimits> = {}) {
   const queue = new EmbeddedJobQueue({ store, runner, logger, limits: limits(over), progressThrottleMs: 100, pollMs: 0 });
   const events: JobEvent[] = [];
   queue.events.subscribeAll((e) => events.push(e));
-  const submit = async (name: string, iterations: number) => {
+  const submit = async (name: string, iterations: number, owner: string | null = null) => {
     const document = smallDocument(name, iterations);
-    const { job } = await store.create({ kind: 'fit', owner: null, name, document, requestHash: requestHash('fit', document) });
+    const { job } = await store.create({ kind: 'fit', owner, name, document, requestHash: requestHash('fit', document) });
     await queue.enqueue(job);
     return job.id;
   };
@@ -47,6 +47,22 @@ function setup(over: Partial<ServiceLimits> = {}) {
 }
 
 describe('EmbeddedJobQueue with worker threads', () => {
+  it('one API key with maxRunningJobsPerKey = 1 holds one of the two threads: another key\'s later job runs beside it', async () => {
+    const { store, queue, submit, finished } = setup({ maxRunningJobsPerKey: 1 });
+    const a1 = await submit('a1', 10, 'key-a');
+    const a2 = await submit('a2', 10, 'key-a');
+    const b = await submit('b', 10, 'key-b');
+    await queue.start();
+    await until(async () => (await store.get(b))?.status === 'running');
+    expect((await store.get(a1))?.status).toBe('running');
+    expect((await store.get(a2))?.status).toBe('queued');
+    // a2 runs once a1 has ended
+    expect((await finished(a1)).status).toBe('succeeded');
+    expect((await finished(a2)).status).toBe('succeeded');
+    expect((await finished(b)).status).toBe('succeeded');
+    await queue.close({ timeoutMs: 2000 });
+  });
+
   it('runs a TypeScript task in a worker and stores its result and last progress', async () => {
     const { store, queue, submit, finished, events } = setup();
     await queue.start();

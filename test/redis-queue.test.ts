@@ -47,7 +47,7 @@ function cluster(taskModule: string | undefined) {
       c.queue.events.subscribeAll((e) => events.push(e));
       await c.queue.start();
     },
-    async startWorker(name: string): Promise<RemoteWorker> {
+    async startWorker(name: string, limits = config.limits): Promise<RemoteWorker> {
       const runner = new PiscinaTaskRunner({ threads: 1, taskModule, cancelGraceMs: 300, logger });
       const startsRunner = new PiscinaTaskRunner({ threads: 1, taskModule, cancelGraceMs: 300, logger });
       await Promise.all([runner.warmUp(), startsRunner.warmUp()]);
@@ -59,7 +59,7 @@ function cluster(taskModule: string | undefined) {
         runner,
         startsRunner,
         logger,
-        limits: config.limits,
+        limits,
         progressThrottleMs: 50,
         queue: queueConfig,
         worker: { concurrency: 1, startConcurrency: 1, heartbeatMs: 200, drainMs: 0 },
@@ -80,9 +80,9 @@ function cluster(taskModule: string | undefined) {
       await deleteByPrefix(admin, settings.prefix);
       await admin.quit();
     },
-    async submit(document: Record<string, unknown>): Promise<string> {
+    async submit(document: Record<string, unknown>, owner: string | null = null): Promise<string> {
       const name = String(document.name);
-      const { job } = await c.store.create({ kind: 'fit', owner: null, name, document, requestHash: requestHash('fit', document) });
+      const { job } = await c.store.create({ kind: 'fit', owner, name, document, requestHash: requestHash('fit', document) });
       await c.queue.enqueue(job);
       return job.id;
     },
@@ -210,5 +210,26 @@ describe.skipIf(!url)('a real multi-start fit over Redis', () => {
     expect(result.multiStart.objectives.filter((o): o is number => typeof o === 'number').every((o) => o >= best)).toBe(true);
     expect(result.varied[0]).toMatchObject({ name: 'Cl-Na.A' });
     expect(workers.reduce((n, w) => n + w.heartbeat().starts, 0)).toBe(4);
+  }, 60_000);
+});
+
+describe.skipIf(!url)('the per-key limit of running jobs over Redis', () => {
+  const c = cluster(TASKS);
+  beforeAll(async () => {
+    process.env.LATTICEFIT_FAKE_STEP_MS = '40';
+    await c.start();
+    const limits = { ...config.limits, maxRunningJobsPerKey: 1 };
+    await Promise.all([c.startWorker('fair-a', limits), c.startWorker('fair-b', limits)]);
+  }, 60_000);
+  afterAll(() => c.close());
+
+  it('with maxRunningJobsPerKey = 1 a key holds one of the two workers: another key\'s later job runs beside its first', async () => {
+    const a1 = await c.submit(smallDocument('a1', 40), 'key-a'); // 1.6 s
+    const a2 = await c.submit(smallDocument('a2', 40), 'key-a');
+    const b = await c.submit(smallDocument('b', 40), 'key-b');
+    await until(async () => (await c.store.get(b))?.status === 'running', 10_000);
+    expect((await c.store.get(a1))?.status).toBe('running');
+    expect((await c.store.get(a2))?.status).toBe('queued');
+    for (const id of [a1, a2, b]) expect(await c.finished(id)).toMatchObject({ status: 'succeeded', attempts: 1 });
   }, 60_000);
 });

@@ -63,6 +63,8 @@ export interface CrystalSpec {
   pressure?: number;
   /** JSON pointer of the sites, for the errors of the expansion (default `/sites`). */
   path?: string;
+  /** The expansion stops with LIMIT_EXCEEDED once the cell has more atoms than this (`ExpandOptions.maxAtoms`). */
+  maxAtoms?: number;
 }
 
 /**
@@ -73,7 +75,7 @@ export interface CrystalSpec {
  */
 export function symmetrizedCrystal(spec: CrystalSpec): SymmetrizedCrystal {
   const sites = spec.sites.map((s) => ({ species: s.species, frac: [s.frac[0]!, s.frac[1]!, s.frac[2]!] as Vec3, ...(s.label ? { label: s.label } : {}) }));
-  const expanded = expandSites(spec.spaceGroup, spec.lattice, sites, spec.path ? { path: spec.path } : {});
+  const expanded = expandSites(spec.spaceGroup, spec.lattice, sites, { id: spec.id, ...(spec.path ? { path: spec.path } : {}), ...(spec.maxAtoms !== undefined ? { maxAtoms: spec.maxAtoms } : {}) });
   const structure = Structure.fromFractional(spec.lattice, expanded.species, expanded.frac);
   const comp = composition(structure.species);
   return {

@@ -39,6 +39,14 @@ export interface ExpandOptions {
   tolerance?: number;
   /** JSON path of the site list, for error messages. Default '/sites'. */
   path?: string;
+  /**
+   * Stop with LIMIT_EXCEEDED as soon as the atoms so far exceed this (default: no limit). The
+   * expansion of a hostile document then costs at most (maxAtoms + |G|) × |G| image comparisons,
+   * not sites × |G|².
+   */
+  maxAtoms?: number;
+  /** Name of the structure, for the LIMIT_EXCEEDED message. */
+  id?: string;
 }
 
 export interface ExpandedSites {
@@ -105,12 +113,29 @@ export function expandSites(sg: SpaceGroup, lattice: Lattice, sites: readonly As
   const path = options.path ?? '/sites';
   const tol = resolveTolerance(options, path);
   const L = lattice.matrix;
+  const maxAtoms = options.maxAtoms ?? Infinity;
   const out: ExpandedSites = { species: [], frac: [], site: [], multiplicity: [] };
   sites.forEach((s, i) => {
+    if (out.species.length > maxAtoms)
+      throw new DomainError('LIMIT_EXCEEDED', `${options.id ? `structure ${options.id}: ` : ''}the first ${i} of ${sites.length} sites in ${sg.symbol} already give ${out.species.length} atoms in the cell; the limit is ${maxAtoms}`, { path });
     const x = readFrac(s.frac, `${path}/${i}/frac`);
+    const images = sg.operations.map((op) => wrap3(applyOperation(op, x)));
+    // a general position (only the identity maps it onto itself): every image is its own atom,
+    // since g·x ≈ h·x would mean h⁻¹g·x ≈ x (the operations are isometries of the lattice).
+    // O(|G|) instead of the clustering's O(|G|²).
+    let fixed = 0;
+    for (const img of images) if (norm(vecMat(fracDelta(img, x), L)) < tol) fixed++;
+    if (fixed === 1) {
+      for (const img of images) {
+        out.species.push(s.species);
+        out.frac.push(img);
+        out.site.push(i);
+      }
+      out.multiplicity.push(images.length);
+      return;
+    }
     const clusters: { first: Vec3; sum: Vec3; count: number }[] = [];
-    for (const op of sg.operations) {
-      const img = wrap3(applyOperation(op, x));
+    for (const img of images) {
       let joined = false;
       for (const c of clusters) {
         const d = fracDelta(img, c.first);
@@ -138,6 +163,8 @@ export function expandSites(sg: SpaceGroup, lattice: Lattice, sites: readonly As
     }
     out.multiplicity.push(clusters.length);
   });
+  if (out.species.length > maxAtoms)
+    throw new DomainError('LIMIT_EXCEEDED', `${options.id ? `structure ${options.id}: ` : ''}${sites.length} sites in ${sg.symbol} give ${out.species.length} atoms in the cell; the limit is ${maxAtoms}`, { path });
   return out;
 }
 

@@ -59,6 +59,34 @@ export const NUMBER_RANGES: readonly NumberRange[] = [
   { pointer: '/options/defaultWeights/*', min: 0, max: 1e6, unit: '1', why: 'relative weights' },
   { pointer: '/options/coulombAccuracy', min: 1e-16, max: 1e-2, unit: 'eV per atom', why: 'machine precision to a hundredth of an eV' },
   { pointer: '/options/seed', min: -(2 ** 31), max: 2 ** 32 - 1, unit: '1', why: 'a 32-bit seed' },
+  { pointer: '/options/maxIterations', min: 0, max: 100_000, unit: '1', why: 'fit iterations (also capped by LATTICEFIT_MAX_ITERATIONS)' },
+  { pointer: '/options/starts', min: 1, max: 256, unit: '1', why: 'multi-start fits: each start is a fit' },
+  { pointer: '/structures/*/spaceGroup', min: 1, max: 230, unit: '1', why: 'the number of a space group' },
+  { pointer: '/structures/*/origin', min: 1, max: 2, unit: '1', why: 'origin choice' },
+  { pointer: '/structures/*/pressure', min: -100, max: 1000, unit: 'GPa', why: 'as options.pressure' },
+  { pointer: '/structures/*/surfaces/*/face/*', min: -20, max: 20, unit: '1', why: 'Miller indices; the slab of a higher-index face is too thick to converge' },
+  { pointer: '/structures/*/surfaces/*/exp', min: 0, max: 100, unit: 'J/m²', why: 'surface energies of ionic crystals are 0.1–5 J/m²' },
+  { pointer: '/structures/*/surfaces/*/dft', min: 0, max: 100, unit: 'J/m²', why: 'as exp' },
+  { pointer: '/structures/*/surfaces/*/termination', min: 0, max: 1000, unit: '1', why: 'index into the terminations of the face (a few)' },
+  { pointer: '/structures/*/surfaces/*/tolerance', min: 0, max: 1, exclusiveMin: true, unit: 'J/m²', why: 'thickness convergence; the default is 0.001' },
+  { pointer: '/defects/supercells/*/*/multiples/*', min: 1, max: 20, unit: '1', why: 'supercell multiples; 20³ cells of a few atoms are already beyond the atom limit' },
+  { pointer: '/defects/supercells/*/*/hexagonal/*', min: 1, max: 20, unit: '1', why: 'as multiples' },
+  { pointer: '/defects/supercells/*/*/matrix/*/*', min: -20, max: 20, unit: '1', why: 'integer combinations of the cell vectors, as multiples' },
+  { pointer: '/defects/mixing/*/supercell/multiples/*', min: 1, max: 20, unit: '1', why: 'as the defect supercells' },
+  { pointer: '/defects/mixing/*/supercell/hexagonal/*', min: 1, max: 20, unit: '1', why: 'as the defect supercells' },
+  { pointer: '/defects/mixing/*/supercell/matrix/*/*', min: -20, max: 20, unit: '1', why: 'as the defect supercells' },
+  { pointer: '/defects/list/*/dft', min: -1000, max: 1000, unit: 'eV', why: 'defect formation energies are a few eV to tens of eV' },
+  { pointer: '/defects/mixing/*/x/*', min: 0, max: 1, unit: '1', why: 'a fraction' },
+  { pointer: '/defects/mixing/*/configurations', min: 1, max: 50, unit: '1', why: 'random configurations per x' },
+  { pointer: '/defects/mixing/*/seed', min: -(2 ** 31), max: 2 ** 32 - 1, unit: '1', why: 'a 32-bit seed' },
+  { pointer: '/defects/mixing/*/dft/*/x', min: 0, max: 1, unit: '1', why: 'a fraction' },
+  { pointer: '/defects/mixing/*/dft/*/formationEnergy', min: -1000, max: 1000, unit: 'eV', why: 'mixing energies are meV to eV per formula unit' },
+  { pointer: '/defects/mixing/*/dft/*/a', min: 1, max: 1000, unit: 'Å', why: 'as the cell lengths' },
+  { pointer: '/defects/mixing/*/dft/*/c', min: 1, max: 1000, unit: 'Å', why: 'as the cell lengths' },
+  { pointer: '/defects/forceTolerance', min: 0, max: 1, exclusiveMin: true, unit: 'eV/Å', why: 'relaxation convergence; the default is 1e-3' },
+  { pointer: '/defects/stressToleranceGPa', min: 0, max: 10, exclusiveMin: true, unit: 'GPa', why: 'relaxation convergence; the default is 1e-2' },
+  { pointer: '/defects/maxIterations', min: 1, max: 100_000, unit: '1', why: 'relaxation steps per defect' },
+  { pointer: '/defects/coulombAccuracy', min: 1e-16, max: 1e-2, unit: 'eV per atom', why: 'as options.coulombAccuracy' },
 ];
 
 const escape = (k: string): string => k.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -73,6 +101,11 @@ function rangeOf(segments: readonly string[]): NumberRange | undefined {
     return p.range;
   }
   return undefined;
+}
+
+/** The range of a number at `pointer` (a JSON pointer or a pattern with `*`), if any row covers it. */
+export function rangeFor(pointer: string): NumberRange | undefined {
+  return rangeOf(pointer.split('/').slice(1));
 }
 
 /** A prefix of some pattern? (Subtrees no pattern reaches, like labels, are not walked.) */
@@ -143,6 +176,26 @@ export function checkSizes(doc: JobDocument, limits: { maxStructures: number; ma
   });
 }
 
+/**
+ * The same counts on a body not yet checked against the schema (anything JSON.parse returns):
+ * the first check at the door, right after the JSON syntax, so that a document of 10,000 sites
+ * is refused before the schema walks it or it is copied to the validation thread. Shapes the
+ * schema would refuse are left to the schema.
+ */
+export function checkSizesBeforeSchema(body: unknown, limits: { maxStructures: number; maxAtoms: number }): void {
+  if (body === null || typeof body !== 'object') return;
+  const structures = (body as { structures?: unknown }).structures;
+  if (!Array.isArray(structures)) return;
+  if (structures.length > limits.maxStructures) throw new DomainError('LIMIT_EXCEEDED', `${structures.length} structures; the limit is ${limits.maxStructures}`, { path: '/structures' });
+  structures.forEach((s: unknown, i) => {
+    const sites = s !== null && typeof s === 'object' ? (s as { sites?: unknown }).sites : undefined;
+    if (Array.isArray(sites) && sites.length > limits.maxAtoms) {
+      const id = typeof (s as { id?: unknown }).id === 'string' ? `structure ${(s as { id: string }).id}` : `structure ${i}`;
+      throw new DomainError('LIMIT_EXCEEDED', `${id} lists ${sites.length} sites; the limit is ${limits.maxAtoms} atoms in the cell`, { path: `/structures/${i}/sites` });
+    }
+  });
+}
+
 /** Lattice points per conventional cell: every site gives at least this many atoms. */
 export function centringMultiplicity(sg: SpaceGroup): number {
   if (sg.rhombohedralAxes) return 1;
@@ -166,8 +219,18 @@ export function checkSiteCount(sg: SpaceGroup, sites: number, maxAtoms: number, 
 /** Energy and gradient evaluations of one relaxation, assumed for the estimate. */
 export const RELAX_EVALUATIONS = 50;
 
+/** Further work of a job beyond the fit or properties of its structures: defect supercells, MD runs. */
+export interface CostItem {
+  /** What it is, for the message (`defect supercells`, `md`). */
+  what: string;
+  /** Atoms and volume (Å³) of the cell computed. */
+  atoms: number;
+  volume: number;
+  /** Energy and gradient evaluations (or MD steps) of that cell. */
+  evaluations: number;
+}
+
 export interface CostInput {
-  /** defects jobs are estimated as a properties run of their structures; the cost of the defect supercells is not estimated yet. */
   kind: 'fit' | 'properties' | 'defects';
   /** Atoms and volume (Å³) of each structure's cell. */
   structures: { atoms: number; volume: number }[];
@@ -178,6 +241,8 @@ export interface CostInput {
   starts: number;
   /** Parameters fitted (each adds a Jacobian column per iteration). */
   vary: number;
+  /** Defect supercells and their relaxations, MD steps (`CostItem`). */
+  extra?: CostItem[];
 }
 
 export interface CostEstimate {
@@ -185,8 +250,42 @@ export interface CostEstimate {
   pairTerms: number;
   /** Evaluations of every structure over the job. */
   evaluations: number;
-  /** pairTerms × evaluations. */
+  /** Pair terms of the further work, by `CostItem.what`. */
+  extra: Record<string, number>;
+  /** pairTerms × evaluations + the further work. */
   total: number;
+}
+
+/** The slab thickness at which a surface energy's convergence stops at the latest, Å (`SurfaceEnergyOptions.maxThickness`). */
+export const SURFACE_MAX_THICKNESS = 60;
+/** The first slab is at least this thick, Å. */
+export const SURFACE_MIN_THICKNESS = 8;
+/** L-BFGS iterations of one slab relaxation at the worst (its default maxIterations). */
+export const SLAB_RELAX_EVALUATIONS = 2000;
+
+/**
+ * The slabs of one face, for the cost estimate, at the worst: every thickness from 8 Å to 60 Å in
+ * steps of d_hkl (the spacing of the face's planes in the conventional cell, 2π / |h a* + k b* + l c*|),
+ * each relaxed for SLAB_RELAX_EVALUATIONS. A slab of thickness t holds (N / V) × A × t atoms,
+ * A = V_primitive / d_hkl the area of its surface cell (V_primitive = V / lattice points).
+ * Higher indices make d smaller and A larger: more and wider slabs.
+ */
+export function slabCostItems(cell: { atoms: number; volume: number; latticePoints: number; reciprocal: readonly (readonly number[])[] }, miller: readonly number[]): CostItem[] {
+  const g = [0, 1, 2].map((j) => miller[0]! * cell.reciprocal[0]![j]! + miller[1]! * cell.reciprocal[1]![j]! + miller[2]! * cell.reciprocal[2]![j]!);
+  const d = (2 * Math.PI) / Math.hypot(g[0]!, g[1]!, g[2]!);
+  const area = cell.volume / cell.latticePoints / d;
+  const density = cell.atoms / cell.volume;
+  const items: CostItem[] = [];
+  for (let t = Math.max(SURFACE_MIN_THICKNESS, 2 * d); t <= SURFACE_MAX_THICKNESS + d; t += d) {
+    const atoms = Math.max(1, density * area * t);
+    items.push({ what: 'surface slabs', atoms, volume: atoms / density, evaluations: SLAB_RELAX_EVALUATIONS });
+  }
+  return items;
+}
+
+/** Pair terms of one evaluation of a cell: atoms × the neighbours within the cut-off at its density (at least one each). */
+export function cellPairTerms(atoms: number, volume: number, cutoff: number): number {
+  return atoms * Math.max(1, (atoms / volume) * (4 / 3) * Math.PI * cutoff ** 3);
 }
 
 /**
@@ -194,26 +293,36 @@ export interface CostEstimate {
  * neighbours within the cut-off at the cell's density; each structure's elastic constants and
  * properties cost a few relaxations more, folded into the constant) times the evaluations:
  * fit: maxIterations × starts × (vary + 1) × (relax ? RELAX_EVALUATIONS : 1);
- * properties: RELAX_EVALUATIONS.
+ * properties and defects: RELAX_EVALUATIONS; plus the pair terms of the further work (`extra`:
+ * each cell's pair terms × its evaluations). Ewald sums are not counted apart: with the split of
+ * the real and reciprocal sums chosen per cell, their cost per atom grows as the pair terms do.
  */
 export function estimateJobCost(c: CostInput): CostEstimate {
-  const sphere = (4 / 3) * Math.PI * c.cutoff ** 3;
   let pairTerms = 0;
-  for (const s of c.structures) pairTerms += s.atoms * Math.max(1, (s.atoms / s.volume) * sphere);
+  for (const s of c.structures) pairTerms += cellPairTerms(s.atoms, s.volume, c.cutoff);
   const perStep = c.relax ? RELAX_EVALUATIONS : 1;
   const evaluations = c.kind !== 'fit' ? RELAX_EVALUATIONS : Math.max(1, c.maxIterations) * c.starts * (c.vary + 1) * perStep;
-  return { pairTerms, evaluations, total: pairTerms * evaluations };
+  const extra: Record<string, number> = {};
+  let total = pairTerms * evaluations;
+  for (const x of c.extra ?? []) {
+    const t = cellPairTerms(x.atoms, x.volume, c.cutoff) * x.evaluations;
+    extra[x.what] = (extra[x.what] ?? 0) + t;
+    total += t;
+  }
+  return { pairTerms, evaluations, extra, total };
 }
 
 /** LIMIT_EXCEEDED saying by how much the estimate exceeds the budget. */
-export function checkJobCost(c: CostInput, budget: number): CostEstimate {
+export function checkJobCost(c: CostInput, budget: number, path = '/'): CostEstimate {
   const e = estimateJobCost(c);
   if (e.total > budget) {
     const times = e.total / budget;
+    const parts = [`${e.pairTerms.toExponential(2)} per evaluation of the structures × ${e.evaluations} evaluations`, ...Object.entries(e.extra).map(([what, t]) => `${t.toExponential(2)} for the ${what}`)];
+    const reduce = Object.keys(e.extra).length ? 'reduce the cut-off, the atoms, the Miller indices of the faces, the supercells, the MD steps or the number of defects' : 'reduce the cut-off, the atoms, maxIterations, starts or the parameters varied';
     throw new DomainError(
       'LIMIT_EXCEEDED',
-      `the job would evaluate about ${e.total.toExponential(2)} pair terms (${e.pairTerms.toExponential(2)} per evaluation × ${e.evaluations} evaluations), ${times.toFixed(times < 10 ? 1 : 0)}× the budget of ${budget.toExponential(2)}: reduce the cut-off, the atoms, maxIterations, starts or the parameters varied`,
-      { path: '/', estimate: e.total, budget, factor: times },
+      `the job would evaluate about ${e.total.toExponential(2)} pair terms (${parts.join(', plus ')}), ${times.toFixed(times < 10 ? 1 : 0)}× the budget of ${budget.toExponential(2)}: ${reduce}`,
+      { path, estimate: e.total, budget, factor: times },
     );
   }
   return e;

@@ -16,7 +16,7 @@ import { gpaToEvPerA3 } from '../units/index.js';
 import type { JobDocument } from './schema.js';
 import { Check as checkJobDocument, SCHEMA as JOB_DOCUMENT_SCHEMA } from './job-validator.generated.js';
 import { DEFAULT_WEIGHTS, PROPERTIES, REPORT_ONLY_PROPERTIES, type PropertyTarget, type ReportExtras, type StructureTargets, type WeightClass } from '../properties/vocabulary.js';
-import { DEFAULT_MAX_ATOMS, checkJobCost, checkRanges, checkSiteCount, checkSizes, checkSpeciesName } from './limits.js';
+import { type CostInput, DEFAULT_MAX_ATOMS, centringMultiplicity, checkJobCost, slabCostItems, checkRanges, checkSiteCount, checkSizes, checkSpeciesName } from './limits.js';
 
 export interface Limits {
   maxStructures: number;
@@ -82,6 +82,8 @@ export interface ParsedJob {
   options: ResolvedJobOptions;
   /** The faces whose surface energies each structure asks for, in the order of `structures` (src/workflows/surfaces.ts). */
   surfaces?: SurfaceSpec[][];
+  /** What the cost estimate was made of (a use case with further work checks it again with its `extra`). */
+  cost: CostInput;
   document: JobDocument;
 }
 
@@ -210,6 +212,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       sites: sd.sites,
       ...(sd.pressure !== undefined ? { pressure: gpaToEvPerA3(sd.pressure) } : {}),
       path: `${path}/sites`,
+      maxAtoms: limits.maxAtoms,
     });
     const { structure } = crystal;
     if (structure.numAtoms > limits.maxAtoms) throw new DomainError('LIMIT_EXCEEDED', `structure ${sd.id} has ${structure.numAtoms} atoms in its cell; the limit is ${limits.maxAtoms}`, { path: `${path}/sites` });
@@ -282,7 +285,13 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
 
   const cutoff = Math.max(0, ...pairs.map((p) => p.cutoff ?? 12));
   const atomsAndVolumes = structures.map((s) => ({ atoms: s.structure.numAtoms, volume: s.structure.lattice.volume }));
-  checkJobCost({ kind: opts.kind ?? 'fit', structures: atomsAndVolumes, cutoff, relax: options.relax, maxIterations: options.maxIterations, starts: options.starts, vary: vary.length }, limits.maxJobCost);
+  const cost: CostInput = { kind: opts.kind ?? 'fit', structures: atomsAndVolumes, cutoff, relax: options.relax, maxIterations: options.maxIterations, starts: options.starts, vary: vary.length };
+  // the slabs of the surface energies asked for (structures[].surfaces)
+  const slabs = structures.flatMap((c, k) =>
+    (surfaces[k] ?? []).flatMap((f) => slabCostItems({ atoms: c.structure.numAtoms, volume: c.structure.lattice.volume, latticePoints: centringMultiplicity(c.spaceGroup), reciprocal: c.structure.lattice.reciprocal }, f.face.miller)),
+  );
+  if (slabs.length) cost.extra = slabs;
+  checkJobCost(cost, limits.maxJobCost);
 
   return {
     name: doc.name ?? 'latticefit job',
@@ -293,6 +302,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     targets,
     surfaces,
     options,
+    cost,
     document: doc,
   };
 }

@@ -30,6 +30,15 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { plotRoutes } from './routes/plots.js';
 import { webRoutes } from './routes/web.js';
+import { importGulp, type GulpImport } from '../workflows/import.js';
+import { checkSizesBeforeSchema } from '../document/limits.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body's JSON text, when it was parsed as JSON (the validation thread parses it again). */
+    jsonText: string | null;
+  }
+}
 
 export interface AppDeps {
   store: JobStore;
@@ -37,12 +46,24 @@ export interface AppDeps {
   logger: Logger;
   /** The door check: the task module's `validateTask` (throws DomainError with code and path). */
   tasks: { validateTask: (kind: TaskKind, document: unknown, limits?: Record<string, number>) => unknown };
+  /**
+   * Where the door's costlier checks run: the service passes a `ValidationPool` (a worker thread
+   * with a deadline, src/jobs/validation-pool.ts); default: on this thread, `tasks.validateTask`
+   * and `importGulp` (tests with in-memory parts).
+   */
+  checker?: DocumentChecker;
   /** Report and parameter renderers; default: JSON only. */
   renderers?: Renderers;
   /** Default: `loadConfig({})` (the documented defaults, not the environment). */
   config?: Config;
   metrics?: Metrics;
   state?: ServiceState;
+}
+
+export interface DocumentChecker {
+  /** `text`: the document's JSON text, when there is one (cheaper to send to a thread than the object). */
+  validate(kind: TaskKind, document: unknown, limits: Config['limits'], text?: string): Promise<unknown>;
+  importGulp(text: string): Promise<GulpImport>;
 }
 
 export type App = FastifyInstance & { latticefit: AppContext };
@@ -58,6 +79,8 @@ export function toProblem(err: unknown, req: FastifyRequest): { problem: Problem
   const instance = req.url.split('?')[0] ?? req.url;
   const extra = { requestId: req.id };
   if (err instanceof HttpError) return { problem: problem(err.code, err.message, instance, { path: err.path, ...err.extra, ...extra }), headers: err.headers };
+  if (err instanceof Error && err.name === 'ValidationBusyError')
+    return { problem: problem('SERVICE_UNAVAILABLE', `too many documents are being checked (${err.message}); retry after the Retry-After delay`, instance, extra), headers: { 'retry-after': '1' } };
   // a DomainError (duck-typed: the task module may hold its own copy of the class)
   if (err instanceof Error && err.name === 'DomainError' && typeof (err as { code?: unknown }).code === 'string') {
     const d = err as Error & { code: string; path?: string };
@@ -96,7 +119,7 @@ function sendProblem(reply: FastifyReply, p: Problem, headers: Record<string, st
 }
 
 /** JSON body parser that says where the syntax error is and refuses prototype poisoning. */
-function parseJson(_req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void): void {
+function parseJson(req: FastifyRequest, body: string, limits: Config['limits'], done: (err: Error | null, value?: unknown) => void): void {
   const fail = (message: string): void => done(Object.assign(new Error(message), { code: 'INVALID_JSON', statusCode: 400 }));
   if (body.length === 0) return fail('the request body is empty');
   let value: unknown;
@@ -108,6 +131,14 @@ function parseJson(_req: FastifyRequest, body: string, done: (err: Error | null,
   // on the parsed keys, not the text: "\u005f_proto__" is the same key as "__proto__"
   const bad = forbiddenKey(value);
   if (bad !== undefined) return done(Object.assign(new Error(`the request body contains a forbidden key (__proto__ or constructor) at ${bad}`), { code: 'INVALID_JSON', statusCode: 400, path: bad }));
+  // the cheap counts of a job document before the schema walks it (src/document/limits.ts)
+  try {
+    checkSizesBeforeSchema(value, limits);
+  } catch (e) {
+    return done(e as Error);
+  }
+  // the text goes to the validation thread (a string is copied at memcpy speed, an object graph is not)
+  req.jsonText = body;
   done(null, value);
 }
 
@@ -145,13 +176,22 @@ function pointerOfForbidden(v: unknown, at: string): string | undefined {
   return undefined;
 }
 
+function checks(deps: AppDeps): Pick<AppContext, 'validate' | 'importGulp'> {
+  const c = deps.checker;
+  if (c) return { validate: (kind, document, limits, text) => c.validate(kind, document, limits, text), importGulp: (text) => c.importGulp(text) };
+  return {
+    validate: async (kind, document, limits) => deps.tasks.validateTask(kind, document, limits as unknown as Record<string, number>),
+    importGulp: async (text) => importGulp(text),
+  };
+}
+
 export async function buildApp(deps: AppDeps): Promise<App> {
   const config = deps.config ?? loadConfig({});
   const ctx: AppContext = {
     store: deps.store,
     queue: deps.queue,
     config,
-    validate: (kind, document, limits) => deps.tasks.validateTask(kind, document, limits as unknown as Record<string, number>),
+    ...checks(deps),
     renderers: deps.renderers ?? jsonRenderers,
     metrics: deps.metrics ?? new Metrics(),
     state: deps.state ?? { draining: false },
@@ -186,7 +226,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.removeContentTypeParser('application/json');
   // text/plain only where a route asks for it (GULP imports): elsewhere 415, not a string body
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => parseJson(req, body as string, done));
+  app.decorateRequest('jsonText', null);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => parseJson(req, body as string, config.limits, done));
 
   app.setErrorHandler((err, req, reply) => {
     const { problem: p, headers } = toProblem(err, req);
@@ -245,7 +286,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       await v1.register(jobRoutes, { prefix: '/fits', kind: 'fit', ctx });
       await v1.register(jobRoutes, { prefix: '/properties', kind: 'properties', ctx });
       await v1.register(jobRoutes, { prefix: '/defects', kind: 'defects', ctx });
-      await v1.register(importRoutes, { prefix: '/imports' });
+      await v1.register(importRoutes, { prefix: '/imports', ctx });
       await v1.register(plotRoutes, { prefix: '/fits', kind: 'fit', ctx });
       await v1.register(plotRoutes, { prefix: '/properties', kind: 'properties', ctx });
     },

@@ -2,6 +2,8 @@
  * The embedded `JobQueue`: one process, jobs in the store, tasks in this process's worker pool.
  * A pump claims queued jobs while the runner has free threads; it runs when a job is enqueued,
  * when a job ends, and every `pollMs` (jobs added to the same database by another process).
+ * An API key with `limits.maxRunningJobsPerKey` jobs running has its next jobs passed over
+ * until one of them ends.
  */
 import type { Logger } from 'pino';
 import type { ServiceLimits } from '../config.js';
@@ -25,6 +27,8 @@ export interface EmbeddedQueueOptions {
 export class EmbeddedJobQueue implements JobQueue {
   readonly events: JobEventBus;
   private readonly running = new Map<string, RunningJob>();
+  /** Owner (API key hash) of each running job that has one. */
+  private readonly owners = new Map<string, string>();
   private accepting = false;
   private pumping = false;
   private pumpAgain = false;
@@ -56,6 +60,19 @@ export class EmbeddedJobQueue implements JobQueue {
     this.pump();
   }
 
+  /**
+   * API keys with `limits.maxRunningJobsPerKey` jobs running (0: no limit): their next jobs wait
+   * while other keys' jobs take the free threads, so one key cannot hold every worker. Jobs
+   * without an owner (no API keys configured) are not limited.
+   */
+  private ownersAtLimit(): string[] {
+    const max = this.opts.limits.maxRunningJobsPerKey;
+    if (!(max > 0)) return [];
+    const n = new Map<string, number>();
+    for (const o of this.owners.values()) n.set(o, (n.get(o) ?? 0) + 1);
+    return [...n].filter(([, k]) => k >= max).map(([o]) => o);
+  }
+
   /** Claim and start jobs while there are free threads. Re-entrant calls coalesce. */
   private pump(): void {
     if (!this.accepting) return;
@@ -67,7 +84,7 @@ export class EmbeddedJobQueue implements JobQueue {
     this.pumpAgain = false;
     void (async () => {
       while (this.accepting && this.running.size < this.opts.runner.capacity) {
-        const job = await this.opts.store.claimNext();
+        const job = await this.opts.store.claimNext({ skipOwners: this.ownersAtLimit() });
         if (!job) break;
         if (!this.accepting) {
           // closed while claiming: give it back
@@ -76,8 +93,10 @@ export class EmbeddedJobQueue implements JobQueue {
         }
         const run = processJob(job, { ...this.opts, emit: (e) => this.events.emit(e) });
         this.running.set(job.id, run);
+        if (job.owner !== null) this.owners.set(job.id, job.owner);
         void run.done.finally(() => {
           this.running.delete(job.id);
+          this.owners.delete(job.id);
           this.pump();
         });
       }

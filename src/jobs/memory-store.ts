@@ -3,7 +3,7 @@
  * values are deep-copied in and out (structuredClone) so callers cannot alias stored state.
  */
 import { newId } from './ids.js';
-import { decodeCursor, emptyCounts, encodeCursor, newJobRecord, type JobPage, type JobStore, type ListQuery, type NewJob } from './store.js';
+import { decodeCursor, emptyCounts, encodeCursor, newJobRecord, type ClaimOptions, type JobPage, type JobStore, type ListQuery, type NewJob } from './store.js';
 import type { ClaimedJob, JobError, JobProgress, JobRecord, JobStatus } from './types.js';
 
 interface Row {
@@ -84,11 +84,12 @@ export class MemoryJobStore implements JobStore {
     return c;
   }
 
-  async claimNext(): Promise<ClaimedJob | undefined> {
+  async claimNext(opts: ClaimOptions = {}): Promise<ClaimedJob | undefined> {
     this.check();
+    const skip = new Set(opts.skipOwners ?? []);
     let best: Row | undefined;
     for (const r of this.rows.values()) {
-      if (r.job.status !== 'queued') continue;
+      if (r.job.status !== 'queued' || (r.job.owner !== null && skip.has(r.job.owner))) continue;
       if (!best || r.job.priority > best.job.priority || (r.job.priority === best.job.priority && r.job.id < best.job.id)) best = r;
     }
     if (!best) return undefined;

@@ -20,7 +20,7 @@
 import type { Redis } from 'ioredis';
 import { newId } from './ids.js';
 import { connectRedis, RedisKeys, type RedisSettings } from './redis-keys.js';
-import { decodeCursor, emptyCounts, encodeCursor, newJobRecord, type JobPage, type JobStore, type ListQuery, type NewJob } from './store.js';
+import { decodeCursor, emptyCounts, encodeCursor, newJobRecord, type ClaimOptions, type JobPage, type JobStore, type ListQuery, type NewJob } from './store.js';
 import { JOB_STATUSES, type ClaimedJob, type JobError, type JobProgress, type JobRecord, type JobStatus } from './types.js';
 
 /** The fields of the job hash: every key of JobRecord. */
@@ -101,9 +101,20 @@ return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2])}
   claimNext: {
     keys: 3,
     lua: `${START_QUEUED}
-local ids = redis.call('ZRANGE', KEYS[1], 0, 0)
-if #ids == 0 then return false end
-local id = ids[1]
+local skip = {}
+for i = 4, #ARGV do skip[ARGV[i]] = true end
+local id
+if #ARGV < 4 then
+  id = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
+else
+  for _, candidate in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    if not skip[redis.call('HGET', ARGV[1] .. candidate, 'owner')] then
+      id = candidate
+      break
+    end
+  end
+end
+if not id then return false end
 local jobKey = ARGV[1] .. id
 startQueued(jobKey, id, KEYS[1], KEYS[2], KEYS[3])
 begin(jobKey, ARGV[3])
@@ -307,9 +318,10 @@ export class RedisJobStore implements JobStore {
     return job ? { ...job, document: doc === null ? null : JSON.parse(doc) } : undefined;
   }
 
-  async claimNext(): Promise<ClaimedJob | undefined> {
+  async claimNext(opts: ClaimOptions = {}): Promise<ClaimedJob | undefined> {
     const k = this.keys;
-    return this.claimed(await this.run('claimNext', [k.queued, k.running, k.counts], [k.jobPrefix, `${k.prefix}:doc:`, this.now()]));
+    const skip = (opts.skipOwners ?? []).map((o) => JSON.stringify(o));
+    return this.claimed(await this.run('claimNext', [k.queued, k.running, k.counts], [k.jobPrefix, `${k.prefix}:doc:`, this.now(), ...skip]));
   }
 
   async claim(id: string, takeoverReason: string): Promise<ClaimedJob | undefined> {

@@ -26,7 +26,7 @@
  * periods) and its time in `{p}:workers`; the API's /metrics counts the workers it sees.
  */
 import { hostname } from 'node:os';
-import { Queue, WaitingError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { QueueConfig, ServiceLimits, WorkerConfig } from '../config.js';
@@ -37,6 +37,9 @@ import type { RedisJobStore } from './redis-store.js';
 import { StartsDispatcher, StartsProcessor, type StartJobData } from './remote-starts.js';
 import type { TaskRunner } from './runner.js';
 import { REQUEUE_REASONS, type JobRecord, type TaskKind } from './types.js';
+
+/** A job passed over for its key's limit of running jobs is looked at again after this, ms. */
+const PER_KEY_RECHECK_MS = 1000;
 
 export interface JobData {
   kind: TaskKind;
@@ -248,10 +251,29 @@ export class RemoteWorker {
   }
 
   /** The BullMQ processor of the `jobs` queue. */
+  /**
+   * A queued job whose API key already has `limits.maxRunningJobsPerKey` jobs running, on any
+   * worker (0: no limit; jobs without an owner are not limited). Read from the store, not
+   * atomically with the claim: two workers deciding at once may let a key run one job more.
+   */
+  private async keyAtLimit(id: string): Promise<boolean> {
+    const max = this.opts.limits.maxRunningJobsPerKey;
+    if (!(max > 0)) return false;
+    const rec = await this.opts.store.get(id);
+    if (!rec || rec.status !== 'queued' || rec.owner === null) return false;
+    const running = await this.opts.store.list({ owner: rec.owner, status: 'running', limit: max });
+    return running.jobs.length >= max;
+  }
+
   private async processJob(bull: Job<JobData>, token?: string): Promise<string> {
     const { store, queue } = this.opts;
     const id = bull.id!;
     const failures = bull.stalledCounter + bull.attemptsMade;
+    if (await this.keyAtLimit(id)) {
+      // another key's job may take this slot: this one waits in BullMQ's delayed set (no attempt counted)
+      await bull.moveToDelayed(Date.now() + PER_KEY_RECHECK_MS, token);
+      throw new DelayedError();
+    }
     const claimed = await store.claim(id, REQUEUE_REASONS.workerLost);
     if (!claimed) return 'ended'; // cancelled, or finished by an earlier attempt
     const log = this.log.child({ jobId: id, attempt: claimed.attempts });

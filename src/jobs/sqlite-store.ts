@@ -20,7 +20,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { newId } from './ids.js';
-import { decodeCursor, emptyCounts, encodeCursor, type JobPage, type JobStore, type ListQuery, type NewJob } from './store.js';
+import { decodeCursor, emptyCounts, encodeCursor, type ClaimOptions, type JobPage, type JobStore, type ListQuery, type NewJob } from './store.js';
 import { JOB_STATUSES, type ClaimedJob, type JobError, type JobProgress, type JobRecord, type JobStatus, type TaskKind } from './types.js';
 
 const MIGRATIONS: string[] = [
@@ -120,7 +120,7 @@ function prepareStatements(db: Database.Database) {
     counts: db.prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status'),
     claim: db.prepare(
       `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @t, updated_at = @t, progress = NULL, error = NULL
-       WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY priority DESC, id LIMIT 1)
+       WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND ifnull(owner, '') NOT IN (SELECT value FROM json_each(@skip)) ORDER BY priority DESC, id LIMIT 1)
        RETURNING ${COLUMNS}`,
     ),
     claimId: db.prepare(
@@ -272,10 +272,11 @@ export class SqliteJobStore implements JobStore {
     return c;
   }
 
-  async claimNext(): Promise<ClaimedJob | undefined> {
+  async claimNext(opts: ClaimOptions = {}): Promise<ClaimedJob | undefined> {
+    const skip = JSON.stringify(opts.skipOwners ?? []);
     return this.db
       .transaction((): ClaimedJob | undefined => {
-        const job = this.row(this.stmt.claim.get({ t: this.now() }));
+        const job = this.row(this.stmt.claim.get({ t: this.now(), skip }));
         if (!job) return undefined;
         return { ...job, document: JSON.parse(this.stmt.document.get(job.id) as string) };
       })

@@ -19,6 +19,11 @@ export interface NewJob {
   atoms?: number | null;
 }
 
+export interface ClaimOptions {
+  /** Owners whose jobs stay queued this time (they have as many running as they may). */
+  skipOwners?: readonly string[];
+}
+
 export interface ListQuery {
   /** Only jobs of this owner (null: jobs created without a key). */
   owner: string | null;
@@ -50,8 +55,11 @@ export interface JobStore {
   /** Newest first. */
   list(query: ListQuery): Promise<JobPage>;
   countByStatus(): Promise<Record<JobStatus, number>>;
-  /** Atomically take the next queued job (highest priority, then oldest) and mark it running. */
-  claimNext(): Promise<ClaimedJob | undefined>;
+  /**
+   * Atomically take the next queued job (highest priority, then oldest) and mark it running;
+   * with `skipOwners`, the next one of any other owner (the per-key limit of running jobs).
+   */
+  claimNext(opts?: ClaimOptions): Promise<ClaimedJob | undefined>;
   /**
    * Claim one job by id (a distributed queue delivers ids): queued → running, or, when it is
    * already running (its worker was lost and the queue delivered it again), a takeover: the next

@@ -32,6 +32,13 @@ export interface WorkerTask {
   taskModule: string;
   /** Only load the module (warm-up). */
   warmUp?: boolean;
+  /**
+   * The door's checks instead of a task (`validation-pool.ts`): `validate` runs the module's
+   * `validateTask(kind, document, limits)` (of `text` parsed, when given: the JSON text of the
+   * document), `importGulp` translates `text` (a GULP input).
+   */
+  check?: 'validate' | 'importGulp';
+  text?: string;
   kind: TaskKind;
   document: unknown;
   limits: TaskLimits;
@@ -139,6 +146,19 @@ export default async function runTask(task: WorkerTask): Promise<WorkerOutcome> 
       const mod = await load(task.taskModule);
       if (typeof mod.executeTask !== 'function') throw new Error(`${task.taskModule} does not export executeTask`);
       return { ok: true, result: null, progress: null };
+    } catch (e) {
+      return { ok: false, ...describeTaskError(e), progress: null };
+    }
+  }
+  if (task.check) {
+    try {
+      if (task.check === 'importGulp') {
+        const { importGulp } = await import('../workflows/import.js');
+        return { ok: true, result: importGulp(task.text ?? ''), progress: null };
+      }
+      const mod = await load(task.taskModule);
+      const document: unknown = task.text !== undefined ? JSON.parse(task.text) : task.document;
+      return { ok: true, result: mod.validateTask(task.kind, document, task.limits as unknown as Record<string, number>) ?? null, progress: null };
     } catch (e) {
       return { ok: false, ...describeTaskError(e), progress: null };
     }

@@ -14,9 +14,11 @@ import { Lattice } from '../crystal/lattice.js';
 import { writeCif } from '../io/cif-write.js';
 import { writeLammpsData } from '../io/lammps.js';
 import { buildSupercell, hexagonalSetting, hexagonalSupercellMatrix } from '../crystal/supercell.js';
-import type { Mat3 } from '../math/linalg.js';
+import { det3, type Mat3 } from '../math/linalg.js';
+import type { CostItem } from '../document/limits.js';
+import type { ParsedJob } from '../document/parse.js';
 import { buildEnergyModel, type EnergyModel } from '../potentials/index.js';
-import { relaxLbfgs } from '../relaxation/lbfgs.js';
+import { LBFGS_DEFAULTS, relaxLbfgs } from '../relaxation/lbfgs.js';
 import { formationEnergy, type DefectKind } from '../defects/formation.js';
 import { mixingPoint } from '../defects/mixing.js';
 
@@ -116,6 +118,35 @@ function matrixOf(spec: SupercellSpecInput, unit: Structure, path: string): Mat3
   if ('hexagonal' in spec) return hexagonalSupercellMatrix(unit.lattice, spec.hexagonal as [number, number, number], path);
   if ('multiples' in spec) return [[spec.multiples[0]!, 0, 0], [0, spec.multiples[1]!, 0], [0, 0, spec.multiples[2]!]];
   return spec.matrix as Mat3;
+}
+
+/**
+ * The further work of a defects block, for the cost estimate before the job is queued
+ * (`estimateJobCost`): each listed defect is a relaxation of its supercell (every size with
+ * `finiteSize`; a swap also in its partner's), each mixing point `configurations` relaxations of
+ * the mixing supercell; a relaxation counts its worst case, `maxIterations` evaluations (the
+ * block's, else L-BFGS's default), as a fit counts its maxIterations, plus one evaluation of the
+ * perfect supercell. Supercells are sized from the unrelaxed conventional cells; references the block
+ * does not resolve are left to the run's own checks.
+ */
+export function defectsCostItems(job: ParsedJob, block: DefectsBlock): CostItem[] {
+  const byId = new Map(job.structures.map((s) => [s.id, s.structure]));
+  const items: CostItem[] = [];
+  const relaxation = block.maxIterations ?? LBFGS_DEFAULTS.maxIterations;
+  const cell = (id: string, spec: SupercellSpecInput, path: string, evaluations: number, what: string): void => {
+    const unit = byId.get(id);
+    if (!unit) return;
+    const n = Math.abs(det3(matrixOf(spec, unit, path)));
+    items.push({ what, atoms: unit.numAtoms * n, volume: unit.lattice.volume * n, evaluations });
+  };
+  for (const d of block.list ?? []) {
+    for (const id of d.kind === 'swap' && d.partner ? [d.structure, d.partner] : [d.structure]) {
+      const specs = block.supercells[id] ?? [];
+      (block.finiteSize ? specs : specs.slice(0, 1)).forEach((spec, k) => cell(id, spec, `/defects/supercells/${id}/${k}`, relaxation + 1, 'defect supercells'));
+    }
+  }
+  (block.mixing ?? []).forEach((m, i) => cell(m.structure, m.supercell, `/defects/mixing/${i}/supercell`, m.x.length * (m.configurations ?? 3) * relaxation, 'mixing supercells'));
+  return items;
 }
 
 /** Run the `defects` block of a job document (untrusted JSON). */

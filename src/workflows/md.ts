@@ -19,7 +19,9 @@
  * `md.xi` is the 3-D rms displacement about the lattice site (definitions in engines/lammps/md.ts).
  */
 import { gpaToEvPerA3 } from '../units/index.js';
-import { parseJob } from '../document/parse.js';
+import { parseJob, type ParsedJob } from '../document/parse.js';
+import type { CostItem } from '../document/limits.js';
+import type { SymmetrizedCrystal } from '../crystal/crystal.js';
 import { DomainError, isDomainError } from '../errors.js';
 import { buildEnergyModel } from '../potentials/index.js';
 import { prepareCrystal, relaxCrystal, conventionalStructure, describeCrystal } from '../properties/crystal.js';
@@ -84,13 +86,38 @@ export const hasMdBlock = (doc: unknown): boolean => !!doc && typeof doc === 'ob
  * without the block. A request does not choose the program the server runs: `md.lmp` is refused
  * here (the server's LATTICEFIT_LMP, else `lmp` on its PATH, is used); the CLI still takes it.
  */
-export function validateMdRequest(doc: unknown): Record<string, unknown> {
+export function validateMdRequest(doc: unknown): { document: Record<string, unknown>; md: MdRequest } {
   const { document, md } = splitMdRequest(doc);
   if (md.lmp !== undefined)
     throw new DomainError('INVALID_DOCUMENT', 'md.lmp cannot be set through the service: the server runs the LAMMPS binary of its own configuration (LATTICEFIT_LMP, else lmp on its PATH)', { path: '/md/lmp' });
   const { structures: _s, supercell: _c, pressure, ...rest } = md;
   resolveMdOptions({ ...rest, ...(pressure !== undefined ? { pressureGPa: pressure } : {}) });
-  return document;
+  return { document, md };
+}
+
+/** The structures an md request runs: those it names, else those whose targets carry MD values, else all. */
+function chosenStructures(job: ParsedJob, wanted: string[] | undefined): SymmetrizedCrystal[] {
+  const byId = new Map(job.structures.map((s) => [s.id, s]));
+  for (const [i, id] of (wanted ?? []).entries()) if (!byId.has(id)) throw new DomainError('UNKNOWN_REFERENCE', `md.structures names "${id}", which is not a structure of the document`, { path: `/md/structures/${i}` });
+  const flagged = job.structures.filter((_, k) => {
+    const t = job.targets[k];
+    return t !== undefined && (t.extras.rmsdAt300K !== undefined || Object.values(t.properties).some((v) => v.md !== undefined));
+  });
+  return wanted ? wanted.map((id) => byId.get(id)!) : flagged.length ? flagged : job.structures;
+}
+
+/**
+ * The MD runs of a request, for the cost estimate before the job is queued: each chosen
+ * structure's supercell (as the run sizes it, from the unrelaxed conventional cell) for
+ * equilibration + production steps, one evaluation each.
+ */
+export function mdCostItems(job: ParsedJob, md: MdRequest): CostItem[] {
+  const { structures: _s, supercell, pressure, lmp: _l, ...rest } = md;
+  const resolved = resolveMdOptions({ ...rest, ...(pressure !== undefined ? { pressureGPa: pressure } : {}) });
+  return chosenStructures(job, md.structures).map((c) => {
+    const n = (supercell ?? supercellForCutoff(c.structure, job.forceField)).reduce((a, b) => a * b, 1);
+    return { what: 'md', atoms: c.structure.numAtoms * n, volume: c.structure.lattice.volume * n, evaluations: resolved.equilibrationSteps + resolved.productionSteps };
+  });
 }
 
 export async function mdResult(doc: unknown, opts: MdWorkflowOptions = {}): Promise<MdResult> {
@@ -102,14 +129,8 @@ export async function mdResult(doc: unknown, opts: MdWorkflowOptions = {}): Prom
   const resolved = resolveMdOptions(runOptions); // setup errors before any work
   const job = parseJob(document);
   const model = buildEnergyModel(job.forceField);
-  const byId = new Map(job.structures.map((s) => [s.id, s]));
-  for (const [i, id] of (wanted ?? []).entries()) if (!byId.has(id)) throw new DomainError('UNKNOWN_REFERENCE', `md.structures names "${id}", which is not a structure of the document`, { path: `/md/structures/${i}` });
   // by default the structures whose targets carry MD values (RMSD rows or an `md` source)
-  const flagged = job.structures.filter((_, k) => {
-    const t = job.targets[k];
-    return t !== undefined && (t.extras.rmsdAt300K !== undefined || Object.values(t.properties).some((v) => v.md !== undefined));
-  });
-  const chosen = wanted ? wanted.map((id) => byId.get(id)!) : flagged.length ? flagged : job.structures;
+  const chosen = chosenStructures(job, wanted);
   const structures: StructureReport[] = [];
   const warnings: string[] = [];
   for (const [index, input] of chosen.entries()) {

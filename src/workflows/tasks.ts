@@ -9,13 +9,15 @@
  * - `properties`: the document evaluated at its own parameters (`latticefit properties`); the
  *   result is a `PropertiesResult`.
  */
-import { parseJob, type Limits } from '../document/parse.js';
+import { DEFAULT_LIMITS, parseJob, type Limits } from '../document/parse.js';
+import { checkJobCost } from '../document/limits.js';
+import type { DefectsBlock } from '../document/defects-schema.js';
 import { DomainError } from '../errors.js';
 import type { StartOutcome } from '../fitting/fit.js';
 import type { TaskKind, TaskProgress } from './task-types.js';
 import { REPORT_FORMATS, type ReportFormat } from '../reports/index.js';
 import { renderDefectsReportWithFigures, renderReportWithFigures } from './figures.js';
-import { mdResult, hasMdBlock, validateMdRequest } from './md.js';
+import { mdCostItems, mdResult, hasMdBlock, validateMdRequest, type MdRequest } from './md.js';
 
 import { exportSource } from '../io/sources.js';
 import { writeGulpLibrary, writeLammpsData, writeLammpsPair } from '../io/index.js';
@@ -25,7 +27,7 @@ import { checkSurfaces } from './surfaces.js';
 import type { FitResult, PropertiesResult, StructureReport } from './results.js';
 import { exportText } from './export.js';
 import { threadStarts, type StartRunner } from './starts.js';
-import { cellStructure, defectsResult, type DefectsResult } from './defects.js';
+import { cellStructure, defectsCostItems, defectsResult, type DefectsResult } from './defects.js';
 import { DEFECTS_REPORT_FORMATS, type DefectsReportFormat } from '../reports/defects.js';
 import { writeCif } from '../io/index.js';
 
@@ -49,13 +51,18 @@ export type { StartOutcome };
 /** Validate a document before accepting it (throws DomainError with code and path). */
 export function validateTask(kind: TaskKind, document: unknown, limits?: Partial<Limits>): { structures: number; atoms: number } {
   // an md block: a properties job that runs LAMMPS (workflows/md.ts); a fit refuses it
+  let md: MdRequest | undefined;
   if (kind === 'fit') refuseMdInFit(document);
-  else if (hasMdBlock(document)) document = validateMdRequest(document);
+  else if (hasMdBlock(document)) ({ document, md } = validateMdRequest(document));
   const job = parseJob(document, { limits, kind });
   // a polar face is a setup error: refused here, before the job is accepted
   if (kind !== 'defects') checkSurfaces(job);
-  if (kind === 'defects' && (document as { defects?: unknown }).defects === undefined)
-    throw new DomainError('INVALID_DOCUMENT', 'a defects job needs a "defects" block', { path: '/defects' });
+  if (kind === 'defects') {
+    const block = (document as { defects?: DefectsBlock }).defects;
+    if (block === undefined) throw new DomainError('INVALID_DOCUMENT', 'a defects job needs a "defects" block', { path: '/defects' });
+    // the structures' part was checked by parseJob; now with the supercells' work
+    checkJobCost({ ...job.cost, extra: [...(job.cost.extra ?? []), ...defectsCostItems(job, block)] }, limits?.maxJobCost ?? DEFAULT_LIMITS.maxJobCost, '/defects');
+  } else if (md) checkJobCost({ ...job.cost, extra: [...(job.cost.extra ?? []), ...mdCostItems(job, md)] }, limits?.maxJobCost ?? DEFAULT_LIMITS.maxJobCost, '/md');
   return { structures: job.structures.length, atoms: job.structures.reduce((n, s) => n + s.structure.numAtoms, 0) };
 }
 

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
-import { buildApp, type App } from '../../src/http/app.js';
+import { buildApp, type App, type DocumentChecker } from '../../src/http/app.js';
 import { renderersFrom, type Renderers } from '../../src/http/renderers.js';
 import { EmbeddedJobQueue } from '../../src/jobs/embedded-queue.js';
 import { MemoryJobStore } from '../../src/jobs/memory-store.js';
@@ -80,6 +80,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   task?: TaskFn;
   validate?: (kind: TaskKind, document: unknown, limits?: Record<string, number>) => unknown;
+  /** Where the door's checks run (a `ValidationPool`); default: `validate` on this thread. */
+  checker?: DocumentChecker;
   renderers?: Renderers;
   store?: JobStore;
   capacity?: number;
@@ -109,6 +111,7 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     logger,
     config,
     tasks: { validateTask: opts.validate ?? fake.validateTask },
+    ...(opts.checker ? { checker: opts.checker } : {}),
     renderers: opts.renderers ?? renderersFrom(fake),
   });
   if (!opts.paused) await queue.start();

@@ -55,6 +55,20 @@ export function storeContract(make: () => JobStore): void {
     await s.close();
   });
 
+  it('claimNext with skipOwners passes over those owners\' jobs, not the ones without an owner', async () => {
+    const s = make();
+    const a1 = (await s.create(input({ owner: 'a' }))).job;
+    const a2 = (await s.create(input({ owner: 'a' }))).job;
+    const b = (await s.create(input({ owner: 'b' }))).job;
+    const anonymous = (await s.create(input())).job;
+    expect((await s.claimNext({ skipOwners: ['a'] }))?.id).toBe(b.id);
+    expect((await s.claimNext({ skipOwners: ['a', 'b'] }))?.id).toBe(anonymous.id);
+    expect(await s.claimNext({ skipOwners: ['a'] })).toBeUndefined();
+    expect((await s.claimNext())?.id).toBe(a1.id);
+    expect((await s.claimNext({ skipOwners: [] }))?.id).toBe(a2.id);
+    await s.close();
+  });
+
   it('completes a running attempt with its result and final progress', async () => {
     const s = make();
     const { job } = await s.create(input());

@@ -176,7 +176,7 @@ export function resolveMdOptions(o: MdOptions): MdRunResult['options'] {
     throw new DomainError('INVALID_DOCUMENT', msg, { path: `/md/${path}` });
   };
   if (!(r.temperature > 0 && r.temperature < 1e5)) bad('temperature', `temperature must be between 0 and 1e5 K (got ${r.temperature})`);
-  if (!Number.isFinite(r.pressureGPa)) bad('pressure', 'pressure must be a number (GPa)');
+  if (!(Number.isFinite(r.pressureGPa) && r.pressureGPa >= -100 && r.pressureGPa <= 1000)) bad('pressure', `pressure must be between -100 and 1000 GPa, as options.pressure (got ${r.pressureGPa})`);
   if (!(r.timestepFs > 0 && r.timestepFs <= 10)) bad('timestepFs', `timestep must be in (0, 10] fs (got ${r.timestepFs})`);
   for (const k of ['equilibrationSteps', 'productionSteps', 'sampleEvery', 'blocks', 'thermostatDamp', 'barostatDamp', 'seed'] as const)
     if (!(Number.isInteger(r[k]) && r[k] >= (k === 'equilibrationSteps' ? 0 : k === 'blocks' ? 2 : 1))) bad(k, `${k} must be a whole number${k === 'blocks' ? ' of at least 2' : ''} (got ${r[k]})`);

@@ -5,15 +5,15 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { importGulp } from '../../workflows/import.js';
 import { JobDocumentSchema } from '../../document/schema.js';
+import type { AppContext } from '../context.js';
 
 const ImportResultSchema = Type.Object({
   document: JobDocumentSchema,
   untranslated: Type.Array(Type.Object({ line: Type.Integer(), text: Type.String(), reason: Type.String() })),
 });
 
-export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const importRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.post(
     '/gulp',
@@ -28,7 +28,7 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req) => {
-      const { document, untranslated } = importGulp(req.body);
+      const { document, untranslated } = await ctx.importGulp(req.body);
       return { document, untranslated: untranslated.map((u) => ({ line: u.line, text: u.text, reason: u.reason })) };
     },
   );

@@ -127,7 +127,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
         if (existing) return replay(existing);
       }
       await checkActiveJobs(store, req.owner, config.limits.maxActiveJobsPerKey);
-      const summary = ctx.validate(kind, document, config.limits) as { atoms?: unknown } | undefined;
+      const summary = (await ctx.validate(kind, document, config.limits, req.jsonText ?? undefined)) as { atoms?: unknown } | undefined;
       const atoms = typeof summary?.atoms === 'number' ? summary.atoms : estimateAtoms(document);
       const sync = kind === 'properties' && atoms <= config.syncProperties.maxAtoms && config.syncProperties.timeoutMs > 0;
       const name = (document as { name?: unknown }).name;
