@@ -67,6 +67,8 @@ export const NUMBER_RANGES: readonly NumberRange[] = [
   { pointer: '/structures/*/surfaces/*/face/*', min: -20, max: 20, unit: '1', why: 'Miller indices; the slab of a higher-index face is too thick to converge' },
   { pointer: '/structures/*/surfaces/*/exp', min: 0, max: 100, unit: 'J/m²', why: 'surface energies of ionic crystals are 0.1–5 J/m²' },
   { pointer: '/structures/*/surfaces/*/dft', min: 0, max: 100, unit: 'J/m²', why: 'as exp' },
+  { pointer: '/structures/*/surfaces/*/fit', min: 0, max: 100, unit: 'J/m²', why: 'a surface-energy target, as exp' },
+  { pointer: '/structures/*/surfaces/*/weight', min: 0, max: 1e6, unit: '1', why: 'relative weights, as those of the properties' },
   { pointer: '/structures/*/surfaces/*/termination', min: 0, max: 1000, unit: '1', why: 'index into the terminations of the face (a few)' },
   { pointer: '/structures/*/surfaces/*/tolerance', min: 0, max: 1, exclusiveMin: true, unit: 'J/m²', why: 'thickness convergence; the default is 0.001' },
   { pointer: '/defects/supercells/*/*/multiples/*', min: 1, max: 20, unit: '1', why: 'supercell multiples; 20³ cells of a few atoms are already beyond the atom limit' },
