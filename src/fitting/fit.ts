@@ -365,7 +365,6 @@ export function fitFromStart(input: FitInput, start: readonly number[], observab
         },
       });
       iterations += lm.iterations;
-      if (process.env.FIT_DEBUG) console.error(`leg ${leg} damping ${FIT_STRATEGY.legDampings[leg % 2]} it ${lm.iterations} F ${fb} -> ${lm.objective} ${lm.reason} end-damping ${lm.damping}`);
       const improved = lm.objective < best.objective || !Number.isFinite(best.objective);
       if (improved || lm.objective === best.objective) best = { z: lm.z, objective: lm.objective, converged: lm.converged, reason: lm.reason, atBound: lm.atBound };
       z = lm.z;
