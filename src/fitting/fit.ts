@@ -159,6 +159,10 @@ class FitProblem {
   }
 
   residuals(z: readonly number[]): Float64Array | null {
+    if (!this.transform.toPhysical(z).every((v) => Number.isFinite(v))) {
+      this.lastFailure = 'a parameter overflowed';
+      return null;
+    }
     const states = this.statesAt(z);
     for (const st of states.values())
       if (st.failure) {
@@ -241,6 +245,7 @@ class StageOneProblem {
     private readonly pressureOf: (id: string) => number,
     private readonly lengthWeight: number,
     private readonly z0: readonly number[],
+    private readonly curvature?: FitProblem,
   ) {
     this.prior = Math.sqrt(FIT_STRATEGY.stageOnePrior);
   }
@@ -253,7 +258,9 @@ class StageOneProblem {
   }
 
   residuals(z: readonly number[]): Float64Array | null {
-    const model = this.evaluator.modelAt(this.transform.toPhysical(z));
+    const p = this.transform.toPhysical(z);
+    if (!p.every(Number.isFinite)) return null;
+    const model = this.evaluator.modelAt(p);
     const out: number[] = [];
     for (const id of this.ids) {
       const s = this.evaluator.prepared.get(id)!.structure;
@@ -264,6 +271,11 @@ class StageOneProblem {
       for (let k = 0; k < 6; k++) out.push(strain * (e.strain![k]! + (k < 3 ? pV : 0)));
     }
     z.forEach((v, k) => out.push(this.prior * (v - this.z0[k]!)));
+    if (this.curvature) {
+      const rc = this.curvature.residuals(z);
+      if (!rc) return null;
+      out.push(...rc);
+    }
     return out.every(Number.isFinite) ? Float64Array.from(out) : null;
   }
 
@@ -287,6 +299,7 @@ class StageOneProblem {
       }
     }
     for (let k = 0; k < np; k++) rows.push(Float64Array.from({ length: np }, (_, j) => (j === k ? this.prior : 0)));
+    if (this.curvature) rows.push(...this.curvature.jacobian(z));
     return rows;
   }
 }
@@ -298,7 +311,10 @@ export function stageOneFit(input: FitInput, start: readonly number[], observabl
   const evaluator = new FitEvaluator(input, names, observables, { pressure: input.options.pressure, conventional: true, ...(options.signal ? { signal: options.signal } : {}) });
   const pressureOf = (id: string): number => input.structures.find((s) => s.id === id)?.pressure ?? input.options.pressure;
   const z0 = transform.toInternal(start);
-  const problem = new StageOneProblem(evaluator, transform, evaluator.involved, pressureOf, input.options.weights.length, z0);
+  // the curvature the fit asks for (elastic constants, moduli) at the input geometry, as GULP's conventional fit takes it
+  const curved = observables.filter((o) => o.weightClass === 'elastic' || o.weightClass === 'bulkModulus' || o.weightClass === 'shearModulus');
+  const curvature = curved.length ? new FitProblem(evaluator.restrict(curved), transform, curved, 'finite-difference', 1e-4) : undefined;
+  const problem = new StageOneProblem(evaluator, transform, evaluator.involved, pressureOf, input.options.weights.length, z0, curvature);
   const lm = levenbergMarquardtFit(problem, z0, { maxIterations: FIT_STRATEGY.stageOneIterations, ftol: 1e-6, lower: transform.lower, upper: transform.upper, ...(options.signal ? { signal: options.signal } : {}) });
   return { values: Number.isFinite(lm.objective) ? transform.toPhysical(lm.z) : [...start], objective: lm.objective, initialObjective: lm.initialObjective, iterations: lm.iterations };
 }
