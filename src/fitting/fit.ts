@@ -305,7 +305,7 @@ class StageOneProblem {
 }
 
 /** Stage one from `start` (physical values in `input.vary` order): the parameters at which the input geometries are closest to stationary. */
-export function stageOneFit(input: FitInput, start: readonly number[], observables: readonly Observable[], options: { signal?: AbortSignal } = {}): { values: number[]; objective: number; initialObjective: number; iterations: number } {
+export function stageOneFit(input: FitInput, start: readonly number[], observables: readonly Observable[], options: { signal?: AbortSignal; curvature?: boolean } = {}): { values: number[]; objective: number; initialObjective: number; iterations: number } {
   const names = [...input.vary];
   const transform = makeTransform(names, start, input.bounds as Record<string, [number, number]>, pairContacts(input));
   const evaluator = new FitEvaluator(input, names, observables, { pressure: input.options.pressure, conventional: true, ...(options.signal ? { signal: options.signal } : {}) });
@@ -313,7 +313,7 @@ export function stageOneFit(input: FitInput, start: readonly number[], observabl
   const z0 = transform.toInternal(start);
   // the curvature the fit asks for (elastic constants, moduli) at the input geometry, as GULP's conventional fit takes it
   const curved = observables.filter((o) => o.weightClass === 'elastic' || o.weightClass === 'bulkModulus' || o.weightClass === 'shearModulus');
-  const curvature = curved.length ? new FitProblem(evaluator.restrict(curved), transform, curved, 'finite-difference', 1e-4) : undefined;
+  const curvature = curved.length && options.curvature !== false ? new FitProblem(evaluator.restrict(curved), transform, curved, 'finite-difference', 1e-4) : undefined;
   const problem = new StageOneProblem(evaluator, transform, evaluator.involved, pressureOf, input.options.weights.length, z0, curvature);
   const lm = levenbergMarquardtFit(problem, z0, { maxIterations: FIT_STRATEGY.stageOneIterations, ftol: 1e-6, lower: transform.lower, upper: transform.upper, ...(options.signal ? { signal: options.signal } : {}) });
   return { values: Number.isFinite(lm.objective) ? transform.toPhysical(lm.z) : [...start], objective: lm.objective, initialObjective: lm.initialObjective, iterations: lm.iterations };
@@ -527,8 +527,15 @@ function relaxedObjective(input: FitInput, observables: readonly Observable[], v
 export function stagedStart(input: FitInput, observables: readonly Observable[], guess: readonly number[], signal?: AbortSignal): { start: number[]; guessObjective?: number; stageOne?: NonNullable<FitOutcome['stageOne']> } {
   if (!input.options.relax || input.vary.length === 0 || input.options.maxIterations === 0) return { start: [...guess] };
   const atGuess = relaxedObjective(input, observables, guess, signal);
-  const s1 = stageOneFit(input, guess, observables, signal ? { signal } : {});
-  const atStageOne = relaxedObjective(input, observables, s1.values, signal);
+  // two stage-one variants: forces and stresses only, and with the asked-for curvature
+  let s1 = stageOneFit(input, guess, observables, { ...(signal ? { signal } : {}), curvature: false });
+  let atStageOne = relaxedObjective(input, observables, s1.values, signal);
+  // the second only when neither the guess nor the first relaxes every structure: chosen by the
+  // relaxed objective at the start, it wins more often than it should and then crawls (CaF2)
+  if (!Number.isFinite(atGuess.objective) && !Number.isFinite(atStageOne.objective) && observables.some((o) => o.weightClass === 'elastic' || o.weightClass === 'bulkModulus' || o.weightClass === 'shearModulus')) {
+    s1 = stageOneFit(input, guess, observables, signal ? { signal } : {});
+    atStageOne = relaxedObjective(input, observables, s1.values, signal);
+  }
   const used = Number.isFinite(atStageOne.objective) && !(atGuess.objective <= atStageOne.objective);
   if (!used && atGuess.failing.length) throw refusal(atGuess.failing);
   return { start: used ? s1.values : [...guess], ...(Number.isFinite(atGuess.objective) ? { guessObjective: atGuess.objective } : {}), stageOne: { objective: s1.objective, initialObjective: s1.initialObjective, iterations: s1.iterations, used } };
