@@ -336,7 +336,7 @@ function refusal(failing: { index: number; id: string; failure: string }[]): Dom
  * stage two (`FIT_STRATEGY`), and the extra starts when a parameter ends on a bound. A structure
  * that fails to relax at `start` is refused (RELAX_NOT_CONVERGED, pointing to it).
  */
-export function fitFromStart(input: FitInput, start: readonly number[], observables: Observable[], options: FitOptions = {}): LoopOutcome {
+export function fitFromStart(input: FitInput, start: readonly number[], observables: Observable[], options: FitOptions = {}, guessPoint?: { values: readonly number[]; objective: number }): LoopOutcome {
   const t0 = Date.now();
   const names = [...input.vary];
   const transform = makeTransform(names, names.map((n) => getParameter(input.forceField, n)!), input.bounds as Record<string, [number, number]>, pairContacts(input));
@@ -353,8 +353,10 @@ export function fitFromStart(input: FitInput, start: readonly number[], observab
   const z0 = transform.toInternal(start);
   const r0 = problem.residuals(z0);
   const f0 = r0 ? r0.reduce((s, x) => s + x * x, 0) : Number.NaN;
-  options.onProgress?.({ iteration: 0, objective: f0, parameters: named(start), elapsedMs: Date.now() - t0, stage: 'start' });
-  history.push({ iteration: 0, objective: f0, accepted: true });
+  // iteration 0 is the guess: the start itself, or, after a staged start, the guess before stage one
+  const reported = guessPoint ?? { values: start, objective: f0 };
+  options.onProgress?.({ iteration: 0, objective: reported.objective, parameters: named(reported.values), elapsedMs: Date.now() - t0, stage: 'start' });
+  history.push({ iteration: 0, objective: reported.objective, accepted: true });
 
   let iterations = 0;
   let best = { z: z0, objective: f0, converged: names.length === 0, reason: names.length === 0 ? 'no parameters to vary' : 'max-iterations', atBound: [] as number[] };
@@ -466,13 +468,17 @@ export async function fitParameters(input: FitInput, observablesIn: Observable[]
   }
 
   let stageOne: FitOutcome['stageOne'];
+  let guessPoint: { values: number[]; objective: number } | undefined;
   if (!multiStart) {
     const staged = stagedStart(input, observablesIn, start, options.signal);
     chosen = staged.start;
     stageOne = staged.stageOne;
-    if (staged.guessObjective !== undefined) guessObjective = staged.guessObjective;
+    if (staged.stageOne?.used && staged.guessObjective !== undefined) {
+      guessObjective = staged.guessObjective;
+      guessPoint = { values: start, objective: staged.guessObjective };
+    }
   }
-  const run = fitFromStart(input, chosen, observablesIn, options);
+  const run = fitFromStart(input, chosen, observablesIn, options, guessPoint);
 
   // uncertainty from the weighted Jacobian at the solution (physical parameters)
   let uncertainty: Uncertainty | null = null;
