@@ -405,6 +405,9 @@ export function fitFromStart(input: FitInput, start: readonly number[], observab
   const values = best.z.every((v, k) => v === z0[k]) ? [...start] : transform.toPhysical(best.z);
   const states = problem.statesAt(best.z);
   evaluator.commit(states);
+  // the objective of the states reported (re-relaxed when they left the memo since): one answer
+  const rFinal = problem.residuals(best.z);
+  if (rFinal) best.objective = rFinal.reduce((acc, x) => acc + x * x, 0);
   const atBound = best.atBound.map((k) => names[k]!);
   const reason = atBound.length ? `${best.reason}; on a bound: ${atBound.join(', ')}` : best.reason;
   const converged = best.converged && iterations <= input.options.maxIterations;
