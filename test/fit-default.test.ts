@@ -11,7 +11,8 @@ import { FitEvaluator } from '../src/fitting/evaluator.js';
 import { parseJob } from '../src/document/parse.js';
 import { DomainError } from '../src/errors.js';
 import { prepareFit, runFit } from '../src/workflows/fit-job.js';
-import { getParameter } from '../src/potentials/forcefield.js';
+import { getParameter, withParameters as withValues } from '../src/potentials/forcefield.js';
+import { elasticConstants } from '../src/properties/elastic.js';
 import { buildEnergyModel } from '../src/potentials/index.js';
 import { loadCase, loadStarts, withParameters } from '../bench/fits.js';
 
@@ -120,5 +121,21 @@ describe('cut-off treatment in the job document', () => {
     expect(err).toBeInstanceOf(DomainError);
     expect((err as DomainError).code).toBe('INVALID_POTENTIAL');
     expect((err as DomainError).path).toBe('/options/taperWidth');
+  });
+});
+
+describe('far-out trial parameters', () => {
+  it('elastic constants of a model whose second derivatives overflow are NUMERICAL_FAILURE (a rejected trial), not a TypeError', () => {
+    // stage one can propose such points; the fit must be able to reject them
+    const job = parseJob(loadCase('mgo-cao'));
+    const ff = withValues(job.forceField, { 'Mg-O.A': 1e306, 'Mg-O.rho': 2 });
+    let err: unknown;
+    try {
+      elasticConstants(buildEnergyModel(ff), job.structures[0]!.structure);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as DomainError).code).toBe('NUMERICAL_FAILURE');
   });
 });
