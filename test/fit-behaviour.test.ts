@@ -256,39 +256,25 @@ describe('refusals and exclusions', () => {
   describe('a structure that cannot be relaxed at the start', () => {
     // zinc-blende CdSe with Cd-Se A = 1 eV (no short-range repulsion; the pair is used by CdSe-ZB
     // only and is not varied): the cell collapses by ~40 % on relaxation, which the relaxation
-    // reports as a change of polymorph, so the structure fails at the starting parameters.
-    let excluded: FitResult;
+    // reports as a change of polymorph, so the structure fails at the starting parameters, and no
+    // staged start can help (its pair is fixed).
+    let refused: DomainError;
     beforeAll(async () => {
       const doc = pbseDocument(['PbSe-RS', 'PbSe-CsCl', 'CdSe-ZB']);
       doc.potentials.find((p) => p.species.join('-') === 'Cd-Se')!.A = 1;
-      excluded = await runFit(parseJob(doc));
+      refused = await rejectionOf(runFit(parseJob(doc)));
     }, 60_000);
 
-    it('is said in the warnings', () => {
-      expect(excluded.warnings.filter((w) => w.startsWith('excluded from the fit') && w.includes('CdSe-ZB'))).toHaveLength(1);
+    it('is refused with RELAX_NOT_CONVERGED, not fitted without it', () => {
+      expect(refused.code).toBe('RELAX_NOT_CONVERGED');
     });
 
-    it('its observables are in the residual table as not in the fit; the others are in it', () => {
+    it('the refusal points to the structure (/structures/i, document order) and says why', () => {
       // document order: the fixture lists CdSe-ZB before the PbSe structures
-      expect(excluded.residuals.map((r) => `${r.structure}:${r.inFit}`)).toEqual([
-        ...Array(5).fill('CdSe-ZB:false'),
-        ...Array(5).fill('PbSe-RS:true'),
-        ...Array(2).fill('PbSe-CsCl:true'),
-      ]);
-    });
-
-    it('the fit over the other structures ends where it ends without it', () => {
-      expect(Math.abs(excluded.objective.final - fit.objective.final)).toBeLessThanOrEqual(TOL.fitObjectiveRel * fit.objective.final);
-    });
-
-    // Bug (src/fitting/fit.ts, the residual table in runFit): `calculated` is taken from
-    // observableValue(o, finalStates) without looking at finalStates.get(id).failure. CdSe-ZB fails
-    // at the final parameters exactly as at the start (its pair is not varied), yet its `a` row
-    // reports the lattice parameter of the collapsed cell (5.16 Å against 6.08) and adds ~849 to
-    // objective.allObservables, contrary to ResidualRow.calculated in src/fitting/types.ts: "null
-    // when the structure failed at the final parameters".
-    it('its calculated values are null, as it fails at the final parameters too', () => {
-      expect(excluded.residuals.filter((r) => r.structure === 'CdSe-ZB').map((r) => r.calculated)).toEqual(Array(5).fill(null));
+      const doc = pbseDocument(['PbSe-RS', 'PbSe-CsCl', 'CdSe-ZB']);
+      expect(refused.path).toBe(`/structures/${doc.structures.findIndex((s) => s.id === 'CdSe-ZB')}`);
+      expect(refused.detail.structure).toBe('CdSe-ZB');
+      expect(refused.message).toMatch(/CdSe-ZB does not relax at the starting parameters/);
     });
   });
 });

@@ -187,7 +187,13 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       if (!(params[k]! >= lo && params[k]! <= hi)) throw new DomainError('INVALID_POTENTIAL', `${k} = ${params[k]} lies outside its bounds [${lo}, ${hi}]`, { path: `${path}/bounds/${k}` });
       bounds[`${key}.${k}`] = [lo, hi];
     }
-    pairs.push({ type: p.type, species: [p.species[0]!, p.species[1]!], params, cutoff: p.cutoff ?? 12 });
+    // cut-off treatment: the potential's own, else the job's default (`options.cutoffMode`, `options.taperWidth`)
+    const cutoffMode = p.cutoffMode ?? doc.options?.cutoffMode;
+    const taperWidth = p.taperWidth ?? doc.options?.taperWidth;
+    const cutoff = p.cutoff ?? 12;
+    if ((cutoffMode ?? 'truncate') === 'taper' && taperWidth !== undefined && !(taperWidth < cutoff))
+      throw new DomainError('INVALID_POTENTIAL', `taperWidth ${taperWidth} Å must be smaller than the cut-off ${cutoff} Å`, { path: p.taperWidth !== undefined ? `${path}/taperWidth` : '/options/taperWidth' });
+    pairs.push({ type: p.type, species: [p.species[0]!, p.species[1]!], params, cutoff, ...(cutoffMode && cutoffMode !== 'truncate' ? { cutoffMode } : {}), ...(taperWidth !== undefined && cutoffMode === 'taper' ? { taperWidth } : {}) });
   });
 
   // structures

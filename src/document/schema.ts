@@ -21,6 +21,10 @@ export const BoundsSchema = Type.Record(Type.String(), Type.Array(Type.Number(),
   description: 'lower and upper bound per parameter name, e.g. {"rho": [0.05, 0.5]}',
 });
 
+const DESC_CUTOFF_MODE = 'how the pair energy ends at the cut-off: truncate (default, as GULP: a kink where a neighbour shell crosses it), shifted-force (energy and force go to zero at the cut-off) or taper (quintic switch over the last taperWidth Å: energy, force and curvature continuous)';
+const CutoffModeSchema = Type.Union([Type.Literal('truncate'), Type.Literal('shifted-force'), Type.Literal('taper')], { description: DESC_CUTOFF_MODE });
+const TaperWidthSchema = Num('taper: width of the switching range below the cut-off, Å (default 1)', { exclusiveMinimum: 0 });
+
 export const PotentialSchema = Type.Object(
   {
     type: Type.Union([Type.Literal('buckingham'), Type.Literal('lennard-jones')], {
@@ -34,6 +38,8 @@ export const PotentialSchema = Type.Object(
     epsilon: Type.Optional(Num('lennard-jones well depth, eV (alternative to A, B)')),
     sigma: Type.Optional(Num('lennard-jones zero crossing, Å (alternative to A, B)', { exclusiveMinimum: 0 })),
     cutoff: Type.Optional(Num('short-range cut-off, Å (default 12)', { exclusiveMinimum: 0 })),
+    cutoffMode: Type.Optional(CutoffModeSchema),
+    taperWidth: Type.Optional(TaperWidthSchema),
     vary: Type.Optional(Type.Array(Type.String(), { description: 'parameters to fit, e.g. ["A", "rho", "C"]' })),
     bounds: Type.Optional(BoundsSchema),
   },
@@ -139,6 +145,8 @@ export const OptionsSchema = Type.Object(
         description: 'at a non-zero pressure: energy second derivatives (default), stress-strain (Birch) coefficients, or GULP 6.1\'s definition',
       }),
     ),
+    cutoffMode: Type.Optional(CutoffModeSchema),
+    taperWidth: Type.Optional(TaperWidthSchema),
     symmetry: Type.Optional(
       Type.Union([Type.Literal('keep'), Type.Literal('p1')], { description: 'relax keeping each space group (default) or in P1, to expose instabilities that symmetry hides' }),
     ),

@@ -18,9 +18,10 @@ import type { Observable, SurfaceTarget } from './observables.js';
 import { makeTransform, type ParameterTransform } from './transform.js';
 import { levenbergMarquardtFit } from './lm.js';
 import { parameterUncertainty, type Uncertainty } from './uncertainty.js';
-import { FitEvaluator, observableValue, type StructureState } from './evaluator.js';
+import { FitEvaluator, type StructureState } from './evaluator.js';
 import { shortestContacts } from './catastrophe.js';
 import { rng } from '../math/random.js';
+import { GPA_PER_EV_PER_A3 } from '../units/index.js';
 
 /** How a fit runs, resolved at the door (`ResolvedJobOptions` of the job document is one). */
 export interface FitSettings extends EvaluationSettings {
@@ -90,9 +91,9 @@ interface LoopOutcome {
   history: FitHistory;
   /** states at `values` of the structures the fitted observables touch */
   states: Map<string, StructureState>;
-  /** the observables in the fit (those that can be evaluated at the start) */
   observables: Observable[];
-  excluded: string[];
+  /** varied parameters that end on a bound */
+  atBound: string[];
   /** the evaluator of this run (warm starts at `values`); stays inside this module */
   evaluator: FitEvaluator;
 }
@@ -117,8 +118,10 @@ export interface FitOutcome {
   states: Map<string, StructureState>;
   /** the observables in the fit */
   fitted: Observable[];
-  /** structures left out of the fit, with why */
-  excluded: string[];
+  /** varied parameters that end on a bound */
+  atBound: string[];
+  /** the start of the relaxed fit: stage one's result or the guess (`FIT_STRATEGY`) */
+  stageOne?: { objective: number; initialObjective: number; iterations: number; used: boolean };
   multiStart?: { starts: number; best: number; objectives: number[]; failed: number };
 }
 
@@ -158,6 +161,10 @@ class FitProblem {
   }
 
   residuals(z: readonly number[]): Float64Array | null {
+    if (!this.transform.toPhysical(z).every((v) => Number.isFinite(v))) {
+      this.lastFailure = 'a parameter overflowed';
+      return null;
+    }
     const states = this.statesAt(z);
     for (const st of states.values())
       if (st.failure) {
@@ -196,24 +203,151 @@ class FitProblem {
 }
 
 /**
- * One Levenberg-Marquardt run from `start` (physical values in `input.vary` order) over
- * `observablesIn`. Observables of structures that fail at the start are left out (`excluded`).
+ * How the default fit proceeds from a start (measured on the fit suite, docs/fitsuite.md):
+ * - stage one (`stageOneFit`): forces and stresses fitted to zero at the input geometry (no
+ *   relaxation), which brings a far start to parameters at which the structures relax near the
+ *   given geometry;
+ * - stage two: the relaxed fit from the better (lower relaxed objective) of stage one's result
+ *   and the start itself, in legs: each leg is one Levenberg-Marquardt run until its own stop;
+ *   the next starts again from the best point with fresh damping, alternating small (near
+ *   Gauss-Newton) and large (near steepest descent) initial damping, which steps off the stalls
+ *   of flat, curved valleys; the legs end when one lowers F by less than `legImprovement`
+ *   (relative) or the iteration budget is spent;
+ * - extra starts when a parameter ends on a bound: the bound parameters moved back to their
+ *   start values and the legs run again from there; the best point wins.
  */
-export function fitFromStart(input: FitInput, start: readonly number[], observablesIn: Observable[], options: FitOptions = {}): LoopOutcome {
+export const FIT_STRATEGY = {
+  legDampings: [1e-3, 1] as readonly number[],
+  legImprovement: 1e-6,
+  maxLegs: 8,
+  boundStarts: 2,
+  stageOneIterations: 100,
+  stageOnePrior: 1e-2,
+} as const;
+
+/**
+ * Stage one: residuals of forces and stresses at the input geometry (GULP's conventional fit of
+ * the gradients), in units that make them comparable with the lattice observables they stand for:
+ * a stress σ strains a cell of bulk modulus B by about σ/(3B), moving a length ℓ = V^(1/3) by
+ * ℓ σ/(3B); a force F displaces an ion by about F/k. Both are weighted as lengths
+ * (`weights.length`), with B = 100 GPa and k = 10 eV/Å² (typical of ionic crystals). The
+ * Jacobian is analytic (`parameterDerivatives`: ∂/∂p of the gradient and strain derivatives).
+ * Forces and stresses at a few geometries seldom determine every parameter: a prior
+ * √μ (z − z₀) in the internal variables (μ = `FIT_STRATEGY.stageOnePrior`) keeps the
+ * undetermined directions at the start instead of letting them wander.
+ */
+class StageOneProblem {
+  private static readonly B_REF = 100 / GPA_PER_EV_PER_A3;
+  private static readonly K_REF = 10;
+  private readonly prior: number;
+  constructor(
+    private readonly evaluator: FitEvaluator,
+    private readonly transform: ParameterTransform,
+    private readonly ids: readonly string[],
+    private readonly pressureOf: (id: string) => number,
+    private readonly lengthWeight: number,
+    private readonly z0: readonly number[],
+    private readonly curvature?: FitProblem,
+  ) {
+    this.prior = Math.sqrt(FIT_STRATEGY.stageOnePrior);
+  }
+
+  private scales(id: string): { force: number; strain: number; n: number; volume: number } {
+    const s = this.evaluator.prepared.get(id)!.structure;
+    const volume = s.lattice.volume;
+    const sw = Math.sqrt(this.lengthWeight);
+    return { force: sw / StageOneProblem.K_REF, strain: (sw * Math.cbrt(volume)) / (3 * StageOneProblem.B_REF * volume), n: s.numAtoms, volume };
+  }
+
+  residuals(z: readonly number[]): Float64Array | null {
+    const p = this.transform.toPhysical(z);
+    if (!p.every(Number.isFinite)) return null;
+    const model = this.evaluator.modelAt(p);
+    const out: number[] = [];
+    for (const id of this.ids) {
+      const s = this.evaluator.prepared.get(id)!.structure;
+      const { force, strain, n, volume } = this.scales(id);
+      const e = model.compute(s, 1);
+      for (let i = 0; i < 3 * n; i++) out.push(force * e.gradient![i]!);
+      const pV = this.pressureOf(id) * volume;
+      for (let k = 0; k < 6; k++) out.push(strain * (e.strain![k]! + (k < 3 ? pV : 0)));
+    }
+    z.forEach((v, k) => out.push(this.prior * (v - this.z0[k]!)));
+    if (this.curvature) {
+      const rc = this.curvature.residuals(z);
+      if (!rc) return null;
+      out.push(...rc);
+    }
+    return out.every(Number.isFinite) ? Float64Array.from(out) : null;
+  }
+
+  jacobian(z: readonly number[]): Float64Array[] {
+    const p = this.transform.toPhysical(z);
+    const model = this.evaluator.modelAt(p);
+    const M = this.transform.jacobian(z);
+    const np = p.length;
+    const rows: Float64Array[] = [];
+    for (const id of this.ids) {
+      const s = this.evaluator.prepared.get(id)!.structure;
+      const { force, strain, n } = this.scales(id);
+      const d = model.parameterDerivatives(s, this.evaluator.names);
+      for (let i = 0; i < 3 * n + 6; i++) {
+        const scale = i < 3 * n ? force : strain;
+        rows.push(Float64Array.from({ length: np }, (_, k) => {
+          let acc = 0;
+          for (let j = 0; j < np; j++) acc += d.dFirst[j]![i]! * M[j]![k]!;
+          return scale * acc;
+        }));
+      }
+    }
+    for (let k = 0; k < np; k++) rows.push(Float64Array.from({ length: np }, (_, j) => (j === k ? this.prior : 0)));
+    if (this.curvature) rows.push(...this.curvature.jacobian(z));
+    return rows;
+  }
+}
+
+/** Stage one from `start` (physical values in `input.vary` order): the parameters at which the input geometries are closest to stationary. */
+export function stageOneFit(input: FitInput, start: readonly number[], observables: readonly Observable[], options: { signal?: AbortSignal; curvature?: boolean } = {}): { values: number[]; objective: number; initialObjective: number; iterations: number } {
+  const names = [...input.vary];
+  const transform = makeTransform(names, start, input.bounds as Record<string, [number, number]>, pairContacts(input));
+  const evaluator = new FitEvaluator(input, names, observables, { pressure: input.options.pressure, conventional: true, ...(options.signal ? { signal: options.signal } : {}) });
+  const pressureOf = (id: string): number => input.structures.find((s) => s.id === id)?.pressure ?? input.options.pressure;
+  const z0 = transform.toInternal(start);
+  // the curvature the fit asks for (elastic constants, moduli) at the input geometry, as GULP's conventional fit takes it
+  const curved = observables.filter((o) => o.weightClass === 'elastic' || o.weightClass === 'bulkModulus' || o.weightClass === 'shearModulus');
+  const curvature = curved.length && options.curvature !== false ? new FitProblem(evaluator.restrict(curved), transform, curved, 'finite-difference', 1e-4) : undefined;
+  const problem = new StageOneProblem(evaluator, transform, evaluator.involved, pressureOf, input.options.weights.length, z0, curvature);
+  const lm = levenbergMarquardtFit(problem, z0, { maxIterations: FIT_STRATEGY.stageOneIterations, ftol: 1e-6, lower: transform.lower, upper: transform.upper, ...(options.signal ? { signal: options.signal } : {}) });
+  return { values: Number.isFinite(lm.objective) ? transform.toPhysical(lm.z) : [...start], objective: lm.objective, initialObjective: lm.initialObjective, iterations: lm.iterations };
+}
+
+/** The structures the observables touch that fail at `values`, as [index in the input, id, why]. */
+function failingStructures(input: FitInput, states: Map<string, StructureState>): { index: number; id: string; failure: string }[] {
+  return [...states].filter(([, st]) => st.failure).map(([id, st]) => ({ index: input.structures.findIndex((s) => s.id === id), id, failure: st.failure! }));
+}
+
+/** RELAX_NOT_CONVERGED for the first structure that fails at the starting parameters. */
+function refusal(failing: { index: number; id: string; failure: string }[]): DomainError {
+  const f = failing[0]!;
+  const more = failing.length > 1 ? ` (and ${failing.length - 1} more: ${failing.slice(1).map((x) => x.id).join(', ')})` : '';
+  return new DomainError('RELAX_NOT_CONVERGED', `structure ${f.id} does not relax at the starting parameters: ${f.failure.startsWith(`${f.id}:`) ? f.failure.slice(f.id.length + 1).trim() : f.failure}${more}; the fit cannot start from there (start closer to a model that holds the structure)`, { path: `/structures/${f.index}`, structure: f.id });
+}
+
+/**
+ * One fit from `start` (physical values in `input.vary` order) over `observables`: the legs of
+ * stage two (`FIT_STRATEGY`), and the extra starts when a parameter ends on a bound. A structure
+ * that fails to relax at `start` is refused (RELAX_NOT_CONVERGED, pointing to it).
+ */
+export function fitFromStart(input: FitInput, start: readonly number[], observables: Observable[], options: FitOptions = {}, guessPoint?: { values: readonly number[]; objective: number }): LoopOutcome {
   const t0 = Date.now();
   const names = [...input.vary];
   const transform = makeTransform(names, names.map((n) => getParameter(input.forceField, n)!), input.bounds as Record<string, [number, number]>, pairContacts(input));
-  const fullEvaluator = new FitEvaluator(input, names, observablesIn, { pressure: input.options.pressure, signal: options.signal, conventional: !input.options.relax });
+  const evaluator = new FitEvaluator(input, names, observables, { pressure: input.options.pressure, signal: options.signal, conventional: !input.options.relax });
 
-  // starting point: structures that fail here cannot be fitted; their observables are dropped
-  const states0 = fullEvaluator.evaluate(start, fullEvaluator.involved);
-  const excluded: string[] = [];
-  for (const [id, st] of states0) if (st.failure) excluded.push(st.failure.startsWith(`${id}:`) ? st.failure : `${id}: ${st.failure}`);
-  const failedIds = new Set([...states0].filter(([, st]) => st.failure).map(([id]) => id));
-  const observables = observablesIn.filter((o) => !failedIds.has(o.structureId) && !(o.other && failedIds.has(o.other)) && Number.isFinite(observableValue(o, states0)));
-  if (observables.length === 0) throw new DomainError('RELAX_NOT_CONVERGED', `no fitted observable can be evaluated at the starting parameters: ${excluded.join('; ') || 'no observables'}`);
-  fullEvaluator.commit(states0);
-  const evaluator = observables.length === observablesIn.length ? fullEvaluator : fullEvaluator.restrict(observables);
+  const states0 = evaluator.evaluate(start, evaluator.involved);
+  const failing = failingStructures(input, states0);
+  if (failing.length) throw refusal(failing);
+  evaluator.commit(states0);
   const problem = new FitProblem(evaluator, transform, observables, options.jacobian ?? 'analytic', options.fdStep ?? 1e-4);
 
   const history: FitHistory = [];
@@ -221,28 +355,65 @@ export function fitFromStart(input: FitInput, start: readonly number[], observab
   const z0 = transform.toInternal(start);
   const r0 = problem.residuals(z0);
   const f0 = r0 ? r0.reduce((s, x) => s + x * x, 0) : Number.NaN;
-  options.onProgress?.({ iteration: 0, objective: f0, parameters: named(start), elapsedMs: Date.now() - t0, stage: 'start' });
-  history.push({ iteration: 0, objective: f0, accepted: true });
+  // iteration 0 is the guess: the start itself, or, after a staged start, the guess before stage one
+  const reported = guessPoint ?? { values: start, objective: f0 };
+  options.onProgress?.({ iteration: 0, objective: reported.objective, parameters: named(reported.values), elapsedMs: Date.now() - t0, stage: 'start' });
+  history.push({ iteration: 0, objective: reported.objective, accepted: true });
 
-  const lm =
-    names.length === 0 || input.options.maxIterations === 0
-      ? { z: z0, objective: f0, initialObjective: f0, iterations: 0, converged: names.length === 0, reason: names.length === 0 ? 'no parameters to vary' : 'max-iterations', rejectedSteps: 0, history: [] }
-      : levenbergMarquardtFit(problem, z0, {
-          maxIterations: input.options.maxIterations,
-          lower: transform.lower,
-          upper: transform.upper,
-          signal: options.signal,
-          onIteration: (it) => {
-            history.push({ iteration: it.iteration, objective: it.objective, accepted: it.accepted, ...(it.accepted ? {} : { note: problem.lastFailure || it.rejectedReason }) });
-            problem.lastFailure = '';
-            options.onProgress?.({ iteration: it.iteration, objective: it.objective, parameters: named(transform.toPhysical(it.z)), elapsedMs: Date.now() - t0, stage: 'fit', accepted: it.accepted });
-          },
-        });
+  let iterations = 0;
+  let best = { z: z0, objective: f0, converged: names.length === 0, reason: names.length === 0 ? 'no parameters to vary' : 'max-iterations', atBound: [] as number[] };
+  /** legs from z until they stop improving or the budget is spent; the best point so far is kept */
+  const legs = (zStart: number[]): void => {
+    let z = zStart;
+    for (let leg = 0; leg < FIT_STRATEGY.maxLegs && iterations < input.options.maxIterations; leg++) {
+      const fBefore = problem.residuals(z);
+      if (!fBefore) return;
+      const fb = fBefore.reduce((s, x) => s + x * x, 0);
+      // a restart re-evaluates its start: the warm starts must be those of z
+      evaluator.commit(problem.statesAt(z));
+      const lm = levenbergMarquardtFit(problem, z, {
+        maxIterations: input.options.maxIterations - iterations,
+        lower: transform.lower,
+        upper: transform.upper,
+        damping: FIT_STRATEGY.legDampings[leg % FIT_STRATEGY.legDampings.length]!,
+        signal: options.signal,
+        onIteration: (it) => {
+          const iteration = iterations + it.iteration;
+          history.push({ iteration, objective: it.objective, accepted: it.accepted, ...(it.accepted ? {} : { note: problem.lastFailure || it.rejectedReason }) });
+          problem.lastFailure = '';
+          options.onProgress?.({ iteration, objective: it.objective, parameters: named(transform.toPhysical(it.z)), elapsedMs: Date.now() - t0, stage: 'fit', accepted: it.accepted });
+        },
+      });
+      iterations += lm.iterations;
+      const improved = lm.objective < best.objective || !Number.isFinite(best.objective);
+      if (improved || lm.objective === best.objective) best = { z: lm.z, objective: lm.objective, converged: lm.converged, reason: lm.reason, atBound: lm.atBound };
+      z = lm.z;
+      if (lm.reason === 'zero-objective' || lm.reason === 'gradient' || lm.reason === 'evaluation-failed') return;
+      if (leg > 0 && !(fb - lm.objective > FIT_STRATEGY.legImprovement * fb)) return;
+    }
+  };
+  if (names.length > 0 && input.options.maxIterations > 0 && Number.isFinite(f0)) {
+    legs(z0);
+    // a parameter on a bound: start again with the bound parameters back at their start values
+    for (let extra = 0; extra < FIT_STRATEGY.boundStarts && best.atBound.length && iterations < input.options.maxIterations; extra++) {
+      const zb = [...best.z];
+      for (const k of best.atBound) zb[k] = extra === 0 ? z0[k]! : 0.5 * (z0[k]! + best.z[k]!);
+      const before = best.objective;
+      if (problem.residuals(zb)) legs(zb);
+      if (!(best.objective < before)) break;
+    }
+  }
   // unchanged internal variables give back the starting values exactly (exp(ln A) is not A)
-  const values = lm.z.every((v, k) => v === z0[k]) ? [...start] : transform.toPhysical(lm.z);
-  const states = problem.statesAt(lm.z);
+  const values = best.z.every((v, k) => v === z0[k]) ? [...start] : transform.toPhysical(best.z);
+  const states = problem.statesAt(best.z);
   evaluator.commit(states);
-  return { values, objective: lm.objective, initialObjective: lm.initialObjective, iterations: lm.iterations, converged: lm.converged, reason: lm.reason, history, states, observables, excluded, evaluator };
+  // the objective of the states reported (re-relaxed when they left the memo since): one answer
+  const rFinal = problem.residuals(best.z);
+  if (rFinal) best.objective = rFinal.reduce((acc, x) => acc + x * x, 0);
+  const atBound = best.atBound.map((k) => names[k]!);
+  const reason = atBound.length ? `${best.reason}; on a bound: ${atBound.join(', ')}` : best.reason;
+  const converged = best.converged && iterations <= input.options.maxIterations;
+  return { values, objective: best.objective, initialObjective: f0, iterations, converged, reason, history, states, observables, evaluator, atBound };
 }
 
 /** Shortest contact of every species pair over the input structures, Å (r₀ of the A-ρ decorrelation). */
@@ -301,7 +472,18 @@ export async function fitParameters(input: FitInput, observablesIn: Observable[]
     multiStart = { starts: points.length, best: outcomes.indexOf(best), objectives: outcomes.map((o) => o.objective), failed: outcomes.length - ok.length };
   }
 
-  const run = fitFromStart(input, chosen, observablesIn, options);
+  let stageOne: FitOutcome['stageOne'];
+  let guessPoint: { values: number[]; objective: number } | undefined;
+  if (!multiStart) {
+    const staged = stagedStart(input, observablesIn, start, options.signal);
+    chosen = staged.start;
+    stageOne = staged.stageOne;
+    if (staged.stageOne?.used && staged.guessObjective !== undefined) {
+      guessObjective = staged.guessObjective;
+      guessPoint = { values: start, objective: staged.guessObjective };
+    }
+  }
+  const run = fitFromStart(input, chosen, observablesIn, options, guessPoint);
 
   // uncertainty from the weighted Jacobian at the solution (physical parameters)
   let uncertainty: Uncertainty | null = null;
@@ -331,19 +513,53 @@ export async function fitParameters(input: FitInput, observablesIn: Observable[]
     uncertainty,
     states,
     fitted: run.observables,
-    excluded: run.excluded,
+    atBound: run.atBound,
+    ...(stageOne ? { stageOne } : {}),
     ...(multiStart ? { multiStart } : {}),
   };
 }
 
-/** One start of a multi-start fit, reduced to plain data. */
+/** The relaxed objective at `values`, and the structures that fail there. */
+function relaxedObjective(input: FitInput, observables: readonly Observable[], values: readonly number[], signal?: AbortSignal): { objective: number; failing: ReturnType<typeof failingStructures> } {
+  const ev = new FitEvaluator(input, input.vary, observables, { pressure: input.options.pressure, ...(signal ? { signal } : {}) });
+  const states = ev.evaluate(values, ev.involved);
+  const failing = failingStructures(input, states);
+  if (failing.length) return { objective: Number.NaN, failing };
+  const v = ev.values(states);
+  return { objective: observables.reduce((acc, o, i) => acc + o.weight * (v[i]! - o.target) ** 2, 0), failing };
+}
+
+/**
+ * The start of the relaxed fit (`FIT_STRATEGY`): stage one from the guess, then whichever of its
+ * result and the guess has the lower relaxed objective with every structure relaxing. When no
+ * structure fails at the guess and stage one does not help, the guess itself. A structure that
+ * fails at both is refused (RELAX_NOT_CONVERGED, pointing to it at the guess).
+ */
+export function stagedStart(input: FitInput, observables: readonly Observable[], guess: readonly number[], signal?: AbortSignal): { start: number[]; guessObjective?: number; stageOne?: NonNullable<FitOutcome['stageOne']> } {
+  if (!input.options.relax || input.vary.length === 0 || input.options.maxIterations === 0) return { start: [...guess] };
+  const atGuess = relaxedObjective(input, observables, guess, signal);
+  // two stage-one variants: forces and stresses only, and with the asked-for curvature
+  let s1 = stageOneFit(input, guess, observables, { ...(signal ? { signal } : {}), curvature: false });
+  let atStageOne = relaxedObjective(input, observables, s1.values, signal);
+  // the second only when neither the guess nor the first relaxes every structure: chosen by the
+  // relaxed objective at the start, it wins more often than it should and then crawls (CaF2)
+  if (!Number.isFinite(atGuess.objective) && !Number.isFinite(atStageOne.objective) && observables.some((o) => o.weightClass === 'elastic' || o.weightClass === 'bulkModulus' || o.weightClass === 'shearModulus')) {
+    s1 = stageOneFit(input, guess, observables, signal ? { signal } : {});
+    atStageOne = relaxedObjective(input, observables, s1.values, signal);
+  }
+  const used = Number.isFinite(atStageOne.objective) && !(atGuess.objective <= atStageOne.objective);
+  if (!used && atGuess.failing.length) throw refusal(atGuess.failing);
+  return { start: used ? s1.values : [...guess], ...(Number.isFinite(atGuess.objective) ? { guessObjective: atGuess.objective } : {}), stageOne: { objective: s1.objective, initialObjective: s1.initialObjective, iterations: s1.iterations, used } };
+}
+
+/** One start of a multi-start fit, reduced to plain data (staged as a single fit is). */
 export function runStart(input: FitInput, observables: Observable[], start: number[], options: { signal?: AbortSignal } = {}): StartOutcome {
   try {
-    const r = fitFromStart(input, start, observables, { ...(options.signal ? { signal: options.signal } : {}) });
+    const staged = stagedStart(input, observables, start, options.signal);
+    const r = fitFromStart(input, staged.start, observables, { ...(options.signal ? { signal: options.signal } : {}) });
     // objectives are only comparable over the same observables: a start at which a structure
     // fails (and would be left out) is a failed start
-    if (r.excluded.length) return { start, parameters: start, objective: Number.NaN, initialObjective: Number.NaN, iterations: 0, converged: false, error: `structures fail at this start: ${r.excluded.join('; ')}` };
-    return { start, parameters: r.values, objective: r.objective, initialObjective: r.initialObjective, iterations: r.iterations, converged: r.converged };
+    return { start, parameters: r.values, objective: r.objective, initialObjective: staged.guessObjective ?? r.initialObjective, iterations: r.iterations, converged: r.converged };
   } catch (e) {
     rethrowIfCancelled(e);
     return { start, parameters: start, objective: Number.NaN, initialObjective: Number.NaN, iterations: 0, converged: false, error: (e as Error).message };

@@ -1,18 +1,23 @@
 /**
- * Levenberg-Marquardt on weighted residuals, with the convergence tests a fit needs.
+ * Levenberg-Marquardt on weighted residuals, bounded, with the convergence tests a fit needs.
  *
- * Minimises F(z) = Σ_i r_i(z)², r_i = √w_i (calculated_i − target_i). Each iteration is one
- * call of ml-levenberg-marquardt with `maxIterations: 1`: it solves (JᵀJ + λI) δ = −Jᵀr with our
- * analytic/finite-difference Jacobian and evaluates the trial point, keeping it only if F
- * decreased. Around that single step this loop adds what the library lacks:
- * - weights: residuals are scaled by √w here (the library's `weights` option stalls fits);
- * - the damping schedule across iterations (Nielsen's gain-ratio rule: after a step with gain ratio
+ * Minimises F(z) = Σ_i r_i(z)², r_i = √w_i (calculated_i − target_i). Each iteration solves
+ * (J_FᵀJ_F + λI) δ_F = −J_Fᵀr over the free variables F (Cholesky) with the caller's analytic or
+ * finite-difference Jacobian, projects z + δ onto the bounds and keeps the trial point only if F
+ * decreased. A variable is held (not free) while it sits on a bound and the gradient pushes it
+ * outwards, so the step is not wasted on a direction the projection would cut off (projected
+ * Levenberg-Marquardt; C. Kanzow, N. Yamashita, M. Fukushima, J. Comput. Appl. Math. 172, 375
+ * (2004), doi:10.1016/j.cam.2004.02.013). Around that step:
+ * - weights: residuals arrive scaled by √w;
+ * - the damping schedule (Nielsen's gain-ratio rule: after a step with gain ratio
  *   ρ = actual / predicted decrease, λ ← λ·max(1/3, 1 − (2ρ − 1)³) and ν ← 2; after a rejected
  *   step λ ← λ·ν, ν ← 2ν; H. B. Nielsen, IMM-REP-1999-05, DTU);
  * - stopping rules: relative decrease of F below `ftol` on two successive accepted steps, step
- *   ‖δ‖∞ ≤ xtol (xtol + ‖z‖∞), gradient ‖Jᵀr‖∞ ≤ gtol, F = 0, or no decrease at maximal damping;
+ *   ‖δ‖∞ ≤ xtol (xtol + ‖z‖∞), projected gradient ‖Jᵀr‖∞ ≤ gtol (components held at a bound do
+ *   not count), F = 0, or no decrease at maximal damping (λ > 1e10);
  * - rejected trials (a structure failed to relax or transformed): the residual function returns
  *   `null`, the step is rejected and the damping raised; the reason is recorded;
+ * - `atBound`: the variables that end on a bound, so that the caller can say so;
  * - progress per iteration and cancellation through an AbortSignal.
  * Damping is λI in the internal variables (already of order one, `transform.ts`). Marquardt's
  * scaling by the Jacobian's column norms was tried on the reference Pb-Se-Cd fit: it took larger
@@ -21,8 +26,8 @@
  * J. SIAM 11, 431 (1963), doi:10.1137/0111030; stopping rules after MINPACK (Moré 1978,
  * doi:10.1007/BFb0067700).
  */
-import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 import { throwIfAborted } from '../errors.js';
+import { choleskySolve } from '../math/dense.js';
 
 export interface LeastSquaresProblem {
   /** Weighted residuals at z, or null when the point cannot be evaluated (trial rejected). */
@@ -67,9 +72,11 @@ export interface LMResult {
   reason: StopReason;
   rejectedSteps: number;
   history: LMIteration[];
+  /** indices of the variables that end on a bound */
+  atBound: number[];
+  /** the damping at the end */
+  damping: number;
 }
-
-const FAILED = 1e100;
 
 /** The defaults of `LMOptions`. */
 export const LM_DEFAULTS = { damping: 1e-3, ftol: 1e-8, xtol: 1e-8, gtol: 1e-10 } as const;
@@ -81,32 +88,27 @@ export function resolveLMOptions(opts: LMOptions): ResolvedLMOptions {
   return { ...opts, damping: opts.damping ?? LM_DEFAULTS.damping, ftol: opts.ftol ?? LM_DEFAULTS.ftol, xtol: opts.xtol ?? LM_DEFAULTS.xtol, gtol: opts.gtol ?? LM_DEFAULTS.gtol };
 }
 
+/** Indices k with z_k on a bound (within a relative 1e-12). */
+export function variablesAtBound(z: readonly number[], lower: readonly number[], upper: readonly number[]): number[] {
+  const on = (v: number, b: number): boolean => Number.isFinite(b) && Math.abs(v - b) <= 1e-12 * Math.max(1, Math.abs(b));
+  return z.flatMap((v, k) => (on(v, lower[k]!) || on(v, upper[k]!) ? [k] : []));
+}
+
 export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly number[], options: LMOptions): LMResult {
   const opts = resolveLMOptions(options);
-  const { ftol, xtol, gtol } = opts;
+  const { ftol, xtol, gtol, lower, upper } = opts;
   let damping = opts.damping;
   const n = z0.length;
-
-  // memoised evaluations: the library asks for the same points several times
-  const cache = new Map<string, Float64Array | null>();
-  const keyOf = (z: readonly number[]): string => z.map((v) => v.toString()).join(',');
-  const evalAt = (z: readonly number[]): Float64Array | null => {
-    const k = keyOf(z);
-    if (!cache.has(k)) {
-      if (cache.size > 64) cache.clear();
-      cache.set(k, problem.residuals(z));
-    }
-    return cache.get(k)!;
-  };
   const sumSq = (r: Float64Array): number => r.reduce((s, x) => s + x * x, 0);
+  const clip = (v: number, k: number): number => Math.min(upper[k]!, Math.max(lower[k]!, v));
 
-  let z = [...z0];
-  const r0 = evalAt(z);
-  if (!r0) {
-    return { z, objective: Number.NaN, initialObjective: Number.NaN, iterations: 0, converged: false, reason: 'evaluation-failed', rejectedSteps: 0, history: [] };
+  let z = z0.map(clip);
+  let r = problem.residuals(z);
+  if (!r) {
+    return { z, objective: Number.NaN, initialObjective: Number.NaN, iterations: 0, converged: false, reason: 'evaluation-failed', rejectedSteps: 0, history: [], atBound: variablesAtBound(z, lower, upper), damping };
   }
-  const m = r0.length;
-  let f = sumSq(r0);
+  const m = r.length;
+  let f = sumSq(r);
   const initialObjective = f;
   const history: LMIteration[] = [];
   let rejected = 0;
@@ -114,61 +116,54 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
   let smallDecreases = 0;
   let reason = 'max-iterations' as StopReason;
   let iteration = 0;
-
-  // the library needs at least three points: pad with residuals that are identically zero
-  const mPadded = Math.max(m, 3);
-  const data = { x: Array.from({ length: mPadded }, (_, i) => i), y: new Array<number>(mPadded).fill(0) };
-  const zeroRow = new Array<number>(n).fill(0);
-  let jacAt: { key: string; rows: Float64Array[] } | undefined;
-  const jacobianRows = (zz: readonly number[]): Float64Array[] => {
-    const k = keyOf(zz);
-    if (jacAt?.key !== k) jacAt = { key: k, rows: problem.jacobian(zz) };
-    return jacAt.rows;
-  };
+  let J: Float64Array[] | undefined;
 
   if (f === 0) reason = 'zero-objective';
   else
     for (; iteration < opts.maxIterations; ) {
       throwIfAborted(opts.signal);
-      // gradient test at the current point
-      const J = jacobianRows(z);
-      const r = evalAt(z)!;
+      J ??= problem.jacobian(z);
+      // gradient g = Jᵀr and Gauss-Newton matrix JᵀJ
+      const g = new Float64Array(n);
+      const A = new Float64Array(n * n);
+      for (let i = 0; i < m; i++) {
+        const row = J[i]!;
+        const ri = r[i]!;
+        for (let k = 0; k < n; k++) {
+          g[k] += row[k]! * ri;
+          for (let l = 0; l <= k; l++) A[k * n + l] += row[k]! * row[l]!;
+        }
+      }
+      // held: on a bound with the descent direction −g pointing outwards
+      const free: number[] = [];
       let gmax = 0;
       for (let k = 0; k < n; k++) {
-        let g = 0;
-        for (let i = 0; i < m; i++) g += J[i]![k]! * r[i]!;
-        gmax = Math.max(gmax, Math.abs(g));
+        const held = (z[k]! <= lower[k]! && g[k]! > 0) || (z[k]! >= upper[k]! && g[k]! < 0);
+        if (!held) {
+          free.push(k);
+          gmax = Math.max(gmax, Math.abs(g[k]!));
+        }
       }
       if (gmax <= gtol) {
         reason = 'gradient';
         break;
       }
       iteration++;
-      const res = levenbergMarquardt(
-        data,
-        (p: number[]) => {
-          const rr = evalAt(p);
-          return (i: number) => (i >= m ? 0 : rr ? rr[i]! : FAILED);
-        },
-        {
-          initialValues: z,
-          damping,
-          maxIterations: 1,
-          errorTolerance: 0,
-          minValues: opts.lower as number[],
-          maxValues: opts.upper as number[],
-          jacobianFunction: (p: number[]) => {
-            const rows = jacobianRows(p);
-            return (i: number) => (i >= m ? zeroRow : Array.from(rows[i]!));
-          },
-        },
-      );
-      const zNew = res.parameterValues;
-      const accepted = zNew.some((v, k) => v !== z[k]);
-      let rejectedReason: string | undefined;
-      if (accepted) {
-        const rNew = evalAt(zNew)!;
-        const fNew = sumSq(rNew);
+      const nf = free.length;
+      const Af = new Float64Array(nf * nf);
+      const bf = new Float64Array(nf);
+      free.forEach((k, a) => {
+        bf[a] = -g[k]!;
+        free.forEach((l, b) => (Af[a * nf + b] = k >= l ? A[k * n + l]! : A[l * n + k]!));
+        Af[a * nf + a] += damping;
+      });
+      const delta = choleskySolve(Af, bf, nf);
+      const zNew = [...z];
+      if (delta) free.forEach((k, a) => (zNew[k] = clip(z[k]! + delta[a]!, k)));
+      const moved = zNew.some((v, k) => v !== z[k]);
+      const rNew = moved ? problem.residuals(zNew) : null;
+      const fNew = rNew ? sumSq(rNew) : Number.NaN;
+      if (rNew && fNew < f) {
         const stepMax = Math.max(...zNew.map((v, k) => Math.abs(v - z[k]!)));
         const zMax = Math.max(...zNew.map(Math.abs));
         const decrease = (f - fNew) / f;
@@ -182,6 +177,8 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
         const rho = predicted > 0 ? (f - fNew) / predicted : 0;
         z = zNew;
         f = fNew;
+        r = rNew;
+        J = undefined;
         damping = Math.max(damping * Math.max(1 / 3, 1 - (2 * rho - 1) ** 3), 1e-12);
         nu = 2;
         history.push({ iteration, objective: f, z: [...z], damping, accepted: true });
@@ -202,8 +199,7 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
         }
       } else {
         rejected++;
-        // the library keeps the point when the trial is worse or cannot be evaluated (FAILED)
-        rejectedReason = 'objective did not decrease';
+        const rejectedReason = !delta ? 'damped system not positive definite' : !moved ? 'the step vanished at the bounds' : rNew ? 'objective did not decrease' : 'the trial point could not be evaluated';
         damping *= nu;
         nu *= 2;
         history.push({ iteration, objective: f, z: [...z], damping, accepted: false, rejectedReason });
@@ -215,5 +211,5 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
       }
     }
   const converged = reason !== 'max-iterations' && reason !== 'evaluation-failed';
-  return { z, objective: f, initialObjective, iterations: iteration, converged, reason, rejectedSteps: rejected, history };
+  return { z, objective: f, initialObjective, iterations: iteration, converged, reason, rejectedSteps: rejected, history, atBound: variablesAtBound(z, lower, upper), damping };
 }

@@ -93,7 +93,7 @@ export function makeTransform(names: readonly string[], start: readonly number[]
   };
 }
 
-function defaultBounds(param: string): [number, number] {
+export function defaultBounds(param: string): [number, number] {
   switch (param) {
     case 'rho':
       return [0.01, 2];

@@ -12,6 +12,7 @@ import type { StructureDocument } from '../document/schema.js';
 import type { LatticeParameters } from '../crystal/lattice.js';
 import type { SpaceGroup } from '../crystal/spacegroups/index.js';
 import { centringMultiplicity } from '../crystal/expand.js';
+import type { PairPotentialSpec } from '../potentials/forcefield.js';
 
 /** A line of an input file that was read but not translated, and why. */
 export interface UntranslatedLine {
@@ -112,4 +113,14 @@ export function elementOf(name: string): string | undefined {
 /** PARSE_ERROR with the line number (1-based) in `detail.line`. */
 export function parseError(message: string, line?: number, extra: Record<string, unknown> = {}): DomainError {
   return new DomainError('PARSE_ERROR', line === undefined ? message : `line ${line}: ${message}`, { ...(line === undefined ? {} : { line }), ...extra });
+}
+
+/**
+ * Comment lines for pairs with a smooth cut-off (`cutoffMode` shifted-force or taper): this file
+ * writes them plainly truncated, so near the cut-off its energies differ from latticefit's.
+ */
+export function smoothCutoffNotes(pairs: readonly PairPotentialSpec[]): string[] {
+  return pairs
+    .filter((p) => p.cutoffMode && p.cutoffMode !== 'truncate')
+    .map((p) => `# NOTE: ${p.species.join('-')} uses cutoffMode ${p.cutoffMode}${p.cutoffMode === 'taper' ? ` (width ${p.taperWidth ?? 1} Ang)` : ''} in latticefit; written here plainly truncated at ${p.cutoff} Ang, so energies near the cut-off differ`);
 }

@@ -23,7 +23,7 @@ import type { WeightClass } from '../properties/vocabulary.js';
 import type { ForceField, PairPotentialSpec } from '../potentials/forcefield.js';
 import type { LatticeParameters } from '../crystal/lattice.js';
 import { completeCell } from '../crystal/cell-parameters.js';
-import { num, freeCellKeys, primitiveFormulaUnits, CELL_KEYS } from './common.js';
+import { num, freeCellKeys, primitiveFormulaUnits, CELL_KEYS, smoothCutoffNotes } from './common.js';
 import {
   gulpObservableKind,
   OBSERVABLE_WEIGHT_CLASS,
@@ -84,6 +84,7 @@ export function writeGulpInput(doc: JobDocument, parsed?: ParsedJob): string {
     const d = doc.potentials.find((q) => samePair(q.species, p.species))!;
     return ' ' + PAIR_ORDER[p.type].map((k) => ((d.vary ?? []).includes(k) ? '1' : '0')).join(' ');
   };
+  out.push(...smoothCutoffNotes(pairs));
   if (buck.length) {
     out.push('#', '# A (eV), rho (Ang), C (eV Ang^6), rmin, rmax (Ang)' + (fitting ? ', fit flags A rho C' : ''), 'buckingham');
     for (const p of buck) out.push(`${p.species[0]} core ${p.species[1]} core ${num(p.params.A!)} ${num(p.params.rho!)} ${num(p.params.C!)} 0 ${num(p.cutoff)}${flagsOf(p)}`);
@@ -277,3 +278,4 @@ export function writeGulpLibrary(ff: ForceField, title = 'force field written by
   }
   return out.join('\n') + '\n';
 }
+

@@ -24,7 +24,7 @@ import { Lattice } from '../crystal/lattice.js';
 import type { ForceField, PairPotentialSpec } from '../potentials/forcefield.js';
 import { pairKey } from '../potentials/forcefield.js';
 import type { Vec3 } from '../math/linalg.js';
-import { elementOf, num } from './common.js';
+import { elementOf, num, smoothCutoffNotes } from './common.js';
 import { ATOMIC_MASSES } from '../crystal/masses.js';
 
 /** Standard atomic weights (u): the table lives with the crystal (`crystal/masses.ts`, with its source). */
@@ -119,6 +119,7 @@ export function writeLammpsPair(ff: ForceField, options: LammpsPairOptions = {})
     '# use after: units metal / atom_style charge / boundary p p p / read_data FILE',
     `# types: ${types.map((s, k) => `${k + 1} ${s}`).join(', ')}`,
     '# pairs without a short-range potential interact by Coulomb only (buck/coul/long 0.0 1.0 0.0)',
+    ...smoothCutoffNotes(ff.pairs),
   ];
   if (hybrid) {
     out.push(

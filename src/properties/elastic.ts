@@ -189,6 +189,10 @@ export function elasticFromHessian(hessian: ArrayLike<number>, numAtoms: number,
   const Ks = new Matrix(n, n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Ks.set(i, j, 0.5 * (K.get(i, j) + K.get(j, i)) + lambda * tt(i, j));
 
+  // a Hessian with non-finite entries (parameters far out of range) has no eigen-decomposition
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++)
+      if (!Number.isFinite(Ks.get(i, j))) throw new DomainError('NUMERICAL_FAILURE', 'the second-derivative matrix has non-finite entries: the elastic constants are undefined');
   // internal force constants: eigenvalues of the shifted K with the three translations removed
   const internalEigenvalues = internalModes(Ks, numAtoms);
   const scale = Math.max(lambda, ...internalEigenvalues.map(Math.abs));
@@ -216,7 +220,13 @@ export function elasticFromHessian(hessian: ArrayLike<number>, numAtoms: number,
 function internalModes(Ks: Matrix, numAtoms: number): number[] {
   const n = Ks.rows;
   if (n === 0) return [];
-  const evd = new EigenvalueDecomposition(Ks, { assumeSymmetric: true });
+  let evd: EigenvalueDecomposition;
+  try {
+    evd = new EigenvalueDecomposition(Ks, { assumeSymmetric: true });
+  } catch (e) {
+    // the QL iteration of ml-matrix fails (reads out of range) on badly scaled matrices
+    throw new DomainError('NUMERICAL_FAILURE', `the eigen-decomposition of the internal force constants failed: ${(e as Error).message}`);
+  }
   const values = evd.realEigenvalues;
   const V = evd.eigenvectorMatrix;
   // overlap of each eigenvector with the translation subspace

@@ -26,6 +26,8 @@ import { buildObservables, type Observable } from '../fitting/observables.js';
 import { normalizeDft, type NormalizationFactor } from '../fitting/normalize.js';
 import { observableValue, relaxationStatus, type StructureState } from '../fitting/evaluator.js';
 import { catastropheCheck } from '../fitting/catastrophe.js';
+import { defaultBounds } from '../fitting/transform.js';
+import { parseParameterName } from '../potentials/forcefield.js';
 import { buildEnergyModel } from '../potentials/index.js';
 import { computeProperties, type GivenGeometry } from '../properties/index.js';
 import { attachSurfaces, checkSurfaces } from './surfaces.js';
@@ -109,10 +111,10 @@ export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promi
     ...fitOptions,
     ...(runStarts ? { runStarts: (starts: number[][]) => runStarts(job.document, starts, options.signal) } : {}),
   });
-  const warnings = outcome.excluded.map((e) => `excluded from the fit (fails at the starting parameters): ${e}`);
+  const warnings = outcome.atBound.map((name) => `${name} ends on a bound of the fit (${boundText(input, name)}): the fit stopped there, not at a free minimum; widen the bound or fix the parameter`);
   const ff = outcome.forceField;
 
-  // residual table over every fitted observable (including ones excluded from the fit)
+  // residual table over every fitted observable
   const residuals = residualRows(observables, outcome.states, outcome.fitted);
 
   // the structure table: the property suite on the geometries the fit relaxed
@@ -161,6 +163,14 @@ export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promi
     ...(outcome.multiStart ? { multiStart: outcome.multiStart } : {}),
     warnings,
   };
+}
+
+/** The bound of a varied parameter as text: the document's, else the fit's default. */
+function boundText(input: FitInput, name: string): string {
+  const b = input.bounds[name];
+  if (b) return `[${b[0]}, ${b[1]}] from the document`;
+  const d = defaultBounds(parseParameterName(name)?.param ?? '');
+  return `default bound [${d[0]}, ${d[1]}]`;
 }
 
 /** GULP's "final values of residuals": every observable at the final states; null where its structure failed. */
