@@ -43,6 +43,8 @@ export const NUMBER_RANGES: readonly NumberRange[] = [
   { pointer: '/potentials/*/epsilon', min: 0, max: 100, unit: 'eV', why: 'well depth' },
   { pointer: '/potentials/*/sigma', min: 0, max: 20, exclusiveMin: true, unit: 'Å', why: 'zero crossing' },
   { pointer: '/potentials/*/cutoff', min: 0, max: 50, exclusiveMin: true, unit: 'Å', why: 'short-range interactions are negligible beyond ~20 Å; cost grows as the cube' },
+  { pointer: '/potentials/*/taperWidth', min: 0, max: 50, exclusiveMin: true, unit: 'Å', why: 'a switching range inside the cut-off (checked against the pair’s cut-off: below it)' },
+  { pointer: '/options/taperWidth', min: 0, max: 50, exclusiveMin: true, unit: 'Å', why: 'as a pair’s taperWidth, the default of every pair' },
   { pointer: '/potentials/*/bounds/*/*', min: -1e12, max: 1e12, unit: 'unit of the parameter', why: 'as the parameter itself' },
   { pointer: '/structures/*/cell/a', min: 1, max: 1000, unit: 'Å', why: 'crystal cells; shorter than 1 Å every atom overlaps its image', code: 'INVALID_CELL' },
   { pointer: '/structures/*/cell/b', min: 1, max: 1000, unit: 'Å', why: 'as a', code: 'INVALID_CELL' },
