@@ -16,6 +16,8 @@ import type { JobDocument } from '../src/document/schema.js';
 import { DomainError } from '../src/errors.js';
 import { renderReport } from '../src/reports/index.js';
 import { exportText } from '../src/workflows/export.js';
+import { readGulp } from '../src/io/gulp-read.js';
+import { writeGulpInput } from '../src/io/gulp-write.js';
 import { close, TOL } from './helpers/tolerances.js';
 import { rattle } from './helpers/relax.js';
 
@@ -91,6 +93,18 @@ describe('charge parameters in the document', () => {
     const d = mgoCao();
     d.species.Mg!.bounds = { charge: [0.5, 99] };
     expect(refusal(d).detail?.path).toBe('/species/Mg/bounds/charge/1'); // outside the documented range
+  });
+});
+
+describe('charge parameters in the GULP round trip', () => {
+  it('vary, bounds and tiedTo of the species come back from the GULP input written for the job', () => {
+    const doc = mgoCao();
+    doc.species.Mg!.bounds = { charge: [1, 3] };
+    doc.species.O!.tiedTo = { Mg: -1 };
+    doc.species.Ca!.tiedTo = { Mg: 1 };
+    const gin = writeGulpInput(doc);
+    expect(gin).toMatch(/# NOTE: latticefit fits the charge of Mg/);
+    expect(readGulp(gin).document.species).toEqual(doc.species);
   });
 });
 
