@@ -182,6 +182,42 @@ describe('charge parameters in the relaxed Jacobian', () => {
   });
 });
 
+describe('charge parameters in surface-energy targets', () => {
+  it('dγ/d(Mg.charge) of relaxed MgO {100} and {110} (O following) equals central differences of fully relaxed surface energies', () => {
+    const doc: JobDocument = {
+      name: 'MgO surfaces, charge varied',
+      species: { Mg: { charge: 2, vary: ['charge'] }, O: { charge: -2 } },
+      potentials: [
+        { type: 'buckingham', species: ['Mg', 'O'], A: 1284.38, rho: 0.2997, C: 0, cutoff: 10, vary: ['A'] },
+        { type: 'buckingham', species: ['O', 'O'], A: 22764, rho: 0.149, C: 27.88, cutoff: 10 },
+      ],
+      structures: [{ id: 'MgO', spaceGroup: 'Fm-3m', cell: { a: 4.212 }, sites: [{ species: 'Mg', frac: [0, 0, 0] }, { species: 'O', frac: [0.5, 0.5, 0.5] }], properties: { a: { exp: 4.212, fit: 'exp' } }, surfaces: [{ face: [1, 0, 0], fit: 1.2 }, { face: [1, 1, 0], fit: 2.5 }] }],
+      options: { relax: true },
+    };
+    const job = parseJob(doc);
+    const observables = buildObservables(job).filter((o) => o.surface);
+    const ev = new FitEvaluator(job, job.vary, observables, { pressure: 0 });
+    const p0 = job.vary.map((n) => getParameter(job.forceField, n)!);
+    const states = ev.evaluate(p0, ev.involved);
+    for (const st of states.values()) expect(st.failure).toBeUndefined();
+    ev.commit(states);
+    const analytic = ev.analyticJacobian(p0, states);
+    const bad: string[] = [];
+    job.vary.forEach((name, k) => {
+      const h = 1e-4 * Math.abs(p0[k]!);
+      const at = (sign: number) => { const p = [...p0]; p[k]! += sign * h; return ev.values(ev.evaluate(p, ev.involved)); };
+      const vp = at(1), vm = at(-1);
+      observables.forEach((o, i) => {
+        const fd = (vp[i]! - vm[i]!) / (2 * h);
+        const an = analytic[i]![k]!;
+        if (Math.abs(fd - an) > TOL.surfaceDerivativeRel * Math.max(Math.abs(fd), (1e-2 * Math.abs(o.target)) / Math.abs(p0[k]!))) bad.push(`${o.surface!.face.indices.join(',')} / ${name}: analytic ${an} vs central difference ${fd}`);
+      });
+    });
+    expect(bad).toEqual([]);
+    expect(Math.abs(analytic[0]![0]!)).toBeGreaterThan(1e-2); // γ does depend on the charge
+  });
+});
+
 describe('charge fits', () => {
   it('recovers the charge of MgO + CaO from a start 10 % off (Ca and O following)', async () => {
     const target = selfConsistentTargets(mgoCao());
