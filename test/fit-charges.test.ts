@@ -20,6 +20,7 @@ import { readGulp } from '../src/io/gulp-read.js';
 import { writeGulpInput } from '../src/io/gulp-write.js';
 import { close, TOL } from './helpers/tolerances.js';
 import { rattle } from './helpers/relax.js';
+import { publishedSubset } from './helpers/jobs.js';
 
 const suite = (name: string): JobDocument => JSON.parse(readFileSync(new URL(`../fixtures/fit-suite/${name}.json`, import.meta.url), 'utf8')) as JobDocument;
 
@@ -179,6 +180,37 @@ describe('charge parameters in the relaxed Jacobian', () => {
     expect(bad).toEqual([]);
     // the charge column is not trivially zero: a depends on the charge
     expect(Math.abs(analytic[observables.findIndex((o) => o.structureId === 'MgO' && o.property === 'a')]![0]!)).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('charge parameters in the relaxed Jacobian of partially charged polymorphs', () => {
+  it('CdSe wurtzite, zinc blende, rock salt (Se = −Cd, Pb = Cd): the Cd.charge column, u and relative energies included, equals central differences', () => {
+    const doc = publishedSubset(['CdSe-WZ', 'CdSe-ZB', 'CdSe-RS']);
+    for (const p of doc.potentials) p.vary = p.species.includes('Cd') && p.species.includes('Se') ? ['A'] : [];
+    doc.species.Cd!.vary = ['charge'];
+    const job = parseJob(doc);
+    expect(job.forceField.chargeTies?.tied).toEqual({ Pb: { Cd: 1 }, Se: { Cd: -1 } });
+    const observables = buildObservables(job);
+    observables.push({ structureId: 'CdSe-WZ', property: 'u', target: 0.376, source: 'exp', weight: 1, weightClass: 'internal' });
+    const ev = new FitEvaluator(job, job.vary, observables, { pressure: 0 });
+    const p0 = job.vary.map((n) => getParameter(job.forceField, n)!);
+    const states = ev.evaluate(p0, ev.involved);
+    for (const st of states.values()) expect(st.failure).toBeUndefined();
+    ev.commit(states);
+    const analytic = ev.analyticJacobian(p0, states);
+    const k = job.vary.indexOf('Cd.charge');
+    const h = 1e-3 * Math.abs(p0[k]!);
+    const at = (sign: number) => { const p = [...p0]; p[k]! += sign * h; return ev.values(ev.evaluate(p, ev.involved)); };
+    const vp = at(1), vm = at(-1);
+    const bad: string[] = [];
+    observables.forEach((o, i) => {
+      const fd = (vp[i]! - vm[i]!) / (2 * h);
+      const an = analytic[i]![k]!;
+      if (Math.abs(fd - an) * Math.abs(p0[k]!) > TOL.jacobianRel * (Math.abs(o.target) + 1e-3) + 1e-7) bad.push(`${o.structureId}.${o.property}: analytic ${an} vs central difference ${fd}`);
+    });
+    expect(bad).toEqual([]);
+    expect(observables.some((o) => o.property === 'relativeEnergy')).toBe(true);
+    expect(observables.some((o) => o.property.startsWith('C'))).toBe(true);
   });
 });
 
