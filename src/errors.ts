@@ -18,7 +18,7 @@ export const ERROR_CODES = {
   /** Two atoms closer than the overlap threshold. */
   OVERLAPPING_ATOMS: 'two atoms are closer than the overlap threshold',
   /** The cell's charges do not sum to zero. */
-  NOT_CHARGE_NEUTRAL: 'the cell is not charge-neutral',
+  NOT_CHARGE_NEUTRAL: 'the cell is not charge-neutral, or varying a charge (with its ties) would charge it',
   /** A structure is malformed in another way (no sites, bad coordinates). */
   INVALID_STRUCTURE: 'the structure is not valid',
   /** A property refers to a structure that does not exist or has another composition. */

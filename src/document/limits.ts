@@ -35,6 +35,8 @@ const LARGE = 1e6;
 
 export const NUMBER_RANGES: readonly NumberRange[] = [
   { pointer: '/species/*/charge', min: -10, max: 10, unit: 'e', why: 'ionic charges are a few e' },
+  { pointer: '/species/*/bounds/charge/*', min: -10, max: 10, unit: 'e', why: 'as the charge itself' },
+  { pointer: '/species/*/tiedTo/*', min: -100, max: 100, unit: '1 (e per e)', why: 'ratios of charges; a formal-charge oxide needs at most a few (e.g. O = −(Sr + Ti)/3)' },
   { pointer: '/species/*/mass', min: 0, max: 1000, exclusiveMin: true, unit: 'u', why: 'atomic masses' },
   { pointer: '/potentials/*/A', min: -1e12, max: 1e12, unit: 'eV (buckingham) or eV·Å¹² (lennard-jones)', why: 'the reference Pb–Pb repulsion is 1.3e9 eV; larger ones overflow the energy of any close pair' },
   { pointer: '/potentials/*/rho', min: 0, max: 2, exclusiveMin: true, unit: 'Å', why: 'Born-Mayer hardness; ionic fits give 0.1–0.5' },

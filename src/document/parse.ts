@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { DomainError } from '../errors.js';
 import { getSpaceGroup } from '../crystal/spacegroups/index.js';
 import { checkOverlaps } from '../potentials/neighbours.js';
-import { type ForceField, type PairPotentialSpec, PAIR_PARAMETERS, pairKey } from '../potentials/forcefield.js';
+import { type ChargeTies, type ForceField, type PairPotentialSpec, PAIR_PARAMETERS, chargeName, pairKey } from '../potentials/forcefield.js';
 import { EWALD_DEFAULTS } from '../potentials/ewald/parameters.js';
 import { type SymmetrizedCrystal, latticeOfCell, symmetrizedCrystal } from '../crystal/crystal.js';
 import { gpaToEvPerA3 } from '../units/index.js';
@@ -139,10 +139,23 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     if (!Object.hasOwn(charges, s)) throw new DomainError('UNKNOWN_SPECIES', `species "${s}" is not declared under "species"`, { path });
   };
 
-  // potentials
-  const pairs: PairPotentialSpec[] = [];
+  // charges that are fit parameters (`species.X.vary: ["charge"]`) and the ties of the others
   const vary: string[] = [];
   const bounds: Record<string, [number, number]> = {};
+  const chargeTies = parseChargeTies(doc, charges);
+  if (chargeTies) for (const f of chargeTies.free) vary.push(chargeName(f));
+  for (const [name, sp] of Object.entries(doc.species)) {
+    const b = sp.bounds?.charge as [number, number] | undefined;
+    if (!b) continue;
+    const path = `/species/${name}/bounds/charge`;
+    if (!(b[0] < b[1])) throw new DomainError('INVALID_DOCUMENT', `bounds of ${name}.charge must have lower < upper`, { path });
+    if (!(sp.charge >= b[0] && sp.charge <= b[1])) throw new DomainError('INVALID_DOCUMENT', `${name}.charge = ${sp.charge} lies outside its bounds [${b[0]}, ${b[1]}]`, { path });
+    if (!chargeTies?.free.includes(name)) throw new DomainError('INVALID_DOCUMENT', `bounds of ${name}.charge, which is not varied (add "vary": ["charge"])`, { path });
+    bounds[chargeName(name)] = [b[0], b[1]];
+  }
+
+  // potentials
+  const pairs: PairPotentialSpec[] = [];
   const seen = new Set<string>();
   doc.potentials.forEach((p, i) => {
     const path = `/potentials/${i}`;
@@ -226,6 +239,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     let q = 0;
     for (const s of structure.species) q += charges[s]!;
     if (Math.abs(q) > 1e-8) throw new DomainError('NOT_CHARGE_NEUTRAL', `the cell of ${sd.id} carries a net charge of ${+q.toFixed(10)} e`, { path: `${path}/sites`, structure: sd.id, charge: q });
+    if (chargeTies) checkTiesKeepNeutral(chargeTies, structure.species, sd.id, path);
     const properties: Record<string, PropertyTarget> = {};
     const extras: ReportExtras = {};
     for (const [name, value] of Object.entries(sd.properties ?? {})) {
@@ -301,7 +315,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
 
   return {
     name: doc.name ?? 'latticefit job',
-    forceField: { charges, pairs, coulomb: { accuracy: o.coulombAccuracy ?? EWALD_DEFAULTS.accuracy } },
+    forceField: { charges, pairs, coulomb: { accuracy: o.coulombAccuracy ?? EWALD_DEFAULTS.accuracy }, ...(chargeTies ? { chargeTies } : {}) },
     vary,
     bounds,
     structures,
@@ -313,3 +327,51 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
   };
 }
 
+
+/**
+ * The charge parameters of a document: free species (`vary: ["charge"]`) and how every other
+ * charge follows (docs/fitsuite.md). A species with `tiedTo` follows the varied species it names,
+ * q = Σ ratio q_f (and must equal its given charge at the start). With exactly one varied charge
+ * and no `tiedTo` anywhere, every other charged species follows in proportion, ratio = q_s⁰/q_f⁰,
+ * which keeps every neutral structure neutral; otherwise species without `tiedTo` keep their
+ * charge. Undefined when no charge is varied.
+ */
+function parseChargeTies(doc: JobDocument, charges: Record<string, number>): ChargeTies | undefined {
+  const entries = Object.entries(doc.species);
+  const free = entries.filter(([, sp]) => sp.vary?.includes('charge')).map(([name]) => name);
+  for (const [name, sp] of entries) if (sp.tiedTo && !free.length) throw new DomainError('INVALID_DOCUMENT', `${name} is tied to varied charges, but no species varies its charge (add "vary": ["charge"] to one)`, { path: `/species/${name}/tiedTo` });
+  if (!free.length) return undefined;
+  const tied: Record<string, Record<string, number>> = {};
+  const anyTie = entries.some(([, sp]) => sp.tiedTo);
+  for (const [name, sp] of entries) {
+    if (!sp.tiedTo) continue;
+    const path = `/species/${name}/tiedTo`;
+    if (free.includes(name)) throw new DomainError('INVALID_DOCUMENT', `${name} varies its charge and is tied as well: give one or the other`, { path });
+    const ratios: Record<string, number> = {};
+    for (const [f, r] of Object.entries(sp.tiedTo)) {
+      if (!free.includes(f)) throw new DomainError('INVALID_DOCUMENT', `${name} is tied to ${f}, whose charge is not varied (tie to one of ${free.join(', ')})`, { path: `${path}/${f.replace(/~/g, '~0').replace(/\//g, '~1')}` });
+      ratios[f] = r;
+    }
+    const start = Object.entries(ratios).reduce((sum, [f, r]) => sum + r * charges[f]!, 0);
+    if (Math.abs(start - sp.charge) > 1e-8 * Math.max(1, Math.abs(sp.charge)))
+      throw new DomainError('INVALID_DOCUMENT', `${name}.charge ${sp.charge} is not what its tie gives at the start (${+start.toPrecision(12)}): make them agree`, { path: `/species/${name}/charge` });
+    tied[name] = ratios;
+  }
+  if (free.length === 1 && !anyTie) {
+    const f = free[0]!;
+    const q0 = charges[f]!;
+    if (q0 === 0) throw new DomainError('INVALID_DOCUMENT', `${f}.charge starts at 0: the other charges cannot follow it in proportion (give tiedTo)`, { path: `/species/${f}/charge` });
+    for (const [name] of entries) if (name !== f && charges[name] !== 0) tied[name] = { [f]: charges[name]! / q0 };
+  }
+  return { free, tied };
+}
+
+/** NOT_CHARGE_NEUTRAL, at the varied charge, when moving it would charge a structure. */
+function checkTiesKeepNeutral(ties: ChargeTies, species: readonly string[], id: string, path: string): void {
+  for (const f of ties.free) {
+    let net = 0;
+    for (const s of species) net += s === f ? 1 : (ties.tied[s]?.[f] ?? 0);
+    if (Math.abs(net) > 1e-9)
+      throw new DomainError('NOT_CHARGE_NEUTRAL', `varying ${f}.charge changes the net charge of ${id} (${path}) by ${+net.toPrecision(6)} e per e: tie the other charges to it (tiedTo) so that every structure stays neutral`, { path: `/species/${f}/vary`, structure: id, charge: net });
+  }
+}

@@ -13,7 +13,17 @@ const Num = (description: string, extra: Record<string, unknown> = {}) => Type.N
 const Vec3 = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
 
 export const SpeciesSchema = Type.Object(
-  { charge: Num('partial charge, e'), mass: Type.Optional(Num('atomic mass, u (informational)')) },
+  {
+    charge: Num('partial charge, e'),
+    mass: Type.Optional(Num('atomic mass, u (informational)')),
+    vary: Type.Optional(Type.Array(Type.Literal('charge'), { maxItems: 1, description: 'fit this species\' charge (parameter name "<species>.charge"), as potentials[].vary: ["charge"]. With one varied charge and no tiedTo anywhere, every other charge follows in proportion (q_s = q_s⁰ q/q⁰), which keeps every structure neutral' })),
+    bounds: Type.Optional(
+      Type.Object({ charge: Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: 'lower and upper bound of the fitted charge, e' }) }, { additionalProperties: false, description: 'bounds of the fitted charge (default: it keeps its sign)' }),
+    ),
+    tiedTo: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.Number(), { description: 'this charge follows varied ones: q = Σ ratio × q(varied species), e.g. {"Cd": -1} for Se = −Cd; must equal the given charge at the start, and keep every structure neutral' }),
+    ),
+  },
   { additionalProperties: false },
 );
 

@@ -27,7 +27,8 @@
  * DEFAULT_BOUNDS are the physical default box (a proposal for the fit loop; see docs/fitsuite.md).
  */
 import type { Structure } from '../crystal/structure.js';
-import { pairKey, parseParameterName, getParameter, type ForceField } from '../potentials/forcefield.js';
+import { pairKey, parseChargeName, parseParameterName, getParameter, type ForceField } from '../potentials/forcefield.js';
+import { defaultBounds } from './transform.js';
 import { catastropheCheck, shortestContacts } from './catastrophe.js';
 import { symmetricEigen } from '../math/dense.js';
 
@@ -84,6 +85,8 @@ export interface GuardOptions {
 /** The bounds a parameter lives in: the document's, else DEFAULT_BOUNDS of its kind. */
 export function boundsOf(ff: ForceField, name: string, bounds: Record<string, [number, number]> = {}): [number, number] | undefined {
   if (bounds[name]) return bounds[name];
+  const sp = parseChargeName(name);
+  if (sp !== undefined) return defaultBounds('charge', ff.charges[sp] ?? 0);
   const id = parseParameterName(name);
   const pot = id && ff.pairs.find((p) => pairKey(p.species[0], p.species[1]) === id.pair);
   return pot ? DEFAULT_BOUNDS[`${pot.type}.${id!.param}`] : undefined;

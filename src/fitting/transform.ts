@@ -13,9 +13,10 @@
  * contact of that pair in the input structures), which decorrelates the two.
  *
  * Bounds: the document's `bounds` when given; otherwise physical ones: A > 0 (implied by ln A),
- * ρ ∈ [0.01, 2] Å, C ≥ 0 and B ≥ 0 (attractive dispersion).
+ * ρ ∈ [0.01, 2] Å, C ≥ 0 and B ≥ 0 (attractive dispersion), and a fitted charge (`Cd.charge`,
+ * scaled by its start like any other parameter) keeps its sign: a cation stays a cation.
  */
-import { parseParameterName } from '../potentials/forcefield.js';
+import { parseChargeName, parseParameterName } from '../potentials/forcefield.js';
 
 export interface ParameterTransform {
   names: string[];
@@ -38,7 +39,8 @@ export interface ParameterTransform {
  */
 export function makeTransform(names: readonly string[], start: readonly number[], bounds: Record<string, [number, number]>, contacts: Record<string, number> = {}): ParameterTransform {
   const n = names.length;
-  const ids = names.map((nm) => parseParameterName(nm)!);
+  // a charge (`Cd.charge`) is scaled by its start, bounded by default to keep its sign
+  const ids = names.map((nm) => parseParameterName(nm) ?? { pair: `charge:${parseChargeName(nm) ?? nm}`, param: 'charge' });
   const log: boolean[] = [];
   const scale: number[] = [];
   /** for an A index: the index of its pair's ρ and r₀, when decorrelated */
@@ -71,7 +73,7 @@ export function makeTransform(names: readonly string[], start: readonly number[]
       upper.push(Number.POSITIVE_INFINITY);
       return;
     }
-    const b = bounds[name] ?? defaultBounds(ids[i]!.param);
+    const b = bounds[name] ?? defaultBounds(ids[i]!.param, start[i]!);
     const toZ = (v: number): number => (log[i] ? (v > 0 ? Math.log(v) : -Infinity) : v / scale[i]!);
     lower.push(toZ(b[0]));
     upper.push(toZ(b[1]));
@@ -93,8 +95,11 @@ export function makeTransform(names: readonly string[], start: readonly number[]
   };
 }
 
-export function defaultBounds(param: string): [number, number] {
+/** The default bounds of a parameter kind; a charge keeps the sign of its start `p0`. */
+export function defaultBounds(param: string, p0 = 0): [number, number] {
   switch (param) {
+    case 'charge':
+      return p0 > 0 ? [0, Number.POSITIVE_INFINITY] : p0 < 0 ? [Number.NEGATIVE_INFINITY, 0] : [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
     case 'rho':
       return [0.01, 2];
     case 'C':

@@ -98,6 +98,8 @@ export interface JobMeta {
   options?: Record<string, unknown> | null;
   /** The original potentials in document order, with what GULP cannot say. */
   potentials?: PotentialMeta[];
+  /** Fitted charges: `vary`, `bounds` and `tiedTo` per species (the input holds the charges fixed). */
+  species?: Record<string, { vary?: string[]; bounds?: Record<string, number[]>; tiedTo?: Record<string, number> }>;
 }
 
 export interface PotentialMeta {

@@ -593,7 +593,7 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
 
   const doc: JobDocument = {
     ...(title !== undefined ? { name: title } : {}),
-    species: Object.fromEntries([...charges].map(([s, q]) => [s, { charge: q }])),
+    species: Object.fromEntries([...charges].map(([s, q]) => [s, { charge: q, ...(jobMeta?.species?.[s] ?? {}) }])) as JobDocument['species'],
     potentials: orderPotentials(potentials, jobMeta, untranslated),
     structures: built.map((b) => orderStructure(b.sd)),
   };

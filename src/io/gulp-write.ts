@@ -60,6 +60,16 @@ export function writeGulpInput(doc: JobDocument, parsed?: ParsedJob): string {
   if (fitting && doc.options?.maxIterations !== undefined) out.push(`maxcyc fit ${doc.options.maxIterations}`);
 
   const jobMeta: JobMeta = { options: (doc.options as Record<string, unknown> | undefined) ?? null, potentials: potentialMeta(doc) };
+  // charges that are fit parameters: written at their (fitted) values, held fixed by this input
+  const chargeFit = Object.fromEntries(
+    Object.entries(doc.species)
+      .filter(([, sp]) => sp.vary || sp.bounds || sp.tiedTo)
+      .map(([name, sp]) => [name, { ...(sp.vary ? { vary: [...sp.vary] } : {}), ...(sp.bounds ? { bounds: { ...sp.bounds } } : {}), ...(sp.tiedTo ? { tiedTo: { ...sp.tiedTo } } : {}) }]),
+  );
+  if (Object.keys(chargeFit).length) {
+    jobMeta.species = chargeFit;
+    out.push(`# NOTE: latticefit fits the charge of ${Object.keys(chargeFit).filter((s) => doc.species[s]!.vary).join(', ')} (the charges tied to it follow); this input holds every charge fixed at the value below.`);
+  }
   out.push(`${META_PREFIX} job ${asciiJson(jobMeta)}`);
 
   const weights = job.options.weights;

@@ -89,12 +89,12 @@ export function exportSource(json: unknown): ExportSource {
     ...(typeof json.name === 'string' ? { name: json.name } : embedded?.name !== undefined ? { name: embedded.name } : {}),
     forceField,
     crystals,
-    ...(embedded ? fittedJob(embedded, pairs) : {}),
+    ...(embedded ? fittedJob(embedded, pairs, charges) : {}),
   };
 }
 
-function fittedJob(embedded: JobDocument, pairs: PairPotentialSpec[]): { job: JobDocument; parsed: () => ParsedJob } {
-  const job = withFittedPotentials(embedded, pairs);
+function fittedJob(embedded: JobDocument, pairs: PairPotentialSpec[], charges: Record<string, number>): { job: JobDocument; parsed: () => ParsedJob } {
+  const job = withFittedCharges(withFittedPotentials(embedded, pairs), charges);
   return { job, parsed: once(() => parseJob(job)) };
 }
 
@@ -156,6 +156,12 @@ function named(values: Record<string, number>, job: (() => ParsedJob) | undefine
     if (e instanceof RangeError) throw new DomainError('UNKNOWN_PARAMETER', e.message, { path: '/parameters' });
     throw e;
   }
+}
+
+/** The job with the result's charges (the fitted ones, when charges were varied; ties and vary kept). */
+function withFittedCharges(job: JobDocument, charges: Record<string, number>): JobDocument {
+  const species = Object.fromEntries(Object.entries(job.species).map(([s, sp]) => [s, charges[s] !== undefined ? { ...sp, charge: charges[s] } : sp]));
+  return { ...job, species };
 }
 
 /** The job with its potentials' values replaced by the fitted ones (same pairs, same vary). */

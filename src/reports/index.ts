@@ -15,7 +15,8 @@ export interface RenderedReport {
 }
 
 export function reportTables(result: FitResult | PropertiesResult): Table[] {
-  const tables = [parameterTable(result.parameters, result.charges), ...propertyTables(result)];
+  const fittedCharges = result.kind === 'fit' ? result.varied.map((v) => /^(.+)\.charge$/.exec(v.name)?.[1]).filter((s): s is string => s !== undefined) : [];
+  const tables = [parameterTable(result.parameters, result.charges, undefined, fittedCharges), ...propertyTables(result)];
   if (result.kind === 'fit') tables.push(residualTable(result));
   return tables;
 }

@@ -84,10 +84,15 @@ export function formatValue(property: string, v: number | undefined): string | u
 }
 
 /** Table S7: the parameter set. */
-export function parameterTable(parameters: readonly ParameterRow[], charges: Record<string, number>, title = 'Table S7. Short-range pair parameters'): Table {
+/**
+ * Table S7: the pair parameters, the charges in the caption. `fittedCharges`: the species whose
+ * charges were fit parameters (marked "fitted"; the charges tied to them are the fitted values too).
+ */
+export function parameterTable(parameters: readonly ParameterRow[], charges: Record<string, number>, title = 'Table S7. Short-range pair parameters', fittedCharges: readonly string[] = []): Table {
   const charge = Object.entries(charges)
-    .map(([s, q]) => `${s} ${q >= 0 ? '+' : ''}${q}`)
+    .map(([s, q]) => `${s} ${q >= 0 ? '+' : ''}${q}${fittedCharges.includes(s) ? ' (fitted)' : ''}`)
     .join(', ');
+  const chargeNote = fittedCharges.length ? ' Charges marked fitted were fit parameters; the others follow them by their ties (every structure neutral) or are fixed.' : '';
   const hasLJ = parameters.some((p) => p.type === 'lennard-jones');
   const columns = hasLJ ? ['Pair', 'Form', 'A', 'ρ (Å)', 'C / B (eV·Å⁶)', 'cut-off (Å)'] : ['Pair', 'A (eV)', 'ρ (Å)', 'C (eV·Å⁶)', 'cut-off (Å)'];
   const rows: Row[] = parameters.map((p) => {
@@ -102,7 +107,7 @@ export function parameterTable(parameters: readonly ParameterRow[], charges: Rec
   });
   return {
     title,
-    caption: `Partial charges (e): ${charge}. Buckingham u(r) = A exp(−r/ρ) − C/r⁶${hasLJ ? '; Lennard-Jones u(r) = A/r¹² − B/r⁶ (A in eV·Å¹²)' : ''}; Coulomb by Ewald summation. Fitted parameters in bold. Pairs not listed interact by Coulomb only.`,
+    caption: `Partial charges (e): ${charge}. Buckingham u(r) = A exp(−r/ρ) − C/r⁶${hasLJ ? '; Lennard-Jones u(r) = A/r¹² − B/r⁶ (A in eV·Å¹²)' : ''}; Coulomb by Ewald summation. Fitted parameters in bold. Pairs not listed interact by Coulomb only.${chargeNote}`,
     columns,
     sections: [{ heading: '', rows }],
   };

@@ -24,15 +24,23 @@
  *
  *   dγ/dp_k = [dE_s/dp_k − n dE_u/dp_k] / (2A) − γ (δe_xx + δe_yy).
  *
+ * Charges (`Cd.charge`, docs/fitsuite.md). ∂E_s/∂p_k of a charge along its tie direction v: the
+ * slab's Coulomb energy (3-D Ewald at fixed α and cut-offs, and the dipole correction 2πk M_z²/V,
+ * M_z = Σ q z) is a quadratic form in the charges, so ∂E_s/∂p = E(q + v) − E(q) − E(v) exactly,
+ * term by term (`ewaldChargeDerivatives`; the same identity for the dipole term); the pair terms
+ * do not depend on the charges. Everything else is as above.
+ *
  * Checked against central differences of the fully relaxed γ (bulk and slab relaxed again at
- * p ± h) in test/surface-fit.test.ts.
+ * p ± h) in test/surface-fit.test.ts (charges: test/fit-charges.test.ts).
  */
 import type { Structure } from '../crystal/structure.js';
 import type { Mat3 } from '../math/linalg.js';
 import { strainTensor } from '../math/voigt.js';
 import { EV_PER_A2_PER_J_PER_M2 } from '../units/index.js';
-import type { ForceField } from '../potentials/index.js';
+import { type ForceField, parseChargeName } from '../potentials/index.js';
+import { chargeDirections, ewaldChargeDerivatives } from '../potentials/ewald/charges.js';
 import { slabEnergyModel } from './energy.js';
+import { DipoleCorrection } from './dipole.js';
 
 /** What the derivative needs of a relaxed surface energy (a `SurfaceEnergyResult` has it all). */
 export interface RelaxedSurface {
@@ -64,7 +72,13 @@ export interface BulkResponse {
 export function surfaceEnergyDerivatives(ff: ForceField, surface: RelaxedSurface, names: readonly string[], bulk: BulkResponse): Float64Array {
   const model = slabEnergyModel(ff, surface.coulombAccuracy);
   const sigma = model.compute(surface.slab, 1).strain!;
-  const pd = model.parameterDerivatives(surface.slab, names);
+  const pairNames = names.filter((n) => parseChargeName(n) === undefined);
+  const pairPd = model.parameterDerivatives(surface.slab, pairNames);
+  const dEnergy = names.map((n) => {
+    const sp = parseChargeName(n);
+    return sp === undefined ? pairPd.dEnergy[pairNames.indexOf(n)]! : slabChargeDerivative(ff, surface, sp);
+  });
+  const pd = { dEnergy };
   const R = surface.rotation;
   const gamma = surface.energy * EV_PER_A2_PER_J_PER_M2; // eV/Å²
   const ratio = surface.unit.numAtoms / bulk.atoms;
@@ -84,4 +98,18 @@ export function surfaceEnergyDerivatives(ff: ForceField, surface: RelaxedSurface
     out[k] = dGamma / EV_PER_A2_PER_J_PER_M2;
   }
   return out;
+}
+
+/** ∂E_slab/∂q_f at the relaxed slab along the tie direction of the free charge `species` (exact). */
+function slabChargeDerivative(ff: ForceField, surface: RelaxedSurface, species: string): number {
+  const ties = ff.chargeTies;
+  const k = ties?.free.indexOf(species) ?? -1;
+  if (!ties || k < 0) throw new RangeError(`unknown parameter ${species}.charge`);
+  const v = chargeDirections(ties)[k]!;
+  const slab = surface.slab;
+  const coulomb = ewaldChargeDerivatives(slab, ff.charges, [v], 0, { accuracy: surface.coulombAccuracy }).dEnergy[0]!;
+  const full = (q: Record<string, number>): Record<string, number> => Object.fromEntries(slab.species.map((s) => [s, q[s] ?? 0]));
+  const plus = Object.fromEntries(Object.entries(full(ff.charges)).map(([s, q]) => [s, q + (v[s] ?? 0)]));
+  const dipole = (q: Record<string, number>): number => new DipoleCorrection(q).compute(slab, 0).energy;
+  return coulomb + dipole(plus) - dipole(full(ff.charges)) - dipole(full(v));
 }

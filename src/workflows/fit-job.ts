@@ -27,7 +27,7 @@ import { normalizeDft, type NormalizationFactor } from '../fitting/normalize.js'
 import { observableValue, relaxationStatus, type StructureState } from '../fitting/evaluator.js';
 import { catastropheCheck } from '../fitting/catastrophe.js';
 import { defaultBounds } from '../fitting/transform.js';
-import { parseParameterName } from '../potentials/forcefield.js';
+import { parseChargeName, parseParameterName } from '../potentials/forcefield.js';
 import { buildEnergyModel } from '../potentials/index.js';
 import { computeProperties, type GivenGeometry } from '../properties/index.js';
 import { attachSurfaces, checkSurfaces } from './surfaces.js';
@@ -146,7 +146,8 @@ export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promi
     document: documentWithTargets(job.document, input.targets),
     targets: [...input.targets],
     settings: resultSettings(job.options),
-    charges: job.forceField.charges,
+    // the fitted charges when charges are parameters (else the document's)
+    charges: ff.charges,
     parameters: parameterRows(ff, job.vary),
     varied: job.vary.map((name, i) => ({ name, initial: outcome.start[i]!, final: outcome.values[i]!, ...(outcome.uncertainty ? { standardError: outcome.uncertainty.standardErrors[i]! } : {}) })),
     objective: { initial: outcome.initialObjective, final: outcome.objective, allObservables: residuals.reduce((s, r) => s + (r.contribution ?? 0), 0) },
@@ -169,7 +170,8 @@ export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promi
 function boundText(input: FitInput, name: string): string {
   const b = input.bounds[name];
   if (b) return `[${b[0]}, ${b[1]}] from the document`;
-  const d = defaultBounds(parseParameterName(name)?.param ?? '');
+  const sp = parseChargeName(name);
+  const d = sp !== undefined ? defaultBounds('charge', input.forceField.charges[sp] ?? 0) : defaultBounds(parseParameterName(name)?.param ?? '');
   return `default bound [${d[0]}, ${d[1]}]`;
 }
 

@@ -22,15 +22,12 @@
  */
 import type { Structure } from '../../crystal/structure.js';
 import { DomainError } from '../../errors.js';
-import type { DerivativeOrder, EnergyResult } from '../model.js';
+import type { DerivativeOrder, EnergyResult, ParameterDerivatives, ParametrisedModel } from '../model.js';
+import { type ChargeTies, chargeName, parseChargeName, tiedCharges } from '../forcefield.js';
 import { EwaldModel } from './index.js';
 import type { EwaldOptions } from './parameters.js';
 
-/** Free species and the linear ties of the others: q_s = Σ_f tied[s][f] q_f. */
-export interface ChargeTies {
-  free: string[];
-  tied: Record<string, Record<string, number>>;
-}
+export { type ChargeTies, tiedCharges };
 
 /** The direction (charge change per species) of each free charge. */
 export function chargeDirections(ties: ChargeTies): Record<string, number>[] {
@@ -41,13 +38,6 @@ export function chargeDirections(ties: ChargeTies): Record<string, number>[] {
   });
 }
 
-/** The species charges with the free charges set to `values` and the tied ones following. */
-export function tiedCharges(charges: Record<string, number>, ties: ChargeTies, values: readonly number[]): Record<string, number> {
-  const out = { ...charges };
-  ties.free.forEach((f, k) => { out[f] = values[k]!; });
-  for (const [s, c] of Object.entries(ties.tied)) out[s] = Object.entries(c).reduce((sum, [f, w]) => sum + w * out[f]!, 0);
-  return out;
-}
 
 /** Throws NOT_CHARGE_NEUTRAL when a direction changes the net charge of the structure. */
 export function checkNeutralDirections(structure: Structure, directions: readonly Record<string, number>[], label = 'structure'): void {
@@ -92,4 +82,54 @@ export function ewaldChargeDerivatives(structure: Structure, charges: Record<str
     if (order >= 2) out.dHessian.push(Float64Array.from(eq.hessian!, (h, i) => h - e0.hessian![i]! - ev.hessian![i]!));
   }
   return out;
+}
+
+/**
+ * The Ewald Coulomb energy with the free charges as named parameters (`Cd.charge`, in
+ * `ties.free` order) and the tied charges following: the Coulomb part of the parametrised energy
+ * model of a charge fit. Its parameter derivatives are those of `ewaldChargeDerivatives` along the
+ * tie directions (exact; α and the cut-offs resolved at the current charges).
+ */
+export class TiedChargeEwald implements ParametrisedModel {
+  readonly name = 'coulomb';
+  readonly ties: ChargeTies;
+  readonly ewald: EwaldModel;
+  readonly parameterNames: readonly string[];
+  private readonly options: EwaldOptions;
+  private readonly directions: Record<string, number>[];
+
+  constructor(charges: Record<string, number>, ties: ChargeTies, options: EwaldOptions = {}) {
+    this.ties = ties;
+    this.options = options;
+    this.ewald = new EwaldModel(charges, options);
+    this.parameterNames = Object.freeze(ties.free.map(chargeName));
+    this.directions = chargeDirections(ties);
+  }
+
+  get charges(): Readonly<Record<string, number>> {
+    return this.ewald.charges;
+  }
+
+  compute(structure: Structure, order: DerivativeOrder = 0): EnergyResult {
+    return this.ewald.compute(structure, order);
+  }
+
+  parameterValues(): Float64Array {
+    return Float64Array.from(this.ties.free, (f) => this.ewald.charges[f]!);
+  }
+
+  withParameterValues(values: ArrayLike<number>): TiedChargeEwald {
+    if (values.length !== this.ties.free.length) throw new RangeError(`${values.length} values for the ${this.ties.free.length} free charges`);
+    return new TiedChargeEwald(tiedCharges({ ...this.ewald.charges }, this.ties, Array.from(values)), this.ties, this.options);
+  }
+
+  parameterDerivatives(structure: Structure, names: readonly string[]): ParameterDerivatives {
+    const dirs = names.map((name) => {
+      const k = this.ties.free.indexOf(parseChargeName(name) ?? '');
+      if (k < 0) throw new DomainError('UNKNOWN_PARAMETER', `unknown parameter ${name} (known: ${this.parameterNames.join(', ')})`, { parameter: name });
+      return this.directions[k]!;
+    });
+    const d = ewaldChargeDerivatives(structure, { ...this.ewald.charges }, dirs, 1, this.options);
+    return { names: [...names], dEnergy: Float64Array.from(d.dEnergy), dFirst: d.dFirst };
+  }
 }
