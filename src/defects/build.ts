@@ -18,19 +18,30 @@ import { DomainError } from '../errors.js';
 import { Structure } from '../crystal/structure.js';
 import { gaussSolve } from '../math/dense.js';
 
-/** Minimum-image vector from a to b in the cell (Cartesian, Å). */
+/**
+ * Minimum-image vector from a to b in the cell (Cartesian, Å), for any cell shape. With f the
+ * fractional difference reduced to (−½, ½] and v its Cartesian vector, a shorter image f + n has
+ * |(f + n)_k| = |v′·b*_k| ≤ |v| / w_k (w_k the perpendicular width, b*_k the reciprocal vector,
+ * |b*_k| = 1/w_k), so |n_k| ≤ |v|/w_k + ½: the images searched are bounded by that, which is ±1 in a
+ * cell that is not skewed and more in a skewed one.
+ */
 export function minimumImage(s: Structure, a: ArrayLike<number>, b: ArrayLike<number>): [number, number, number] {
   const inv = s.lattice.inverse, L = s.lattice.matrix;
   const d = [b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!];
-  const f = [0, 1, 2].map((k) => d[0]! * inv[0][k] + d[1]! * inv[1][k] + d[2]! * inv[2][k]);
-  let best: [number, number, number] = [0, 0, 0], b2 = Infinity;
-  // round, then check the neighbouring images (enough for cells that are not badly skewed)
-  const f0 = f.map((x) => x - Math.round(x));
-  for (let i = -1; i <= 1; i++)
-    for (let j = -1; j <= 1; j++)
-      for (let k = -1; k <= 1; k++) {
-        const g = [f0[0]! + i, f0[1]! + j, f0[2]! + k];
-        const v: [number, number, number] = [0, 1, 2].map((c) => g[0]! * L[0][c] + g[1]! * L[1][c] + g[2]! * L[2][c]) as [number, number, number];
+  const f0 = [0, 1, 2].map((k) => {
+    const x = d[0]! * inv[0][k] + d[1]! * inv[1][k] + d[2]! * inv[2][k];
+    return x - Math.round(x);
+  });
+  const cart = (g: readonly number[]): [number, number, number] => [0, 1, 2].map((c) => g[0]! * L[0][c] + g[1]! * L[1][c] + g[2]! * L[2][c]) as [number, number, number];
+  let best = cart(f0), b2 = best[0] ** 2 + best[1] ** 2 + best[2] ** 2;
+  const r = Math.sqrt(b2);
+  // 1/w_k = |b*_k|, the norm of column k of L⁻¹
+  const [n0, n1, n2] = [0, 1, 2].map((k) => Math.floor(r * Math.hypot(inv[0][k], inv[1][k], inv[2][k]) + 0.5));
+  for (let i = -n0!; i <= n0!; i++)
+    for (let j = -n1!; j <= n1!; j++)
+      for (let k = -n2!; k <= n2!; k++) {
+        if (!i && !j && !k) continue;
+        const v = cart([f0[0]! + i, f0[1]! + j, f0[2]! + k]);
         const r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
         if (r2 < b2) (b2 = r2, best = v);
       }
@@ -89,8 +100,21 @@ export interface InterstitialSite {
   classIndex: number;
 }
 
-/** Candidate interstitial sites (see the module comment), largest empty spheres first. */
-export function interstitialSites(s: Structure, spacing = 0.25): InterstitialSite[] {
+const sitesOf = new WeakMap<Structure, InterstitialSite[]>();
+
+/**
+ * Candidate interstitial sites (see the module comment), largest empty spheres first. Remembered
+ * per structure (an immutable value) at the default spacing: the Frenkel pairs and interstitials
+ * of one supercell search it once.
+ */
+export function interstitialSites(s: Structure, spacing = 0.25): readonly InterstitialSite[] {
+  if (spacing !== 0.25) return findInterstitialSites(s, spacing);
+  let sites = sitesOf.get(s);
+  if (!sites) sitesOf.set(s, (sites = findInterstitialSites(s, spacing)));
+  return sites;
+}
+
+function findInterstitialSites(s: Structure, spacing: number): InterstitialSite[] {
   // at most about 2·10⁵ grid points (the refinement recovers the precision of a coarser grid)
   spacing = Math.max(spacing, Math.cbrt(Math.abs(s.lattice.volume) / 2e5));
   const w = s.lattice.perpendicularWidths;
@@ -194,4 +218,108 @@ export function interstitialSites(s: Structure, spacing = 0.25): InterstitialSit
     if (!classes.includes(label)) classes.push(label);
     return { position: [r[0]!, r[1]!, r[2]!], radius: d, environment: env, classIndex: classes.indexOf(label) };
   });
+}
+
+/** The cation and the anion of a binary ionic crystal (by the sign of their charges). */
+export function ionsOf(s: Structure, charges: Readonly<Record<string, number>>): { cation: string; anion: string } {
+  const present = [...new Set(s.species)];
+  const cation = present.find((x) => (charges[x] ?? 0) > 0);
+  const anion = present.find((x) => (charges[x] ?? 0) < 0);
+  if (!cation || !anion) throw new DomainError('INVALID_STRUCTURE', `a Schottky or Frenkel defect needs a cation and an anion (species: ${present.join(', ')})`, {});
+  return { cation, anion };
+}
+
+/** What to place: the kinds of one supercell (the swap, over two compounds, is built in formation.ts). */
+export interface PlacementSpec {
+  kind: 'vacancy' | 'interstitial' | 'substitution' | 'schottky-pair' | 'schottky-dimer' | 'frenkel-cation' | 'frenkel-anion';
+  species?: string;
+  by?: string;
+  separation?: 'separated' | 'bound';
+  /** interstitials: how many site classes to try (default 3) */
+  siteClasses?: number;
+}
+
+/** One unrelaxed defective cell, with where its parts are. */
+export interface PlacedDefect {
+  structure: Structure;
+  /** indices (in the perfect cell) of the atoms removed */
+  removed: number[];
+  /** index (in the perfect cell) of the atom whose species changed */
+  substituted?: number;
+  /** Cartesian position of the added atom (before the small nudge off the site's centre) */
+  added?: [number, number, number];
+  /** the interstitial site class */
+  site?: { environment: string; radius: number };
+  /** Å (minimum image) between the two parts of a pair */
+  separation?: number;
+}
+
+/** Move the newest atom off its (possibly symmetric, saddle) site by a fixed small offset. */
+const nudge = (p: readonly number[]): number[] => [p[0]! + 0.03, p[1]! + 0.02, p[2]! + 0.01];
+
+/** The first site of each of the `classes` largest classes. */
+function representatives<T extends { classIndex: number }>(sites: readonly T[], classes: number): T[] {
+  const out: T[] = [];
+  for (const t of sites) if (t.classIndex < classes && !out.some((u) => u.classIndex === t.classIndex)) out.push(t);
+  return out;
+}
+
+/**
+ * The candidate defective cells of one defect in the perfect supercell `perfect`, placed by the
+ * rules of the module comment: one cell, except for interstitials and Frenkel pairs (one per
+ * interstitial site class, the `siteClasses` largest; the lowest after relaxation is the answer).
+ */
+export function placeDefect(perfect: Structure, spec: PlacementSpec, charges: Readonly<Record<string, number>>): PlacedDefect[] {
+  const need = (x: string | undefined, what: string): string => {
+    if (!x) throw new DomainError('INVALID_DOCUMENT', `a ${spec.kind} needs ${what}`, { path: '/defects' });
+    return x;
+  };
+  const classes = spec.siteClasses ?? 3;
+  switch (spec.kind) {
+    case 'vacancy': {
+      const i = firstOf(perfect, need(spec.species, 'species'));
+      return [{ structure: withoutAtoms(perfect, [i]), removed: [i] }];
+    }
+    case 'substitution': {
+      const i = firstOf(perfect, need(spec.species, 'species'));
+      return [{ structure: withSpecies(perfect, i, need(spec.by, 'by')), removed: [], substituted: i }];
+    }
+    case 'interstitial': {
+      const x = need(spec.species, 'species');
+      return representatives(interstitialSites(perfect), classes).map((t) => ({
+        structure: withAtom(perfect, x, nudge(t.position)), removed: [], added: t.position, site: { environment: t.environment, radius: t.radius },
+      }));
+    }
+    case 'schottky-pair':
+    case 'schottky-dimer': {
+      const { cation, anion } = ionsOf(perfect, charges);
+      const i = firstOf(perfect, cation);
+      const j = partnerOf(perfect, i, anion, spec.kind === 'schottky-pair');
+      return [{ structure: withoutAtoms(perfect, [i, j]), removed: [i, j], separation: distance(perfect, perfect.position(i), perfect.position(j)) }];
+    }
+    case 'frenkel-cation':
+    case 'frenkel-anion': {
+      const { cation, anion } = ionsOf(perfect, charges);
+      const x = spec.kind === 'frenkel-cation' ? cation : anion;
+      const v = firstOf(perfect, x);
+      const pv = perfect.position(v);
+      const vac = withoutAtoms(perfect, [v]);
+      const sites = interstitialSites(perfect);
+      const far = (spec.separation ?? 'separated') === 'separated';
+      const out: PlacedDefect[] = [];
+      const nClasses = Math.min(classes, 1 + Math.max(-1, ...sites.map((t) => t.classIndex)));
+      for (let c = 0; c < nClasses; c++) {
+        let pick: InterstitialSite | undefined, bd = far ? -Infinity : Infinity;
+        for (const t of sites) {
+          if (t.classIndex !== c) continue;
+          const d = distance(perfect, pv, t.position);
+          if (far ? d > bd + 1e-6 : d < bd - 1e-6) (bd = d, pick = t);
+        }
+        if (pick) out.push({ structure: withAtom(vac, x, nudge(pick.position)), removed: [v], added: pick.position, site: { environment: pick.environment, radius: pick.radius }, separation: bd });
+      }
+      return out;
+    }
+    default:
+      throw new DomainError('INVALID_DOCUMENT', `unknown defect kind ${String((spec as { kind: unknown }).kind)}`, { path: '/defects' });
+  }
 }
