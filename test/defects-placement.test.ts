@@ -90,6 +90,27 @@ describe('Schottky placement', () => {
   }
 });
 
+describe('interstitial sites are maxima of the distance to the nearest atom, not saddles', () => {
+  it('rock salt on coarser grids (0.3-0.4 Å, those of 200-450-atom cells): every site is a tetrahedral hole (4 Pb + 4 Se, a√3/4), none the square face between two', () => {
+    const s = buildSupercell(unit('PbSe-RS'), hexagonalSupercellMatrix(unit('PbSe-RS').lattice, [2, 2, 2]));
+    const a = unit('PbSe-RS').lattice.parameters.a;
+    for (const spacing of [0.3, 0.35, 0.38, 0.4]) {
+      const sites = interstitialSites(s, spacing);
+      expect(sites.length).toBe(48); // one hole per atom: 8 per cubic cell of 8 atoms
+      for (const t of sites) {
+        expect(t.environment).toBe('Pb4Se4');
+        expect(t.radius).toBeCloseTo((a * Math.sqrt(3)) / 4, 2);
+      }
+    }
+  });
+
+  it('zinc blende on a coarse grid: the three largest classes are the two tetrahedral holes and the hexagonal one (3 Cd + 3 Se)', () => {
+    const s = hex332(unit('CdSe-ZB'));
+    const top = interstitialSites(s, 0.45).filter((t) => t.classIndex < 3);
+    expect(new Set(top.map((t) => t.environment))).toEqual(new Set(['Cd4', 'Se4', 'Cd3Se3']));
+  });
+});
+
 describe('Frenkel placement', () => {
   const hex222 = (x: Structure): Structure => buildSupercell(x, hexagonalSupercellMatrix(x.lattice, [2, 2, 2]));
   for (const [name, s] of [

@@ -11,8 +11,10 @@
  *   the chosen class nearest to it (bound) or farthest from it (separated);
  * - interstitial sites: the centres of the largest empty spheres, found as the local maxima of the
  *   distance to the nearest atom on a grid (spacing about 0.25 Å) refined by moving each point
- *   away from its nearest atoms (a discrete Voronoi-vertex search); points within 0.5 Å are
- *   merged, and sites are grouped into classes by radius and the species of their nearest atoms.
+ *   away from its nearest atoms (a discrete Voronoi-vertex search), checked to be a maximum and not
+ *   a saddle (the centre of a face between two holes, which a coarse grid can hold); points within
+ *   0.5 Å are merged, and sites are grouped into classes by radius and the species of their
+ *   nearest atoms.
  */
 import { DomainError } from '../errors.js';
 import { Structure } from '../crystal/structure.js';
@@ -100,6 +102,9 @@ export interface InterstitialSite {
   classIndex: number;
 }
 
+/** Å: the probe step of the check that a refined site is a maximum, not a saddle. */
+const SADDLE_PROBE = 0.2;
+
 const sitesOf = new WeakMap<Structure, InterstitialSite[]>();
 
 /**
@@ -164,10 +169,12 @@ function findInterstitialSites(s: Structure, spacing: number): InterstitialSite[
             for (let c = -1; c <= 1 && top; c++) if ((a || b || c) && at(i + a, j + b, k + c) > v) top = false;
         if (top) maxima.push(cart(i, j, k));
       }
-  // refine: move away from the nearest atoms (subgradient ascent of the nearest distance)
-  const refined: { r: number[]; d: number }[] = [];
-  for (const p0 of maxima) {
-    const r = [...p0];
+  // refine: move away from the nearest atoms (subgradient ascent of the nearest distance), finish
+  // on the centre of the sphere through the nearest shell, and check that the point is a maximum:
+  // a saddle (the centre of a face or ring of atoms between two holes, where the pushes of the
+  // nearest atoms cancel; a coarse grid can hold one as a discrete maximum) increases the nearest
+  // distance along some direction, so the search goes on from the best probe of 26 directions.
+  const climb = (r: number[]): void => {
     let step = spacing / 2;
     for (let it = 0; it < 60 && step > 1e-4; it++) {
       const { d } = nearest(r);
@@ -183,7 +190,7 @@ function findInterstitialSites(s: Structure, spacing: number): InterstitialSite[
       if (nearest(trial).d > d) r.splice(0, 3, ...trial);
       else step /= 2;
     }
-    // finish on the centre of the sphere through the nearest shell (least squares: 2 p·x + w = |p|²)
+    // the centre of the sphere through the nearest shell (least squares: 2 p·x + w = |p|²)
     const d1 = nearest(r).d;
     const shell: number[][] = [];
     for (let a = 0; a < s.numAtoms; a++) {
@@ -204,6 +211,43 @@ function findInterstitialSites(s: Structure, spacing: number): InterstitialSite[
         const trial = [r[0]! + x[0]!, r[1]! + x[1]!, r[2]! + x[2]!];
         if (Math.hypot(x[0]!, x[1]!, x[2]!) < spacing && nearest(trial).d > d1) r.splice(0, 3, ...trial);
       }
+    }
+  };
+  const probes: number[][] = [];
+  for (let i = -1; i <= 1; i++)
+    for (let j = -1; j <= 1; j++)
+      for (let k = -1; k <= 1; k++) if (i || j || k) probes.push([i, j, k].map((x) => (SADDLE_PROBE * x) / Math.hypot(i, j, k)));
+  const refined: { r: number[]; d: number }[] = [];
+  for (const p0 of maxima) {
+    const r = [...p0];
+    for (let restart = 0; restart < 8; restart++) {
+      climb(r);
+      const d = nearest(r).d;
+      // nearest atoms all in one plane (three of them; or the four corners of a face between two
+      // holes): the nearest distance grows along the plane's normal, which a probe of the 26 may
+      // miss by more than that slope
+      const shell: number[][] = [];
+      for (let a = 0; a < s.numAtoms && shell.length < 8; a++) {
+        const v = minimumImage(s, r, s.position(a));
+        if (Math.hypot(...v) < d + 0.05) shell.push(v);
+      }
+      const extra: number[][] = [];
+      if (shell.length >= 3) {
+        const [p, q, w] = shell as [number[], number[], number[]];
+        const e1 = [q[0]! - p[0]!, q[1]! - p[1]!, q[2]! - p[2]!], e2 = [w[0]! - p[0]!, w[1]! - p[1]!, w[2]! - p[2]!];
+        const n = [e1[1]! * e2[2]! - e1[2]! * e2[1]!, e1[2]! * e2[0]! - e1[0]! * e2[2]!, e1[0]! * e2[1]! - e1[1]! * e2[0]!];
+        const nn = Math.hypot(...n);
+        const planar = nn > 1e-9 && shell.every((v) => Math.abs(((v[0]! - p[0]!) * n[0]! + (v[1]! - p[1]!) * n[1]! + (v[2]! - p[2]!) * n[2]!) / nn) < 0.05);
+        if (planar) for (const sg of [1, -1]) extra.push(n.map((x) => (sg * SADDLE_PROBE * x) / nn));
+      }
+      let best: number[] | undefined, bd = d + 1e-3;
+      for (const u of [...probes, ...extra]) {
+        const t = [r[0]! + u[0]!, r[1]! + u[1]!, r[2]! + u[2]!];
+        const dt = nearest(t).d;
+        if (dt > bd) (bd = dt, best = t);
+      }
+      if (!best) break;
+      r.splice(0, 3, ...best);
     }
     const d = nearest(r).d;
     if (!refined.some((q) => distance(s, q.r, r) < 0.5)) refined.push({ r, d });
