@@ -52,10 +52,11 @@ describe('Table S10', () => {
     const t = defectsTable(r);
     expect(t.columns).toEqual(['Defect', 'Force field', 'DFT', 'Unrelaxed', 'Distance (Å)', '108 atoms', '288 atoms', '450 atoms', 'Trend']);
     const [sep, bound] = t.sections[0]!.rows;
-    expect(sep!.label).toBe('Frenkel cation V_M + M_i');
+    expect(sep!.label).toBe('Frenkel cation V_M + M_i (separated)');
     expect(bound!.label).toBe('Frenkel cation V_M + M_i (bound)');
     expect(sep!.cells.map((c) => c.value ?? '')).toEqual(['3.10', '', '5.00', '11.7', '3.10', '3.30*', '3.20', '-0.10']);
     expect(bound!.cells[0]!.value).toBe('0.00 (recombined)');
     expect(bound!.cells[3]!.value).toBe('2.6');
+    expect(bound!.cells.at(-1)!.value).toBe('0.00'); // −0.001 rounds to zero: no sign
   });
 });

@@ -13,6 +13,13 @@ export const DEFECTS_REPORT_FORMATS: readonly DefectsReportFormat[] = ['markdown
 
 const f = (x: number | undefined, d = 2): string | undefined => (x === undefined || !Number.isFinite(x) ? undefined : x.toFixed(d));
 
+/** A change with its sign, two decimals; one that rounds to zero is 0.00. */
+const signed = (x: number | undefined): string => {
+  if (x === undefined || !Number.isFinite(x)) return '';
+  const r = x.toFixed(2);
+  return Number(r) === 0 ? '0.00' : `${x > 0 ? '+' : ''}${r}`;
+};
+
 const LABEL: Record<string, string> = {
   vacancy: 'Vacancy',
   interstitial: 'Interstitial',
@@ -25,7 +32,7 @@ const LABEL: Record<string, string> = {
 };
 
 const label = (d: DefectRow): string =>
-  (LABEL[d.kind] ?? d.kind) + (d.separation === 'bound' ? ' (bound)' : '') + (d.species ? ` ${d.species}${d.by ? `→${d.by}` : ''}` : '') + (d.partner ? ` (${d.structure} + ${d.partner})` : '');
+  (LABEL[d.kind] ?? d.kind) + (d.separation ? ` (${d.separation})` : '') + (d.species ? ` ${d.species}${d.by ? `→${d.by}` : ''}` : '') + (d.partner ? ` (${d.structure} + ${d.partner})` : '');
 
 /** Table S10: one section per structure, rows per defect; columns Force field | DFT | sizes. */
 export function defectsTable(r: DefectsResult): Table {
@@ -47,7 +54,7 @@ export function defectsTable(r: DefectsResult): Table {
             const x = d.finiteSize?.find((q) => q.atoms === n);
             return x ? { value: `${f(x.formationEnergy)!}${x.converged ? '' : '*'}` } : {};
           }),
-          ...(sizes.length > 1 ? [{ value: d.finiteSizeTrend === undefined ? '' : `${d.finiteSizeTrend >= 0 ? '+' : ''}${f(d.finiteSizeTrend)}` }] : []),
+          ...(sizes.length > 1 ? [{ value: signed(d.finiteSizeTrend) }] : []),
         ],
       })),
   }));
