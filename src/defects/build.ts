@@ -126,13 +126,29 @@ function findInterstitialSites(s: Structure, spacing: number): InterstitialSite[
   const m = w.map((x) => Math.max(4, Math.ceil(x / spacing)));
   const L = s.lattice.matrix;
   const [m0, m1, m2] = m as [number, number, number];
-  const nearest = (r: ArrayLike<number>): { d: number; j: number } => {
+  // The refinement of a site looks only at the atoms near it: `local` holds every atom within
+  // R = d(c) + 2m + 0.1 of a centre c, where m = 1 + spacing + SADDLE_PROBE bounds how far from c
+  // any point evaluated before the next rebuild can be (the point stays within 1 Å of c, a trial
+  // within max(spacing, probe) of the point). An atom that matters at such a point t (within
+  // d(t) + 0.1 of it) is within d(c) + 2m + 0.1 of c, since d is 1-Lipschitz.
+  const allAtoms = [...Array(s.numAtoms).keys()];
+  let local: number[] = allAtoms, centre: number[] | undefined;
+  const nearestOf = (r: ArrayLike<number>, atoms: readonly number[]): { d: number; j: number } => {
     let d = Infinity, j = -1;
-    for (let a = 0; a < s.numAtoms; a++) {
+    for (const a of atoms) {
       const x = distance(s, r, s.position(a));
       if (x < d) (d = x, j = a);
     }
     return { d, j };
+  };
+  const localise = (r: readonly number[]): void => {
+    if (centre && distance(s, centre, r) <= 1) return;
+    const reach = nearestOf(r, allAtoms).d + 2 * (1 + spacing + SADDLE_PROBE) + 0.1;
+    local = allAtoms.filter((a) => distance(s, r, s.position(a)) <= reach);
+    centre = [...r];
+  };
+  const nearest = (r: ArrayLike<number>): { d: number; j: number } => {
+    return nearestOf(r, local);
   };
   // distance field on a grid, from a cheap cell-local search: for each grid point, the min over atoms
   const field = new Float64Array(m0 * m1 * m2);
@@ -177,9 +193,10 @@ function findInterstitialSites(s: Structure, spacing: number): InterstitialSite[
   const climb = (r: number[]): void => {
     let step = spacing / 2;
     for (let it = 0; it < 60 && step > 1e-4; it++) {
+      localise(r);
       const { d } = nearest(r);
       const push = [0, 0, 0];
-      for (let a = 0; a < s.numAtoms; a++) {
+      for (const a of local) {
         const v = minimumImage(s, s.position(a), r);
         const x = Math.hypot(...v);
         if (x < d + 0.05) for (let c = 0; c < 3; c++) push[c]! += v[c]! / x;
@@ -191,9 +208,10 @@ function findInterstitialSites(s: Structure, spacing: number): InterstitialSite[
       else step /= 2;
     }
     // the centre of the sphere through the nearest shell (least squares: 2 p·x + w = |p|²)
+    localise(r);
     const d1 = nearest(r).d;
     const shell: number[][] = [];
-    for (let a = 0; a < s.numAtoms; a++) {
+    for (const a of local) {
       const v = minimumImage(s, r, s.position(a));
       if (Math.hypot(...v) < d1 + 0.1) shell.push(v);
     }
@@ -220,14 +238,17 @@ function findInterstitialSites(s: Structure, spacing: number): InterstitialSite[
   const refined: { r: number[]; d: number }[] = [];
   for (const p0 of maxima) {
     const r = [...p0];
+    centre = undefined;
     for (let restart = 0; restart < 8; restart++) {
       climb(r);
+      localise(r);
       const d = nearest(r).d;
       // nearest atoms all in one plane (three of them; or the four corners of a face between two
       // holes): the nearest distance grows along the plane's normal, which a probe of the 26 may
       // miss by more than that slope
       const shell: number[][] = [];
-      for (let a = 0; a < s.numAtoms && shell.length < 8; a++) {
+      for (const a of local) {
+        if (shell.length >= 8) break;
         const v = minimumImage(s, r, s.position(a));
         if (Math.hypot(...v) < d + 0.05) shell.push(v);
       }
@@ -249,6 +270,7 @@ function findInterstitialSites(s: Structure, spacing: number): InterstitialSite[
       if (!best) break;
       r.splice(0, 3, ...best);
     }
+    localise(r);
     const d = nearest(r).d;
     if (!refined.some((q) => distance(s, q.r, r) < 0.5)) refined.push({ r, d });
   }
