@@ -1,6 +1,11 @@
-/** The defects report shows the ΔE(x) figure of its mixed phases: inline SVG in HTML, a link in Markdown. */
+/**
+ * The defects report: Table S10 with the finite-size series and its trend, the bound Frenkel pair
+ * beside the separated one; the ΔE(x) figure of its mixed phases (inline SVG in HTML, a link in
+ * Markdown).
+ */
 import { describe, it, expect } from 'vitest';
 import { renderDefectsReportWithFigures } from '../src/workflows/figures.js';
+import { defectsTable } from '../src/reports/defects.js';
 import type { DefectsResult } from '../src/workflows/defects.js';
 
 // a hand-made result of a generic A_x B_1-x C mixing series in two phases (no defects)
@@ -28,5 +33,30 @@ describe('defects report figures', () => {
   it('a result without mixed phases has no figure', async () => {
     const html = (await renderDefectsReportWithFigures({ ...result, mixing: [] }, 'html')).body;
     expect(html).not.toContain('<figure');
+  });
+});
+
+describe('Table S10', () => {
+  // a hand-made result: a separated and a bound Frenkel pair of a generic MX crystal at three sizes
+  const frenkel = (separation: 'separated' | 'bound', e: number[], distance: number, recombined = false) => ({
+    kind: 'frenkel-cation', structure: 'MX', separation, atoms: 108, formationEnergy: e[0], unrelaxedEnergy: 5, converged: true, charge: 0,
+    distance, iterations: 10, cells: [], ...(recombined ? { recombined: true } : {}),
+    finiteSize: [108, 288, 450].map((atoms, i) => ({ atoms, formationEnergy: e[i], converged: i !== 1 })), finiteSizeTrend: e[2]! - e[1]!,
+  });
+  const r = {
+    kind: 'defects', name: 'frenkel', charges: { M: 1, X: -1 }, wallTimeMs: 1, references: [], mixing: [], cells: [], warnings: [],
+    defects: [frenkel('separated', [3.1, 3.3, 3.2], 11.7), frenkel('bound', [0.004, 0.003, 0.002], 2.6, true)],
+  } as unknown as DefectsResult;
+
+  it('has a column per supercell size and the trend between the two largest; the bound pair is its own row, marked when it recombined', () => {
+    const t = defectsTable(r);
+    expect(t.columns).toEqual(['Defect', 'Force field', 'DFT', 'Unrelaxed', 'Distance (Å)', '108 atoms', '288 atoms', '450 atoms', 'Trend']);
+    const [sep, bound] = t.sections[0]!.rows;
+    expect(sep!.label).toBe('Frenkel cation V_M + M_i (separated)');
+    expect(bound!.label).toBe('Frenkel cation V_M + M_i (bound)');
+    expect(sep!.cells.map((c) => c.value ?? '')).toEqual(['3.10', '', '5.00', '11.7', '3.10', '3.30*', '3.20', '-0.10']);
+    expect(bound!.cells[0]!.value).toBe('0.00 (recombined)');
+    expect(bound!.cells[3]!.value).toBe('2.6');
+    expect(bound!.cells.at(-1)!.value).toBe('0.00'); // −0.001 rounds to zero: no sign
   });
 });

@@ -201,6 +201,8 @@ describe('the defects workflow', () => {
       ['swap', 'CdSe-ZB', 'PbSe-RS', 6],
     ]);
     expect(r.defects[0]!.finiteSize!.map((q) => q.atoms)).toEqual([6, 12]);
+    // each size says how far apart its pair was placed (the dimer: nearest neighbours, a/2)
+    for (const q of r.defects[0]!.finiteSize!) expect(q.distance!).toBeCloseTo(r.references.find((x) => x.structure === 'PbSe-RS')!.a / 2, 6);
     for (const d of r.defects) expect(Number.isFinite(d.formationEnergy) && typeof d.converged === 'boolean').toBe(true);
     expect(r.mixing.map((m) => [m.phase, m.x, m.configurations])).toEqual([['WZ', 0, 1], ['WZ', 0.5, 2]]);
     expect(Math.abs(r.mixing[0]!.formationEnergy.mean)).toBeLessThan(1e-5);

@@ -200,6 +200,14 @@ describe('parseJob rejects bad input with a code and the path of the field', () 
       expectRejected(d, 'UNKNOWN_PROPERTY', '/structures/1/properties/hardness');
     });
 
+    it('an md value is accepted as a report column, and refused as a fit target (INVALID_DOCUMENT at its fit, saying why)', () => {
+      const d = base();
+      d.structures[0].properties.a = { exp: 4.3, md: 4.36, fit: 'exp' };
+      expect(() => parseJob(d)).not.toThrow();
+      d.structures[0].properties.a.fit = 'md';
+      expect(expectRejected(d, 'INVALID_DOCUMENT', '/structures/0/properties/a/fit').message).toMatch(/finite-temperature.*exp, dft or dftNormalized/);
+    });
+
     it('relativeEnergy against an id not in the document is UNKNOWN_REFERENCE at its reference', () => {
       const d = base();
       d.structures[1].properties.relativeEnergy.reference = 'CdSe-XX';

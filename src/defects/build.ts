@@ -11,26 +11,39 @@
  *   the chosen class nearest to it (bound) or farthest from it (separated);
  * - interstitial sites: the centres of the largest empty spheres, found as the local maxima of the
  *   distance to the nearest atom on a grid (spacing about 0.25 Å) refined by moving each point
- *   away from its nearest atoms (a discrete Voronoi-vertex search); points within 0.5 Å are
- *   merged, and sites are grouped into classes by radius and the species of their nearest atoms.
+ *   away from its nearest atoms (a discrete Voronoi-vertex search), checked to be a maximum and not
+ *   a saddle (the centre of a face between two holes, which a coarse grid can hold); points within
+ *   0.5 Å are merged, and sites are grouped into classes by radius and the species of their
+ *   nearest atoms.
  */
 import { DomainError } from '../errors.js';
 import { Structure } from '../crystal/structure.js';
 import { gaussSolve } from '../math/dense.js';
 
-/** Minimum-image vector from a to b in the cell (Cartesian, Å). */
+/**
+ * Minimum-image vector from a to b in the cell (Cartesian, Å), for any cell shape. With f the
+ * fractional difference reduced to (−½, ½] and v its Cartesian vector, a shorter image f + n has
+ * |(f + n)_k| = |v′·b*_k| ≤ |v| / w_k (w_k the perpendicular width, b*_k the reciprocal vector,
+ * |b*_k| = 1/w_k), so |n_k| ≤ |v|/w_k + ½: the images searched are bounded by that, which is ±1 in a
+ * cell that is not skewed and more in a skewed one.
+ */
 export function minimumImage(s: Structure, a: ArrayLike<number>, b: ArrayLike<number>): [number, number, number] {
   const inv = s.lattice.inverse, L = s.lattice.matrix;
   const d = [b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!];
-  const f = [0, 1, 2].map((k) => d[0]! * inv[0][k] + d[1]! * inv[1][k] + d[2]! * inv[2][k]);
-  let best: [number, number, number] = [0, 0, 0], b2 = Infinity;
-  // round, then check the neighbouring images (enough for cells that are not badly skewed)
-  const f0 = f.map((x) => x - Math.round(x));
-  for (let i = -1; i <= 1; i++)
-    for (let j = -1; j <= 1; j++)
-      for (let k = -1; k <= 1; k++) {
-        const g = [f0[0]! + i, f0[1]! + j, f0[2]! + k];
-        const v: [number, number, number] = [0, 1, 2].map((c) => g[0]! * L[0][c] + g[1]! * L[1][c] + g[2]! * L[2][c]) as [number, number, number];
+  const f0 = [0, 1, 2].map((k) => {
+    const x = d[0]! * inv[0][k] + d[1]! * inv[1][k] + d[2]! * inv[2][k];
+    return x - Math.round(x);
+  });
+  const cart = (g: readonly number[]): [number, number, number] => [0, 1, 2].map((c) => g[0]! * L[0][c] + g[1]! * L[1][c] + g[2]! * L[2][c]) as [number, number, number];
+  let best = cart(f0), b2 = best[0] ** 2 + best[1] ** 2 + best[2] ** 2;
+  const r = Math.sqrt(b2);
+  // 1/w_k = |b*_k|, the norm of column k of L⁻¹
+  const [n0, n1, n2] = [0, 1, 2].map((k) => Math.floor(r * Math.hypot(inv[0][k], inv[1][k], inv[2][k]) + 0.5));
+  for (let i = -n0!; i <= n0!; i++)
+    for (let j = -n1!; j <= n1!; j++)
+      for (let k = -n2!; k <= n2!; k++) {
+        if (!i && !j && !k) continue;
+        const v = cart([f0[0]! + i, f0[1]! + j, f0[2]! + k]);
         const r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
         if (r2 < b2) (b2 = r2, best = v);
       }
@@ -89,21 +102,53 @@ export interface InterstitialSite {
   classIndex: number;
 }
 
-/** Candidate interstitial sites (see the module comment), largest empty spheres first. */
-export function interstitialSites(s: Structure, spacing = 0.25): InterstitialSite[] {
+/** Å: the probe step of the check that a refined site is a maximum, not a saddle. */
+const SADDLE_PROBE = 0.2;
+
+const sitesOf = new WeakMap<Structure, InterstitialSite[]>();
+
+/**
+ * Candidate interstitial sites (see the module comment), largest empty spheres first. Remembered
+ * per structure (an immutable value) at the default spacing: the Frenkel pairs and interstitials
+ * of one supercell search it once.
+ */
+export function interstitialSites(s: Structure, spacing = 0.25): readonly InterstitialSite[] {
+  if (spacing !== 0.25) return findInterstitialSites(s, spacing);
+  let sites = sitesOf.get(s);
+  if (!sites) sitesOf.set(s, (sites = findInterstitialSites(s, spacing)));
+  return sites;
+}
+
+function findInterstitialSites(s: Structure, spacing: number): InterstitialSite[] {
   // at most about 2·10⁵ grid points (the refinement recovers the precision of a coarser grid)
   spacing = Math.max(spacing, Math.cbrt(Math.abs(s.lattice.volume) / 2e5));
   const w = s.lattice.perpendicularWidths;
   const m = w.map((x) => Math.max(4, Math.ceil(x / spacing)));
   const L = s.lattice.matrix;
   const [m0, m1, m2] = m as [number, number, number];
-  const nearest = (r: ArrayLike<number>): { d: number; j: number } => {
+  // The refinement of a site looks only at the atoms near it: `local` holds every atom within
+  // R = d(c) + 2m + 0.1 of a centre c, where m = 1 + spacing + SADDLE_PROBE bounds how far from c
+  // any point evaluated before the next rebuild can be (the point stays within 1 Å of c, a trial
+  // within max(spacing, probe) of the point). An atom that matters at such a point t (within
+  // d(t) + 0.1 of it) is within d(c) + 2m + 0.1 of c, since d is 1-Lipschitz.
+  const allAtoms = [...Array(s.numAtoms).keys()];
+  let local: number[] = allAtoms, centre: number[] | undefined;
+  const nearestOf = (r: ArrayLike<number>, atoms: readonly number[]): { d: number; j: number } => {
     let d = Infinity, j = -1;
-    for (let a = 0; a < s.numAtoms; a++) {
+    for (const a of atoms) {
       const x = distance(s, r, s.position(a));
       if (x < d) (d = x, j = a);
     }
     return { d, j };
+  };
+  const localise = (r: readonly number[]): void => {
+    if (centre && distance(s, centre, r) <= 1) return;
+    const reach = nearestOf(r, allAtoms).d + 2 * (1 + spacing + SADDLE_PROBE) + 0.1;
+    local = allAtoms.filter((a) => distance(s, r, s.position(a)) <= reach);
+    centre = [...r];
+  };
+  const nearest = (r: ArrayLike<number>): { d: number; j: number } => {
+    return nearestOf(r, local);
   };
   // distance field on a grid, from a cheap cell-local search: for each grid point, the min over atoms
   const field = new Float64Array(m0 * m1 * m2);
@@ -140,15 +185,18 @@ export function interstitialSites(s: Structure, spacing = 0.25): InterstitialSit
             for (let c = -1; c <= 1 && top; c++) if ((a || b || c) && at(i + a, j + b, k + c) > v) top = false;
         if (top) maxima.push(cart(i, j, k));
       }
-  // refine: move away from the nearest atoms (subgradient ascent of the nearest distance)
-  const refined: { r: number[]; d: number }[] = [];
-  for (const p0 of maxima) {
-    const r = [...p0];
+  // refine: move away from the nearest atoms (subgradient ascent of the nearest distance), finish
+  // on the centre of the sphere through the nearest shell, and check that the point is a maximum:
+  // a saddle (the centre of a face or ring of atoms between two holes, where the pushes of the
+  // nearest atoms cancel; a coarse grid can hold one as a discrete maximum) increases the nearest
+  // distance along some direction, so the search goes on from the best probe of 26 directions.
+  const climb = (r: number[]): void => {
     let step = spacing / 2;
     for (let it = 0; it < 60 && step > 1e-4; it++) {
+      localise(r);
       const { d } = nearest(r);
       const push = [0, 0, 0];
-      for (let a = 0; a < s.numAtoms; a++) {
+      for (const a of local) {
         const v = minimumImage(s, s.position(a), r);
         const x = Math.hypot(...v);
         if (x < d + 0.05) for (let c = 0; c < 3; c++) push[c]! += v[c]! / x;
@@ -159,10 +207,11 @@ export function interstitialSites(s: Structure, spacing = 0.25): InterstitialSit
       if (nearest(trial).d > d) r.splice(0, 3, ...trial);
       else step /= 2;
     }
-    // finish on the centre of the sphere through the nearest shell (least squares: 2 p·x + w = |p|²)
+    // the centre of the sphere through the nearest shell (least squares: 2 p·x + w = |p|²)
+    localise(r);
     const d1 = nearest(r).d;
     const shell: number[][] = [];
-    for (let a = 0; a < s.numAtoms; a++) {
+    for (const a of local) {
       const v = minimumImage(s, r, s.position(a));
       if (Math.hypot(...v) < d1 + 0.1) shell.push(v);
     }
@@ -181,6 +230,47 @@ export function interstitialSites(s: Structure, spacing = 0.25): InterstitialSit
         if (Math.hypot(x[0]!, x[1]!, x[2]!) < spacing && nearest(trial).d > d1) r.splice(0, 3, ...trial);
       }
     }
+  };
+  const probes: number[][] = [];
+  for (let i = -1; i <= 1; i++)
+    for (let j = -1; j <= 1; j++)
+      for (let k = -1; k <= 1; k++) if (i || j || k) probes.push([i, j, k].map((x) => (SADDLE_PROBE * x) / Math.hypot(i, j, k)));
+  const refined: { r: number[]; d: number }[] = [];
+  for (const p0 of maxima) {
+    const r = [...p0];
+    centre = undefined;
+    for (let restart = 0; restart < 8; restart++) {
+      climb(r);
+      localise(r);
+      const d = nearest(r).d;
+      // nearest atoms all in one plane (three of them; or the four corners of a face between two
+      // holes): the nearest distance grows along the plane's normal, which a probe of the 26 may
+      // miss by more than that slope
+      const shell: number[][] = [];
+      for (const a of local) {
+        if (shell.length >= 8) break;
+        const v = minimumImage(s, r, s.position(a));
+        if (Math.hypot(...v) < d + 0.05) shell.push(v);
+      }
+      const extra: number[][] = [];
+      if (shell.length >= 3) {
+        const [p, q, w] = shell as [number[], number[], number[]];
+        const e1 = [q[0]! - p[0]!, q[1]! - p[1]!, q[2]! - p[2]!], e2 = [w[0]! - p[0]!, w[1]! - p[1]!, w[2]! - p[2]!];
+        const n = [e1[1]! * e2[2]! - e1[2]! * e2[1]!, e1[2]! * e2[0]! - e1[0]! * e2[2]!, e1[0]! * e2[1]! - e1[1]! * e2[0]!];
+        const nn = Math.hypot(...n);
+        const planar = nn > 1e-9 && shell.every((v) => Math.abs(((v[0]! - p[0]!) * n[0]! + (v[1]! - p[1]!) * n[1]! + (v[2]! - p[2]!) * n[2]!) / nn) < 0.05);
+        if (planar) for (const sg of [1, -1]) extra.push(n.map((x) => (sg * SADDLE_PROBE * x) / nn));
+      }
+      let best: number[] | undefined, bd = d + 1e-3;
+      for (const u of [...probes, ...extra]) {
+        const t = [r[0]! + u[0]!, r[1]! + u[1]!, r[2]! + u[2]!];
+        const dt = nearest(t).d;
+        if (dt > bd) (bd = dt, best = t);
+      }
+      if (!best) break;
+      r.splice(0, 3, ...best);
+    }
+    localise(r);
     const d = nearest(r).d;
     if (!refined.some((q) => distance(s, q.r, r) < 0.5)) refined.push({ r, d });
   }
@@ -194,4 +284,108 @@ export function interstitialSites(s: Structure, spacing = 0.25): InterstitialSit
     if (!classes.includes(label)) classes.push(label);
     return { position: [r[0]!, r[1]!, r[2]!], radius: d, environment: env, classIndex: classes.indexOf(label) };
   });
+}
+
+/** The cation and the anion of a binary ionic crystal (by the sign of their charges). */
+export function ionsOf(s: Structure, charges: Readonly<Record<string, number>>): { cation: string; anion: string } {
+  const present = [...new Set(s.species)];
+  const cation = present.find((x) => (charges[x] ?? 0) > 0);
+  const anion = present.find((x) => (charges[x] ?? 0) < 0);
+  if (!cation || !anion) throw new DomainError('INVALID_STRUCTURE', `a Schottky or Frenkel defect needs a cation and an anion (species: ${present.join(', ')})`, {});
+  return { cation, anion };
+}
+
+/** What to place: the kinds of one supercell (the swap, over two compounds, is built in formation.ts). */
+export interface PlacementSpec {
+  kind: 'vacancy' | 'interstitial' | 'substitution' | 'schottky-pair' | 'schottky-dimer' | 'frenkel-cation' | 'frenkel-anion';
+  species?: string;
+  by?: string;
+  separation?: 'separated' | 'bound';
+  /** interstitials: how many site classes to try (default 3) */
+  siteClasses?: number;
+}
+
+/** One unrelaxed defective cell, with where its parts are. */
+export interface PlacedDefect {
+  structure: Structure;
+  /** indices (in the perfect cell) of the atoms removed */
+  removed: number[];
+  /** index (in the perfect cell) of the atom whose species changed */
+  substituted?: number;
+  /** Cartesian position of the added atom (before the small nudge off the site's centre) */
+  added?: [number, number, number];
+  /** the interstitial site class */
+  site?: { environment: string; radius: number };
+  /** Å (minimum image) between the two parts of a pair */
+  separation?: number;
+}
+
+/** Move the newest atom off its (possibly symmetric, saddle) site by a fixed small offset. */
+const nudge = (p: readonly number[]): number[] => [p[0]! + 0.03, p[1]! + 0.02, p[2]! + 0.01];
+
+/** The first site of each of the `classes` largest classes. */
+function representatives<T extends { classIndex: number }>(sites: readonly T[], classes: number): T[] {
+  const out: T[] = [];
+  for (const t of sites) if (t.classIndex < classes && !out.some((u) => u.classIndex === t.classIndex)) out.push(t);
+  return out;
+}
+
+/**
+ * The candidate defective cells of one defect in the perfect supercell `perfect`, placed by the
+ * rules of the module comment: one cell, except for interstitials and Frenkel pairs (one per
+ * interstitial site class, the `siteClasses` largest; the lowest after relaxation is the answer).
+ */
+export function placeDefect(perfect: Structure, spec: PlacementSpec, charges: Readonly<Record<string, number>>): PlacedDefect[] {
+  const need = (x: string | undefined, what: string): string => {
+    if (!x) throw new DomainError('INVALID_DOCUMENT', `a ${spec.kind} needs ${what}`, { path: '/defects' });
+    return x;
+  };
+  const classes = spec.siteClasses ?? 3;
+  switch (spec.kind) {
+    case 'vacancy': {
+      const i = firstOf(perfect, need(spec.species, 'species'));
+      return [{ structure: withoutAtoms(perfect, [i]), removed: [i] }];
+    }
+    case 'substitution': {
+      const i = firstOf(perfect, need(spec.species, 'species'));
+      return [{ structure: withSpecies(perfect, i, need(spec.by, 'by')), removed: [], substituted: i }];
+    }
+    case 'interstitial': {
+      const x = need(spec.species, 'species');
+      return representatives(interstitialSites(perfect), classes).map((t) => ({
+        structure: withAtom(perfect, x, nudge(t.position)), removed: [], added: t.position, site: { environment: t.environment, radius: t.radius },
+      }));
+    }
+    case 'schottky-pair':
+    case 'schottky-dimer': {
+      const { cation, anion } = ionsOf(perfect, charges);
+      const i = firstOf(perfect, cation);
+      const j = partnerOf(perfect, i, anion, spec.kind === 'schottky-pair');
+      return [{ structure: withoutAtoms(perfect, [i, j]), removed: [i, j], separation: distance(perfect, perfect.position(i), perfect.position(j)) }];
+    }
+    case 'frenkel-cation':
+    case 'frenkel-anion': {
+      const { cation, anion } = ionsOf(perfect, charges);
+      const x = spec.kind === 'frenkel-cation' ? cation : anion;
+      const v = firstOf(perfect, x);
+      const pv = perfect.position(v);
+      const vac = withoutAtoms(perfect, [v]);
+      const sites = interstitialSites(perfect);
+      const far = (spec.separation ?? 'separated') === 'separated';
+      const out: PlacedDefect[] = [];
+      const nClasses = Math.min(classes, 1 + Math.max(-1, ...sites.map((t) => t.classIndex)));
+      for (let c = 0; c < nClasses; c++) {
+        let pick: InterstitialSite | undefined, bd = far ? -Infinity : Infinity;
+        for (const t of sites) {
+          if (t.classIndex !== c) continue;
+          const d = distance(perfect, pv, t.position);
+          if (far ? d > bd + 1e-6 : d < bd - 1e-6) (bd = d, pick = t);
+        }
+        if (pick) out.push({ structure: withAtom(vac, x, nudge(pick.position)), removed: [v], added: pick.position, site: { environment: pick.environment, radius: pick.radius }, separation: bd });
+      }
+      return out;
+    }
+    default:
+      throw new DomainError('INVALID_DOCUMENT', `unknown defect kind ${String((spec as { kind: unknown }).kind)}`, { path: '/defects' });
+  }
 }

@@ -19,7 +19,7 @@ import { DomainError } from '../errors.js';
 import type { Structure } from '../crystal/structure.js';
 import type { EnergyModel } from '../potentials/model.js';
 import { relaxLbfgs, type LbfgsOptions, type LbfgsResult } from '../relaxation/lbfgs.js';
-import { distance, firstOf, interstitialSites, partnerOf, withAtom, withSpecies, withoutAtoms } from './build.js';
+import { firstOf, ionsOf, placeDefect, withSpecies } from './build.js';
 
 export const DEFECT_KINDS = ['vacancy', 'interstitial', 'substitution', 'schottky-pair', 'schottky-dimer', 'frenkel-cation', 'frenkel-anion', 'swap'] as const;
 export type DefectKind = (typeof DEFECT_KINDS)[number];
@@ -65,14 +65,6 @@ export interface DefectContext {
   signal?: AbortSignal;
 }
 
-const ions = (s: Structure, charges: Readonly<Record<string, number>>): { cation: string; anion: string } => {
-  const present = [...new Set(s.species)];
-  const cation = present.find((x) => (charges[x] ?? 0) > 0);
-  const anion = present.find((x) => (charges[x] ?? 0) < 0);
-  if (!cation || !anion) throw new DomainError('INVALID_STRUCTURE', `a Schottky or Frenkel defect needs a cation and an anion (species: ${present.join(', ')})`, {});
-  return { cation, anion };
-};
-
 const chargeOf = (s: Structure, charges: Readonly<Record<string, number>>): number => s.species.reduce((q, x) => q + (charges[x] ?? 0), 0);
 
 function relaxed(ctx: DefectContext, s: Structure): LbfgsResult {
@@ -99,9 +91,6 @@ function lowest(ctx: DefectContext, cells: { s: Structure; site?: { environment:
   return best!;
 }
 
-/** Move the newest atom off its (possibly symmetric, saddle) site by a fixed small offset. */
-const nudge = (p: readonly number[]): number[] => [p[0]! + 0.03, p[1]! + 0.02, p[2]! + 0.01];
-
 /**
  * The formation energy of one defect in the perfect supercell `perfect` (relaxed: zero forces);
  * `partner` is the perfect supercell of the second compound for a swap.
@@ -125,80 +114,38 @@ export function formationEnergy(ctx: DefectContext, perfect: Structure, spec: De
     structures: [best.r.structure],
     ...extra,
   });
-  const need = (x: string | undefined, what: string): string => {
-    if (!x) throw new DomainError('INVALID_DOCUMENT', `a ${spec.kind} needs ${what}`, { path: '/defects' });
-    return x;
-  };
-  const classes = spec.siteClasses ?? 3;
-  switch (spec.kind) {
-    case 'vacancy':
-      return done(lowest(ctx, [{ s: withoutAtoms(perfect, [firstOf(perfect, need(spec.species, 'species'))]) }]), ePerfect);
-    case 'substitution': {
-      const i = firstOf(perfect, need(spec.species, 'species'));
-      return done(lowest(ctx, [{ s: withSpecies(perfect, i, need(spec.by, 'by')) }]), ePerfect);
-    }
-    case 'interstitial': {
-      const x = need(spec.species, 'species');
-      const sites = interstitialSites(perfect);
-      const reps = representatives(sites, classes);
-      return done(lowest(ctx, reps.map((t) => ({ s: withAtom(perfect, x, nudge(t.position)), site: { environment: t.environment, radius: t.radius } }))), ePerfect);
-    }
-    case 'schottky-pair':
-    case 'schottky-dimer': {
-      const { cation, anion } = ions(perfect, q);
-      const i = firstOf(perfect, cation);
-      const j = partnerOf(perfect, i, anion, spec.kind === 'schottky-pair');
-      const s = withoutAtoms(perfect, [i, j]);
-      return done(lowest(ctx, [{ s, separation: distance(perfect, perfect.position(i), perfect.position(j)) }]), ((N - 2) / N) * ePerfect);
-    }
-    case 'frenkel-cation':
-    case 'frenkel-anion': {
-      const { cation, anion } = ions(perfect, q);
-      const x = spec.kind === 'frenkel-cation' ? cation : anion;
-      const v = firstOf(perfect, x);
-      const pv = perfect.position(v);
-      const vac = withoutAtoms(perfect, [v]);
-      const sites = interstitialSites(perfect);
-      const far = (spec.separation ?? 'separated') === 'separated';
-      const cells: { s: Structure; site: { environment: string; radius: number }; separation: number }[] = [];
-      for (let c = 0; c < Math.min(classes, 1 + Math.max(-1, ...sites.map((t) => t.classIndex))); c++) {
-        let pick: (typeof sites)[number] | undefined, bd = far ? -Infinity : Infinity;
-        for (const t of sites) {
-          if (t.classIndex !== c) continue;
-          const d = distance(perfect, pv, t.position);
-          if (far ? d > bd + 1e-6 : d < bd - 1e-6) (bd = d, pick = t);
-        }
-        if (pick) cells.push({ s: withAtom(vac, x, nudge(pick.position)), site: { environment: pick.environment, radius: pick.radius }, separation: bd });
+  if (spec.kind !== 'swap') {
+    const cells = placeDefect(perfect, { ...spec, kind: spec.kind }, q).map((p) => ({
+      s: p.structure, ...(p.site ? { site: p.site } : {}), ...(p.separation !== undefined ? { separation: p.separation } : {}),
+    }));
+    switch (spec.kind) {
+      case 'schottky-pair':
+      case 'schottky-dimer':
+        return done(lowest(ctx, cells), ((N - 2) / N) * ePerfect);
+      case 'frenkel-cation':
+      case 'frenkel-anion': {
+        const best = lowest(ctx, cells, ePerfect);
+        return done(best, ePerfect, best.recombined ? { recombined: true } : {});
       }
-      const best = lowest(ctx, cells, ePerfect);
-      return done(best, ePerfect, best.recombined ? { recombined: true } : {});
+      default:
+        return done(lowest(ctx, cells), ePerfect);
     }
-    case 'swap': {
-      if (!partner) throw new DomainError('INVALID_DOCUMENT', 'a swap needs a partner structure', { path: '/defects' });
-      const a = ions(perfect, q).cation, b = ions(partner, q).cation;
-      const ab = lowest(ctx, [{ s: withSpecies(perfect, firstOf(perfect, a), b) }]);
-      const ba = lowest(ctx, [{ s: withSpecies(partner, firstOf(partner, b), a) }]);
-      const ePartner = ctx.model.compute(partner, 0).energy;
-      return {
-        kind: 'swap',
-        formationEnergy: ab.r.energy + ba.r.energy - ePerfect - ePartner,
-        unrelaxedEnergy: ab.e0 + ba.e0 - ePerfect - ePartner,
-        converged: ab.r.converged && ba.r.converged,
-        charge: q[b]! - q[a]! + q[a]! - q[b]!,
-        iterations: ab.r.iterations + ba.r.iterations,
-        evaluations: ab.r.evaluations + ba.r.evaluations,
-        maxForce: Math.max(ab.r.maxForce, ba.r.maxForce),
-        structures: [ab.r.structure, ba.r.structure],
-      };
-    }
-    default:
-      throw new DomainError('INVALID_DOCUMENT', `unknown defect kind ${String(spec.kind)}`, { path: '/defects' });
   }
-}
-
-/** The first site of each of the `classes` largest classes. */
-function representatives<T extends { classIndex: number }>(sites: readonly T[], classes: number): T[] {
-  const out: T[] = [];
-  for (const t of sites) if (t.classIndex < classes && !out.some((u) => u.classIndex === t.classIndex)) out.push(t);
-  return out;
+  // swap: one antisite in each compound
+  if (!partner) throw new DomainError('INVALID_DOCUMENT', 'a swap needs a partner structure', { path: '/defects' });
+  const a = ionsOf(perfect, q).cation, b = ionsOf(partner, q).cation;
+  const ab = lowest(ctx, [{ s: withSpecies(perfect, firstOf(perfect, a), b) }]);
+  const ba = lowest(ctx, [{ s: withSpecies(partner, firstOf(partner, b), a) }]);
+  const ePartner = ctx.model.compute(partner, 0).energy;
+  return {
+    kind: 'swap',
+    formationEnergy: ab.r.energy + ba.r.energy - ePerfect - ePartner,
+    unrelaxedEnergy: ab.e0 + ba.e0 - ePerfect - ePartner,
+    converged: ab.r.converged && ba.r.converged,
+    charge: q[b]! - q[a]! + q[a]! - q[b]!,
+    iterations: ab.r.iterations + ba.r.iterations,
+    evaluations: ab.r.evaluations + ba.r.evaluations,
+    maxForce: Math.max(ab.r.maxForce, ba.r.maxForce),
+    structures: [ab.r.structure, ba.r.structure],
+  };
 }

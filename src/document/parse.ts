@@ -117,7 +117,19 @@ export function checkSchema(doc: unknown): asserts doc is JobDocument {
     message = `unknown field(s) ${JSON.stringify(fields)}`;
     if (fields[0] !== undefined) path = `${path}/${fields[0].replace(/~/g, '~0').replace(/\//g, '~1')}`;
   }
+  if (/^\/structures\/\d+\/properties\/[^/]+\/fit$/.test(path) && valueAt(doc, path) === 'md')
+    message = 'an md value is a finite-temperature result, reported in parentheses beside the fit: a fit targets exp, dft or dftNormalized (MD never runs inside a fit)';
   throw new DomainError('INVALID_DOCUMENT', `${path || '/'}: ${message}`, { path: path || '/', errors: errors.slice(0, 20).map((e) => ({ path: e.instancePath, message: e.message })) });
+}
+
+/** The value at a JSON pointer (undefined when the path does not exist). */
+function valueAt(doc: unknown, pointer: string): unknown {
+  let v: unknown = doc;
+  for (const k of pointer.split('/').slice(1).map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'))) {
+    if (!v || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
 }
 
 export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {

@@ -63,8 +63,8 @@ export const PropertyTargetSchema = Type.Object(
     dftNormalized: Type.Optional(Type.Number({ description: 'DFT value rescaled to the experimental volume of the reference polymorph' })),
     md: Type.Optional(Type.Number({ description: 'molecular-dynamics value (300 K), reported in parentheses' })),
     fit: Type.Optional(
-      Type.Union([Type.Literal('exp'), Type.Literal('dft'), Type.Literal('dftNormalized'), Type.Literal('md')], {
-        description: 'which source is the fit target; absent: reported, not fitted',
+      Type.Union([Type.Literal('exp'), Type.Literal('dft'), Type.Literal('dftNormalized')], {
+        description: 'which source is the fit target (md values are finite-temperature results, a report column only); absent: reported, not fitted',
       }),
     ),
     weight: Type.Optional(Type.Number({ minimum: 0, description: 'overrides the class default weight' })),

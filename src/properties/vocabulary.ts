@@ -78,6 +78,8 @@ export const REPORT_ONLY_PROPERTIES: readonly string[] = ['rmsdAt300K', 'surface
 
 export const SOURCES = ['exp', 'dft', 'dftNormalized', 'md'] as const;
 export type Source = (typeof SOURCES)[number];
+/** The sources a fit may target: `md` (a finite-temperature value) is a report column only. */
+export type FitSource = Exclude<Source, 'md'>;
 
 /** GULP gives every observable weight 1 unless told otherwise; so do we. */
 export const DEFAULT_WEIGHTS: Readonly<Record<WeightClass, number>> = {
@@ -94,7 +96,7 @@ export interface PropertyTarget {
   dft?: number;
   dftNormalized?: number;
   md?: number;
-  fit?: Source;
+  fit?: FitSource;
   weight?: number;
   reference?: string;
   to?: string;

@@ -13,6 +13,13 @@ export const DEFECTS_REPORT_FORMATS: readonly DefectsReportFormat[] = ['markdown
 
 const f = (x: number | undefined, d = 2): string | undefined => (x === undefined || !Number.isFinite(x) ? undefined : x.toFixed(d));
 
+/** A change with its sign, two decimals; one that rounds to zero is 0.00. */
+const signed = (x: number | undefined): string => {
+  if (x === undefined || !Number.isFinite(x)) return '';
+  const r = x.toFixed(2);
+  return Number(r) === 0 ? '0.00' : `${x > 0 ? '+' : ''}${r}`;
+};
+
 const LABEL: Record<string, string> = {
   vacancy: 'Vacancy',
   interstitial: 'Interstitial',
@@ -25,7 +32,7 @@ const LABEL: Record<string, string> = {
 };
 
 const label = (d: DefectRow): string =>
-  (LABEL[d.kind] ?? d.kind) + (d.separation === 'bound' ? ' (bound)' : '') + (d.species ? ` ${d.species}${d.by ? `→${d.by}` : ''}` : '') + (d.partner ? ` (${d.structure} + ${d.partner})` : '');
+  (LABEL[d.kind] ?? d.kind) + (d.separation ? ` (${d.separation})` : '') + (d.species ? ` ${d.species}${d.by ? `→${d.by}` : ''}` : '') + (d.partner ? ` (${d.structure} + ${d.partner})` : '');
 
 /** Table S10: one section per structure, rows per defect; columns Force field | DFT | sizes. */
 export function defectsTable(r: DefectsResult): Table {
@@ -39,21 +46,23 @@ export function defectsTable(r: DefectsResult): Table {
         label: label(d),
         unit: 'eV',
         cells: [
-          { value: `${f(d.formationEnergy)}${d.converged ? '' : '*'}` },
+          { value: `${f(d.formationEnergy)}${d.converged ? '' : '*'}${d.recombined ? ' (recombined)' : ''}` },
           ...(f(d.dft) ? [{ value: f(d.dft)! }] : [{}]),
           { value: f(d.unrelaxedEnergy) ?? '' },
+          { value: f(d.distance, 1) ?? '' },
           ...sizes.map((n) => {
             const x = d.finiteSize?.find((q) => q.atoms === n);
-            return x ? { value: f(x.formationEnergy)! } : {};
+            return x ? { value: `${f(x.formationEnergy)!}${x.converged ? '' : '*'}` } : {};
           }),
+          ...(sizes.length > 1 ? [{ value: signed(d.finiteSizeTrend) }] : []),
         ],
       })),
   }));
   const atoms = [...new Set(r.defects.map((d) => d.atoms))].join(', ');
   return {
     title: 'Table S10. Defect formation energies (eV)',
-    caption: `Supercells of ${atoms} atoms relaxed by L-BFGS at the perfect crystal's cell; Unrelaxed: atoms on the perfect sites; the last columns give the same defect in supercells of that many atoms (finite-size trend); * not converged.`,
-    columns: ['Defect', 'Force field', 'DFT', 'Unrelaxed', ...sizes.map((n) => `${n} atoms`)],
+    caption: `Supercells of ${atoms} atoms relaxed by L-BFGS at the perfect crystal's cell; Unrelaxed: atoms on the perfect sites; Distance: between the two parts of a pair as placed (Å); the size columns give the same defect in supercells of that many atoms, and Trend the change between the two largest (eV); * not converged; recombined: the interstitial fell back into the vacancy from every candidate site.`,
+    columns: ['Defect', 'Force field', 'DFT', 'Unrelaxed', 'Distance (Å)', ...sizes.map((n) => `${n} atoms`), ...(sizes.length > 1 ? ['Trend'] : [])],
     sections,
   };
 }

@@ -44,6 +44,16 @@ export interface MixingResultRow extends MixingRow {
   cell: string;
 }
 
+/** One size of a finite-size series. */
+export interface FiniteSizePoint {
+  atoms: number;
+  /** eV */
+  formationEnergy: number;
+  converged: boolean;
+  /** Å between the two parts of a pair, as placed in this cell */
+  distance?: number;
+}
+
 export interface DefectRow {
   kind: DefectKind;
   structure: string;
@@ -67,7 +77,7 @@ export interface DefectRow {
   recombined?: boolean;
   dft?: number;
   /** the same defect at every supercell size, smallest first (with `finiteSize`) */
-  finiteSize?: { atoms: number; formationEnergy: number; converged: boolean }[];
+  finiteSize?: FiniteSizePoint[];
   /** change between the two largest sizes, eV */
   finiteSizeTrend?: number;
   /** ids of the relaxed cells in `cells` */
@@ -228,7 +238,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
   const defects: DefectRow[] = [];
   const charges = job.forceField.charges;
   for (const [i, d] of list.entries()) {
-    const series: { atoms: number; formationEnergy: number; converged: boolean }[] = [];
+    const series: FiniteSizePoint[] = [];
     let main: DefectRow | undefined;
     for (let k = 0; k < sizes(d.structure); k++) {
       throwIfAborted(opts.signal);
@@ -241,7 +251,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
         ...(d.by ? { by: d.by } : {}),
         ...(d.separation ? { separation: d.separation } : {}),
       }, partner);
-      series.push({ atoms: perfect.numAtoms, formationEnergy: out.formationEnergy, converged: out.converged });
+      series.push({ atoms: perfect.numAtoms, formationEnergy: out.formationEnergy, converged: out.converged, ...(out.separation !== undefined ? { distance: out.separation } : {}) });
       if (!out.converged) warnings.push(`${d.kind} in ${d.structure} (${perfect.numAtoms} atoms) did not converge (${out.stopReason ?? 'stopped'}): largest force ${out.maxForce.toExponential(2)} eV/Å`);
       if (out.recombined) warnings.push(`${d.kind} (${d.separation ?? 'separated'}) in ${d.structure} (${perfect.numAtoms} atoms): the interstitial fell back into the vacancy from every candidate site`);
       done++;
