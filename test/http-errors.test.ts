@@ -123,7 +123,7 @@ describe('the error catalogue', () => {
     const lines = table.trim().split('\n');
     expect(lines[0]).toBe('| code | HTTP status | meaning |');
     expect(lines).toHaveLength(2 + Object.keys(ERROR_CATALOGUE).length);
-    expect(table).toContain('| `NOT_CHARGE_NEUTRAL` | 422 | the cell is not charge-neutral |');
+    expect(table).toContain(`| \`NOT_CHARGE_NEUTRAL\` | 422 | ${ERROR_CODES.NOT_CHARGE_NEUTRAL} |`);
     const statuses = lines.slice(2).map((l) => Number(l.split('|')[2]));
     expect([...statuses].sort((a, b) => a - b)).toEqual(statuses);
   });
