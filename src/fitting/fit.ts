@@ -258,6 +258,12 @@ class FitProblem {
  * objective the loop minimises; the objective reported is the observables' alone.
  */
 export const GUARD_PENALTY = 1e3;
+/**
+ * The constraints act this far inside the warning thresholds (relative; in ln for A and the
+ * repulsion energy), so that a fit held at a constraint (where penalty and objective balance a
+ * little outside it) does not end with the warning it guards against.
+ */
+export const GUARD_SAFETY = 0.02;
 
 class GuardConstraints {
   private readonly pairs: { key: string; type: PairType; idx: Partial<Record<'A' | 'rho' | 'C', number>>; fixed: Record<string, number> }[] = [];
@@ -287,7 +293,8 @@ class GuardConstraints {
 
   private values(p: readonly number[], contacts: Map<string, number>): number[] {
     const out: number[] = [];
-    const wall = GUARD_DEFAULTS.hardWallFraction;
+    const sf = GUARD_SAFETY;
+    const wall = GUARD_DEFAULTS.hardWallFraction * (1 + sf);
     for (const { key, idx, fixed } of this.pairs) {
       const r0 = contacts.get(key);
       if (r0 === undefined) continue;
@@ -296,17 +303,17 @@ class GuardConstraints {
       const C = idx.C !== undefined ? p[idx.C]! : fixed.C!;
       if (!(A > 0 && rho > 0)) continue;
       if (this.kinds.includes('hard-wall')) {
-        out.push(GUARD_PENALTY * Math.max(0, Math.log(A) - Math.log(GUARD_DEFAULTS.maxA)));
+        out.push(GUARD_PENALTY * Math.max(0, Math.log(A) - (Math.log(GUARD_DEFAULTS.maxA) - sf)));
         out.push(GUARD_PENALTY * Math.max(0, (wall * r0 - rho * Math.LN10) / (wall * r0)));
       }
-      if (this.kinds.includes('repulsion-vanished')) out.push(GUARD_PENALTY * Math.max(0, Math.log(GUARD_DEFAULTS.vanishedEnergy) - (Math.log(A) - r0 / rho)));
+      if (this.kinds.includes('repulsion-vanished')) out.push(GUARD_PENALTY * Math.max(0, Math.log(GUARD_DEFAULTS.vanishedEnergy) + sf - (Math.log(A) - r0 / rho)));
       if (this.kinds.includes('near-turnover')) {
         const rt = buckinghamTurnover(A, rho, C);
         if (rt === Infinity) {
           // depth of the missing barrier: max over r of q(r) = ln(A/ρ) − r/ρ + 7 ln r − ln 6C, at r = 7ρ
           const q = Math.log(A / rho) - 7 + 7 * Math.log(7 * rho) - Math.log(6 * C);
           out.push(GUARD_PENALTY * (1 + Math.max(0, -q)));
-        } else out.push(GUARD_PENALTY * (rt === undefined ? 0 : Math.max(0, (GUARD_DEFAULTS.turnoverMargin * rt - r0) / r0)));
+        } else out.push(GUARD_PENALTY * (rt === undefined ? 0 : Math.max(0, (GUARD_DEFAULTS.turnoverMargin * (1 + sf) * rt - r0) / r0)));
       }
     }
     return out;
