@@ -54,7 +54,8 @@ describe('guard warnings in every fit result', () => {
     expect(r.guards!.start.filter((g) => g.kind === 'at-bound')).toEqual([]);
     for (const format of ['markdown', 'html', 'json'] as const) expect(renderReport(r, format).body).toContain('guard at-bound (end)');
     // the guard table: every format, CSV and LaTeX too
-    for (const format of ['markdown', 'html', 'latex', 'csv', 'json'] as const) expect(renderReport(r, format).body).toContain('⚠ at-bound');
+    for (const format of ['markdown', 'html', 'csv', 'json'] as const) expect(renderReport(r, format).body).toContain('⚠ at-bound');
+    expect(renderReport(r, 'latex').body).toContain('\\textbf{!} at-bound');
   });
 
   it('a start at a hard wall is flagged at the start', async () => {
