@@ -198,8 +198,8 @@ class FitProblem {
     }
     if (!this.guards) return r;
     const p = this.transform.toPhysical(z);
-    // the start is where the fit is: a start that is no minimum is reported, its steps are judged
-    const unstable = z.join(',') === this.startKey ? undefined : this.guards.unstable(p, states);
+    // the start is where the fit is: a structure that is no minimum there is exempt (reported at the end)
+    const unstable = this.guards.unstable(p, states, z.join(',') === this.startKey);
     if (unstable) {
       this.lastFailure = unstable;
       return null;
@@ -252,7 +252,8 @@ class FitProblem {
  *   pair with no barrier 1 + the depth of its missing barrier.
  * - `not-minimum`: a trial point at which a relaxed structure's elastic matrix C or its internal
  *   force constants have a negative eigenvalue is rejected, as a structure that fails to relax is
- *   (the damping rises and the step shrinks). C is the one the fit computes for its elastic
+ *   (the damping rises and the step shrinks); a structure that is no minimum at the start of the
+ *   run already is exempt (the fit keeps minima minima; the end's warning still reports it). C is the one the fit computes for its elastic
  *   observables, else computed here at the relaxed structure (one Hessian per structure and point).
  * The penalties are residuals of the least-squares problem, so an active one counts in the
  * objective the loop minimises; the objective reported is the observables' alone.
@@ -340,11 +341,18 @@ class GuardConstraints {
     return rows;
   }
 
-  /** Why the point is not a minimum of some structure, or undefined. */
-  unstable(p: readonly number[], states: Map<string, StructureState>): string | undefined {
+  /** structures that are no minimum at the start of the run: `not-minimum` keeps the others minima */
+  private readonly exempt = new Set<string>();
+
+  /**
+   * Why the point is not a minimum of some structure (one that is a minimum at the start), or
+   * undefined. At the start (`atStart`) it records the structures that are not, and passes.
+   */
+  unstable(p: readonly number[], states: Map<string, StructureState>, atStart = false): string | undefined {
     if (!this.kinds.includes('not-minimum')) return undefined;
     let model: ReturnType<FitEvaluator['modelAt']> | undefined;
     for (const st of states.values()) {
+      if (this.exempt.has(st.id)) continue;
       let el = st.elastic;
       if (!el) {
         model ??= this.evaluator.modelAt(p);
@@ -355,8 +363,10 @@ class GuardConstraints {
           return `${st.id}: ${(e as Error).message}`;
         }
       }
-      if (!el.stable) return `${st.id}: guard not-minimum: the elastic matrix has a negative eigenvalue (${el.eigenvalues[0]!.toPrecision(3)} GPa)`;
-      if (!el.internalStable) return `${st.id}: guard not-minimum: an internal force constant is negative (${el.internalEigenvalues[0]!.toPrecision(3)} eV/Å²)`;
+      const why = !el.stable ? `the elastic matrix has a negative eigenvalue (${el.eigenvalues[0]!.toPrecision(3)} GPa)` : !el.internalStable ? `an internal force constant is negative (${el.internalEigenvalues[0]!.toPrecision(3)} eV/Å²)` : undefined;
+      if (!why) continue;
+      if (atStart) this.exempt.add(st.id);
+      else return `${st.id}: guard not-minimum: ${why}`;
     }
     return undefined;
   }
