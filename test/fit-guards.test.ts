@@ -111,6 +111,16 @@ describe('options.guards: constraints the fit respects', () => {
     expect(endKinds(await fit(unstable(), ['not-minimum']))).not.toContain('not-minimum');
   }, 60_000);
 
+  it('not-minimum: a structure that is no minimum at the start does not freeze the fit (it is exempt there)', async () => {
+    // the end of the free fit of `unstable()`: MgO Born-unstable there (C11 − C12 < 0)
+    const start = mgo({ A: 248.71, rho: 0.40739, vary: ['A', 'rho'] }, { A: 5.4055e8, rho: 0.1139, C: 0, vary: ['A', 'rho', 'C'] }, { a: exp(4.212), C11: exp(297), C12: exp(95.2), C44: exp(155.7) });
+    const atStart = await fit({ ...start, options: { ...start.options, maxIterations: 0 } });
+    expect(endKinds(atStart)).toContain('not-minimum');
+    const r = await fit(start, ['not-minimum']);
+    expect(r.iterations).toBeGreaterThan(0);
+    expect(r.objective.final).toBeLessThan(0.1 * r.objective.initial);
+  }, 60_000);
+
   it('true means every guard', () => {
     expect(parseJob({ ...vanishing(), options: { guards: true } }).options.guards).toEqual(['hard-wall', 'repulsion-vanished', 'near-turnover', 'not-minimum']);
     expect(parseJob(vanishing()).options.guards).toEqual([]);
