@@ -64,5 +64,5 @@ for (const id of caseIds().filter((c) => !only || c === only)) {
     all.cases[id] = { objective: best.objective, parameters: best.parameters, foundBy: `nice -n 10 node --import tsx bench/explore-fits.ts --case ${id} --starts ${nStarts} --seed ${seed} --max-iterations ${doc.options.maxIterations} (start ${best.start}; 0 = published set; then polished)`, date: new Date().toISOString().slice(0, 10) };
     writeFileSync(file, JSON.stringify(all, null, 2) + '\n');
   }
-  console.log(`${id}: best ${best.objective.toExponential(6)}`);
+  console.log(`${id}: best ${best.objective.toExponential(6)} ${JSON.stringify(best)}`);
 }

@@ -3,6 +3,7 @@
  * resolved options. Every problem is a `DomainError` with a stable code and the JSON pointer of
  * the offending field, raised before any calculation starts.
  */
+import { CONSTRAINT_GUARDS, type ConstraintGuard } from '../fitting/guards.js';
 import { parseFace } from '../surface/face.js';
 import type { SurfaceTarget } from '../fitting/observables.js';
 import { createRequire } from 'node:module';
@@ -51,6 +52,8 @@ export interface ResolvedJobOptions {
   starts: number;
   seed: number;
   normalizeDft: boolean;
+  /** Guards the fit respects as constraints (`options.guards`: true = all of them; fitting/guards.ts). */
+  guards: ConstraintGuard[];
   /** The equation of state of every structure; undefined: the use case's default (properties yes, fit no). */
   equationOfState?: boolean;
   /** Search the transition pressures the targets ask for. */
@@ -307,6 +310,7 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
     starts: o.starts ?? 1,
     seed: o.seed ?? 1,
     normalizeDft: o.normalizeDft ?? true,
+    guards: o.guards === true ? [...CONSTRAINT_GUARDS] : Array.isArray(o.guards) ? [...new Set(o.guards as ConstraintGuard[])] : [],
     ...(o.equationOfState !== undefined ? { equationOfState: o.equationOfState } : {}),
     transitionPressures: o.transitionPressures ?? true,
     symmetry: o.symmetry ?? 'keep',

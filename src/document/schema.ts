@@ -148,6 +148,11 @@ export const OptionsSchema = Type.Object(
     seed: Type.Optional(Type.Integer({ description: 'multi-start random seed' })),
     coulombAccuracy: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Ewald accuracy, eV per atom (default 1e-8)' })),
     normalizeDft: Type.Optional(Type.Boolean({ description: 'compute dftNormalized lattice values where missing (default true)' })),
+    guards: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Array(Type.Union([Type.Literal('hard-wall'), Type.Literal('repulsion-vanished'), Type.Literal('near-turnover'), Type.Literal('not-minimum')]), { maxItems: 4 })], {
+        description: 'guards the fit respects as constraints (default none: they are warnings only): true for all, or a list of hard-wall, repulsion-vanished, near-turnover, not-minimum',
+      }),
+    ),
     equationOfState: Type.Optional(Type.Boolean({ description: 'Birch-Murnaghan equation of state (E-V and p-V fits) of every structure, a cross-check of B: an extra, on by default for a fit (computed once, after the fit, at the fitted parameters: the E-V curves of its polymorph figure), off by default for a properties job; true or false overrides' })),
     transitionPressures: Type.Optional(Type.Boolean({ description: 'search the transition pressures that transitionPressure targets ask for (default true; false skips the scans)' })),
     elasticConstants: Type.Optional(

@@ -20,6 +20,10 @@ import { levenbergMarquardtFit } from './lm.js';
 import { parameterUncertainty, type Uncertainty } from './uncertainty.js';
 import { FitEvaluator, type StructureState } from './evaluator.js';
 import { shortestContacts } from './catastrophe.js';
+import { GUARD_DEFAULTS, type ConstraintGuard } from './guards.js';
+import { buckinghamTurnover } from '../potentials/buckingham.js';
+import { elasticConstants } from '../properties/elastic.js';
+import { pairKey, parseParameterName, type PairType } from '../potentials/forcefield.js';
 import { rng } from '../math/random.js';
 import { GPA_PER_EV_PER_A3 } from '../units/index.js';
 
@@ -30,6 +34,8 @@ export interface FitSettings extends EvaluationSettings {
   starts: number;
   seed: number;
   normalizeDft: boolean;
+  /** guards the fit respects as constraints (`options.guards`, fitting/guards.ts); none by default */
+  guards?: readonly ConstraintGuard[];
 }
 
 /** What a fit takes: the force field at the starting values, the names to vary, their bounds, the crystals and their targets. */
@@ -136,6 +142,8 @@ class FitProblem {
   private readonly cache = new Map<string, Map<string, StructureState>>();
   /** why the last point could not be evaluated */
   lastFailure = '';
+  /** the start of the run (`not-minimum` does not reject it) */
+  startKey = '';
 
   constructor(
     readonly evaluator: FitEvaluator,
@@ -143,9 +151,17 @@ class FitProblem {
     readonly observables: readonly Observable[],
     private readonly jacobianKind: 'analytic' | 'finite-difference',
     private readonly fdStep: number,
+    private readonly guards?: GuardConstraints,
   ) {
     this.sw = observables.map((o) => Math.sqrt(o.weight));
     this.targets = observables.map((o) => o.target);
+  }
+
+  /** The objective of the observables alone (the penalties of the guards left out). */
+  objectiveOf(r: Float64Array): number {
+    let acc = 0;
+    for (let i = 0; i < this.observables.length; i++) acc += r[i]! * r[i]!;
+    return acc;
   }
 
   /** Relaxed states at z (remembered for the last few points). */
@@ -180,7 +196,20 @@ class FitProblem {
       }
       r[i] = this.sw[i]! * (v[i]! - this.targets[i]!);
     }
-    return r;
+    if (!this.guards) return r;
+    const p = this.transform.toPhysical(z);
+    // the start is where the fit is: a structure that is no minimum there is exempt (reported at the end)
+    const unstable = this.guards.unstable(p, states, z.join(',') === this.startKey);
+    if (unstable) {
+      this.lastFailure = unstable;
+      return null;
+    }
+    const pen = this.guards.penalties(p, states);
+    if (!pen.length) return r;
+    const out = new Float64Array(r.length + pen.length);
+    out.set(r);
+    out.set(pen, r.length);
+    return out;
   }
 
   /** ∂r_i/∂z_k = √w_i Σ_j ∂calc_i/∂p_j ∂p_j/∂z_k, at an evaluated z (whose states become the warm starts). */
@@ -192,14 +221,162 @@ class FitProblem {
     const J = this.jacobianKind === 'analytic' && !this.evaluator.conventional ? this.evaluator.analyticJacobian(p, states) : this.evaluator.finiteDifferenceJacobian(p, this.evaluator.involved, this.fdStep);
     const M = this.transform.jacobian(z);
     const n = p.length;
-    return J.map((row, i) =>
+    const rows = J.map((row, i) =>
       Float64Array.from({ length: n }, (_, k) => {
         let acc = 0;
         for (let j = 0; j < n; j++) acc += row[j]! * M[j]![k]!;
         return acc * this.sw[i]!;
       }),
     );
+    if (!this.guards) return rows;
+    const Jp = this.guards.penaltyJacobian(p, states);
+    for (const row of Jp)
+      rows.push(Float64Array.from({ length: n }, (_, k) => {
+        let acc = 0;
+        for (let j = 0; j < n; j++) acc += row[j]! * M[j]![k]!;
+        return acc;
+      }));
+    return rows;
   }
+}
+
+/**
+ * The guards of `options.guards` as constraints of the fit (fitting/guards.ts has the checks):
+ * - `hard-wall`, `repulsion-vanished`, `near-turnover`: penalty residuals, zero inside the
+ *   physical region and rising as `GUARD_PENALTY` × the violation outside it, one per Buckingham
+ *   pair whose A, ρ or C varies. Contacts r₀ are the shortest of the pair in the structures
+ *   relaxed at the current point (held fixed in the penalty's Jacobian, which is by central
+ *   differences in the physical parameters: no relaxation):
+ *   hard wall: ln A − ln maxA and (f r₀ − ρ ln 10)/(f r₀), f = `hardWallFraction`;
+ *   vanished: ln E_v − ln(A e^(−r₀/ρ)); turnover: (m r_t − r₀)/r₀, m = `turnoverMargin`, and for a
+ *   pair with no barrier 1 + the depth of its missing barrier.
+ * - `not-minimum`: a trial point at which a relaxed structure's elastic matrix C or its internal
+ *   force constants have a negative eigenvalue is rejected, as a structure that fails to relax is
+ *   (the damping rises and the step shrinks); a structure that is no minimum at the start of the
+ *   run already is exempt (the fit keeps minima minima; the end's warning still reports it). C is the one the fit computes for its elastic
+ *   observables, else computed here at the relaxed structure (one Hessian per structure and point).
+ * The penalties are residuals of the least-squares problem, so an active one counts in the
+ * objective the loop minimises; the objective reported is the observables' alone.
+ */
+export const GUARD_PENALTY = 1e3;
+/**
+ * The constraints act this far inside the warning thresholds (relative; in ln for A and the
+ * repulsion energy), so that a fit held at a constraint (where penalty and objective balance a
+ * little outside it) does not end with the warning it guards against.
+ */
+export const GUARD_SAFETY = 0.02;
+
+class GuardConstraints {
+  private readonly pairs: { key: string; type: PairType; idx: Partial<Record<'A' | 'rho' | 'C', number>>; fixed: Record<string, number> }[] = [];
+  constructor(
+    private readonly input: FitInput,
+    private readonly evaluator: FitEvaluator,
+    readonly kinds: readonly ConstraintGuard[],
+  ) {
+    const names = input.vary;
+    for (const pot of input.forceField.pairs) {
+      if (pot.type !== 'buckingham') continue;
+      const key = pairKey(pot.species[0], pot.species[1]);
+      const idx: Partial<Record<'A' | 'rho' | 'C', number>> = {};
+      names.forEach((nm, i) => {
+        const id = parseParameterName(nm);
+        if (id?.pair === key && (id.param === 'A' || id.param === 'rho' || id.param === 'C')) idx[id.param] = i;
+      });
+      if (Object.keys(idx).length) this.pairs.push({ key, type: pot.type, idx, fixed: { ...pot.params } });
+    }
+  }
+
+  private contacts(states: Map<string, StructureState>): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const st of states.values()) for (const [k, r] of shortestContacts(st.structure)) if (r < (out.get(k) ?? Infinity)) out.set(k, r);
+    return out;
+  }
+
+  private values(p: readonly number[], contacts: Map<string, number>): number[] {
+    const out: number[] = [];
+    const sf = GUARD_SAFETY;
+    const wall = GUARD_DEFAULTS.hardWallFraction * (1 + sf);
+    for (const { key, idx, fixed } of this.pairs) {
+      const r0 = contacts.get(key);
+      if (r0 === undefined) continue;
+      const A = idx.A !== undefined ? p[idx.A]! : fixed.A!;
+      const rho = idx.rho !== undefined ? p[idx.rho]! : fixed.rho!;
+      const C = idx.C !== undefined ? p[idx.C]! : fixed.C!;
+      if (!(A > 0 && rho > 0)) continue;
+      if (this.kinds.includes('hard-wall')) {
+        out.push(GUARD_PENALTY * Math.max(0, Math.log(A) - (Math.log(GUARD_DEFAULTS.maxA) - sf)));
+        out.push(GUARD_PENALTY * Math.max(0, (wall * r0 - rho * Math.LN10) / (wall * r0)));
+      }
+      if (this.kinds.includes('repulsion-vanished')) out.push(GUARD_PENALTY * Math.max(0, Math.log(GUARD_DEFAULTS.vanishedEnergy) + sf - (Math.log(A) - r0 / rho)));
+      if (this.kinds.includes('near-turnover')) {
+        const rt = buckinghamTurnover(A, rho, C);
+        if (rt === Infinity) {
+          // depth of the missing barrier: max over r of q(r) = ln(A/ρ) − r/ρ + 7 ln r − ln 6C, at r = 7ρ
+          const q = Math.log(A / rho) - 7 + 7 * Math.log(7 * rho) - Math.log(6 * C);
+          out.push(GUARD_PENALTY * (1 + Math.max(0, -q)));
+        } else out.push(GUARD_PENALTY * (rt === undefined ? 0 : Math.max(0, (GUARD_DEFAULTS.turnoverMargin * (1 + sf) * rt - r0) / r0)));
+      }
+    }
+    return out;
+  }
+
+  penalties(p: readonly number[], states: Map<string, StructureState>): number[] {
+    return this.values(p, this.contacts(states));
+  }
+
+  /** ∂penalty/∂p (rows: penalties, columns: physical parameters), central differences at fixed contacts. */
+  penaltyJacobian(p: readonly number[], states: Map<string, StructureState>): number[][] {
+    const c = this.contacts(states);
+    const m = this.values(p, c).length;
+    const rows = Array.from({ length: m }, () => new Array<number>(p.length).fill(0));
+    for (let j = 0; j < p.length; j++) {
+      const h = 1e-6 * Math.max(Math.abs(p[j]!), 1e-8);
+      const up = [...p], dn = [...p];
+      up[j]! += h;
+      dn[j]! -= h;
+      const fu = this.values(up, c), fd = this.values(dn, c);
+      if (fu.length !== m || fd.length !== m) continue;
+      for (let i = 0; i < m; i++) rows[i]![j] = (fu[i]! - fd[i]!) / (2 * h);
+    }
+    return rows;
+  }
+
+  /** structures that are no minimum at the start of the run: `not-minimum` keeps the others minima */
+  private readonly exempt = new Set<string>();
+
+  /**
+   * Why the point is not a minimum of some structure (one that is a minimum at the start), or
+   * undefined. At the start (`atStart`) it records the structures that are not, and passes.
+   */
+  unstable(p: readonly number[], states: Map<string, StructureState>, atStart = false): string | undefined {
+    if (!this.kinds.includes('not-minimum')) return undefined;
+    let model: ReturnType<FitEvaluator['modelAt']> | undefined;
+    for (const st of states.values()) {
+      if (this.exempt.has(st.id)) continue;
+      let el = st.elastic;
+      if (!el) {
+        model ??= this.evaluator.modelAt(p);
+        const pressure = this.input.structures.find((s) => s.id === st.id)?.pressure ?? this.input.options.pressure;
+        try {
+          el = elasticConstants(model, st.structure, { pressure, definition: 'energy' });
+        } catch (e) {
+          return `${st.id}: ${(e as Error).message}`;
+        }
+      }
+      const why = !el.stable ? `the elastic matrix has a negative eigenvalue (${el.eigenvalues[0]!.toPrecision(3)} GPa)` : !el.internalStable ? `an internal force constant is negative (${el.internalEigenvalues[0]!.toPrecision(3)} eV/Å²)` : undefined;
+      if (!why) continue;
+      if (atStart) this.exempt.add(st.id);
+      else return `${st.id}: guard not-minimum: ${why}`;
+    }
+    return undefined;
+  }
+}
+
+/** The parameter transform of a fit: the document's bounds, else the physical default box of each parameter's potential type. */
+export function fitTransform(input: Pick<FitInput, 'vary' | 'bounds' | 'structures' | 'forceField'>, start: readonly number[]): ParameterTransform {
+  const types: Record<string, PairType> = {};
+  for (const p of input.forceField.pairs) types[pairKey(p.species[0], p.species[1])] = p.type;
+  return makeTransform([...input.vary], start, input.bounds as Record<string, [number, number]>, pairContacts(input), types);
 }
 
 /**
@@ -309,7 +486,7 @@ class StageOneProblem {
 /** Stage one from `start` (physical values in `input.vary` order): the parameters at which the input geometries are closest to stationary. */
 export function stageOneFit(input: FitInput, start: readonly number[], observables: readonly Observable[], options: { signal?: AbortSignal; curvature?: boolean } = {}): { values: number[]; objective: number; initialObjective: number; iterations: number } {
   const names = [...input.vary];
-  const transform = makeTransform(names, start, input.bounds as Record<string, [number, number]>, pairContacts(input));
+  const transform = fitTransform(input, start);
   const evaluator = new FitEvaluator(input, names, observables, { pressure: input.options.pressure, conventional: true, ...(options.signal ? { signal: options.signal } : {}) });
   const pressureOf = (id: string): number => input.structures.find((s) => s.id === id)?.pressure ?? input.options.pressure;
   const z0 = transform.toInternal(start);
@@ -341,22 +518,26 @@ function refusal(failing: { index: number; id: string; failure: string }[]): Dom
 export function fitFromStart(input: FitInput, start: readonly number[], observables: Observable[], options: FitOptions = {}, guessPoint?: { values: readonly number[]; objective: number }): LoopOutcome {
   const t0 = Date.now();
   const names = [...input.vary];
-  const transform = makeTransform(names, names.map((n) => getParameter(input.forceField, n)!), input.bounds as Record<string, [number, number]>, pairContacts(input));
+  const transform = fitTransform(input, names.map((n) => getParameter(input.forceField, n)!));
   const evaluator = new FitEvaluator(input, names, observables, { pressure: input.options.pressure, signal: options.signal, conventional: !input.options.relax });
 
   const states0 = evaluator.evaluate(start, evaluator.involved);
   const failing = failingStructures(input, states0);
   if (failing.length) throw refusal(failing);
   evaluator.commit(states0);
-  const problem = new FitProblem(evaluator, transform, observables, options.jacobian ?? 'analytic', options.fdStep ?? 1e-4);
+  const guards = input.options.guards?.length && input.options.relax ? new GuardConstraints(input, evaluator, input.options.guards) : undefined;
+  const problem = new FitProblem(evaluator, transform, observables, options.jacobian ?? 'analytic', options.fdStep ?? 1e-4, guards);
 
   const history: FitHistory = [];
   const named = (p: readonly number[]): Record<string, number> => Object.fromEntries(names.map((n, i) => [n, p[i]!]));
   const z0 = transform.toInternal(start);
+  problem.startKey = z0.join(',');
   const r0 = problem.residuals(z0);
+  // f0 with the guards' penalties (what the loop compares), f0Obs without (what is reported)
   const f0 = r0 ? r0.reduce((s, x) => s + x * x, 0) : Number.NaN;
+  const f0Obs = r0 ? problem.objectiveOf(r0) : Number.NaN;
   // iteration 0 is the guess: the start itself, or, after a staged start, the guess before stage one
-  const reported = guessPoint ?? { values: start, objective: f0 };
+  const reported = guessPoint ?? { values: start, objective: f0Obs };
   options.onProgress?.({ iteration: 0, objective: reported.objective, parameters: named(reported.values), elapsedMs: Date.now() - t0, stage: 'start' });
   history.push({ iteration: 0, objective: reported.objective, accepted: true });
 
@@ -409,11 +590,11 @@ export function fitFromStart(input: FitInput, start: readonly number[], observab
   evaluator.commit(states);
   // the objective of the states reported (re-relaxed when they left the memo since): one answer
   const rFinal = problem.residuals(best.z);
-  if (rFinal) best.objective = rFinal.reduce((acc, x) => acc + x * x, 0);
+  if (rFinal) best.objective = problem.objectiveOf(rFinal);
   const atBound = best.atBound.map((k) => names[k]!);
   const reason = atBound.length ? `${best.reason}; on a bound: ${atBound.join(', ')}` : best.reason;
   const converged = best.converged && iterations <= input.options.maxIterations;
-  return { values, objective: best.objective, initialObjective: f0, iterations, converged, reason, history, states, observables, evaluator, atBound };
+  return { values, objective: best.objective, initialObjective: f0Obs, iterations, converged, reason, history, states, observables, evaluator, atBound };
 }
 
 /** Shortest contact of every species pair over the input structures, Å (r₀ of the A-ρ decorrelation). */
@@ -432,7 +613,7 @@ export function pairContacts(input: Pick<FitInput, 'structures'>): Record<string
 export function multiStartPoints(input: FitInput, n: number): number[][] {
   const names = [...input.vary];
   const start = names.map((nm) => getParameter(input.forceField, nm)!);
-  const t = makeTransform(names, start, input.bounds as Record<string, [number, number]>, pairContacts(input));
+  const t = fitTransform(input, start);
   const z0 = t.toInternal(start);
   const random = rng(input.options.seed);
   const out = [start];

@@ -24,33 +24,27 @@
  * - `phase-change`: the caller reports that a structure changed character on relaxation (volume
  *   change, coordination change, special position), passed through as a warning.
  *
- * DEFAULT_BOUNDS are the physical default box (a proposal for the fit loop; see docs/fitsuite.md).
+ * DEFAULT_BOUNDS (transform.ts) are the physical default box the fit uses unless the document gives
+ * bounds (docs/fitsuite.md).
  */
 import type { Structure } from '../crystal/structure.js';
 import { pairKey, parseChargeName, parseParameterName, getParameter, type ForceField } from '../potentials/forcefield.js';
 import { defaultBounds } from './transform.js';
 import { catastropheCheck, shortestContacts } from './catastrophe.js';
 import { symmetricEigen } from '../math/dense.js';
+import { defaultBoundsOf } from './transform.js';
 
-/**
- * Physical default bounds per parameter kind, with provenance:
- * - Buckingham ρ in [0.05, 0.6] Å: published rigid-ion and shell sets span 0.111 (Cd-Se, reference
- *   case) … 0.149 (O-O, Lewis & Catlow 1985) … 0.42 (large cations, e.g. Ce-O 0.351, Ba-O 0.397);
- *   Tosi-Fumi alkali halides 0.29–0.35. The box leaves a factor ~2 on either side.
- * - Buckingham A in (0, 1e10] eV: the largest published A we know of is ~1.3e9 eV (Cd-Se).
- * - Buckingham C in [0, 1e4] eV·Å⁶: O-O 27.88 (Lewis & Catlow), 175 (SrTiO3), Se-Se ~4000 in a
- *   multi-start fit of the reference case; negative C is not dispersion.
- * - Lennard-Jones A, B ≥ 0 (repulsive r⁻¹², attractive r⁻⁶).
- */
-export const DEFAULT_BOUNDS: Record<string, [number, number]> = {
-  'buckingham.A': [0, 1e10],
-  'buckingham.rho': [0.05, 0.6],
-  'buckingham.C': [0, 1e4],
-  'lennard-jones.A': [0, Number.POSITIVE_INFINITY],
-  'lennard-jones.B': [0, Number.POSITIVE_INFINITY],
-};
+/** The physical default box (transform.ts, with where each number comes from). */
+export { DEFAULT_BOUNDS, REPULSION_AT_CONTACT } from './transform.js';
 
 export type GuardKind = 'at-bound' | 'hard-wall' | 'repulsion-vanished' | 'near-turnover' | 'collapse' | 'not-minimum' | 'phase-change';
+
+/** The guards a fit can respect as constraints (`options.guards`); `near-turnover` covers `collapse`. */
+export const CONSTRAINT_GUARDS = ['hard-wall', 'repulsion-vanished', 'near-turnover', 'not-minimum'] as const;
+export type ConstraintGuard = (typeof CONSTRAINT_GUARDS)[number];
+
+/** Default thresholds of the checks (the doc comment above says where they come from). */
+export const GUARD_DEFAULTS = { boundTolerance: 1e-3, hardWallFraction: 0.02, maxA: 1e12, vanishedEnergy: 1e-6, turnoverMargin: 1.3, eigenTolerance: 1e-6 } as const;
 
 export interface GuardWarning {
   kind: GuardKind;
@@ -89,12 +83,12 @@ export function boundsOf(ff: ForceField, name: string, bounds: Record<string, [n
   if (sp !== undefined) return defaultBounds('charge', ff.charges[sp] ?? 0);
   const id = parseParameterName(name);
   const pot = id && ff.pairs.find((p) => pairKey(p.species[0], p.species[1]) === id.pair);
-  return pot ? DEFAULT_BOUNDS[`${pot.type}.${id!.param}`] : undefined;
+  return pot ? defaultBoundsOf(pot.type, id!.param) : undefined;
 }
 
 export function guardWarnings(ff: ForceField, vary: readonly string[], bounds: Record<string, [number, number]>, structures: readonly GuardStructure[], o: GuardOptions = {}): GuardWarning[] {
-  const tol = o.boundTolerance ?? 1e-3, wall = o.hardWallFraction ?? 0.02, maxA = o.maxA ?? 1e12;
-  const vanished = o.vanishedEnergy ?? 1e-6, eigTol = o.eigenTolerance ?? 1e-6;
+  const tol = o.boundTolerance ?? GUARD_DEFAULTS.boundTolerance, wall = o.hardWallFraction ?? GUARD_DEFAULTS.hardWallFraction, maxA = o.maxA ?? GUARD_DEFAULTS.maxA;
+  const vanished = o.vanishedEnergy ?? GUARD_DEFAULTS.vanishedEnergy, eigTol = o.eigenTolerance ?? GUARD_DEFAULTS.eigenTolerance;
   const out: GuardWarning[] = [];
 
   for (const name of vary) {
@@ -127,7 +121,7 @@ export function guardWarnings(ff: ForceField, vary: readonly string[], bounds: R
     if (rep < vanished) out.push({ kind: 'repulsion-vanished', pair: key, structure: c.id, value: rep, message: `${key}: the repulsion is ${rep.toExponential(2)} eV at the shortest contact (${c.r.toFixed(3)} Å in ${c.id}) and less at every other: A and ρ no longer act.` });
   }
 
-  for (const t of catastropheCheck(ff, structures.map((s) => ({ id: s.id, structure: s.structure })), o.turnoverMargin ?? 1.3)) {
+  for (const t of catastropheCheck(ff, structures.map((s) => ({ id: s.id, structure: s.structure })), o.turnoverMargin ?? GUARD_DEFAULTS.turnoverMargin)) {
     if (t.shortestContact === undefined) continue;
     if (t.collapses) out.push({ kind: 'collapse', pair: t.pair, structure: t.structure, message: `${t.pair}: no repulsive barrier (C/r⁶ wins at every distance): the pair collapses.` });
     else if (t.nearTurnover) out.push({ kind: 'near-turnover', pair: t.pair, structure: t.structure, value: t.turnover, message: `${t.pair}: the Buckingham turnover at ${t.turnover!.toFixed(3)} Å is within reach of the shortest contact (${t.shortestContact.toFixed(3)} Å in ${t.structure}).` });

@@ -12,11 +12,53 @@
  * variable for A is therefore ln A − r₀/ρ, the logarithm of the repulsion at r₀ (r₀: the shortest
  * contact of that pair in the input structures), which decorrelates the two.
  *
- * Bounds: the document's `bounds` when given; otherwise physical ones: A > 0 (implied by ln A),
- * ρ ∈ [0.01, 2] Å, C ≥ 0 and B ≥ 0 (attractive dispersion), and a fitted charge (`Cd.charge`,
- * scaled by its start like any other parameter) keeps its sign: a cation stays a cation.
+ * Bounds: the document's `bounds` when given; otherwise the physical default box `DEFAULT_BOUNDS`
+ * of the parameter's potential type (below, with where each number comes from), widened to take in
+ * the start when the document's own value lies outside it. A decorrelated A (internal variable
+ * ln of the repulsion at r₀) is bounded through that variable: the repulsion at the shortest
+ * contact stays within `REPULSION_AT_CONTACT`. A fitted charge (`Cd.charge`, scaled by its start
+ * like any other parameter) keeps its sign by default: a cation stays a cation.
  */
-import { parseChargeName, parseParameterName } from '../potentials/forcefield.js';
+import { parseChargeName, parseParameterName, type PairType } from '../potentials/forcefield.js';
+
+/**
+ * The physical default box per potential type and parameter, used unless the document gives
+ * `bounds`. Where the numbers come from (the fit suite's 26 published Buckingham pairs,
+ * fixtures/fit-suite/, and the sets they cite; docs/fitsuite.md):
+ * - Buckingham ρ in [0.05, 0.8] Å: published oxide, fluoride and chalcogenide sets span 0.111
+ *   (Cd-Se, the reference case) … 0.149 (O-O, Lewis & Catlow 1985) … 0.36 (Zn-O, Ce-O, Sr-O;
+ *   Ba-O 0.397); Tosi-Fumi alkali halides 0.29–0.35. The box leaves a factor 2 on either side
+ *   (0.111/2, 0.397×2); below 0.05 Å the repulsion of a 2–3 Å contact rises tenfold within 4–6 %
+ *   of the contact, a step (the hard wall of `guards.ts`). (An upper 0.6 Å was measured first:
+ *   it held fits on it that reach the same objective inside 0.8, docs/fitsuite.md.)
+ * - Buckingham A in [0, 1e10] eV (when A is not decorrelated from ρ): the largest published A
+ *   we know of is 1.32e9 eV (Cd-Se, reference case); oxide and halide sets are 5e2–3e4 eV.
+ * - Buckingham C in [0, 1e4] eV·Å⁶: O-O 27.88 (Lewis & Catlow), 175 (SrTiO3, Thomas et al.),
+ *   Pb-Se 168.8, Se-Se 152.4 (reference case); negative C is not dispersion.
+ * - Lennard-Jones A, B ≥ 0 (repulsive r⁻¹², attractive r⁻⁶).
+ */
+export const DEFAULT_BOUNDS: Readonly<Record<string, [number, number]>> = {
+  'buckingham.A': [0, 1e10],
+  'buckingham.rho': [0.05, 0.8],
+  'buckingham.C': [0, 1e4],
+  'lennard-jones.A': [0, Number.POSITIVE_INFINITY],
+  'lennard-jones.B': [0, Number.POSITIVE_INFINITY],
+};
+
+/**
+ * The default box of a decorrelated A: the Buckingham repulsion A e^(−r₀/ρ) at the pair's shortest
+ * contact r₀ in the input structures, eV. The 26 published pairs of the fit suite have 1.0e-5 eV
+ * (O-O in ZnO, 3.21 Å) … 3.1 eV (Al-O in corundum, 1.86 Å); the box leaves two decades on either
+ * side (below 1e-7 eV the pair no longer acts at any contact, above 100 eV one contact would
+ * hold more energy than the lattice energy per ion).
+ */
+export const REPULSION_AT_CONTACT: readonly [number, number] = [1e-7, 1e2];
+
+/** The default box of a parameter (`Cd-Se.rho`) of a pair of the given type, or none (an unknown name). */
+export function defaultBoundsOf(type: PairType | undefined, param: string, p0 = 0): [number, number] {
+  const b = type ? DEFAULT_BOUNDS[`${type}.${param}`] : undefined;
+  return b ? [b[0], b[1]] : defaultBounds(param, p0);
+}
 
 export interface ParameterTransform {
   names: string[];
@@ -36,8 +78,11 @@ export interface ParameterTransform {
 /**
  * @param contacts r₀ per pair key (`Cd-Se`), Å: the distance at which the repulsion of a pair whose
  *   A and ρ both vary is parametrised (omit to fit plain ln A)
+ * @param types potential type per pair key: the default box of a parameter without document bounds
+ *   is that type's `DEFAULT_BOUNDS` (omit: the type-blind `defaultBounds`, and a decorrelated A
+ *   unbounded)
  */
-export function makeTransform(names: readonly string[], start: readonly number[], bounds: Record<string, [number, number]>, contacts: Record<string, number> = {}): ParameterTransform {
+export function makeTransform(names: readonly string[], start: readonly number[], bounds: Record<string, [number, number]>, contacts: Record<string, number> = {}, types?: Record<string, PairType>): ParameterTransform {
   const n = names.length;
   // a charge (`Cd.charge`) is scaled by its start, bounded by default to keep its sign
   const ids = names.map((nm) => parseParameterName(nm) ?? { pair: `charge:${parseChargeName(nm) ?? nm}`, param: 'charge' });
@@ -68,12 +113,22 @@ export function makeTransform(names: readonly string[], start: readonly number[]
   const lower: number[] = [];
   const upper: number[] = [];
   names.forEach((name, i) => {
-    if (partner.has(i)) {
-      lower.push(Number.NEGATIVE_INFINITY);
-      upper.push(Number.POSITIVE_INFINITY);
+    const p0 = start[i]!;
+    const part = partner.get(i);
+    if (part) {
+      if (!types) {
+        lower.push(Number.NEGATIVE_INFINITY);
+        upper.push(Number.POSITIVE_INFINITY);
+        return;
+      }
+      // ln of the repulsion at r₀, widened to take in the start
+      const u0 = Math.log(p0) - part.r0 / start[part.rho]!;
+      lower.push(Math.min(Math.log(REPULSION_AT_CONTACT[0]), u0));
+      upper.push(Math.max(Math.log(REPULSION_AT_CONTACT[1]), u0));
       return;
     }
-    const b = bounds[name] ?? defaultBounds(ids[i]!.param, start[i]!);
+    const d = types ? defaultBoundsOf(types[ids[i]!.pair], ids[i]!.param, p0) : defaultBounds(ids[i]!.param, p0);
+    const b = bounds[name] ?? [Math.min(d[0], p0), Math.max(d[1], p0)];
     const toZ = (v: number): number => (log[i] ? (v > 0 ? Math.log(v) : -Infinity) : v / scale[i]!);
     lower.push(toZ(b[0]));
     upper.push(toZ(b[1]));
@@ -95,7 +150,7 @@ export function makeTransform(names: readonly string[], start: readonly number[]
   };
 }
 
-/** The default bounds of a parameter kind; a charge keeps the sign of its start `p0`. */
+/** The type-blind fallback box (a parameter whose potential type is not known); a charge keeps the sign of its start `p0`. */
 export function defaultBounds(param: string, p0 = 0): [number, number] {
   switch (param) {
     case 'charge':

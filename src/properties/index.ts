@@ -277,6 +277,7 @@ export function computeStructureProperties(
       eigenvalues: el.eigenvalues,
       stable: el.stable,
       internalStable: el.internalStable,
+      ...(el.internalEigenvalues.length ? { internalEigenvalue: Math.min(...el.internalEigenvalues) } : {}),
     };
     Object.assign(P, elasticProperties(el, job.options));
     if (!el.stable) report.warnings.push({ kind: 'mechanically-unstable', message: `${input.id}: the elastic-constant matrix has a non-positive eigenvalue (${el.eigenvalues[0]!.toPrecision(4)} GPa): not Born-stable` });

@@ -2,7 +2,7 @@
  * Reports: result → text in the format asked. Pure functions of the result.
  */
 import type { FitResult, PropertiesResult } from '../workflows/results.js';
-import { parameterTable, propertyTables, residualTable, type Table } from './tables.js';
+import { guardTable, parameterTable, propertyTables, residualTable, type Table } from './tables.js';
 import { type ReportFormat, tableToMarkdown, htmlDocument, tableToCsv, latexDocument } from './render.js';
 
 export type { ReportFormat } from './render.js';
@@ -17,7 +17,11 @@ export interface RenderedReport {
 export function reportTables(result: FitResult | PropertiesResult): Table[] {
   const fittedCharges = result.kind === 'fit' ? result.varied.map((v) => /^(.+)\.charge$/.exec(v.name)?.[1]).filter((s): s is string => s !== undefined) : [];
   const tables = [parameterTable(result.parameters, result.charges, undefined, fittedCharges), ...propertyTables(result)];
-  if (result.kind === 'fit') tables.push(residualTable(result));
+  if (result.kind === 'fit') {
+    tables.push(residualTable(result));
+    const guards = guardTable(result);
+    if (guards) tables.push(guards);
+  }
   return tables;
 }
 

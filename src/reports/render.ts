@@ -99,6 +99,8 @@ const texEscape = (s: string): string =>
     .replace(/\\(?![&%$#_{}])/g, '\\textbackslash{}')
     .replace(/Σ/g, '$\\Sigma$')
     .replace(/≤/g, '$\\leq$')
+    .replace(/≥/g, '$\\geq$')
+    .replace(/⚠/g, '\\textbf{!}')
     .replace(/±/g, '$\\pm$')
     .replace(/√/g, '$\\surd$')
     .replace(/~/g, '\\textasciitilde{}')

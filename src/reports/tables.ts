@@ -213,6 +213,31 @@ export function propertyTables(result: FitResult | PropertiesResult): Table[] {
 }
 
 /** GULP-style "Final values of residuals". */
+/**
+ * The guard flags of a fit (fitting/guards.ts): one row per warning at the start (the guess on the
+ * input geometries) and at the end (the fitted set on the relaxed structures), or undefined when
+ * there is none. A table, so that every format shows it (CSV and LaTeX have no summary lines).
+ */
+export function guardTable(result: FitResult): Table | undefined {
+  const g = result.guards;
+  if (!g || g.start.length + g.end.length === 0) return undefined;
+  const rows = (when: 'start' | 'end') =>
+    g[when].map((w) => ({
+      label: `⚠ ${w.kind}`,
+      unit: '',
+      cells: [{ value: w.parameter ?? w.pair ?? '' }, { value: w.structure ?? '' }, { value: w.value === undefined ? '' : w.value.toPrecision(4) }, { value: w.message }],
+    }));
+  return {
+    title: 'Guards',
+    caption: `Physical checks of the model at the start and the end of the fit${g.constraints.length ? `; held as constraints: ${g.constraints.join(', ')}` : ' (options.guards holds them as constraints)'}.`,
+    columns: ['Guard', 'Parameter or pair', 'Structure', 'Value', 'What it means'],
+    sections: [
+      ...(g.start.length ? [{ heading: 'At the start', rows: rows('start') }] : []),
+      ...(g.end.length ? [{ heading: 'At the end', rows: rows('end') }] : []),
+    ],
+  };
+}
+
 export function residualTable(result: FitResult): Table {
   const f = (x: number | null, d = 4): string => (x === null || !Number.isFinite(x) ? '—' : Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toFixed(d));
   return {

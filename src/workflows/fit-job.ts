@@ -9,6 +9,10 @@
  *    and the structure table from the property suite on the same geometries (it relaxes nothing
  *    the fit has relaxed), so the two tables of one result give one answer.
  * 4. The Buckingham catastrophe check on the relaxed contacts, and warnings.
+ * 5. The guards (fitting/guards.ts) at the start (the guess on the input geometries: bounds,
+ *    walls, vanished repulsions, turnovers) and at the end (the fitted set on the relaxed
+ *    structures, with their elastic matrices and internal force constants): `guards.start`,
+ *    `guards.end`, and each a warning string `guard <kind> (start|end): …` that every report shows.
  * Extras of the structure table: the transition-pressure searches its `transitionPressure`
  * targets ask for (unless `options.transitionPressures: false`), and the equation of state of
  * every structure (unless `options.equationOfState: false`). Both run once, after the fit, at the
@@ -26,8 +30,9 @@ import { buildObservables, type Observable } from '../fitting/observables.js';
 import { normalizeDft, type NormalizationFactor } from '../fitting/normalize.js';
 import { observableValue, relaxationStatus, type StructureState } from '../fitting/evaluator.js';
 import { catastropheCheck } from '../fitting/catastrophe.js';
-import { defaultBounds } from '../fitting/transform.js';
-import { parseChargeName, parseParameterName } from '../potentials/forcefield.js';
+import { defaultBounds, defaultBoundsOf, REPULSION_AT_CONTACT } from '../fitting/transform.js';
+import { guardWarnings, type GuardStructure, type GuardWarning } from '../fitting/guards.js';
+import { pairKey, parseChargeName, parseParameterName, withParameters } from '../potentials/forcefield.js';
 import { buildEnergyModel } from '../potentials/index.js';
 import { computeProperties, type GivenGeometry } from '../properties/index.js';
 import { attachSurfaces, checkSurfaces } from './surfaces.js';
@@ -140,6 +145,16 @@ export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promi
     if (c.collapses) warnings.push(`${c.pair}: the fitted Buckingham form has no repulsive barrier (C/r⁶ wins at every distance): the pair collapses.`);
     else if (c.nearTurnover) warnings.push(`${c.pair}: the shortest relaxed contact (${c.shortestContact!.toFixed(3)} Å in ${c.structure}) is close to the Buckingham turnover at ${c.turnover!.toFixed(3)} Å; the potential may collapse at high temperature or pressure.`);
 
+  // the guards at the start (guess, input geometries) and at the end (fitted set, relaxed structures)
+  const guessFf = withParameters(job.forceField, Object.fromEntries(job.vary.map((name, i) => [name, outcome.start[i]!])));
+  const guardsStart = guardWarnings(guessFf, job.vary, input.bounds as Record<string, [number, number]>, job.structures.map((c) => ({ id: c.id, structure: c.structure })));
+  const endStructures: GuardStructure[] = [...outcome.states.values()].filter((s) => !s.failure).map((s) => {
+    const el = report.structures.find((r) => r.id === s.id)?.elastic as { relaxed?: number[][]; internalEigenvalue?: number } | undefined;
+    return { id: s.id, structure: s.structure, ...(el?.relaxed ? { elastic: el.relaxed } : {}), ...(el?.internalEigenvalue !== undefined ? { hessianEigenvalues: [el.internalEigenvalue] } : {}) };
+  });
+  const guardsEnd = guardWarnings(ff, job.vary, input.bounds as Record<string, [number, number]>, endStructures);
+  for (const [when, list] of [['start', guardsStart], ['end', guardsEnd]] as const) for (const g of list) warnings.push(guardText(g, when));
+
   return {
     kind: 'fit',
     name: job.name,
@@ -163,15 +178,24 @@ export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promi
     history: outcome.history,
     ...(outcome.multiStart ? { multiStart: outcome.multiStart } : {}),
     warnings,
+    guards: { start: guardsStart, end: guardsEnd, constraints: [...job.options.guards] },
   };
 }
+
+/** A guard warning as a report line: `guard <kind> (start|end): message`. */
+export const guardText = (g: GuardWarning, when: 'start' | 'end'): string => `guard ${g.kind} (${when}): ${g.message}`;
 
 /** The bound of a varied parameter as text: the document's, else the fit's default. */
 function boundText(input: FitInput, name: string): string {
   const b = input.bounds[name];
   if (b) return `[${b[0]}, ${b[1]}] from the document`;
   const sp = parseChargeName(name);
-  const d = sp !== undefined ? defaultBounds('charge', input.forceField.charges[sp] ?? 0) : defaultBounds(parseParameterName(name)?.param ?? '');
+  const id = parseParameterName(name);
+  const pot = id && input.forceField.pairs.find((p) => pairKey(p.species[0], p.species[1]) === id.pair);
+  const rho = `${id?.pair}.rho`;
+  if (id?.param === 'A' && pot?.type === 'buckingham' && input.vary.includes(rho) && !input.bounds[name])
+    return `default bound on the repulsion at the shortest contact, [${REPULSION_AT_CONTACT[0]}, ${REPULSION_AT_CONTACT[1]}] eV`;
+  const d = sp !== undefined ? defaultBounds('charge', input.forceField.charges[sp] ?? 0) : defaultBoundsOf(pot?.type, id?.param ?? '');
   return `default bound [${d[0]}, ${d[1]}]`;
 }
 

@@ -11,6 +11,7 @@ import type { JobDocument } from '../document/schema.js';
 import { PAIR_PARAMETERS, pairKey, type ForceField, type PairType } from '../potentials/forcefield.js';
 import type { PropertyTarget, StructureTargets } from '../properties/vocabulary.js';
 import type { PairTurnover } from '../fitting/catastrophe.js';
+import type { GuardWarning } from '../fitting/guards.js';
 import type { Uncertainty } from '../fitting/uncertainty.js';
 import type { NormalizationFactor } from '../fitting/normalize.js';
 import type { TargetSource } from '../fitting/observables.js';
@@ -115,6 +116,8 @@ export interface FitResult extends ResultBase {
   catastrophe: PairTurnover[];
   history: { iteration: number; objective: number; accepted: boolean; note?: string }[];
   multiStart?: { starts: number; best: number; objectives: number[]; failed: number };
+  /** The guards (fitting/guards.ts) at the guess on the input geometries and at the fitted set on the relaxed structures, and those the fit respected as constraints (`options.guards`). */
+  guards?: { start: GuardWarning[]; end: GuardWarning[]; constraints: string[] };
 }
 
 export interface PropertiesResult extends ResultBase {
