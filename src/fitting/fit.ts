@@ -148,6 +148,12 @@ class FitProblem {
     this.targets = observables.map((o) => o.target);
   }
 
+  /** Remember `states` as the relaxed states at z (a re-evaluation from other warm starts). */
+  replaceStates(z: readonly number[], states: Map<string, StructureState>): void {
+    if (this.cache.size > 32) this.cache.clear();
+    this.cache.set(z.join(','), states);
+  }
+
   /** Relaxed states at z (remembered for the last few points). */
   statesAt(z: readonly number[]): Map<string, StructureState> {
     const k = z.join(',');
@@ -223,6 +229,8 @@ export const FIT_STRATEGY = {
   boundStarts: 2,
   stageOneIterations: 100,
   stageOnePrior: 1e-2,
+  inputRestarts: 2,
+  geodesic: { alpha: 0.75, h: 0.1, fallback: 'velocity' } as { alpha: number; h: number; fallback: 'reject' | 'velocity' } | undefined,
 } as const;
 
 /**
@@ -376,6 +384,7 @@ export function fitFromStart(input: FitInput, start: readonly number[], observab
         lower: transform.lower,
         upper: transform.upper,
         damping: FIT_STRATEGY.legDampings[leg % FIT_STRATEGY.legDampings.length]!,
+        ...(FIT_STRATEGY.geodesic ? { geodesic: FIT_STRATEGY.geodesic } : {}),
         signal: options.signal,
         onIteration: (it) => {
           const iteration = iterations + it.iteration;
@@ -402,6 +411,19 @@ export function fitFromStart(input: FitInput, start: readonly number[], observab
       if (problem.residuals(zb)) legs(zb);
       if (!(best.objective < before)) break;
     }
+  }
+  // the warm-started relaxations follow one branch of each structure's relaxed state; where the
+  // truncated energy has several (a neighbour shell near the cut-off), relaxing from the input
+  // geometries at the best point can give a lower objective: the legs continue from there
+  for (let c = 0; c < FIT_STRATEGY.inputRestarts && names.length > 0 && Number.isFinite(best.objective) && iterations < input.options.maxIterations; c++) {
+    const cold = evaluator.evaluate(transform.toPhysical(best.z), evaluator.involved, 'needed', 'input');
+    if (failingStructures(input, cold).length) break;
+    const v = evaluator.values(cold);
+    const fCold = observables.reduce((acc, o, i) => acc + o.weight * (v[i]! - o.target) ** 2, 0);
+    if (!(fCold < best.objective * (1 - FIT_STRATEGY.legImprovement))) break;
+    problem.replaceStates(best.z, cold);
+    best = { ...best, objective: fCold };
+    legs(best.z);
   }
   // unchanged internal variables give back the starting values exactly (exp(ln A) is not A)
   const values = best.z.every((v, k) => v === z0[k]) ? [...start] : transform.toPhysical(best.z);
