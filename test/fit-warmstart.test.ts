@@ -1,5 +1,5 @@
 /**
- * Warm starts of the fit's relaxations moved along the geometry response: after the analytic
+ * Warm starts of the fit's relaxations moved along the geometry response (`predictWarmStarts`): after the analytic
  * Jacobian at p₀, a trial at p₀ + Δp starts from θ(p₀) + (dθ/dp) Δp. The relaxation must end where
  * the one from θ(p₀) ends, in fewer energy evaluations. Checked on rutile TiO₂ (free internal
  * coordinate and two cell lengths) and corundum, not on the case the fit was tuned on.
@@ -20,7 +20,7 @@ describe('warm starts along the geometry response', () => {
       // a trial 3 % away in every parameter (A up, ρ down, C up): the size of an LM step of the suite
       const p1 = job.vary.map((n, k) => p0[k]! * (n.endsWith('.rho') ? 0.97 : 1.03));
 
-      const predicted = new FitEvaluator(job, job.vary, observables, { pressure: 0 });
+      const predicted = new FitEvaluator(job, job.vary, observables, { pressure: 0, predictWarmStarts: true });
       const s0 = predicted.evaluate(p0, predicted.involved);
       predicted.commit(s0);
       predicted.analyticJacobian(p0, s0);

@@ -119,6 +119,11 @@ export interface EvaluatorOptions {
    * on the parameters at fixed geometry (energies, elastic constants) constrain the fit.
    */
   conventional?: boolean;
+  /**
+   * Warm starts moved along the geometry response (default false): after the analytic Jacobian at
+   * p₀, a relaxation at p starts from θ(p₀) + (dθ/dp)(p − p₀) rather than θ(p₀).
+   */
+  predictWarmStarts?: boolean;
   signal?: AbortSignal;
 }
 
@@ -277,7 +282,7 @@ export class FitEvaluator {
   private warmStart(id: string, values: readonly number[]): Structure | undefined {
     const warm = this.geometry.get(id);
     const resp = this.response.get(id);
-    if (!warm || !resp || resp.structure !== warm) return warm;
+    if (!warm || !resp || resp.structure !== warm || !this.options.predictWarmStarts) return warm;
     const d = new Float64Array(resp.d[0]?.length ?? 0);
     resp.d.forEach((dk, k) => {
       const dp = values[k]! - resp.values[k]!;

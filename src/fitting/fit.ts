@@ -230,7 +230,10 @@ export const FIT_STRATEGY = {
   stageOneIterations: 100,
   stageOnePrior: 1e-2,
   inputRestarts: 2,
-  geodesic: { alpha: 0.75, h: 0.1, fallback: 'velocity' } as { alpha: number; h: number; fallback: 'reject' | 'velocity' } | undefined,
+  /** geodesic acceleration in the legs (`LMOptions.geodesic`); off: measured on the suite it changes which branch a fit follows, and lost rutile (docs/fitsuite.md) */
+  geodesic: undefined as { alpha: number; h: number; fallback: 'reject' | 'velocity' } | undefined,
+  /** warm starts moved along the geometry response (`EvaluatorOptions.predictWarmStarts`); off: fewer relaxation steps, but it lost the reference case's synthetic recoveries (docs/fitsuite.md) */
+  predictWarmStarts: false as boolean,
 } as const;
 
 /**
@@ -350,7 +353,7 @@ export function fitFromStart(input: FitInput, start: readonly number[], observab
   const t0 = Date.now();
   const names = [...input.vary];
   const transform = makeTransform(names, names.map((n) => getParameter(input.forceField, n)!), input.bounds as Record<string, [number, number]>, pairContacts(input));
-  const evaluator = new FitEvaluator(input, names, observables, { pressure: input.options.pressure, signal: options.signal, conventional: !input.options.relax });
+  const evaluator = new FitEvaluator(input, names, observables, { pressure: input.options.pressure, signal: options.signal, conventional: !input.options.relax, predictWarmStarts: FIT_STRATEGY.predictWarmStarts });
 
   const states0 = evaluator.evaluate(start, evaluator.involved);
   const failing = failingStructures(input, states0);

@@ -196,7 +196,10 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
       const v = new Array<number>(n).fill(0);
       if (delta) free.forEach((k, a) => (v[k] = delta[a]!));
       if (delta && opts.geodesic) {
-        const rvv = directionalSecondDerivative(problem, z, r, J, v, opts.geodesic.h);
+        // the probe z + hv must lie inside the bounds (outside them the residuals may not exist)
+        const h = opts.geodesic.h;
+        const inside = z.every((x, k) => x + h * v[k]! >= lower[k]! && x + h * v[k]! <= upper[k]!);
+        const rvv = inside ? directionalSecondDerivative(problem, z, r, J, v, h) : null;
         if (rvv) {
           const ba = new Float64Array(nf);
           free.forEach((k, a) => {
