@@ -18,7 +18,11 @@
  * - rejected trials (a structure failed to relax or transformed): the residual function returns
  *   `null`, the step is rejected and the damping raised; the reason is recorded;
  * - `atBound`: the variables that end on a bound, so that the caller can say so;
- * - progress per iteration and cancellation through an AbortSignal.
+ * - progress per iteration and cancellation through an AbortSignal;
+ * - optionally (`geodesic`), geodesic acceleration: the step v + a/2 with the second-order
+ *   correction (JᵀJ + λI) a = −Jᵀ r_vv from the directional second derivative r_vv of the residuals
+ *   along v (one extra residual evaluation), kept while 2‖a‖/‖v‖ ≤ α; the gain ratio is then v's
+ *   (M. K. Transtrum, J. P. Sethna, arXiv:1201.5885 (2012)).
  * Damping is λI in the internal variables (already of order one, `transform.ts`). Marquardt's
  * scaling by the Jacobian's column norms was tried on the reference Pb-Se-Cd fit: it took larger
  * early steps into regions where polymorphs transform and stopped at a worse minimum.
