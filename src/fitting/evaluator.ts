@@ -102,6 +102,10 @@ export const RELAX_STRESS_TOLERANCE_GPA = 1e-7;
 export const KINK_MAX_FORCE = 1e-4;
 export const KINK_MAX_STRESS_GPA = 0.25;
 
+/** Largest predicted warm-start move (Å per coordinate, strain component) taken; beyond it the remembered geometry is the warm start. */
+const WARM_PREDICTION_MAX_DISPLACEMENT = 0.2;
+const WARM_PREDICTION_MAX_STRAIN = 0.05;
+
 /** Warnings that mean the structure changed character: a fit step that causes them is rejected. */
 const TRANSFORMING: ReadonlySet<string> = new Set(['special-position', 'coordination-change', 'volume-change']);
 
@@ -115,6 +119,11 @@ export interface EvaluatorOptions {
    * on the parameters at fixed geometry (energies, elastic constants) constrain the fit.
    */
   conventional?: boolean;
+  /**
+   * Warm starts moved along the geometry response (default false): after the analytic Jacobian at
+   * p₀, a relaxation at p starts from θ(p₀) + (dθ/dp)(p − p₀) rather than θ(p₀).
+   */
+  predictWarmStarts?: boolean;
   signal?: AbortSignal;
 }
 
@@ -140,6 +149,12 @@ export class FitEvaluator {
   readonly names: string[];
   /** Warm starts: the relaxed geometry of every structure at the last accepted parameters. */
   private readonly geometry: Map<string, Structure>;
+  /**
+   * The geometry response dθ/dp of a remembered geometry (from the analytic Jacobian there): the
+   * warm start of a trial at p is then the first-order prediction θ(p₀) + Σ_k d_k (p_k − p₀_k)
+   * instead of θ(p₀), which leaves the relaxation fewer Newton steps.
+   */
+  private readonly response: Map<string, { structure: Structure; values: number[]; d: Float64Array[] }>;
   private readonly elasticFor: Set<string>;
   readonly observables: Observable[];
   private readonly options: EvaluatorOptions;
@@ -151,13 +166,14 @@ export class FitEvaluator {
   private readonly surfacesOf: Map<string, Observable[]>;
   private readonly surfaceSettings: Map<string, SurfaceSetting>;
 
-  constructor(input: EvaluatorInput, names: readonly string[], observables: readonly Observable[], options: EvaluatorOptions, shared?: { prepared: Map<string, PreparedCrystal>; geometry: Map<string, Structure>; model: ParametrisedModel; surfaceSettings: Map<string, SurfaceSetting> }) {
+  constructor(input: EvaluatorInput, names: readonly string[], observables: readonly Observable[], options: EvaluatorOptions, shared?: { prepared: Map<string, PreparedCrystal>; geometry: Map<string, Structure>; response: FitEvaluator['response']; model: ParametrisedModel; surfaceSettings: Map<string, SurfaceSetting> }) {
     this.input = input;
     this.names = [...names];
     this.observables = [...observables];
     this.options = options;
     this.prepared = shared?.prepared ?? new Map(input.structures.map((s) => [s.id, prepareCrystal(s, { p1: input.options.symmetry === 'p1' })]));
     this.geometry = shared?.geometry ?? new Map();
+    this.response = shared?.response ?? new Map();
     this.elasticFor = new Set(observables.filter((o) => needsElastic(o.property)).map((o) => o.structureId));
     this.baseModel = shared?.model ?? buildEnergyModel(input.forceField);
     this.surfaceSettings = shared?.surfaceSettings ?? new Map();
@@ -183,7 +199,7 @@ export class FitEvaluator {
 
   /** The same structures and warm starts, fitting fewer observables (structures left out). */
   restrict(observables: readonly Observable[]): FitEvaluator {
-    return new FitEvaluator(this.input, this.names, observables, this.options, { prepared: this.prepared, geometry: this.geometry, model: this.baseModel, surfaceSettings: this.surfaceSettings });
+    return new FitEvaluator(this.input, this.names, observables, this.options, { prepared: this.prepared, geometry: this.geometry, response: this.response, model: this.baseModel, surfaceSettings: this.surfaceSettings });
   }
 
   /** The energy model at the values of `names` (the Coulomb part is shared, never rebuilt). */
@@ -212,12 +228,12 @@ export class FitEvaluator {
    * from the input when that fails) and compute their properties. Nothing is remembered: call
    * `commit` for the states of an accepted point.
    */
-  evaluate(values: readonly number[], ids: readonly string[], withElastic: 'needed' | 'all' = 'needed'): Map<string, StructureState> {
+  evaluate(values: readonly number[], ids: readonly string[], withElastic: 'needed' | 'all' = 'needed', from: 'warm' | 'input' = 'warm'): Map<string, StructureState> {
     const model = this.modelAt(values);
     const out = new Map<string, StructureState>();
     for (const id of ids) {
       throwIfAborted(this.options.signal);
-      const st = this.evaluateOne(model, id, withElastic === 'all' || this.elasticFor.has(id));
+      const st = this.evaluateOne(model, id, withElastic === 'all' || this.elasticFor.has(id), values, from);
       if (!st.failure && this.surfacesOf.has(id)) this.addSurfaces(st, this.forceField(values));
       out.set(id, st);
     }
@@ -262,7 +278,27 @@ export class FitEvaluator {
     for (const [id, st] of states) if (!st.failure) this.geometry.set(id, st.structure);
   }
 
-  private evaluateOne(model: ParametrisedModel, id: string, elastic: boolean): StructureState {
+  /** The warm start of structure `id` at `values`: the remembered geometry, moved along its geometry response when that is known and small. */
+  private warmStart(id: string, values: readonly number[]): Structure | undefined {
+    const warm = this.geometry.get(id);
+    const resp = this.response.get(id);
+    if (!warm || !resp || resp.structure !== warm || !this.options.predictWarmStarts) return warm;
+    const d = new Float64Array(resp.d[0]?.length ?? 0);
+    resp.d.forEach((dk, k) => {
+      const dp = values[k]! - resp.values[k]!;
+      if (dp !== 0) for (let i = 0; i < d.length; i++) d[i] += dk[i]! * dp;
+    });
+    const n = warm.numAtoms;
+    let dx = 0;
+    let de = 0;
+    for (let i = 0; i < 3 * n; i++) dx = Math.max(dx, Math.abs(d[i]!));
+    for (let q = 0; q < 6; q++) de = Math.max(de, Math.abs(d[3 * n + q]!));
+    // a long prediction is a guess outside the linear range: the remembered geometry is safer
+    if (!(dx <= WARM_PREDICTION_MAX_DISPLACEMENT && de <= WARM_PREDICTION_MAX_STRAIN)) return warm;
+    return dx === 0 && de === 0 ? warm : displaced(warm, d, 1);
+  }
+
+  private evaluateOne(model: ParametrisedModel, id: string, elastic: boolean, values: readonly number[], from: 'warm' | 'input' = 'warm'): StructureState {
     const prep = this.prepared.get(id)!;
     const o = resolveRelaxOptions({ operations: prep.operations, pressure: this.pressureOf(id), structureId: id, signal: this.options.signal, checkStability: false, maxVolumeRatio: 2, forceTolerance: RELAX_FORCE_TOLERANCE, stressToleranceGPa: RELAX_STRESS_TOLERANCE_GPA });
     let relax: RelaxResult;
@@ -272,8 +308,10 @@ export class FitEvaluator {
         relax = relaxFrom(model, prep.structure, prep.structure, { ...o, maxIterations: 0 });
         relax = { ...relax, converged: true, warnings: relax.warnings.filter((w) => w.kind !== 'not-converged') };
       } else {
-        const warm = this.geometry.get(id);
+        const remembered = from === 'warm' ? this.geometry.get(id) : undefined;
+        const warm = from === 'warm' ? this.warmStart(id, values) : undefined;
         relax = warm ? relaxFrom(model, prep.structure, warm, o) : relaxFrom(model, prep.structure, prep.structure, o);
+        if (warm && warm !== remembered && !relax.converged) relax = relaxFrom(model, prep.structure, remembered!, o);
         if (warm && !relax.converged) relax = relaxFrom(model, prep.structure, prep.structure, o);
         // Newton can stall on a kink of the plainly truncated pair energy (a neighbour shell
         // exactly at the cut-off); gradient-only BFGS steps over it to the smooth minimum
@@ -375,6 +413,7 @@ export class FitEvaluator {
     addPressureHessian(H, n, s.lattice.volume, this.pressureOf(prep.id));
     const pd = model.parameterDerivatives(s, this.names);
     const dParams = geometryResponse(H, basis, n, pd.dFirst);
+    if (this.geometry.get(prep.id) === s) this.response.set(prep.id, { structure: s, values: [...values], d: dParams });
     const out: Record<string, Float64Array> = {};
     const set = (name: string, k: number, v: number): void => {
       (out[name] ??= new Float64Array(nP))[k] = v;

@@ -164,6 +164,12 @@ class FitProblem {
     return acc;
   }
 
+  /** Remember `states` as the relaxed states at z (a re-evaluation from other warm starts). */
+  replaceStates(z: readonly number[], states: Map<string, StructureState>): void {
+    if (this.cache.size > 32) this.cache.clear();
+    this.cache.set(z.join(','), states);
+  }
+
   /** Relaxed states at z (remembered for the last few points). */
   statesAt(z: readonly number[]): Map<string, StructureState> {
     const k = z.join(',');
@@ -400,6 +406,11 @@ export const FIT_STRATEGY = {
   boundStarts: 2,
   stageOneIterations: 100,
   stageOnePrior: 1e-2,
+  inputRestarts: 2,
+  /** geodesic acceleration in the legs (`LMOptions.geodesic`); off: measured on the suite it changes which branch a fit follows, and lost rutile (docs/fitsuite.md) */
+  geodesic: undefined as { alpha: number; h: number; fallback: 'reject' | 'velocity' } | undefined,
+  /** warm starts moved along the geometry response (`EvaluatorOptions.predictWarmStarts`); off: fewer relaxation steps, but it lost the reference case's synthetic recoveries (docs/fitsuite.md) */
+  predictWarmStarts: false as boolean,
 } as const;
 
 /**
@@ -519,7 +530,7 @@ export function fitFromStart(input: FitInput, start: readonly number[], observab
   const t0 = Date.now();
   const names = [...input.vary];
   const transform = fitTransform(input, names.map((n) => getParameter(input.forceField, n)!));
-  const evaluator = new FitEvaluator(input, names, observables, { pressure: input.options.pressure, signal: options.signal, conventional: !input.options.relax });
+  const evaluator = new FitEvaluator(input, names, observables, { pressure: input.options.pressure, signal: options.signal, conventional: !input.options.relax, predictWarmStarts: FIT_STRATEGY.predictWarmStarts });
 
   const states0 = evaluator.evaluate(start, evaluator.involved);
   const failing = failingStructures(input, states0);
@@ -557,6 +568,7 @@ export function fitFromStart(input: FitInput, start: readonly number[], observab
         lower: transform.lower,
         upper: transform.upper,
         damping: FIT_STRATEGY.legDampings[leg % FIT_STRATEGY.legDampings.length]!,
+        ...(FIT_STRATEGY.geodesic ? { geodesic: FIT_STRATEGY.geodesic } : {}),
         signal: options.signal,
         onIteration: (it) => {
           const iteration = iterations + it.iteration;
@@ -583,6 +595,19 @@ export function fitFromStart(input: FitInput, start: readonly number[], observab
       if (problem.residuals(zb)) legs(zb);
       if (!(best.objective < before)) break;
     }
+  }
+  // the warm-started relaxations follow one branch of each structure's relaxed state; where the
+  // truncated energy has several (a neighbour shell near the cut-off), relaxing from the input
+  // geometries at the best point can give a lower objective: the legs continue from there
+  for (let c = 0; c < FIT_STRATEGY.inputRestarts && names.length > 0 && Number.isFinite(best.objective) && iterations < input.options.maxIterations; c++) {
+    const cold = evaluator.evaluate(transform.toPhysical(best.z), evaluator.involved, 'needed', 'input');
+    if (failingStructures(input, cold).length) break;
+    const v = evaluator.values(cold);
+    const fCold = observables.reduce((acc, o, i) => acc + o.weight * (v[i]! - o.target) ** 2, 0);
+    if (!(fCold < best.objective * (1 - FIT_STRATEGY.legImprovement))) break;
+    problem.replaceStates(best.z, cold);
+    best = { ...best, objective: fCold };
+    legs(best.z);
   }
   // unchanged internal variables give back the starting values exactly (exp(ln A) is not A)
   const values = best.z.every((v, k) => v === z0[k]) ? [...start] : transform.toPhysical(best.z);

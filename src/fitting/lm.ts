@@ -18,7 +18,11 @@
  * - rejected trials (a structure failed to relax or transformed): the residual function returns
  *   `null`, the step is rejected and the damping raised; the reason is recorded;
  * - `atBound`: the variables that end on a bound, so that the caller can say so;
- * - progress per iteration and cancellation through an AbortSignal.
+ * - progress per iteration and cancellation through an AbortSignal;
+ * - optionally (`geodesic`), geodesic acceleration: the step v + a/2 with the second-order
+ *   correction (JᵀJ + λI) a = −Jᵀ r_vv from the directional second derivative r_vv of the residuals
+ *   along v (one extra residual evaluation), kept while 2‖a‖/‖v‖ ≤ α; the gain ratio is then v's
+ *   (M. K. Transtrum, J. P. Sethna, arXiv:1201.5885 (2012)).
  * Damping is λI in the internal variables (already of order one, `transform.ts`). Marquardt's
  * scaling by the Jacobian's column norms was tried on the reference Pb-Se-Cd fit: it took larger
  * early steps into regions where polymorphs transform and stopped at a worse minimum.
@@ -48,6 +52,13 @@ export interface LMOptions {
   xtol?: number;
   /** gradient ‖Jᵀr‖∞ (default 1e-10) */
   gtol?: number;
+  /**
+   * Geodesic acceleration (Transtrum & Sethna): off when absent. `alpha` bounds the acceptance
+   * ratio 2‖a‖/‖v‖ (default 0.75), `h` is the finite-difference step of the directional second
+   * derivative along v (default 0.1); beyond α the step is rejected (`fallback: 'reject'`,
+   * Transtrum's rule, default) or the plain step v is tried (`'velocity'`).
+   */
+  geodesic?: { alpha?: number; h?: number; fallback?: 'reject' | 'velocity' };
   signal?: AbortSignal;
   onIteration?: (it: LMIteration) => void;
 }
@@ -82,10 +93,35 @@ export interface LMResult {
 export const LM_DEFAULTS = { damping: 1e-3, ftol: 1e-8, xtol: 1e-8, gtol: 1e-10 } as const;
 
 /** `LMOptions` with every default filled in (mljs `checkOptions`). */
-export type ResolvedLMOptions = Required<Omit<LMOptions, 'signal' | 'onIteration'>> & Pick<LMOptions, 'signal' | 'onIteration'>;
+export type ResolvedLMOptions = Required<Omit<LMOptions, 'signal' | 'onIteration' | 'geodesic'>> & Pick<LMOptions, 'signal' | 'onIteration'> & { geodesic?: { alpha: number; h: number; fallback: 'reject' | 'velocity' } };
 
 export function resolveLMOptions(opts: LMOptions): ResolvedLMOptions {
-  return { ...opts, damping: opts.damping ?? LM_DEFAULTS.damping, ftol: opts.ftol ?? LM_DEFAULTS.ftol, xtol: opts.xtol ?? LM_DEFAULTS.xtol, gtol: opts.gtol ?? LM_DEFAULTS.gtol };
+  const { geodesic, ...rest } = opts;
+  return {
+    ...rest,
+    damping: opts.damping ?? LM_DEFAULTS.damping,
+    ftol: opts.ftol ?? LM_DEFAULTS.ftol,
+    xtol: opts.xtol ?? LM_DEFAULTS.xtol,
+    gtol: opts.gtol ?? LM_DEFAULTS.gtol,
+    ...(geodesic ? { geodesic: { alpha: geodesic.alpha ?? 0.75, h: geodesic.h ?? 0.1, fallback: geodesic.fallback ?? 'reject' } } : {}),
+  };
+}
+
+/**
+ * The directional second derivative of the residuals along v, r_vv ≈ (2/h)[(r(z + hv) − r(z))/h − Jv]
+ * (Transtrum & Sethna, arXiv:1201.5885, eq. 15): one residual evaluation at z + hv. Null when that
+ * point cannot be evaluated.
+ */
+export function directionalSecondDerivative(problem: Pick<LeastSquaresProblem, 'residuals'>, z: readonly number[], r: Float64Array, J: readonly Float64Array[], v: readonly number[], h: number): Float64Array | null {
+  const rp = problem.residuals(z.map((x, k) => x + h * v[k]!));
+  if (!rp) return null;
+  const out = new Float64Array(r.length);
+  for (let i = 0; i < r.length; i++) {
+    let jv = 0;
+    for (let k = 0; k < v.length; k++) jv += J[i]![k]! * v[k]!;
+    out[i] = (2 / h) * ((rp[i]! - r[i]!) / h - jv);
+  }
+  return out;
 }
 
 /** Indices k with z_k on a bound (within a relative 1e-12). */
@@ -158,8 +194,33 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
         Af[a * nf + a] += damping;
       });
       const delta = choleskySolve(Af, bf, nf);
+      // geodesic acceleration: δ = v + a/2 with (JᵀJ + λI) a = −Jᵀ r_vv, kept only while 2‖a‖/‖v‖ ≤ α
+      let tooCurved = false;
+      // the velocity v (the plain LM step, full length n): the gain ratio's predicted decrease is v's
+      const v = new Array<number>(n).fill(0);
+      if (delta) free.forEach((k, a) => (v[k] = delta[a]!));
+      if (delta && opts.geodesic) {
+        // the probe z + hv must lie inside the bounds (outside them the residuals may not exist)
+        const h = opts.geodesic.h;
+        const inside = z.every((x, k) => x + h * v[k]! >= lower[k]! && x + h * v[k]! <= upper[k]!);
+        const rvv = inside ? directionalSecondDerivative(problem, z, r, J, v, h) : null;
+        if (rvv) {
+          const ba = new Float64Array(nf);
+          free.forEach((k, a) => {
+            let s = 0;
+            for (let i = 0; i < m; i++) s += J![i]![k]! * rvv[i]!;
+            ba[a] = -s;
+          });
+          const acc = choleskySolve(Af, ba, nf);
+          if (acc) {
+            const norm = (x: Float64Array): number => Math.sqrt(x.reduce((acc2, y) => acc2 + y * y, 0));
+            if (2 * norm(acc) <= opts.geodesic.alpha * norm(delta)) for (let a = 0; a < nf; a++) delta[a] = delta[a]! + 0.5 * acc[a]!;
+            else if (opts.geodesic.fallback === 'reject') tooCurved = true;
+          }
+        }
+      }
       const zNew = [...z];
-      if (delta) free.forEach((k, a) => (zNew[k] = clip(z[k]! + delta[a]!, k)));
+      if (delta && !tooCurved) free.forEach((k, a) => (zNew[k] = clip(z[k]! + delta[a]!, k)));
       const moved = zNew.some((v, k) => v !== z[k]);
       const rNew = moved ? problem.residuals(zNew) : null;
       const fNew = rNew ? sumSq(rNew) : Number.NaN;
@@ -171,7 +232,7 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
         let predicted = 0;
         for (let i = 0; i < m; i++) {
           let jd = 0;
-          for (let k = 0; k < n; k++) jd += J[i]![k]! * (zNew[k]! - z[k]!);
+          for (let k = 0; k < n; k++) jd += J[i]![k]! * (opts.geodesic ? v[k]! : zNew[k]! - z[k]!);
           predicted -= 2 * r[i]! * jd + jd * jd;
         }
         const rho = predicted > 0 ? (f - fNew) / predicted : 0;
@@ -199,7 +260,7 @@ export function levenbergMarquardtFit(problem: LeastSquaresProblem, z0: readonly
         }
       } else {
         rejected++;
-        const rejectedReason = !delta ? 'damped system not positive definite' : !moved ? 'the step vanished at the bounds' : rNew ? 'objective did not decrease' : 'the trial point could not be evaluated';
+        const rejectedReason = !delta ? 'damped system not positive definite' : tooCurved ? 'geodesic acceleration too large (2‖a‖/‖v‖ > α)' : !moved ? 'the step vanished at the bounds' : rNew ? 'objective did not decrease' : 'the trial point could not be evaluated';
         damping *= nu;
         nu *= 2;
         history.push({ iteration, objective: f, z: [...z], damping, accepted: false, rejectedReason });
