@@ -9,9 +9,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseJob } from '../src/document/parse.js';
 import { buildObservables } from '../src/fitting/observables.js';
-import { FitEvaluator } from '../src/fitting/evaluator.js';
 import { runFit } from '../src/workflows/fit-job.js';
-import { buildEnergyModel, getParameter, withParameters } from '../src/potentials/index.js';
+import { buildEnergyModel, withParameters } from '../src/potentials/index.js';
 import type { JobDocument } from '../src/document/schema.js';
 import { DomainError } from '../src/errors.js';
 import { renderReport } from '../src/reports/index.js';
@@ -21,6 +20,7 @@ import { writeGulpInput } from '../src/io/gulp-write.js';
 import { close, TOL } from './helpers/tolerances.js';
 import { rattle } from './helpers/relax.js';
 import { publishedSubset } from './helpers/jobs.js';
+import { jacobianAgainstDifferences, selfConsistentTargets } from './helpers/fit-jacobian.js';
 
 const suite = (name: string): JobDocument => JSON.parse(readFileSync(new URL(`../fixtures/fit-suite/${name}.json`, import.meta.url), 'utf8')) as JobDocument;
 
@@ -42,19 +42,6 @@ function refusal(doc: unknown): DomainError {
   throw new Error('the document was accepted');
 }
 
-/** A document whose fitted targets are the values computed at its own parameters. */
-function selfConsistentTargets(doc: JobDocument): JobDocument {
-  const job = parseJob(doc);
-  const obs = buildObservables(job);
-  const ev = new FitEvaluator(job, job.vary, obs, { pressure: 0 });
-  const values = ev.values(ev.evaluate(job.vary.map((n) => getParameter(job.forceField, n)!), ev.involved));
-  const out = structuredClone(doc);
-  obs.forEach((o, i) => {
-    const s = out.structures.find((x) => x.id === o.structureId)!;
-    (s.properties![o.property] as Record<string, number | string>)[o.source] = values[i]!;
-  });
-  return out;
-}
 
 describe('charge parameters in the document', () => {
   it('one varied charge and no tiedTo: every other charge follows in proportion', () => {
@@ -157,26 +144,7 @@ describe('charge parameters in the relaxed Jacobian', () => {
     const observables = buildObservables(job);
     observables.push({ structureId: 'MgO', property: 'latticeEnergy', target: -40, source: 'exp', weight: 1, weightClass: 'energy' });
     observables.push({ structureId: 'CaO', property: 'volume', target: 111, source: 'exp', weight: 1, weightClass: 'volume' });
-    const ev = new FitEvaluator(job, job.vary, observables, { pressure: 0 });
-    const p0 = job.vary.map((n) => getParameter(job.forceField, n)!);
-    const states = ev.evaluate(p0, ev.involved);
-    for (const st of states.values()) expect(st.failure).toBeUndefined();
-    ev.commit(states);
-    const analytic = ev.analyticJacobian(p0, states);
-    const bad: string[] = [];
-    job.vary.forEach((name, k) => {
-      const h = 1e-3 * Math.abs(p0[k]!);
-      const plus = [...p0], minus = [...p0];
-      plus[k]! += h;
-      minus[k]! -= h;
-      const vp = ev.values(ev.evaluate(plus, ev.involved));
-      const vm = ev.values(ev.evaluate(minus, ev.involved));
-      observables.forEach((o, i) => {
-        const fd = (vp[i]! - vm[i]!) / (2 * h);
-        const an = analytic[i]![k]!;
-        if (Math.abs(fd - an) * Math.abs(p0[k]!) > TOL.jacobianRel * (Math.abs(o.target) + 1e-3) + 1e-7) bad.push(`${o.structureId}.${o.property} / ${name}: analytic ${an} vs central difference ${fd}`);
-      });
-    });
+    const { bad, analytic } = jacobianAgainstDifferences(job, observables, 1e-3, (e) => Math.abs(e.difference - e.analytic) * Math.abs(e.p0) <= TOL.jacobianRel * (Math.abs(e.observable.target) + 1e-3) + 1e-7);
     expect(bad).toEqual([]);
     // the charge column is not trivially zero: a depends on the charge
     expect(Math.abs(analytic[observables.findIndex((o) => o.structureId === 'MgO' && o.property === 'a')]![0]!)).toBeGreaterThan(1e-3);
@@ -192,22 +160,7 @@ describe('charge parameters in the relaxed Jacobian of partially charged polymor
     expect(job.forceField.chargeTies?.tied).toEqual({ Pb: { Cd: 1 }, Se: { Cd: -1 } });
     const observables = buildObservables(job);
     observables.push({ structureId: 'CdSe-WZ', property: 'u', target: 0.376, source: 'exp', weight: 1, weightClass: 'internal' });
-    const ev = new FitEvaluator(job, job.vary, observables, { pressure: 0 });
-    const p0 = job.vary.map((n) => getParameter(job.forceField, n)!);
-    const states = ev.evaluate(p0, ev.involved);
-    for (const st of states.values()) expect(st.failure).toBeUndefined();
-    ev.commit(states);
-    const analytic = ev.analyticJacobian(p0, states);
-    const k = job.vary.indexOf('Cd.charge');
-    const h = 1e-3 * Math.abs(p0[k]!);
-    const at = (sign: number) => { const p = [...p0]; p[k]! += sign * h; return ev.values(ev.evaluate(p, ev.involved)); };
-    const vp = at(1), vm = at(-1);
-    const bad: string[] = [];
-    observables.forEach((o, i) => {
-      const fd = (vp[i]! - vm[i]!) / (2 * h);
-      const an = analytic[i]![k]!;
-      if (Math.abs(fd - an) * Math.abs(p0[k]!) > TOL.jacobianRel * (Math.abs(o.target) + 1e-3) + 1e-7) bad.push(`${o.structureId}.${o.property}: analytic ${an} vs central difference ${fd}`);
-    });
+    const { bad } = jacobianAgainstDifferences(job, observables, 1e-3, (e) => Math.abs(e.difference - e.analytic) * Math.abs(e.p0) <= TOL.jacobianRel * (Math.abs(e.observable.target) + 1e-3) + 1e-7, ['Cd.charge']);
     expect(bad).toEqual([]);
     expect(observables.some((o) => o.property === 'relativeEnergy')).toBe(true);
     expect(observables.some((o) => o.property.startsWith('C'))).toBe(true);
@@ -228,23 +181,7 @@ describe('charge parameters in surface-energy targets', () => {
     };
     const job = parseJob(doc);
     const observables = buildObservables(job).filter((o) => o.surface);
-    const ev = new FitEvaluator(job, job.vary, observables, { pressure: 0 });
-    const p0 = job.vary.map((n) => getParameter(job.forceField, n)!);
-    const states = ev.evaluate(p0, ev.involved);
-    for (const st of states.values()) expect(st.failure).toBeUndefined();
-    ev.commit(states);
-    const analytic = ev.analyticJacobian(p0, states);
-    const bad: string[] = [];
-    job.vary.forEach((name, k) => {
-      const h = 1e-4 * Math.abs(p0[k]!);
-      const at = (sign: number) => { const p = [...p0]; p[k]! += sign * h; return ev.values(ev.evaluate(p, ev.involved)); };
-      const vp = at(1), vm = at(-1);
-      observables.forEach((o, i) => {
-        const fd = (vp[i]! - vm[i]!) / (2 * h);
-        const an = analytic[i]![k]!;
-        if (Math.abs(fd - an) > TOL.surfaceDerivativeRel * Math.max(Math.abs(fd), (1e-2 * Math.abs(o.target)) / Math.abs(p0[k]!))) bad.push(`${o.surface!.face.indices.join(',')} / ${name}: analytic ${an} vs central difference ${fd}`);
-      });
-    });
+    const { bad, analytic } = jacobianAgainstDifferences(job, observables, 1e-4, (e) => Math.abs(e.difference - e.analytic) <= TOL.surfaceDerivativeRel * Math.max(Math.abs(e.difference), (1e-2 * Math.abs(e.observable.target)) / Math.abs(e.p0)));
     expect(bad).toEqual([]);
     expect(Math.abs(analytic[0]![0]!)).toBeGreaterThan(1e-2); // γ does depend on the charge
   });

@@ -5,27 +5,10 @@
  */
 import { describe, it, expect } from 'vitest';
 import { parseJob } from '../src/document/parse.js';
-import { buildObservables } from '../src/fitting/observables.js';
-import { FitEvaluator } from '../src/fitting/evaluator.js';
 import { runFit } from '../src/workflows/fit-job.js';
-import { getParameter } from '../src/potentials/forcefield.js';
-import type { JobDocument } from '../src/document/schema.js';
 import { publishedSubset } from './helpers/jobs.js';
+import { selfConsistentTargets } from './helpers/fit-jacobian.js';
 
-/** A document whose fitted targets are the values computed at its own parameters. */
-function selfConsistentTargets(doc: JobDocument): JobDocument {
-  const job = parseJob(doc);
-  const obs = buildObservables(job);
-  const ev = new FitEvaluator(job, job.vary, obs, { pressure: 0 });
-  const values = ev.values(ev.evaluate(job.vary.map((n) => getParameter(job.forceField, n)!), ev.involved));
-  const out = structuredClone(doc);
-  obs.forEach((o, i) => {
-    const s = out.structures.find((x) => x.id === o.structureId)!;
-    const t = s.properties![o.property] as Record<string, number | string>;
-    t[o.source] = values[i]!;
-  });
-  return out;
-}
 
 describe('recovery fits', () => {
   it('recovers the Pb-Se parameters of rock salt and CsCl PbSe from a start 30% off in A', async () => {

@@ -10,8 +10,6 @@ import { describe, it, expect } from 'vitest';
 import { parseJob } from '../src/document/parse.js';
 import { DomainError } from '../src/errors.js';
 import { buildObservables } from '../src/fitting/observables.js';
-import { FitEvaluator } from '../src/fitting/evaluator.js';
-import { getParameter } from '../src/potentials/forcefield.js';
 import type { JobDocument } from '../src/document/schema.js';
 import { fitDocument } from '../src/workflows/fit-job.js';
 import { propertiesResult } from '../src/workflows/properties-job.js';
@@ -21,6 +19,7 @@ import { validateTask } from '../src/workflows/tasks.js';
 import { publishedSubset } from './helpers/jobs.js';
 import { buildTestApp } from './helpers/http-harness.js';
 import { TOL } from './helpers/tolerances.js';
+import { jacobianAgainstDifferences } from './helpers/fit-jacobian.js';
 
 /** MgO rock salt (Lewis & Catlow, J. Phys. C 18, 1149 (1985), rigid-ion cores) with surfaces. */
 function mgoDocument(surfaces: JobDocument['structures'][number]['surfaces']): JobDocument {
@@ -52,30 +51,8 @@ function mgoDocument(surfaces: JobDocument['structures'][number]['surfaces']): J
 function checkDerivatives(doc: JobDocument, relStep: number): { bad: string[]; checked: number } {
   const job = parseJob(doc);
   const observables = buildObservables(job).filter((o) => o.surface);
-  const ev = new FitEvaluator(job, job.vary, observables, { pressure: 0 });
-  const p0 = job.vary.map((n) => getParameter(job.forceField, n)!);
-  const states = ev.evaluate(p0, ev.involved);
-  for (const st of states.values()) expect(st.failure).toBeUndefined();
-  ev.commit(states);
-  const analytic = ev.analyticJacobian(p0, states);
-  const bad: string[] = [];
-  job.vary.forEach((name, k) => {
-    const h = relStep * Math.abs(p0[k]!);
-    const at = (sign: number): Float64Array => {
-      const p = [...p0];
-      p[k] = p[k]! + sign * h;
-      return ev.values(ev.evaluate(p, ev.involved));
-    };
-    const vp = at(1);
-    const vm = at(-1);
-    observables.forEach((o, i) => {
-      const fd = (vp[i]! - vm[i]!) / (2 * h);
-      const an = analytic[i]![k]!;
-      // relative to the derivative, with a floor at 1e-6 of the surface energy per unit of ln p
-      if (Math.abs(fd - an) > TOL.surfaceDerivativeRel * Math.max(Math.abs(fd), (1e-2 * Math.abs(o.target)) / Math.abs(p0[k]!)))
-        bad.push(`${o.structureId} ${o.surface!.face.indices.join(',')} / ${name}: analytic ${an} vs central difference ${fd}`);
-    });
-  });
+  // relative to the derivative, with a floor at 1e-6 of the surface energy per unit of ln p
+  const { bad } = jacobianAgainstDifferences(job, observables, relStep, (e) => Math.abs(e.difference - e.analytic) <= TOL.surfaceDerivativeRel * Math.max(Math.abs(e.difference), (1e-2 * Math.abs(e.observable.target)) / Math.abs(e.p0)));
   return { bad, checked: observables.length * job.vary.length };
 }
 
