@@ -14,11 +14,24 @@
  *   away from its nearest atoms (a discrete Voronoi-vertex search), checked to be a maximum and not
  *   a saddle (the centre of a face between two holes, which a coarse grid can hold); points within
  *   0.5 Å are merged, and sites are grouped into classes by radius and the species of their
- *   nearest atoms.
+ *   nearest atoms;
+ * - starts per site class (interstitialStarts): the relaxation of an interstitial finds the
+ *   minimum of the basin it starts in, and the empty-sphere centre need not be in the lowest one
+ *   (in rock salt under a rigid-ion model a start on the face between two tetrahedral holes relaxes
+ *   lower than the hole itself), so each class is tried from up to `starts` positions, in this order:
+ *   `hole` (the site, nudged off its centre), `face` (the midpoint between the site and a
+ *   neighbouring site of any class: the saddle of the empty-sphere distance on the way from one
+ *   hole to the next, the most open such face), `split` (a dumbbell: the lattice atom of the
+ *   interstitial's species nearest to the site and the added atom share that lattice site, ±⅓ of
+ *   the site distance along the direction to the site), then the same three with every atom of the
+ *   cell rattled by up to RATTLE_AMPLITUDE (seeded, a fixed seed per start, so the result is
+ *   reproducible). Nothing here is specific to one structure: the faces come from the site list,
+ *   the dumbbell from the nearest lattice atom.
  */
 import { DomainError } from '../errors.js';
 import { Structure } from '../crystal/structure.js';
 import { gaussSolve } from '../math/dense.js';
+import { rng } from '../math/random.js';
 
 /**
  * Minimum-image vector from a to b in the cell (Cartesian, Å), for any cell shape. With f the
@@ -303,6 +316,8 @@ export interface PlacementSpec {
   separation?: 'separated' | 'bound';
   /** interstitials: how many site classes to try (default 3) */
   siteClasses?: number;
+  /** interstitials: starting configurations per site class (default DEFAULT_INTERSTITIAL_STARTS) */
+  starts?: number;
 }
 
 /** One unrelaxed defective cell, with where its parts are. */
@@ -314,14 +329,33 @@ export interface PlacedDefect {
   substituted?: number;
   /** Cartesian position of the added atom (before the small nudge off the site's centre) */
   added?: [number, number, number];
-  /** the interstitial site class */
-  site?: { environment: string; radius: number };
+  /** the interstitial site class, and the start (`hole`, `face`, `split`, `… rattled`) */
+  site?: InterstitialStartSite;
   /** Å (minimum image) between the two parts of a pair */
   separation?: number;
 }
 
 /** Move the newest atom off its (possibly symmetric, saddle) site by a fixed small offset. */
 const nudge = (p: readonly number[]): number[] => [p[0]! + 0.03, p[1]! + 0.02, p[2]! + 0.01];
+
+/** Interstitial starts per site class when the document does not say (hole, face, split, rattled hole). */
+export const DEFAULT_INTERSTITIAL_STARTS = 4;
+/** Upper bound of interstitialStarts (the schema's maximum). */
+export const MAX_INTERSTITIAL_STARTS = 12;
+/** Å: the largest displacement of each Cartesian component of each atom in a rattled start. */
+export const RATTLE_AMPLITUDE = 0.1;
+/** Site classes tried when the spec does not say. */
+export const DEFAULT_SITE_CLASSES = 3;
+
+export type StartKind = 'hole' | 'face' | 'split';
+
+/** The site class of an interstitial and the start it was relaxed from. */
+export interface InterstitialStartSite {
+  environment: string;
+  radius: number;
+  /** `hole`, `face` or `split`, with ` rattled` (and the seed) for a rattled copy */
+  start: string;
+}
 
 /** The first site of each of the `classes` largest classes. */
 function representatives<T extends { classIndex: number }>(sites: readonly T[], classes: number): T[] {
@@ -330,9 +364,93 @@ function representatives<T extends { classIndex: number }>(sites: readonly T[], 
   return out;
 }
 
+const nearestAtomDistance = (s: Structure, r: readonly number[]): number => {
+  let d = Infinity;
+  for (let a = 0; a < s.numAtoms; a++) d = Math.min(d, distance(s, r, s.position(a)));
+  return d;
+};
+
+/**
+ * The face start of site t: the midpoints between t and its neighbouring sites (any class, within
+ * 1.2 × the nearest site distance), the most open one (largest distance to the nearest atom of
+ * `host`); among equally open ones the farthest from `from` (or nearest, `!far`) when given.
+ * Undefined when t has no neighbour or the midpoint is closer to an atom than half t's radius.
+ */
+function faceStart(host: Structure, sites: readonly InterstitialSite[], t: InterstitialSite, from?: readonly number[], far = true): [number, number, number] | undefined {
+  const others = sites.map((q) => ({ q, v: minimumImage(host, t.position, q.position) })).filter(({ v }) => Math.hypot(...v) > 0.5);
+  if (!others.length) return undefined;
+  const dmin = Math.min(...others.map(({ v }) => Math.hypot(...v)));
+  let best: { m: [number, number, number]; r: number; d: number } | undefined;
+  for (const { v } of others) {
+    if (Math.hypot(...v) > 1.2 * dmin) continue;
+    const m: [number, number, number] = [t.position[0] + v[0] / 2, t.position[1] + v[1] / 2, t.position[2] + v[2] / 2];
+    const r = nearestAtomDistance(host, m);
+    const d = from ? distance(host, from, m) : 0;
+    const better = !best || r > best.r + 1e-3 || (Math.abs(r - best.r) <= 1e-3 && (far ? d > best.d + 1e-6 : d < best.d - 1e-6));
+    if (better) best = { m, r, d };
+  }
+  return best && best.r >= t.radius / 2 ? best.m : undefined;
+}
+
+/**
+ * The split start of site t in `host` (the cell the interstitial of `species` goes into): the
+ * lattice atom j of that species nearest to t and the added atom at p_j ∓ u·|t − p_j|/3, u the unit
+ * vector from p_j to t. Returns the cell with the added atom last.
+ */
+function splitStart(host: Structure, species: string, t: InterstitialSite): { structure: Structure; added: [number, number, number] } | undefined {
+  let j = -1, bd = Infinity;
+  for (let a = 0; a < host.numAtoms; a++) {
+    if (host.species[a] !== species) continue;
+    const d = distance(host, host.position(a), t.position);
+    if (d < bd) (bd = d, j = a);
+  }
+  if (j < 0 || bd < 1e-6) return undefined;
+  const pj = host.position(j);
+  const v = minimumImage(host, pj, t.position);
+  const k = 1 / 3;
+  const pos = Float64Array.from(host.positions);
+  for (let c = 0; c < 3; c++) pos[3 * j + c] = pj[c]! - k * v[c]!;
+  const added: [number, number, number] = [pj[0]! + k * v[0], pj[1]! + k * v[1], pj[2]! + k * v[2]];
+  return { structure: withAtom(Structure.fromCartesian(host.lattice, host.species, pos), species, nudge(added)), added };
+}
+
+/** `s` with every atom displaced by up to ±RATTLE_AMPLITUDE per component (seeded). */
+export function rattled(s: Structure, seed: number): Structure {
+  const r = rng(seed);
+  const pos = Float64Array.from(s.positions, (x) => x + RATTLE_AMPLITUDE * (2 * r() - 1));
+  return Structure.fromCartesian(s.lattice, s.species, pos);
+}
+
+/**
+ * The starting cells of an interstitial of `species` at site t in `host` (the perfect cell, or the
+ * cell with the Frenkel vacancy), in the order of the module comment, at most `starts` of them;
+ * `from` and `far` choose the face for a Frenkel pair (away from / towards the vacancy).
+ */
+export function interstitialStarts(host: Structure, sites: readonly InterstitialSite[], t: InterstitialSite, species: string, starts: number, from?: readonly number[], far = true): PlacedDefect[] {
+  const site = (start: string): InterstitialStartSite => ({ environment: t.environment, radius: t.radius, start });
+  const base: { kind: StartKind; structure: Structure; added: [number, number, number] }[] = [
+    { kind: 'hole', structure: withAtom(host, species, nudge(t.position)), added: t.position },
+  ];
+  const face = faceStart(host, sites, t, from, far);
+  if (face) base.push({ kind: 'face', structure: withAtom(host, species, nudge(face)), added: face });
+  const split = splitStart(host, species, t);
+  if (split) base.push({ kind: 'split', ...split });
+  const out: PlacedDefect[] = [];
+  const n = Math.max(1, Math.min(starts, MAX_INTERSTITIAL_STARTS));
+  for (let k = 0; out.length < n && k < MAX_INTERSTITIAL_STARTS; k++) {
+    const b = base[k % base.length]!;
+    if (k < base.length) out.push({ structure: b.structure, removed: [], added: b.added, site: site(b.kind) });
+    else {
+      const seed = 1 + k;
+      out.push({ structure: rattled(b.structure, seed), removed: [], added: b.added, site: site(`${b.kind} rattled (seed ${seed})`) });
+    }
+  }
+  return out;
+}
+
 /**
  * The candidate defective cells of one defect in the perfect supercell `perfect`, placed by the
- * rules of the module comment: one cell, except for interstitials and Frenkel pairs (one per
+ * rules of the module comment: one cell, except for interstitials and Frenkel pairs (`starts` per
  * interstitial site class, the `siteClasses` largest; the lowest after relaxation is the answer).
  */
 export function placeDefect(perfect: Structure, spec: PlacementSpec, charges: Readonly<Record<string, number>>): PlacedDefect[] {
@@ -340,7 +458,8 @@ export function placeDefect(perfect: Structure, spec: PlacementSpec, charges: Re
     if (!x) throw new DomainError('INVALID_DOCUMENT', `a ${spec.kind} needs ${what}`, { path: '/defects' });
     return x;
   };
-  const classes = spec.siteClasses ?? 3;
+  const classes = spec.siteClasses ?? DEFAULT_SITE_CLASSES;
+  const starts = spec.starts ?? DEFAULT_INTERSTITIAL_STARTS;
   switch (spec.kind) {
     case 'vacancy': {
       const i = firstOf(perfect, need(spec.species, 'species'));
@@ -352,9 +471,8 @@ export function placeDefect(perfect: Structure, spec: PlacementSpec, charges: Re
     }
     case 'interstitial': {
       const x = need(spec.species, 'species');
-      return representatives(interstitialSites(perfect), classes).map((t) => ({
-        structure: withAtom(perfect, x, nudge(t.position)), removed: [], added: t.position, site: { environment: t.environment, radius: t.radius },
-      }));
+      const sites = interstitialSites(perfect);
+      return representatives(sites, classes).flatMap((t) => interstitialStarts(perfect, sites, t, x, starts));
     }
     case 'schottky-pair':
     case 'schottky-dimer': {
@@ -381,7 +499,8 @@ export function placeDefect(perfect: Structure, spec: PlacementSpec, charges: Re
           const d = distance(perfect, pv, t.position);
           if (far ? d > bd + 1e-6 : d < bd - 1e-6) (bd = d, pick = t);
         }
-        if (pick) out.push({ structure: withAtom(vac, x, nudge(pick.position)), removed: [v], added: pick.position, site: { environment: pick.environment, radius: pick.radius }, separation: bd });
+        if (!pick) continue;
+        for (const p of interstitialStarts(vac, sites, pick, x, starts, pv, far)) out.push({ ...p, removed: [v], separation: distance(perfect, pv, p.added!) });
       }
       return out;
     }

@@ -19,7 +19,7 @@ import { DomainError } from '../errors.js';
 import type { Structure } from '../crystal/structure.js';
 import type { EnergyModel } from '../potentials/model.js';
 import { relaxLbfgs, type LbfgsOptions, type LbfgsResult } from '../relaxation/lbfgs.js';
-import { firstOf, ionsOf, placeDefect, withSpecies } from './build.js';
+import { firstOf, ionsOf, placeDefect, withSpecies, type InterstitialStartSite } from './build.js';
 
 export const DEFECT_KINDS = ['vacancy', 'interstitial', 'substitution', 'schottky-pair', 'schottky-dimer', 'frenkel-cation', 'frenkel-anion', 'swap'] as const;
 export type DefectKind = (typeof DEFECT_KINDS)[number];
@@ -34,6 +34,8 @@ export interface DefectSpec {
   separation?: 'separated' | 'bound';
   /** interstitials: how many site classes to try (default 3) */
   siteClasses?: number;
+  /** interstitials and Frenkel pairs: starting configurations per site class (default 4, build.ts) */
+  starts?: number;
 }
 
 export interface DefectOutcome {
@@ -46,8 +48,10 @@ export interface DefectOutcome {
   charge: number;
   /** Å: distance between the two parts of a pair (Schottky, Frenkel), at placement */
   separation?: number;
-  /** interstitial site class that gave the lowest energy (environment and empty-sphere radius) */
-  site?: { environment: string; radius: number };
+  /** interstitial site class that gave the lowest energy (environment and empty-sphere radius) and its start */
+  site?: InterstitialStartSite;
+  /** candidate cells relaxed (site classes × starts for interstitials and Frenkel pairs) */
+  candidates: number;
   iterations: number;
   evaluations: number;
   maxForce: number;
@@ -79,16 +83,17 @@ export const RECOMBINED_ENERGY = 0.01;
  * candidate within RECOMBINED_ENERGY of it has recombined to the perfect crystal and is kept only
  * when every candidate did.
  */
-function lowest(ctx: DefectContext, cells: { s: Structure; site?: { environment: string; radius: number }; separation?: number }[], reference?: number) {
-  type Best = { r: LbfgsResult; e0: number; recombined: boolean; site?: { environment: string; radius: number }; separation?: number };
+function lowest(ctx: DefectContext, cells: { s: Structure; site?: InterstitialStartSite; separation?: number }[], reference?: number) {
+  type Best = { r: LbfgsResult; e0: number; recombined: boolean; site?: InterstitialStartSite; separation?: number };
   let best: Best | undefined;
+  const candidates = cells.length;
   for (const c of cells) {
     const r = relaxed(ctx, c.s);
     const recombined = reference !== undefined && r.energy - reference < RECOMBINED_ENERGY;
     const better = !best || (best.recombined && !recombined) || (best.recombined === recombined && r.energy < best.r.energy);
     if (better) best = { r, e0: ctx.model.compute(c.s, 0).energy, recombined, ...(c.site ? { site: c.site } : {}), ...(c.separation !== undefined ? { separation: c.separation } : {}) };
   }
-  return best!;
+  return { ...best!, candidates };
 }
 
 /**
@@ -112,6 +117,7 @@ export function formationEnergy(ctx: DefectContext, perfect: Structure, spec: De
     maxForce: best.r.maxForce,
     stopReason: best.r.stopReason,
     structures: [best.r.structure],
+    candidates: best.candidates,
     ...extra,
   });
   if (spec.kind !== 'swap') {
@@ -147,5 +153,6 @@ export function formationEnergy(ctx: DefectContext, perfect: Structure, spec: De
     evaluations: ab.r.evaluations + ba.r.evaluations,
     maxForce: Math.max(ab.r.maxForce, ba.r.maxForce),
     structures: [ab.r.structure, ba.r.structure],
+    candidates: 2,
   };
 }

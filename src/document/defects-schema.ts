@@ -59,6 +59,7 @@ export const DefectsBlockSchema = Type.Object(
     forceTolerance: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'eV/Å (default 1e-3)' })),
     stressToleranceGPa: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'GPa (default 1e-2)' })),
     maxIterations: Type.Optional(Type.Integer({ minimum: 1 })),
+    interstitialStarts: Type.Optional(Type.Integer({ minimum: 1, maximum: 12, description: 'interstitials and Frenkel pairs: starting configurations per site class, in the order hole, face, split, then rattled copies of those (default 4); each is a relaxation' })),
     coulombAccuracy: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Ewald accuracy for the supercells, eV/atom (default 1e-7)' })),
   },
   { additionalProperties: false },

@@ -20,6 +20,7 @@ import type { ParsedJob } from '../document/parse.js';
 import { buildEnergyModel, type EnergyModel } from '../potentials/index.js';
 import { LBFGS_DEFAULTS, relaxLbfgs } from '../relaxation/lbfgs.js';
 import { formationEnergy, type DefectKind } from '../defects/formation.js';
+import { DEFAULT_INTERSTITIAL_STARTS, DEFAULT_SITE_CLASSES, type InterstitialStartSite } from '../defects/build.js';
 import { mixingPoint } from '../defects/mixing.js';
 
 /** One row of Figure S26 / Table S11: ΔE(x) per formula unit of a phase. */
@@ -71,7 +72,10 @@ export interface DefectRow {
   charge: number;
   /** Å between the two parts of a Schottky or Frenkel pair */
   distance?: number;
-  site?: { environment: string; radius: number };
+  /** interstitial site class and the start (`hole`, `face`, `split`, `… rattled (seed k)`) of the lowest candidate */
+  site?: InterstitialStartSite;
+  /** candidate cells relaxed (site classes × interstitialStarts for interstitials and Frenkel pairs) */
+  candidates: number;
   iterations: number;
   /** Frenkel pair that recombined from every candidate site (formation energy ≈ 0) */
   recombined?: boolean;
@@ -133,7 +137,8 @@ function matrixOf(spec: SupercellSpecInput, unit: Structure, path: string): Mat3
 /**
  * The further work of a defects block, for the cost estimate before the job is queued
  * (`estimateJobCost`): each listed defect is a relaxation of its supercell (every size with
- * `finiteSize`; a swap also in its partner's), each mixing point `configurations` relaxations of
+ * `finiteSize`; a swap also in its partner's; an interstitial or a Frenkel pair one per site class
+ * and start, DEFAULT_SITE_CLASSES × `interstitialStarts`), each mixing point `configurations` relaxations of
  * the mixing supercell; a relaxation counts its worst case, `maxIterations` evaluations (the
  * block's, else L-BFGS's default), as a fit counts its maxIterations, plus one evaluation of the
  * perfect supercell. Supercells are sized from the unrelaxed conventional cells; references the block
@@ -149,10 +154,12 @@ export function defectsCostItems(job: ParsedJob, block: DefectsBlock): CostItem[
     const n = Math.abs(det3(matrixOf(spec, unit, path)));
     items.push({ what, atoms: unit.numAtoms * n, volume: unit.lattice.volume * n, evaluations });
   };
+  const starts = block.interstitialStarts ?? DEFAULT_INTERSTITIAL_STARTS;
   for (const d of block.list ?? []) {
+    const candidates = d.kind === 'interstitial' || d.kind.startsWith('frenkel') ? DEFAULT_SITE_CLASSES * starts : 1;
     for (const id of d.kind === 'swap' && d.partner ? [d.structure, d.partner] : [d.structure]) {
       const specs = block.supercells[id] ?? [];
-      (block.finiteSize ? specs : specs.slice(0, 1)).forEach((spec, k) => cell(id, spec, `/defects/supercells/${id}/${k}`, relaxation + 1, 'defect supercells'));
+      (block.finiteSize ? specs : specs.slice(0, 1)).forEach((spec, k) => cell(id, spec, `/defects/supercells/${id}/${k}`, candidates * relaxation + 1, 'defect supercells'));
     }
   }
   (block.mixing ?? []).forEach((m, i) => cell(m.structure, m.supercell, `/defects/mixing/${i}/supercell`, m.x.length * (m.configurations ?? 3) * relaxation, 'mixing supercells'));
@@ -250,6 +257,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
         ...(d.species ? { species: d.species } : {}),
         ...(d.by ? { by: d.by } : {}),
         ...(d.separation ? { separation: d.separation } : {}),
+        ...(block.interstitialStarts !== undefined ? { starts: block.interstitialStarts } : {}),
       }, partner);
       series.push({ atoms: perfect.numAtoms, formationEnergy: out.formationEnergy, converged: out.converged, ...(out.separation !== undefined ? { distance: out.separation } : {}) });
       if (!out.converged) warnings.push(`${d.kind} in ${d.structure} (${perfect.numAtoms} atoms) did not converge (${out.stopReason ?? 'stopped'}): largest force ${out.maxForce.toExponential(2)} eV/Å`);
@@ -272,6 +280,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
           charge: Math.abs(out.charge) < 1e-12 ? 0 : out.charge,
           ...(out.separation !== undefined ? { distance: out.separation } : {}),
           ...(out.site ? { site: out.site } : {}),
+          candidates: out.candidates,
           iterations: out.iterations,
           ...(out.recombined ? { recombined: true } : {}),
           ...(d.dft !== undefined ? { dft: d.dft } : {}),
