@@ -84,6 +84,7 @@ export const NUMBER_RANGES: readonly NumberRange[] = [
   { pointer: '/defects/list/*/dft', min: -1000, max: 1000, unit: 'eV', why: 'defect formation energies are a few eV to tens of eV' },
   { pointer: '/defects/mixing/*/x/*', min: 0, max: 1, unit: '1', why: 'a fraction' },
   { pointer: '/defects/mixing/*/configurations', min: 1, max: 50, unit: '1', why: 'random configurations per x' },
+  { pointer: '/defects/interstitialStarts', min: 1, max: 12, unit: '1', why: 'starts per interstitial site class (hole, face, split, then rattled copies); each is a relaxation the cost estimate counts' },
   { pointer: '/defects/mixing/*/seed', min: -(2 ** 31), max: 2 ** 32 - 1, unit: '1', why: 'a 32-bit seed' },
   { pointer: '/defects/mixing/*/dft/*/x', min: 0, max: 1, unit: '1', why: 'a fraction' },
   { pointer: '/defects/mixing/*/dft/*/formationEnergy', min: -1000, max: 1000, unit: 'eV', why: 'mixing energies are meV to eV per formula unit' },
