@@ -249,7 +249,6 @@ export function parseJob(input: unknown, opts: ParseOptions = {}): ParsedJob {
       maxAtoms: limits.maxAtoms,
     });
     const { structure } = crystal;
-    if (structure.numAtoms > limits.maxAtoms) throw new DomainError('LIMIT_EXCEEDED', `structure ${sd.id} has ${structure.numAtoms} atoms in its cell; the limit is ${limits.maxAtoms}`, { path: `${path}/sites` });
     checkOverlaps(structure, crystal.siteOfAtom, overlap, path);
     let q = 0;
     for (const s of structure.species) q += charges[s]!;
