@@ -14,7 +14,7 @@ import { buildEnergyModel } from '../src/potentials/index.js';
 import { buildSupercell, hexagonalSupercellMatrix } from '../src/crystal/supercell.js';
 import { relaxLbfgs } from '../src/relaxation/lbfgs.js';
 import { formationEnergy, RECOMBINED_ENERGY } from '../src/defects/formation.js';
-import { DEFAULT_INTERSTITIAL_STARTS, placeDefect } from '../src/defects/build.js';
+import { DEFAULT_INTERSTITIAL_STARTS, RATTLE_AMPLITUDE, placeDefect } from '../src/defects/build.js';
 import { defectsCostItems } from '../src/workflows/defects.js';
 import type { DefectsBlock } from '../src/document/defects-schema.js';
 import { FIXTURES } from './helpers/cells.js';
@@ -71,7 +71,7 @@ describe('interstitial starts', () => {
     // the rattle moves atoms, by no more than its amplitude per component
     const d = Array.from(a[3]!.structure.positions, (x, i) => Math.abs(x - a[0]!.structure.positions[i]!));
     expect(Math.max(...d)).toBeGreaterThan(0);
-    expect(Math.max(...d)).toBeLessThanOrEqual(0.1 + 1e-12);
+    expect(Math.max(...d)).toBeLessThanOrEqual(RATTLE_AMPLITUDE + 1e-12);
   });
 
   it('the cost estimate counts every start of every site class', () => {

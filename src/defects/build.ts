@@ -156,8 +156,10 @@ function findInterstitialSites(s: Structure, spacing: number): InterstitialSite[
   };
   const localise = (r: readonly number[]): void => {
     if (centre && distance(s, centre, r) <= 1) return;
-    const reach = nearestOf(r, allAtoms).d + 2 * (1 + spacing + SADDLE_PROBE) + 0.1;
-    local = allAtoms.filter((a) => distance(s, r, s.position(a)) <= reach);
+    // one minimum-image distance per atom: the nearest sets the reach, the same list is filtered
+    const d = allAtoms.map((a) => distance(s, r, s.position(a)));
+    const reach = d.reduce((m, x) => Math.min(m, x), Infinity) + 2 * (1 + spacing + SADDLE_PROBE) + 0.1;
+    local = allAtoms.filter((a) => d[a]! <= reach);
     centre = [...r];
   };
   const nearest = (r: ArrayLike<number>): { d: number; j: number } => {

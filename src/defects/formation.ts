@@ -19,23 +19,14 @@ import { DomainError } from '../errors.js';
 import type { Structure } from '../crystal/structure.js';
 import type { EnergyModel } from '../potentials/model.js';
 import { relaxLbfgs, type LbfgsOptions, type LbfgsResult } from '../relaxation/lbfgs.js';
-import { firstOf, ionsOf, placeDefect, withSpecies, type InterstitialStartSite } from './build.js';
+import { firstOf, ionsOf, placeDefect, withSpecies, type InterstitialStartSite, type PlacementSpec } from './build.js';
 
 export const DEFECT_KINDS = ['vacancy', 'interstitial', 'substitution', 'schottky-pair', 'schottky-dimer', 'frenkel-cation', 'frenkel-anion', 'swap'] as const;
 export type DefectKind = (typeof DEFECT_KINDS)[number];
 
-export interface DefectSpec {
+/** One defect: a placement kind of build.ts (the same fields) or a swap over two compounds. */
+export interface DefectSpec extends Omit<PlacementSpec, 'kind'> {
   kind: DefectKind;
-  /** vacancy / interstitial / substitution: the species removed, added or replaced */
-  species?: string;
-  /** substitution: the species put in its place */
-  by?: string;
-  /** Frenkel: 'separated' (default) or 'bound' */
-  separation?: 'separated' | 'bound';
-  /** interstitials: how many site classes to try (default 3) */
-  siteClasses?: number;
-  /** interstitials and Frenkel pairs: starting configurations per site class (default 4, build.ts) */
-  starts?: number;
 }
 
 export interface DefectOutcome {
