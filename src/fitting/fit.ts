@@ -602,10 +602,15 @@ export function fitFromStart(input: FitInput, start: readonly number[], observab
   for (let c = 0; c < FIT_STRATEGY.inputRestarts && names.length > 0 && Number.isFinite(best.objective) && iterations < input.options.maxIterations; c++) {
     const cold = evaluator.evaluate(transform.toPhysical(best.z), evaluator.involved, 'needed', 'input');
     if (failingStructures(input, cold).length) break;
-    const v = evaluator.values(cold);
-    const fCold = observables.reduce((acc, o, i) => acc + o.weight * (v[i]! - o.target) ** 2, 0);
-    if (!(fCold < best.objective * (1 - FIT_STRATEGY.legImprovement))) break;
+    // the objective the legs compare (the guards' penalties included), from the cold states
+    const warm = problem.statesAt(best.z);
     problem.replaceStates(best.z, cold);
+    const rCold = problem.residuals(best.z);
+    const fCold = rCold ? rCold.reduce((s, x) => s + x * x, 0) : Number.NaN;
+    if (!(fCold < best.objective * (1 - FIT_STRATEGY.legImprovement))) {
+      problem.replaceStates(best.z, warm);
+      break;
+    }
     best = { ...best, objective: fCold };
     legs(best.z);
   }

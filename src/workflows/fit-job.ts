@@ -193,7 +193,7 @@ function boundText(input: FitInput, name: string): string {
   const id = parseParameterName(name);
   const pot = id && input.forceField.pairs.find((p) => pairKey(p.species[0], p.species[1]) === id.pair);
   const rho = `${id?.pair}.rho`;
-  if (id?.param === 'A' && pot?.type === 'buckingham' && input.vary.includes(rho) && !input.bounds[name])
+  if (id?.param === 'A' && pot?.type === 'buckingham' && input.vary.includes(rho))
     return `default bound on the repulsion at the shortest contact, [${REPULSION_AT_CONTACT[0]}, ${REPULSION_AT_CONTACT[1]}] eV`;
   const d = sp !== undefined ? defaultBounds('charge', input.forceField.charges[sp] ?? 0) : defaultBoundsOf(pot?.type, id?.param ?? '');
   return `default bound [${d[0]}, ${d[1]}]`;
