@@ -32,16 +32,7 @@ import { buildSlab, formatFace, orientedUnit, parseFace, slabEnergyModel, slabSu
 import { buildEnergyModel } from '../src/potentials/index.js';
 import type { Structure } from '../src/crystal/structure.js';
 import type { ForceField } from '../src/potentials/forcefield.js';
-import { COULOMB_EV_ANGSTROM } from '../src/units/index.js';
-
-/** GULP 6.1.2's constants (modules.F90): Coulomb 14.3997584 eV·Å, 1 eV = 1.6021917e-19 J. */
-const GULP_COULOMB = 14.3997584;
-const GULP_EVTOJ = 1.6021917e-19;
-/** The same force field with charges scaled so that q²·k equals GULP's (a check of the constants only). */
-const withGulpCoulomb = (ff: ForceField): ForceField => {
-  const s = Math.sqrt(GULP_COULOMB / COULOMB_EV_ANGSTROM);
-  return { ...ff, charges: Object.fromEntries(Object.entries(ff.charges).map(([k, q]) => [k, q * s])) };
-};
+import { TO_GULP_J as toGulpJ, withGulpCoulomb } from '../test/helpers/gulp-examples.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name: string): string | undefined => {
@@ -137,7 +128,6 @@ const reference: { _source: string; gulpVersion?: string; cases: Record<string, 
   _source: 'numbers printed by GULP for the inputs of this folder (scripts/surface-gulp.ts --gulp BIN); energies eV, surface energies J/m² (GULP constants)',
   cases: [],
 };
-const toGulpJ = GULP_EVTOJ / 1.602176634e-19;
 
 for (const c of CASES) {
   if (!jobs.has(c.doc)) {
