@@ -181,7 +181,8 @@ for (const c of CASES) {
   const lf = slabSurfaceEnergy(model, unitEnergy, slab, true);
   const ffG = withGulpCoulomb(ff);
   const modelG = slabEnergyModel(ffG, r.coulombAccuracy);
-  const lfG = slabSurfaceEnergy(modelG, buildEnergyModel(ffG).compute(oriented.unit, 0).energy, slab, true);
+  const unitEnergyG = buildEnergyModel(ffG).compute(oriented.unit, 0).energy;
+  const lfG = slabSurfaceEnergy(modelG, unitEnergyG, slab, true);
   let g1 = ['–', '–'];
   const ref: Record<string, unknown> = { key: c.key, document: c.doc, structure: c.structure, face: c.face, termination: r.termination, units: n, atoms: slab.structure.numAtoms };
   if (gulp) {
@@ -213,12 +214,12 @@ for (const c of CASES) {
     const two = buildSlab(oriented.unit, t, n1 + n2, r.vacuum);
     const twoIn = slabInput(`${name}, region 1 ${n1} units (relaxed) on region 2 ${n2} units (fixed), termination ${t.label}`, two.structure, ff, n2 * unitAtoms, n1 * eUnitRef);
     writeFileSync(join(outDir, `${c.key}-2region-r${n1}.gin`), twoIn);
-    // GULP's two-region unrelaxed γ equals that of an isolated slab of region 1 alone (docs/surface.md)
-    const thin = slabSurfaceEnergy(modelG, buildEnergyModel(ffG).compute(oriented.unit, 0).energy, buildSlab(oriented.unit, t, n1, r.vacuum), false);
     if (!gulp) {
       cells.push('–');
       continue;
     }
+    // GULP's two-region unrelaxed γ equals that of an isolated slab of region 1 alone (docs/surface.md)
+    const thin = slabSurfaceEnergy(modelG, unitEnergyG, buildSlab(oriented.unit, t, n1, r.vacuum), false);
     const g = runGulp(`${c.key}-2region-r${n1}`, twoIn);
     cells.push(`${g.surface[0]!.toFixed(4)} / ${g.surface.at(-1)!.toFixed(4)}`);
     (ref.twoRegion as unknown[]).push({ region1: n1, region2: n2, gammaUnrelaxed: g.surface[0], gammaRelaxed: g.surface.at(-1), minimumReached: !/Conditions for a minimum have not been satisfied/.test(g.text) });
