@@ -32,16 +32,7 @@ import { buildSlab, formatFace, orientedUnit, parseFace, slabEnergyModel, slabSu
 import { buildEnergyModel } from '../src/potentials/index.js';
 import type { Structure } from '../src/crystal/structure.js';
 import type { ForceField } from '../src/potentials/forcefield.js';
-import { COULOMB_EV_ANGSTROM } from '../src/units/index.js';
-
-/** GULP 6.1.2's constants (modules.F90): Coulomb 14.3997584 eV·Å, 1 eV = 1.6021917e-19 J. */
-const GULP_COULOMB = 14.3997584;
-const GULP_EVTOJ = 1.6021917e-19;
-/** The same force field with charges scaled so that q²·k equals GULP's (a check of the constants only). */
-const withGulpCoulomb = (ff: ForceField): ForceField => {
-  const s = Math.sqrt(GULP_COULOMB / COULOMB_EV_ANGSTROM);
-  return { ...ff, charges: Object.fromEntries(Object.entries(ff.charges).map(([k, q]) => [k, q * s])) };
-};
+import { TO_GULP_J as toGulpJ, withGulpCoulomb } from '../test/helpers/gulp-examples.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name: string): string | undefined => {
@@ -137,7 +128,6 @@ const reference: { _source: string; gulpVersion?: string; cases: Record<string, 
   _source: 'numbers printed by GULP for the inputs of this folder (scripts/surface-gulp.ts --gulp BIN); energies eV, surface energies J/m² (GULP constants)',
   cases: [],
 };
-const toGulpJ = GULP_EVTOJ / 1.602176634e-19;
 
 for (const c of CASES) {
   if (!jobs.has(c.doc)) {
@@ -191,7 +181,8 @@ for (const c of CASES) {
   const lf = slabSurfaceEnergy(model, unitEnergy, slab, true);
   const ffG = withGulpCoulomb(ff);
   const modelG = slabEnergyModel(ffG, r.coulombAccuracy);
-  const lfG = slabSurfaceEnergy(modelG, buildEnergyModel(ffG).compute(oriented.unit, 0).energy, slab, true);
+  const unitEnergyG = buildEnergyModel(ffG).compute(oriented.unit, 0).energy;
+  const lfG = slabSurfaceEnergy(modelG, unitEnergyG, slab, true);
   let g1 = ['–', '–'];
   const ref: Record<string, unknown> = { key: c.key, document: c.doc, structure: c.structure, face: c.face, termination: r.termination, units: n, atoms: slab.structure.numAtoms };
   if (gulp) {
@@ -223,12 +214,12 @@ for (const c of CASES) {
     const two = buildSlab(oriented.unit, t, n1 + n2, r.vacuum);
     const twoIn = slabInput(`${name}, region 1 ${n1} units (relaxed) on region 2 ${n2} units (fixed), termination ${t.label}`, two.structure, ff, n2 * unitAtoms, n1 * eUnitRef);
     writeFileSync(join(outDir, `${c.key}-2region-r${n1}.gin`), twoIn);
-    // GULP's two-region unrelaxed γ equals that of an isolated slab of region 1 alone (docs/surface.md)
-    const thin = slabSurfaceEnergy(modelG, buildEnergyModel(ffG).compute(oriented.unit, 0).energy, buildSlab(oriented.unit, t, n1, r.vacuum), false);
     if (!gulp) {
       cells.push('–');
       continue;
     }
+    // GULP's two-region unrelaxed γ equals that of an isolated slab of region 1 alone (docs/surface.md)
+    const thin = slabSurfaceEnergy(modelG, unitEnergyG, buildSlab(oriented.unit, t, n1, r.vacuum), false);
     const g = runGulp(`${c.key}-2region-r${n1}`, twoIn);
     cells.push(`${g.surface[0]!.toFixed(4)} / ${g.surface.at(-1)!.toFixed(4)}`);
     (ref.twoRegion as unknown[]).push({ region1: n1, region2: n2, gammaUnrelaxed: g.surface[0], gammaRelaxed: g.surface.at(-1), minimumReached: !/Conditions for a minimum have not been satisfied/.test(g.text) });

@@ -16,8 +16,8 @@ import { describe, expect, it } from 'vitest';
 import { parseJob } from '../src/document/parse.js';
 import { relaxedBulk } from '../src/workflows/surfaces.js';
 import { buildSlab, orientedUnit, parseFace, slabEnergyModel, slabSurfaceEnergy, surfaceEnergy, terminations } from '../src/surface/index.js';
-import { buildEnergyModel, type ForceField } from '../src/potentials/index.js';
-import { COULOMB_EV_ANGSTROM } from '../src/units/index.js';
+import { buildEnergyModel } from '../src/potentials/index.js';
+import { TO_GULP_J, withGulpCoulomb } from './helpers/gulp-examples.js';
 import { TOL } from './helpers/tolerances.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -34,14 +34,6 @@ const REF = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'gulp-surfaces', 'gul
     slab: { energyUnrelaxed: number; energyRelaxed: number; gammaUnrelaxed: number; gammaRelaxed: number; minimumReached: boolean };
     twoRegion: { region1: number; region2: number; gammaUnrelaxed: number; gammaRelaxed: number; minimumReached: boolean }[];
   }[];
-};
-
-/** GULP 6.1.2's constants: Coulomb 14.3997584 eV·Å, 1 eV = 1.6021917e-19 J. */
-const GULP_COULOMB = 14.3997584;
-const TO_GULP_J = 1.6021917e-19 / 1.602176634e-19;
-const withGulpCoulomb = (ff: ForceField): ForceField => {
-  const s = Math.sqrt(GULP_COULOMB / COULOMB_EV_ANGSTROM);
-  return { ...ff, charges: Object.fromEntries(Object.entries(ff.charges).map(([k, q]) => [k, q * s])) };
 };
 
 function setup(c: (typeof REF.cases)[number]) {

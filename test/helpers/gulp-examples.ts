@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ForceField } from '../../src/potentials/forcefield.js';
+import { COULOMB_EV_ANGSTROM, EV_PER_A2_PER_J_PER_M2 } from '../../src/units/index.js';
 
 const DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'gulp-examples');
 
@@ -39,3 +41,14 @@ export interface GulpCase {
 
 /** Every input's GULP output, by input name (keys starting with `_` are notes). */
 export const gulpReference = (): Record<string, GulpCase> => JSON.parse(readExample('gulp-reference.json')) as Record<string, GulpCase>;
+
+/** GULP 6.1.2's constants (modules.F90): Coulomb 14.3997584 eV·Å, 1 eV = 1.6021917e-19 J. */
+export const GULP_COULOMB = 14.3997584;
+export const GULP_EV_TO_J = 1.6021917e-19;
+/** GULP's J/m² per latticefit's J/m² (GULP's eV→J factor over the exact one). */
+export const TO_GULP_J = GULP_EV_TO_J * 1e20 * EV_PER_A2_PER_J_PER_M2;
+/** The same force field with charges scaled so that q²·k equals GULP's (a check of the constants only). */
+export const withGulpCoulomb = (ff: ForceField): ForceField => {
+  const s = Math.sqrt(GULP_COULOMB / COULOMB_EV_ANGSTROM);
+  return { ...ff, charges: Object.fromEntries(Object.entries(ff.charges).map(([k, q]) => [k, q * s])) };
+};
