@@ -49,7 +49,7 @@ export function phononsResult(doc: unknown, opts: PhononWorkflowOptions = {}): P
     const out: PhononStructure = { id: input.id, label: input.label, spaceGroup: { symbol: input.spaceGroup.symbol, number: input.spaceGroup.number }, atoms: 0, converged: false };
     try {
       const relaxed = relaxCrystal(model, prepareCrystal(input), {
-        pressure: job.options.pressure,
+        pressure: input.pressure ?? job.options.pressure,
         relax: job.options.relax,
         ...(job.options.relaxCell ? {} : { fixCell: true }),
         ...(job.options.kink === 'stationary' ? { kink: { mode: 'stationary' as const, forceField: job.forceField } } : {}),
