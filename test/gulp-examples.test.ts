@@ -39,6 +39,7 @@ const PROPERTY_CASES: { name: string; supercell?: number }[] = [
   { name: 'argon-lennard-epsilon' },
   { name: 'argon-lennard-zero' },
   { name: 'bks-quartz' },
+  { name: 'bks-quartz-origin' },
   { name: 'bks-stishovite' },
   { name: 'bks-cristobalite' },
   { name: 'mgo-supercell', supercell: 8 },
@@ -191,6 +192,38 @@ describe('GULP import: what is translated and what is refused', () => {
     const { document } = imported('corundum-ditto');
     expect(document.structures.map((s) => s.pressure)).toEqual([undefined, 10, 20]);
     expect(document.options).toEqual({ relax: true, kink: 'stationary', elasticConstants: 'gulp' });
+  });
+
+  it('translates an origin shift: the coordinates move by it into the standard setting (0 0 16 is 0 0 2/3)', () => {
+    const { document, untranslated } = imported('bks-quartz-origin');
+    const s = document.structures[0]!;
+    expect(s.spaceGroup).toBe('P3_221');
+    expect(s.sites.map((x) => x.frac[2])).toEqual([0 + 2 / 3, 0.1131 + 2 / 3]);
+    expect(untranslated.find((u) => u.text === 'origin 0 0 16')!.reason).toMatch(/moved by \(0, 0, 2\/3\)/);
+  });
+
+  /**
+   * GULP 6.1.2 on `cell 6 7 8 90 90 90`, Ar at (0.1, 0.2, 0.3) in Pnnn (48), `lennard 12 6` with
+   * A = 10000, B = 10, 5 Å cut-off, `single`: the total lattice energy is 5.23532255 eV with
+   * `origin 1` (or none) and with `origin 6 6 6`, and 19210.12437462 eV with `origin 2` and with
+   * `origin 0 0 0`: a shift is taken from the second origin choice.
+   */
+  it.each([
+    ['', 5.23532255],
+    ['origin 6 6 6', 5.23532255],
+    ['origin 0.25 0.25 0.25', 5.23532255],
+    ['origin 2', 19210.12437462],
+    ['origin 0 0 0', 19210.12437462],
+    ['origin -6 -6 -6', 19210.12437462],
+  ])('in a group with two origin choices shifts from the second, as GULP (Pnnn, "%s")', async (origin, gulpEV) => {
+    const gin = `single\ncell\n6 7 8 90 90 90\nfrac\nAr core 0.1 0.2 0.3\nspace\n48\n${origin}\nlennard 12 6\nAr core Ar core 10000 10 0 5\n`;
+    const job = parseJob(readGulp(gin).document);
+    const s = (await computeProperties(job, undefined, { transitionPressures: false, eos: false })).structures[0]!;
+    relEq(s.properties.latticeEnergy! * primitiveFormulaUnits(job.structures[0]!), gulpEV, TOL.gulpEnergyNoCoulombRel);
+  });
+
+  it('refuses an origin line it cannot read, with the line', () => {
+    expect(failure(base('').replace('225\n', '225\norigin 0 0\n')).message).toMatch(/line 9: origin needs the origin choice \(1 or 2\) or a shift of three numbers/);
   });
 
   it('says which cell a supercell input reports', () => {

@@ -150,6 +150,8 @@ interface Config {
   coords: Coord[];
   space?: { value: string; line: number };
   origin?: 1 | 2;
+  /** `origin x y z` (fractions) or `origin ix iy iz` (24ths): the given coordinates plus this shift are the standard setting's. */
+  originShift?: { shift: Vec3; line: number; text: string };
   observables: Obs[];
   meta?: StructureMeta;
   /** `pressure` given inside this configuration, GPa. */
@@ -312,9 +314,23 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
     [
       (word) => word.startsWith('orig'),
       (l, word, rest) => {
-        const n = parseNumber(rest[0] ?? '');
-        if (n === 1 || n === 2) config(l.line).origin = n;
-        else skip(l, 'origin: only the origin choices 1 and 2 of a space group are translated');
+        // GULP: one number is the origin choice; three are a shift of the origin, each read as a
+        // fraction when below 1 and as 24ths otherwise, rounded to 24ths (so 0 0 16 is 0 0 2/3)
+        let at: Line = l;
+        let nums = rest.map(parseNumber);
+        if (!rest.length && lines[i] && !lines[i]!.meta) {
+          at = lines[i++]!;
+          nums = at.tokens.map(parseNumber);
+        }
+        const c = config(l.line);
+        if (nums.length === 1 && (nums[0] === 1 || nums[0] === 2)) {
+          c.origin = nums[0];
+          delete c.originShift;
+        } else if (nums.length >= 3 && nums.slice(0, 3).every((x) => x !== undefined)) {
+          const shift = nums.slice(0, 3).map((x) => Math.round(x! < 1 ? 24 * x! : x!) / 24) as Vec3;
+          c.originShift = { shift, line: at.line, text: at === l ? l.text.trim() : `${l.text.trim()} ${at.text.trim()}` };
+          delete c.origin;
+        } else throw parseError('origin needs the origin choice (1 or 2) or a shift of three numbers (fractions, or 24ths)', l.line);
       },
     ],
     [
@@ -412,6 +428,7 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
         c.coords = src.coords.map((a) => ({ ...a }));
         if (src.space) c.space = { ...src.space };
         if (src.origin !== undefined) c.origin = src.origin;
+        if (src.originShift) c.originShift = { ...src.originShift };
         if (src.name !== undefined) c.name = `${src.name}-${configs.length}`;
       },
     ],
@@ -526,6 +543,19 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
   for (const b of built) {
     const c = b.config;
     if (c.pressure !== undefined && c.pressure !== jobPressure) b.sd.pressure = c.pressure;
+    if (c.originShift) {
+      const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+      const frac = (x: number): string => {
+        const n = Math.round(x * 24);
+        const d = gcd(Math.abs(n), 24);
+        return n === 0 ? '0' : d === 24 ? `${n / 24}` : `${n / d}/${24 / d}`;
+      };
+      untranslated.push({
+        line: c.originShift.line,
+        text: c.originShift.text,
+        reason: `translated: the coordinates of ${b.sd.id} are moved by (${c.originShift.shift.map(frac).join(', ')}) into the setting of ${b.sg.symbol}${b.sg.originChoice ? ` (origin choice ${b.sg.originChoice})` : ''} latticefit uses, where GULP shifts the symmetry operators instead (the same crystal, translated); latticefit reports coordinates in that setting`,
+      });
+    }
     if (c.supercell) {
       const [n1, n2, n3] = c.supercell.n;
       untranslated.push({
@@ -857,7 +887,10 @@ function resolveSpaceGroup(c: Config, meta: StructureMeta | undefined): { sg: Sp
   const tries: (string | number)[] = asNumber !== undefined ? [asNumber] : [raw, raw.charAt(0).toUpperCase() + raw.slice(1).toLowerCase()];
   for (const t of tries) {
     try {
-      const sg = getSpaceGroup(t, opts);
+      let sg = getSpaceGroup(t, opts);
+      // GULP shifts the origin from its own table's setting, which for the groups with two origin
+      // choices is the second (the origin on a centre of inversion): GULP's `origin 0 0 0` is `origin 2`
+      if (c.originShift && sg.originChoice !== undefined) sg = getSpaceGroup(sg.number, { originChoice: 2, rhombohedralAxes: sg.rhombohedralAxes });
       return { sg, spelled: sg.symbol };
     } catch (e) {
       if (!isDomainError(e)) throw e;
@@ -892,7 +925,7 @@ function buildStructure(
     const same = meta?.spaceGroup !== undefined && safeNumber(meta.spaceGroup, sg) === sg.number;
     sd.spaceGroup = same ? meta!.spaceGroup! : spelled;
   }
-  const origin = c.origin ?? meta?.origin;
+  const origin = c.originShift ? sg.originChoice : (c.origin ?? meta?.origin);
   if (origin !== undefined && (origin === 2 || meta?.origin !== undefined)) sd.origin = origin;
   if (meta?.rhombohedralAxes !== undefined) sd.rhombohedralAxes = meta.rhombohedralAxes;
   else if (sg.rhombohedralAxes) sd.rhombohedralAxes = true;
@@ -921,8 +954,10 @@ function buildStructure(
     throw e;
   }
 
+  const shift = c.originShift?.shift ?? [0, 0, 0];
   sd.sites = c.coords.map((a, k) => {
-    const f = a.cartesian ? lattice.cartToFrac(a.xyz) : a.xyz;
+    const g = a.cartesian ? lattice.cartToFrac(a.xyz) : a.xyz;
+    const f = g.map((x, j) => x + shift[j]!);
     const label = meta?.siteLabels?.[k];
     return { species: a.species, frac: [f[0], f[1], f[2]], ...(label ? { label } : {}) };
   });
