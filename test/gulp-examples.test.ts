@@ -169,6 +169,29 @@ describe('GULP import: what is translated and what is refused', () => {
     expect(e.message).toMatch(message);
   });
 
+  it('reads cell au, vectors au and cartesian au in bohr, as GULP (0.529177 Å)', () => {
+    const a = 4.212 / 0.529177;
+    const cell = readGulp(base('').replace('cell\n4.212 4.212 4.212 90 90 90', `cell au\n${a} ${a} ${a} 90 90 90`)).document.structures[0]!.cell as { a: number };
+    expect(close(cell.a, 4.212, 1e-14, 0)).toBe(true);
+    const cart = `opti conp prop\nvectors au\n${a} 0 0\n0 ${a} 0\n0 0 ${a}\ncartesian au\nMg core 0 0 0\nO core ${a / 2} 0 0\nspecies\nMg core 2\nO core -2\n`;
+    const s = readGulp(cart).document.structures[0]!;
+    expect(close((s.cell as { vectors: number[][] }).vectors[0]![0]!, 4.212, 1e-14, 0)).toBe(true);
+    expect(close(s.sites[1]!.frac[0]!, 0.5, 1e-14, 0)).toBe(true);
+  });
+
+  it('reads a bare number after fractional as GULP does (an atom count, not a region)', () => {
+    const { untranslated } = readGulp(base('').replace('frac\n', 'fractional 2\n'));
+    expect(untranslated.filter((u) => /region/.test(u.reason))).toEqual([]);
+    expect(readGulp(base('').replace('frac\n', 'fractional region 2\n')).untranslated.some((u) => /region 2: latticefit has no regions/.test(u.reason))).toBe(true);
+  });
+
+  it.each([
+    ['a scale factor on the vectors and coordinates', 'scale 1.01\n', /line 12: option "scale": scale: a factor/],
+    ['symmetry operators given by hand', 'symmetry_operator\n-1 0 0 0\n0 -1 0 0\n0 0 -1 0\n', /line 12: option "symmetry_operator": symmetry operators given by hand/],
+  ])('refuses %s (it changes the structure)', (_what, extra, message) => {
+    expect(failure(base(extra)).message).toMatch(message);
+  });
+
   it('translates conv (fixed cell, ions relaxed) as options.relaxCell false', () => {
     expect(readGulp(base('').replace('opti conp prop', 'opti conv prop')).document.options).toMatchObject({ relax: true, relaxCell: false });
   });

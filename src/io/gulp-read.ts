@@ -70,6 +70,15 @@ export const GULP_ENERGY_UNITS: Readonly<Record<'ev' | 'kcal' | 'kjmol' | 'au', 
   au: 27.211386245988,
 };
 
+/**
+ * GULP's bohr in Å (Src/modules.F90 `autoangs`), for `cell au`, `vectors au` and `cartesian au`,
+ * which GULP reads in bohr.
+ */
+export const GULP_BOHR_ANGSTROM = 0.529177;
+
+/** The length unit words after `cell`, `vectors`, `cartesian`: `au` (bohr) as GULP reads them, else Å. */
+const lengthScale = (words: string[]): number => (words.some((w) => w.toLowerCase().startsWith('au')) ? GULP_BOHR_ANGSTROM : 1);
+
 /** The unit word of a potential option, or undefined. */
 function unitOf(word: string): keyof typeof GULP_ENERGY_UNITS | undefined {
   const w = word.toLowerCase();
@@ -98,6 +107,8 @@ const REFUSED_OPTIONS: [RegExp, string][] = [
   [/^(spri|thre|four|tors|morse|harm|gene|buck4|bsm|tang)/, 'this potential form is not supported (latticefit has Buckingham and Lennard-Jones pair potentials and Ewald Coulomb)'],
   [/^(eam|manyb|tersoff|reaxff|brenner|edip|meam|epsilon|atomab|c6)/, 'this potential or energy term is not supported (rigid-ion pair potentials only)'],
   [/^(fiel|exte)/, 'an external field is not supported'],
+  [/^scal/, 'scale: a factor on the lattice vectors and cartesian coordinates that follow; apply it to the numbers instead'],
+  [/^symmetry_(o|c)/, 'symmetry operators given by hand: give the space group (space) instead'],
 ];
 const REFUSED_KEYWORDS: Record<string, string> = {
   c6: 'the C6 Ewald sum changes the dispersion energy (latticefit truncates each pair at its cut-off)',
@@ -261,14 +272,15 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
       (word) => word === 'cell',
       (l, word, rest) => {
         const c = cur && (cur.cell || cur.vectors) ? newConfig(l.line) : config(l.line);
-        let nums = rest.map(parseNumber);
+        let nums = rest.map(parseNumber).filter((x) => x !== undefined);
         let at = l;
         if (nums.length === 0) {
           at = lines[i++] ?? l;
           nums = at.tokens.map(parseNumber);
         }
         if (nums.length < 6 || nums.slice(0, 6).some((x) => x === undefined)) throw parseError('cell needs six numbers: a b c alpha beta gamma [six flags]', at.line);
-        c.cell = { values: nums.slice(0, 6) as number[], line: at.line };
+        const scale = lengthScale(rest);
+        c.cell = { values: (nums.slice(0, 6) as number[]).map((x, k) => (k < 3 ? x * scale : x)), line: at.line };
         if (nums.length > 6 && nums.length !== 12) skip(at, 'cell flags: expected six');
       },
     ],
@@ -281,7 +293,7 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
           const r = lines[i++];
           const v = r?.tokens.map(parseNumber) ?? [];
           if (!r || v.length < 3 || v.slice(0, 3).some((x) => x === undefined)) throw parseError('vectors needs three lines of three numbers', r?.line ?? l.line);
-          rows.push(v.slice(0, 3) as Vec3);
+          rows.push(v.slice(0, 3).map((x) => x! * lengthScale(rest)) as Vec3);
         }
         // optional line of six strain flags
         const f = peek();
@@ -294,9 +306,14 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
       (l, word, rest) => {
         const c = config(l.line);
         const cartesian = word.startsWith('cart');
-        const region = rest.map(parseNumber).find((x) => x !== undefined);
+        // GULP: a number is a region only after the word region (a bare number is an atom count, ignored)
+        const region = rest.some((w) => w.toLowerCase().startsWith('regi')) ? rest.map(parseNumber).find((x) => x !== undefined) : undefined;
         if (region !== undefined && region !== 1) skip(l, `region ${region}: latticefit has no regions; its atoms are read as part of the crystal`);
-        for (const d of dataLines()) c.coords.push(readCoord(d, cartesian, skip));
+        const scale = cartesian ? lengthScale(rest) : 1;
+        for (const d of dataLines()) {
+          const a = readCoord(d, cartesian, skip);
+          c.coords.push(scale === 1 ? a : { ...a, xyz: a.xyz.map((x) => x * scale) as Vec3 });
+        }
       },
     ],
     [
