@@ -272,7 +272,7 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
       (word) => word === 'cell',
       (l, word, rest) => {
         const c = cur && (cur.cell || cur.vectors) ? newConfig(l.line) : config(l.line);
-        let nums = rest.map(parseNumber).filter((x) => x !== undefined);
+        let nums: (number | undefined)[] = rest.map(parseNumber).filter((x) => x !== undefined);
         let at = l;
         if (nums.length === 0) {
           at = lines[i++] ?? l;
