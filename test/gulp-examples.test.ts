@@ -24,7 +24,7 @@ import { deformation } from '../src/math/voigt.js';
 import { relax } from '../src/relaxation/index.js';
 import type { JobDocument } from '../src/document/schema.js';
 import { TOL, close } from './helpers/tolerances.js';
-import { gulpReference, library, readExample } from './helpers/gulp-examples.js';
+import { gulpReference, library, readExample, withGulpCoulomb } from './helpers/gulp-examples.js';
 
 const read = readExample;
 const REFERENCE = gulpReference();
@@ -125,6 +125,39 @@ describe('GULP fit input mgo-fit-relax', () => {
     const final = Object.fromEntries(r.varied.map((v) => [v.name, v.final]));
     relEq(final['Mg-O.A']!, ref.parameters[0]!.final, TOL.gulpFitRel);
     relEq(final['Mg-O.rho']!, ref.parameters[1]!.final, TOL.gulpFitRel);
+  });
+});
+
+/**
+ * A single point (GULP's `eharmonic`, with `opti` on the keyword line as in GULP's alumina
+ * example): GULP does not optimise, and adds a harmonic estimate of the relaxation energy to its
+ * total lattice energy. latticefit computes the energy of the structure as given; compared with
+ * GULP's components (its total minus the harmonic term), first as imported, then with GULP's
+ * Coulomb constant put in (the same model in both codes), with GULP's strain derivatives.
+ */
+describe('GULP input corundum-eharmonic (a single point)', () => {
+  const ref = REFERENCE['corundum-eharmonic']!.configurations[0]!;
+  const { document, untranslated } = imported('corundum-eharmonic');
+  const job = parseJob(document);
+
+  it('is imported as a single point (no relaxation), and the note says the harmonic estimate is not computed', () => {
+    expect(document.options).toMatchObject({ relax: false });
+    expect(document.options).not.toHaveProperty('kink');
+    expect(untranslated.find((u) => u.text === 'ehar')!.reason).toMatch(/single point.*harmonic estimate of the relaxation energy.*is not computed/);
+  });
+
+  it('has GULP\'s energy per formula unit without the harmonic term', async () => {
+    const s = (await computeProperties(job, undefined, { transitionPressures: false, eos: false })).structures[0]!;
+    relEq(s.properties.latticeEnergy!, ref.energyEV! / 2, TOL.gulpEnergyRel);
+    expect(ref.energyEV! - ref.totalLatticeEnergyEV!).toBeCloseTo(-ref.harmonicRelaxationEV!, 8);
+  });
+
+  it('with GULP\'s Coulomb constant, has GULP\'s energy and strain derivatives of its primitive cell', () => {
+    const prepared = prepareCrystal(job.structures[0]!);
+    const r = buildEnergyModel(withGulpCoulomb(job.forceField)).compute(prepared.structure, 1);
+    const perGulpCell = 2 / prepared.z;
+    relEq(r.energy * perGulpCell, ref.energyEV!, TOL.gulpSinglePointRel);
+    for (let k = 0; k < 6; k++) expect(Math.abs(r.strain![k]! * perGulpCell - ref.strainDerivativesEV![k]!), `dE/de${k + 1}`).toBeLessThanOrEqual(TOL.gulpStrainDerivativeEV);
   });
 });
 

@@ -178,6 +178,13 @@ const KEYWORD_REASONS: Record<string, string> = {
   simultaneous: 'simultaneous fitting of shell positions: latticefit is a rigid-ion code and always relaxes all ions',
   single: 'single-point run: latticefit computes properties at the relaxed structure',
 };
+/** Keywords by their first four letters, as GULP matches them. */
+const KEYWORD_PREFIX_REASONS: [string, string][] = [
+  [
+    'ehar',
+    'translated as a single point (options.relax false): GULP does not optimise with eharmonic either; the harmonic estimate of the relaxation energy, which GULP adds to its total lattice energy ("Harmonic relaxation energy"), is not computed: latticefit reports the energy of the structure as given',
+  ],
+];
 
 /** A data line of a GULP block starts with a species label (`Cd`, `O2`, `O_w`) or an atomic number. */
 const isDataLine = (t: string[]): boolean => t.length > 0 && (/^[A-Za-z]{1,2}(\d\w*|_\w*)?$/.test(t[0]!) || parseNumber(t[0]!) !== undefined);
@@ -233,7 +240,7 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
       keywords.add(w);
       const refused = Object.entries(REFUSED_KEYWORDS).find(([p]) => w.startsWith(p) && (w.length >= 3 || w === p));
       if (refused) throw parseError(`keyword "${k}": ${refused[1]}`, first.line);
-      if (!TRANSLATED_KEYWORDS.has(w)) skip({ ...first, text: k }, KEYWORD_REASONS[w] ?? `keyword "${k}" has no latticefit equivalent`);
+      if (!TRANSLATED_KEYWORDS.has(w)) skip({ ...first, text: k }, KEYWORD_REASONS[w] ?? KEYWORD_PREFIX_REASONS.find(([p]) => w.startsWith(p))?.[1] ?? `keyword "${k}" has no latticefit equivalent`);
     }
     i = lines.indexOf(first) + 1;
     // a keyword line may continue on following lines made only of known keywords
@@ -1057,7 +1064,9 @@ function setTarget(
 function buildOptions(keywords: Set<string>, set: Partial<Record<GulpWeightName, number>>, pressure: number | undefined, meta: JobMeta | undefined): Record<string, unknown> {
   const orig = (meta?.options ?? {}) as Record<string, unknown>;
   const fitting = keywords.has('fit');
-  const relax = fitting ? keywords.has('relax') : keywords.has('opti') || keywords.has('optimise') || keywords.has('optimize');
+  // eharmonic: GULP estimates the relaxation energy from the Hessian and does not optimise
+  const harmonic = [...keywords].some((k) => k.startsWith('ehar'));
+  const relax = fitting ? keywords.has('relax') : !harmonic && (keywords.has('opti') || keywords.has('optimise') || keywords.has('optimize'));
   const out: Record<string, unknown> = {};
   // non-GULP options come from the metadata
   for (const [k, v] of Object.entries(orig)) if (!['relax', 'pressure', 'defaultWeights'].includes(k)) out[k] = v;
