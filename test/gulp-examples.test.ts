@@ -229,6 +229,25 @@ describe('GULP import: what is translated and what is refused', () => {
     expect(readGulp(base('').replace('opti conp prop', 'opti conv prop')).document.options).toMatchObject({ relax: true, relaxCell: false });
   });
 
+  /**
+   * GULP 6.1.2 on mgo-fit-relax.gin with `fit conp` (no relax): final sum of squares 51.297439, A =
+   * 880.405665 eV, ρ = 0.319753 Å, with a "Derivative" residual (the strain derivative at the given
+   * cell, 0.511 eV) beside the three elastic constants; latticefit's conventional fit, without such a
+   * target, ends at A = 5191 eV, ρ = 0.2348 Å. So the import refuses it.
+   */
+  it('refuses a conventional fit (fit without relax): GULP also fits the derivatives at the given geometry', () => {
+    const e = failure(read('mgo-fit-relax.gin').replace('fit relax conp', 'fit conp'));
+    expect(e.code).toBe('PARSE_ERROR');
+    expect(e.message).toMatch(/line 1: keyword "fit" without "relax": GULP's conventional fit also fits the strain and internal derivatives/);
+  });
+
+  it('keeps a conventional fit latticefit wrote itself (its metadata says what it is)', () => {
+    const doc = imported('mgo-fit-relax').document;
+    const text = writeGulpInput({ ...doc, options: { ...doc.options, relax: false } });
+    expect(text).toMatch(/^fit conp/m);
+    expect(readGulp(text).document.options).toMatchObject({ relax: false });
+  });
+
   it('refuses conv in a fit, with the line and the reason', () => {
     const e = failure(read('mgo-fit-relax.gin').replace('fit relax conp', 'fit relax conv'));
     expect(e.code).toBe('PARSE_ERROR');

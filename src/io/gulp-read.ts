@@ -539,6 +539,16 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
     pressure = firstPressure;
     for (const c of withStructure) delete c.pressure;
   }
+  // GULP's conventional fit (fit without relax) also fits each structure's strain and internal
+  // derivatives at its given geometry (its "Derivative" observables, weight 1); latticefit's
+  // conventional fit has no such targets, so a GULP input would end at other parameters. A file
+  // latticefit wrote (its metadata present) means latticefit's conventional fit and stays translated.
+  if (fitting && !keywords.has('relax') && !jobMeta) {
+    throw parseError(
+      'keyword "fit" without "relax": GULP\'s conventional fit also fits the strain and internal derivatives of each structure at its given geometry, which latticefit\'s conventional fit (options.relax false) does not, so the fit would end at other parameters; use "fit relax" (relaxed fitting, translated) or a job document with options.relax false',
+      first?.line,
+    );
+  }
   const options = buildOptions(keywords, weightsSet, pressure, jobMeta);
   if (maxIterations !== undefined) options.maxIterations = maxIterations;
   // GULP's elastic constants at a non-zero pressure are its own definition (properties/elastic.ts)
