@@ -161,6 +161,36 @@ describe('GULP input corundum-eharmonic (a single point)', () => {
   });
 });
 
+/**
+ * Rutile, relaxed fit of the Ti-O A and ρ given in kcal/mol, to four Cij and the cell (a, c; the
+ * free O x unobserved, `default_weight frac 0`). The A-ρ valley is flat: GULP stops at Gnorm 5
+ * (also with ftol/xtol 1e-10: "No lower sum of squares could be found", 59.623483, A = 18973 eV),
+ * latticefit goes on along it (A 0.7 % higher). Compared: latticefit's objective at GULP's final
+ * parameters is GULP's sum of squares (the same objective), and latticefit ends no higher.
+ */
+describe('GULP fit input rutile-fit-relax', () => {
+  const ref = REFERENCE['rutile-fit-relax']!.fit!;
+  const doc = imported('rutile-fit-relax').document;
+
+  it('reads the fitted parameters in eV from kcal/mol (GULP\'s starting values)', () => {
+    const p = doc.potentials.find((x) => x.species.join('-') === 'Ti-O')!;
+    relEq(p.A as number, ref.parameters[0]!.original, 1e-8);
+    expect(parseJob(doc).vary).toEqual(['O-Ti.A', 'O-Ti.rho']);
+  });
+
+  it('has GULP\'s sum of squares at GULP\'s final parameters', async () => {
+    const potentials = doc.potentials.map((p) => (p.species.join('-') === 'Ti-O' ? { ...p, A: ref.parameters[0]!.final, rho: ref.parameters[1]!.final } : p));
+    const r = await runFit(parseJob({ ...doc, potentials, options: { ...doc.options, maxIterations: 0 } }));
+    relEq(r.objective.initial, ref.finalSumOfSquares, TOL.gulpFitRel);
+  });
+
+  it('ends at a sum of squares no higher than GULP\'s', async () => {
+    const r = await runFit(parseJob(doc));
+    expect(r.objective.final).toBeLessThanOrEqual(ref.finalSumOfSquares * (1 + TOL.gulpFitRel));
+    relEq(r.objective.final, ref.finalSumOfSquares, TOL.gulpFitRel);
+  });
+});
+
 describe('GULP import: what is translated and what is refused', () => {
   const base = (pot: string): string => `opti conp prop\ncell\n4.212 4.212 4.212 90 90 90\nfrac\nMg core 0 0 0\nO core 0.5 0.5 0.5\nspace\n225\nspecies\nMg core 2\nO core -2\n${pot}`;
   const failure = (text: string): DomainError => {
