@@ -184,6 +184,13 @@ describe('GULP fit input rutile-fit-relax', () => {
     relEq(r.objective.initial, ref.finalSumOfSquares, TOL.gulpFitRel);
   });
 
+  it('without default_weight frac 0, lists the free O x GULP would also fit (no coordinate target)', () => {
+    const { untranslated } = readGulp(read('rutile-fit-relax.gin').replace('default_weight frac 0.0\n', ''), { library });
+    const notes = untranslated.filter((u) => /^relax fitting: GULP also fits/.test(u.reason));
+    expect(notes.map((u) => [u.text, u.reason.match(/the (\d) free fractional coordinate/)?.[1]])).toEqual([['O 0.3048 0.3048 0', '1']]);
+    expect(imported('rutile-fit-relax').untranslated.filter((u) => /^relax fitting/.test(u.reason))).toEqual([]);
+  });
+
   it('ends at a sum of squares no higher than GULP\'s', async () => {
     const r = await runFit(parseJob(doc));
     expect(r.objective.final).toBeLessThanOrEqual(ref.finalSumOfSquares * (1 + TOL.gulpFitRel));

@@ -600,6 +600,22 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
       b.sd.label = `${b.sd.label ?? b.sd.id} (GULP supercell ${n1}×${n2}×${n3} of this cell)`;
     }
   }
+  // relax fitting: GULP also observes each free fractional coordinate at its input value (weight
+  // `frac`); latticefit has no coordinate target, so say which are left out (none when the weight is 0)
+  const fracWeight = weightsSet.frac ?? GULP_DEFAULT_WEIGHTS.frac;
+  if (fitting && keywords.has('relax') && !jobMeta && fracWeight !== 0) {
+    for (const b of built) {
+      b.config.coords.forEach((a, k) => {
+        const n = freeCoordinates(b.sg, b.sd.sites[k]!.frac as Vec3);
+        if (n > 0)
+          untranslated.push({
+            line: a.line,
+            text: `${a.species} ${a.xyz.join(' ')}`,
+            reason: `relax fitting: GULP also fits the ${n} free fractional coordinate${n > 1 ? 's' : ''} of this site of ${b.sd.id} to ${n > 1 ? 'their' : 'its'} input value (default_weight frac ${fracWeight}); latticefit has no coordinate target, so its fit leaves ${n > 1 ? 'them' : 'it'} out (with default_weight frac 0 both fits agree)`,
+          });
+      });
+    }
+  }
   const crystals = built.map((b) => {
     try {
       return crystalOf(b.sd);
@@ -1036,6 +1052,34 @@ function buildStructure(
     }
   }
   return built;
+}
+
+/**
+ * How many fractional coordinates of a site its site symmetry leaves free: 3 − rank of the stacked
+ * (R − I) of the operations that map the site onto itself (modulo lattice translations).
+ */
+function freeCoordinates(sg: SpaceGroup, f: Readonly<Vec3>): number {
+  const rows: number[][] = [];
+  for (const op of sg.operations) {
+    const r = op.rot;
+    const img = [0, 1, 2].map((k) => r[3 * k]! * f[0] + r[3 * k + 1]! * f[1] + r[3 * k + 2]! * f[2] + op.trans[k]!);
+    if (!img.every((x, k) => Math.abs(x - f[k]! - Math.round(x - f[k]!)) < 1e-4)) continue; // coordinates such as 0.333333
+    for (let k = 0; k < 3; k++) rows.push([0, 1, 2].map((j) => r[3 * k + j]! - (j === k ? 1 : 0)));
+  }
+  // rank by Gaussian elimination (integer entries, at most 3 columns)
+  let rank = 0;
+  for (let col = 0; col < 3 && rank < rows.length; col++) {
+    const piv = rows.findIndex((row, i) => i >= rank && Math.abs(row[col]!) > 1e-9);
+    if (piv < 0) continue;
+    [rows[rank], rows[piv]] = [rows[piv]!, rows[rank]!];
+    for (let i = 0; i < rows.length; i++) {
+      if (i === rank) continue;
+      const m = rows[i]![col]! / rows[rank]![col]!;
+      for (let j = 0; j < 3; j++) rows[i]![j]! -= m * rows[rank]![j]!;
+    }
+    rank++;
+  }
+  return 3 - rank;
 }
 
 const isFitted = (t: unknown): boolean => typeof t === 'object' && t !== null && (t as PropertyTarget).fit !== undefined;
