@@ -24,7 +24,7 @@ import { deformation } from '../src/math/voigt.js';
 import { relax } from '../src/relaxation/index.js';
 import type { JobDocument } from '../src/document/schema.js';
 import { TOL, close } from './helpers/tolerances.js';
-import { gulpReference, library, readExample } from './helpers/gulp-examples.js';
+import { gulpReference, library, readExample, withGulpCoulomb } from './helpers/gulp-examples.js';
 
 const read = readExample;
 const REFERENCE = gulpReference();
@@ -39,6 +39,7 @@ const PROPERTY_CASES: { name: string; supercell?: number }[] = [
   { name: 'argon-lennard-epsilon' },
   { name: 'argon-lennard-zero' },
   { name: 'bks-quartz' },
+  { name: 'bks-quartz-origin' },
   { name: 'bks-stishovite' },
   { name: 'bks-cristobalite' },
   { name: 'mgo-supercell', supercell: 8 },
@@ -127,6 +128,76 @@ describe('GULP fit input mgo-fit-relax', () => {
   });
 });
 
+/**
+ * A single point (GULP's `eharmonic`, with `opti` on the keyword line as in GULP's alumina
+ * example): GULP does not optimise, and adds a harmonic estimate of the relaxation energy to its
+ * total lattice energy. latticefit computes the energy of the structure as given; compared with
+ * GULP's components (its total minus the harmonic term), first as imported, then with GULP's
+ * Coulomb constant put in (the same model in both codes), with GULP's strain derivatives.
+ */
+describe('GULP input corundum-eharmonic (a single point)', () => {
+  const ref = REFERENCE['corundum-eharmonic']!.configurations[0]!;
+  const { document, untranslated } = imported('corundum-eharmonic');
+  const job = parseJob(document);
+
+  it('is imported as a single point (no relaxation), and the note says the harmonic estimate is not computed', () => {
+    expect(document.options).toMatchObject({ relax: false });
+    expect(document.options).not.toHaveProperty('kink');
+    expect(untranslated.find((u) => u.text === 'ehar')!.reason).toMatch(/single point.*harmonic estimate of the relaxation energy.*is not computed/);
+  });
+
+  it('has GULP\'s energy per formula unit without the harmonic term', async () => {
+    const s = (await computeProperties(job, undefined, { transitionPressures: false, eos: false })).structures[0]!;
+    relEq(s.properties.latticeEnergy!, ref.energyEV! / 2, TOL.gulpEnergyRel);
+    expect(ref.energyEV! - ref.totalLatticeEnergyEV!).toBeCloseTo(-ref.harmonicRelaxationEV!, 8);
+  });
+
+  it('with GULP\'s Coulomb constant, has GULP\'s energy and strain derivatives of its primitive cell', () => {
+    const prepared = prepareCrystal(job.structures[0]!);
+    const r = buildEnergyModel(withGulpCoulomb(job.forceField)).compute(prepared.structure, 1);
+    const perGulpCell = 2 / prepared.z;
+    relEq(r.energy * perGulpCell, ref.energyEV!, TOL.gulpSinglePointRel);
+    for (let k = 0; k < 6; k++) expect(Math.abs(r.strain![k]! * perGulpCell - ref.strainDerivativesEV![k]!), `dE/de${k + 1}`).toBeLessThanOrEqual(TOL.gulpStrainDerivativeEV);
+  });
+});
+
+/**
+ * Rutile, relaxed fit of the Ti-O A and ρ given in kcal/mol, to four Cij and the cell (a, c; the
+ * free O x unobserved, `default_weight frac 0`). The A-ρ valley is flat: GULP stops at Gnorm 5
+ * (also with ftol/xtol 1e-10: "No lower sum of squares could be found", 59.623483, A = 18973 eV),
+ * latticefit goes on along it (A 0.7 % higher). Compared: latticefit's objective at GULP's final
+ * parameters is GULP's sum of squares (the same objective), and latticefit ends no higher.
+ */
+describe('GULP fit input rutile-fit-relax', () => {
+  const ref = REFERENCE['rutile-fit-relax']!.fit!;
+  const doc = imported('rutile-fit-relax').document;
+
+  it('reads the fitted parameters in eV from kcal/mol (GULP\'s starting values)', () => {
+    const p = doc.potentials.find((x) => x.species.join('-') === 'Ti-O')!;
+    relEq(p.A as number, ref.parameters[0]!.original, 1e-8);
+    expect(parseJob(doc).vary).toEqual(['O-Ti.A', 'O-Ti.rho']);
+  });
+
+  it('has GULP\'s sum of squares at GULP\'s final parameters', async () => {
+    const potentials = doc.potentials.map((p) => (p.species.join('-') === 'Ti-O' ? { ...p, A: ref.parameters[0]!.final, rho: ref.parameters[1]!.final } : p));
+    const r = await runFit(parseJob({ ...doc, potentials, options: { ...doc.options, maxIterations: 0 } }));
+    relEq(r.objective.initial, ref.finalSumOfSquares, TOL.gulpFitRel);
+  });
+
+  it('without default_weight frac 0, lists the free O x GULP would also fit (no coordinate target)', () => {
+    const { untranslated } = readGulp(read('rutile-fit-relax.gin').replace('default_weight frac 0.0\n', ''), { library });
+    const notes = untranslated.filter((u) => /^relax fitting: GULP also fits/.test(u.reason));
+    expect(notes.map((u) => [u.text, u.reason.match(/the (\d) free fractional coordinate/)?.[1]])).toEqual([['O 0.3048 0.3048 0', '1']]);
+    expect(imported('rutile-fit-relax').untranslated.filter((u) => /^relax fitting/.test(u.reason))).toEqual([]);
+  });
+
+  it('ends at a sum of squares no higher than GULP\'s', async () => {
+    const r = await runFit(parseJob(doc));
+    expect(r.objective.final).toBeLessThanOrEqual(ref.finalSumOfSquares * (1 + TOL.gulpFitRel));
+    relEq(r.objective.final, ref.finalSumOfSquares, TOL.gulpFitRel);
+  });
+});
+
 describe('GULP import: what is translated and what is refused', () => {
   const base = (pot: string): string => `opti conp prop\ncell\n4.212 4.212 4.212 90 90 90\nfrac\nMg core 0 0 0\nO core 0.5 0.5 0.5\nspace\n225\nspecies\nMg core 2\nO core -2\n${pot}`;
   const failure = (text: string): DomainError => {
@@ -168,8 +239,50 @@ describe('GULP import: what is translated and what is refused', () => {
     expect(e.message).toMatch(message);
   });
 
+  it('reads cell au, vectors au and cartesian au in bohr, as GULP (0.529177 Å)', () => {
+    const a = 4.212 / 0.529177;
+    const cell = readGulp(base('').replace('cell\n4.212 4.212 4.212 90 90 90', `cell au\n${a} ${a} ${a} 90 90 90`)).document.structures[0]!.cell as { a: number };
+    expect(close(cell.a, 4.212, 1e-14, 0)).toBe(true);
+    const cart = `opti conp prop\nvectors au\n${a} 0 0\n0 ${a} 0\n0 0 ${a}\ncartesian au\nMg core 0 0 0\nO core ${a / 2} 0 0\nspecies\nMg core 2\nO core -2\n`;
+    const s = readGulp(cart).document.structures[0]!;
+    expect(close((s.cell as { vectors: number[][] }).vectors[0]![0]!, 4.212, 1e-14, 0)).toBe(true);
+    expect(close(s.sites[1]!.frac[0]!, 0.5, 1e-14, 0)).toBe(true);
+  });
+
+  it('reads a bare number after fractional as GULP does (an atom count, not a region)', () => {
+    const { untranslated } = readGulp(base('').replace('frac\n', 'fractional 2\n'));
+    expect(untranslated.filter((u) => /region/.test(u.reason))).toEqual([]);
+    expect(readGulp(base('').replace('frac\n', 'fractional region 2\n')).untranslated.some((u) => /region 2: latticefit has no regions/.test(u.reason))).toBe(true);
+  });
+
+  it.each([
+    ['a scale factor on the vectors and coordinates', 'scale 1.01\n', /line 12: option "scale": scale: a factor/],
+    ['symmetry operators given by hand', 'symmetry_operator\n-1 0 0 0\n0 -1 0 0\n0 0 -1 0\n', /line 12: option "symmetry_operator": symmetry operators given by hand/],
+  ])('refuses %s (it changes the structure)', (_what, extra, message) => {
+    expect(failure(base(extra)).message).toMatch(message);
+  });
+
   it('translates conv (fixed cell, ions relaxed) as options.relaxCell false', () => {
     expect(readGulp(base('').replace('opti conp prop', 'opti conv prop')).document.options).toMatchObject({ relax: true, relaxCell: false });
+  });
+
+  /**
+   * GULP 6.1.2 on mgo-fit-relax.gin with `fit conp` (no relax): final sum of squares 51.297439, A =
+   * 880.405665 eV, ρ = 0.319753 Å, with a "Derivative" residual (the strain derivative at the given
+   * cell, 0.511 eV) beside the three elastic constants; latticefit's conventional fit, without such a
+   * target, ends at A = 5191 eV, ρ = 0.2348 Å. So the import refuses it.
+   */
+  it('refuses a conventional fit (fit without relax): GULP also fits the derivatives at the given geometry', () => {
+    const e = failure(read('mgo-fit-relax.gin').replace('fit relax conp', 'fit conp'));
+    expect(e.code).toBe('PARSE_ERROR');
+    expect(e.message).toMatch(/line 1: keyword "fit" without "relax": GULP's conventional fit also fits the strain and internal derivatives/);
+  });
+
+  it('keeps a conventional fit latticefit wrote itself (its metadata says what it is)', () => {
+    const doc = imported('mgo-fit-relax').document;
+    const text = writeGulpInput({ ...doc, options: { ...doc.options, relax: false } });
+    expect(text).toMatch(/^fit conp/m);
+    expect(readGulp(text).document.options).toMatchObject({ relax: false });
   });
 
   it('refuses conv in a fit, with the line and the reason', () => {
@@ -191,6 +304,38 @@ describe('GULP import: what is translated and what is refused', () => {
     const { document } = imported('corundum-ditto');
     expect(document.structures.map((s) => s.pressure)).toEqual([undefined, 10, 20]);
     expect(document.options).toEqual({ relax: true, kink: 'stationary', elasticConstants: 'gulp' });
+  });
+
+  it('translates an origin shift: the coordinates move by it into the standard setting (0 0 16 is 0 0 2/3)', () => {
+    const { document, untranslated } = imported('bks-quartz-origin');
+    const s = document.structures[0]!;
+    expect(s.spaceGroup).toBe('P3_221');
+    expect(s.sites.map((x) => x.frac[2])).toEqual([0 + 2 / 3, 0.1131 + 2 / 3]);
+    expect(untranslated.find((u) => u.text === 'origin 0 0 16')!.reason).toMatch(/moved by \(0, 0, 2\/3\)/);
+  });
+
+  /**
+   * GULP 6.1.2 on `cell 6 7 8 90 90 90`, Ar at (0.1, 0.2, 0.3) in Pnnn (48), `lennard 12 6` with
+   * A = 10000, B = 10, 5 Å cut-off, `single`: the total lattice energy is 5.23532255 eV with
+   * `origin 1` (or none) and with `origin 6 6 6`, and 19210.12437462 eV with `origin 2` and with
+   * `origin 0 0 0`: a shift is taken from the second origin choice.
+   */
+  it.each([
+    ['', 5.23532255],
+    ['origin 6 6 6', 5.23532255],
+    ['origin 0.25 0.25 0.25', 5.23532255],
+    ['origin 2', 19210.12437462],
+    ['origin 0 0 0', 19210.12437462],
+    ['origin -6 -6 -6', 19210.12437462],
+  ])('in a group with two origin choices shifts from the second, as GULP (Pnnn, "%s")', async (origin, gulpEV) => {
+    const gin = `single\ncell\n6 7 8 90 90 90\nfrac\nAr core 0.1 0.2 0.3\nspace\n48\n${origin}\nlennard 12 6\nAr core Ar core 10000 10 0 5\n`;
+    const job = parseJob(readGulp(gin).document);
+    const s = (await computeProperties(job, undefined, { transitionPressures: false, eos: false })).structures[0]!;
+    relEq(s.properties.latticeEnergy! * primitiveFormulaUnits(job.structures[0]!), gulpEV, TOL.gulpEnergyNoCoulombRel);
+  });
+
+  it('refuses an origin line it cannot read, with the line', () => {
+    expect(failure(base('').replace('225\n', '225\norigin 0 0\n')).message).toMatch(/line 9: origin needs the origin choice \(1 or 2\) or a shift of three numbers/);
   });
 
   it('says which cell a supercell input reports', () => {

@@ -78,7 +78,7 @@ describe('latticefit import-gulp', () => {
     expect(doc.structures).toHaveLength(3);
     parseJob(doc);
     const text = notes.join('');
-    expect(text).toMatch(/9 lines not translated/);
+    expect(text).toMatch(/11 lines not translated/);
     expect(text).toMatch(/line 4: comp {2}-- keyword "comp" has no latticefit equivalent/);
     expect(text).toMatch(/line 86: maxcyc 500/);
   });

@@ -70,6 +70,15 @@ export const GULP_ENERGY_UNITS: Readonly<Record<'ev' | 'kcal' | 'kjmol' | 'au', 
   au: 27.211386245988,
 };
 
+/**
+ * GULP's bohr in Å (Src/modules.F90 `autoangs`), for `cell au`, `vectors au` and `cartesian au`,
+ * which GULP reads in bohr.
+ */
+export const GULP_BOHR_ANGSTROM = 0.529177;
+
+/** The length unit words after `cell`, `vectors`, `cartesian`: `au` (bohr) as GULP reads them, else Å. */
+const lengthScale = (words: string[]): number => (words.some((w) => w.toLowerCase().startsWith('au')) ? GULP_BOHR_ANGSTROM : 1);
+
 /** The unit word of a potential option, or undefined. */
 function unitOf(word: string): keyof typeof GULP_ENERGY_UNITS | undefined {
   const w = word.toLowerCase();
@@ -98,6 +107,8 @@ const REFUSED_OPTIONS: [RegExp, string][] = [
   [/^(spri|thre|four|tors|morse|harm|gene|buck4|bsm|tang)/, 'this potential form is not supported (latticefit has Buckingham and Lennard-Jones pair potentials and Ewald Coulomb)'],
   [/^(eam|manyb|tersoff|reaxff|brenner|edip|meam|epsilon|atomab|c6)/, 'this potential or energy term is not supported (rigid-ion pair potentials only)'],
   [/^(fiel|exte)/, 'an external field is not supported'],
+  [/^scal/, 'scale: a factor on the lattice vectors and cartesian coordinates that follow; apply it to the numbers instead'],
+  [/^symmetry_(o|c)/, 'symmetry operators given by hand: give the space group (space) instead'],
 ];
 const REFUSED_KEYWORDS: Record<string, string> = {
   c6: 'the C6 Ewald sum changes the dispersion energy (latticefit truncates each pair at its cut-off)',
@@ -150,6 +161,8 @@ interface Config {
   coords: Coord[];
   space?: { value: string; line: number };
   origin?: 1 | 2;
+  /** `origin x y z` (fractions) or `origin ix iy iz` (24ths): the given coordinates plus this shift are the standard setting's. */
+  originShift?: { shift: Vec3; line: number; text: string };
   observables: Obs[];
   meta?: StructureMeta;
   /** `pressure` given inside this configuration, GPa. */
@@ -165,6 +178,13 @@ const KEYWORD_REASONS: Record<string, string> = {
   simultaneous: 'simultaneous fitting of shell positions: latticefit is a rigid-ion code and always relaxes all ions',
   single: 'single-point run: latticefit computes properties at the relaxed structure',
 };
+/** Keywords by their first four letters, as GULP matches them. */
+const KEYWORD_PREFIX_REASONS: [string, string][] = [
+  [
+    'ehar',
+    'translated as a single point (options.relax false): GULP does not optimise with eharmonic either; the harmonic estimate of the relaxation energy, which GULP adds to its total lattice energy ("Harmonic relaxation energy"), is not computed: latticefit reports the energy of the structure as given',
+  ],
+];
 
 /** A data line of a GULP block starts with a species label (`Cd`, `O2`, `O_w`) or an atomic number. */
 const isDataLine = (t: string[]): boolean => t.length > 0 && (/^[A-Za-z]{1,2}(\d\w*|_\w*)?$/.test(t[0]!) || parseNumber(t[0]!) !== undefined);
@@ -220,7 +240,7 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
       keywords.add(w);
       const refused = Object.entries(REFUSED_KEYWORDS).find(([p]) => w.startsWith(p) && (w.length >= 3 || w === p));
       if (refused) throw parseError(`keyword "${k}": ${refused[1]}`, first.line);
-      if (!TRANSLATED_KEYWORDS.has(w)) skip({ ...first, text: k }, KEYWORD_REASONS[w] ?? `keyword "${k}" has no latticefit equivalent`);
+      if (!TRANSLATED_KEYWORDS.has(w)) skip({ ...first, text: k }, KEYWORD_REASONS[w] ?? KEYWORD_PREFIX_REASONS.find(([p]) => w.startsWith(p))?.[1] ?? `keyword "${k}" has no latticefit equivalent`);
     }
     i = lines.indexOf(first) + 1;
     // a keyword line may continue on following lines made only of known keywords
@@ -259,14 +279,15 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
       (word) => word === 'cell',
       (l, word, rest) => {
         const c = cur && (cur.cell || cur.vectors) ? newConfig(l.line) : config(l.line);
-        let nums = rest.map(parseNumber);
+        let nums: (number | undefined)[] = rest.map(parseNumber).filter((x) => x !== undefined);
         let at = l;
         if (nums.length === 0) {
           at = lines[i++] ?? l;
           nums = at.tokens.map(parseNumber);
         }
         if (nums.length < 6 || nums.slice(0, 6).some((x) => x === undefined)) throw parseError('cell needs six numbers: a b c alpha beta gamma [six flags]', at.line);
-        c.cell = { values: nums.slice(0, 6) as number[], line: at.line };
+        const scale = lengthScale(rest);
+        c.cell = { values: (nums.slice(0, 6) as number[]).map((x, k) => (k < 3 ? x * scale : x)), line: at.line };
         if (nums.length > 6 && nums.length !== 12) skip(at, 'cell flags: expected six');
       },
     ],
@@ -279,7 +300,7 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
           const r = lines[i++];
           const v = r?.tokens.map(parseNumber) ?? [];
           if (!r || v.length < 3 || v.slice(0, 3).some((x) => x === undefined)) throw parseError('vectors needs three lines of three numbers', r?.line ?? l.line);
-          rows.push(v.slice(0, 3) as Vec3);
+          rows.push(v.slice(0, 3).map((x) => x! * lengthScale(rest)) as Vec3);
         }
         // optional line of six strain flags
         const f = peek();
@@ -292,9 +313,14 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
       (l, word, rest) => {
         const c = config(l.line);
         const cartesian = word.startsWith('cart');
-        const region = rest.map(parseNumber).find((x) => x !== undefined);
+        // GULP: a number is a region only after the word region (a bare number is an atom count, ignored)
+        const region = rest.some((w) => w.toLowerCase().startsWith('regi')) ? rest.map(parseNumber).find((x) => x !== undefined) : undefined;
         if (region !== undefined && region !== 1) skip(l, `region ${region}: latticefit has no regions; its atoms are read as part of the crystal`);
-        for (const d of dataLines()) c.coords.push(readCoord(d, cartesian, skip));
+        const scale = cartesian ? lengthScale(rest) : 1;
+        for (const d of dataLines()) {
+          const a = readCoord(d, cartesian, skip);
+          c.coords.push(scale === 1 ? a : { ...a, xyz: a.xyz.map((x) => x * scale) as Vec3 });
+        }
       },
     ],
     [
@@ -312,9 +338,23 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
     [
       (word) => word.startsWith('orig'),
       (l, word, rest) => {
-        const n = parseNumber(rest[0] ?? '');
-        if (n === 1 || n === 2) config(l.line).origin = n;
-        else skip(l, 'origin: only the origin choices 1 and 2 of a space group are translated');
+        // GULP: one number is the origin choice; three are a shift of the origin, each read as a
+        // fraction when below 1 and as 24ths otherwise, rounded to 24ths (so 0 0 16 is 0 0 2/3)
+        let at: Line = l;
+        let nums = rest.map(parseNumber);
+        if (!rest.length && lines[i] && !lines[i]!.meta) {
+          at = lines[i++]!;
+          nums = at.tokens.map(parseNumber);
+        }
+        const c = config(l.line);
+        if (nums.length === 1 && (nums[0] === 1 || nums[0] === 2)) {
+          c.origin = nums[0];
+          delete c.originShift;
+        } else if (nums.length >= 3 && nums.slice(0, 3).every((x) => x !== undefined)) {
+          const shift = nums.slice(0, 3).map((x) => Math.round(x! < 1 ? 24 * x! : x!) / 24) as Vec3;
+          c.originShift = { shift, line: at.line, text: at === l ? l.text.trim() : `${l.text.trim()} ${at.text.trim()}` };
+          delete c.origin;
+        } else throw parseError('origin needs the origin choice (1 or 2) or a shift of three numbers (fractions, or 24ths)', l.line);
       },
     ],
     [
@@ -412,6 +452,7 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
         c.coords = src.coords.map((a) => ({ ...a }));
         if (src.space) c.space = { ...src.space };
         if (src.origin !== undefined) c.origin = src.origin;
+        if (src.originShift) c.originShift = { ...src.originShift };
         if (src.name !== undefined) c.name = `${src.name}-${configs.length}`;
       },
     ],
@@ -498,6 +539,16 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
     pressure = firstPressure;
     for (const c of withStructure) delete c.pressure;
   }
+  // GULP's conventional fit (fit without relax) also fits each structure's strain and internal
+  // derivatives at its given geometry (its "Derivative" observables, weight 1); latticefit's
+  // conventional fit has no such targets, so a GULP input would end at other parameters. A file
+  // latticefit wrote (its metadata present) means latticefit's conventional fit and stays translated.
+  if (fitting && !keywords.has('relax') && !jobMeta) {
+    throw parseError(
+      'keyword "fit" without "relax": GULP\'s conventional fit also fits the strain and internal derivatives of each structure at its given geometry, which latticefit\'s conventional fit (options.relax false) does not, so the fit would end at other parameters; use "fit relax" (relaxed fitting, translated) or a job document with options.relax false',
+      first?.line,
+    );
+  }
   const options = buildOptions(keywords, weightsSet, pressure, jobMeta);
   if (maxIterations !== undefined) options.maxIterations = maxIterations;
   // GULP's elastic constants at a non-zero pressure are its own definition (properties/elastic.ts)
@@ -526,6 +577,19 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
   for (const b of built) {
     const c = b.config;
     if (c.pressure !== undefined && c.pressure !== jobPressure) b.sd.pressure = c.pressure;
+    if (c.originShift) {
+      const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+      const frac = (x: number): string => {
+        const n = Math.round(x * 24);
+        const d = gcd(Math.abs(n), 24);
+        return n === 0 ? '0' : d === 24 ? `${n / 24}` : `${n / d}/${24 / d}`;
+      };
+      untranslated.push({
+        line: c.originShift.line,
+        text: c.originShift.text,
+        reason: `translated: the coordinates of ${b.sd.id} are moved by (${c.originShift.shift.map(frac).join(', ')}) into the setting of ${b.sg.symbol}${b.sg.originChoice ? ` (origin choice ${b.sg.originChoice})` : ''} latticefit uses, where GULP shifts the symmetry operators instead (the same crystal, translated); latticefit reports coordinates in that setting`,
+      });
+    }
     if (c.supercell) {
       const [n1, n2, n3] = c.supercell.n;
       untranslated.push({
@@ -534,6 +598,22 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
         reason: `translated as the input cell of ${b.sd.id}: a perfect crystal's ${n1}×${n2}×${n3} supercell has the same cell per formula unit, Cij and moduli, and latticefit reports the input (conventional) cell and energies per formula unit; GULP reports the supercell (its energy ${n1 * n2 * n3}× that of the input cell, its edges ${n1}a, ${n2}b, ${n3}c)`,
       });
       b.sd.label = `${b.sd.label ?? b.sd.id} (GULP supercell ${n1}×${n2}×${n3} of this cell)`;
+    }
+  }
+  // relax fitting: GULP also observes each free fractional coordinate at its input value (weight
+  // `frac`); latticefit has no coordinate target, so say which are left out (none when the weight is 0)
+  const fracWeight = weightsSet.frac ?? GULP_DEFAULT_WEIGHTS.frac;
+  if (fitting && keywords.has('relax') && !jobMeta && fracWeight !== 0) {
+    for (const b of built) {
+      b.config.coords.forEach((a, k) => {
+        const n = freeCoordinates(b.sg, b.sd.sites[k]!.frac as Vec3);
+        if (n > 0)
+          untranslated.push({
+            line: a.line,
+            text: `${a.species} ${a.xyz.join(' ')}`,
+            reason: `relax fitting: GULP also fits the ${n} free fractional coordinate${n > 1 ? 's' : ''} of this site of ${b.sd.id} to ${n > 1 ? 'their' : 'its'} input value (default_weight frac ${fracWeight}); latticefit has no coordinate target, so its fit leaves ${n > 1 ? 'them' : 'it'} out (with default_weight frac 0 both fits agree)`,
+          });
+      });
     }
   }
   const crystals = built.map((b) => {
@@ -857,7 +937,10 @@ function resolveSpaceGroup(c: Config, meta: StructureMeta | undefined): { sg: Sp
   const tries: (string | number)[] = asNumber !== undefined ? [asNumber] : [raw, raw.charAt(0).toUpperCase() + raw.slice(1).toLowerCase()];
   for (const t of tries) {
     try {
-      const sg = getSpaceGroup(t, opts);
+      let sg = getSpaceGroup(t, opts);
+      // GULP shifts the origin from its own table's setting, which for the groups with two origin
+      // choices is the second (the origin on a centre of inversion): GULP's `origin 0 0 0` is `origin 2`
+      if (c.originShift && sg.originChoice !== undefined) sg = getSpaceGroup(sg.number, { originChoice: 2, rhombohedralAxes: sg.rhombohedralAxes });
       return { sg, spelled: sg.symbol };
     } catch (e) {
       if (!isDomainError(e)) throw e;
@@ -892,7 +975,7 @@ function buildStructure(
     const same = meta?.spaceGroup !== undefined && safeNumber(meta.spaceGroup, sg) === sg.number;
     sd.spaceGroup = same ? meta!.spaceGroup! : spelled;
   }
-  const origin = c.origin ?? meta?.origin;
+  const origin = c.originShift ? sg.originChoice : (c.origin ?? meta?.origin);
   if (origin !== undefined && (origin === 2 || meta?.origin !== undefined)) sd.origin = origin;
   if (meta?.rhombohedralAxes !== undefined) sd.rhombohedralAxes = meta.rhombohedralAxes;
   else if (sg.rhombohedralAxes) sd.rhombohedralAxes = true;
@@ -921,8 +1004,10 @@ function buildStructure(
     throw e;
   }
 
+  const shift = c.originShift?.shift ?? [0, 0, 0];
   sd.sites = c.coords.map((a, k) => {
-    const f = a.cartesian ? lattice.cartToFrac(a.xyz) : a.xyz;
+    const g = a.cartesian ? lattice.cartToFrac(a.xyz) : a.xyz;
+    const f = g.map((x, j) => x + shift[j]!);
     const label = meta?.siteLabels?.[k];
     return { species: a.species, frac: [f[0], f[1], f[2]], ...(label ? { label } : {}) };
   });
@@ -969,6 +1054,34 @@ function buildStructure(
   return built;
 }
 
+/**
+ * How many fractional coordinates of a site its site symmetry leaves free: 3 − rank of the stacked
+ * (R − I) of the operations that map the site onto itself (modulo lattice translations).
+ */
+function freeCoordinates(sg: SpaceGroup, f: Readonly<Vec3>): number {
+  const rows: number[][] = [];
+  for (const op of sg.operations) {
+    const r = op.rot;
+    const img = [0, 1, 2].map((k) => r[3 * k]! * f[0] + r[3 * k + 1]! * f[1] + r[3 * k + 2]! * f[2] + op.trans[k]!);
+    if (!img.every((x, k) => Math.abs(x - f[k]! - Math.round(x - f[k]!)) < 1e-4)) continue; // coordinates such as 0.333333
+    for (let k = 0; k < 3; k++) rows.push([0, 1, 2].map((j) => r[3 * k + j]! - (j === k ? 1 : 0)));
+  }
+  // rank by Gaussian elimination (integer entries, at most 3 columns)
+  let rank = 0;
+  for (let col = 0; col < 3 && rank < rows.length; col++) {
+    const piv = rows.findIndex((row, i) => i >= rank && Math.abs(row[col]!) > 1e-9);
+    if (piv < 0) continue;
+    [rows[rank], rows[piv]] = [rows[piv]!, rows[rank]!];
+    for (let i = 0; i < rows.length; i++) {
+      if (i === rank) continue;
+      const m = rows[i]![col]! / rows[rank]![col]!;
+      for (let j = 0; j < 3; j++) rows[i]![j]! -= m * rows[rank]![j]!;
+    }
+    rank++;
+  }
+  return 3 - rank;
+}
+
 const isFitted = (t: unknown): boolean => typeof t === 'object' && t !== null && (t as PropertyTarget).fit !== undefined;
 
 function safeNumber(id: string | number, sg: SpaceGroup): number | undefined {
@@ -1005,7 +1118,9 @@ function setTarget(
 function buildOptions(keywords: Set<string>, set: Partial<Record<GulpWeightName, number>>, pressure: number | undefined, meta: JobMeta | undefined): Record<string, unknown> {
   const orig = (meta?.options ?? {}) as Record<string, unknown>;
   const fitting = keywords.has('fit');
-  const relax = fitting ? keywords.has('relax') : keywords.has('opti') || keywords.has('optimise') || keywords.has('optimize');
+  // eharmonic: GULP estimates the relaxation energy from the Hessian and does not optimise
+  const harmonic = [...keywords].some((k) => k.startsWith('ehar'));
+  const relax = fitting ? keywords.has('relax') : !harmonic && (keywords.has('opti') || keywords.has('optimise') || keywords.has('optimize'));
   const out: Record<string, unknown> = {};
   // non-GULP options come from the metadata
   for (const [k, v] of Object.entries(orig)) if (!['relax', 'pressure', 'defaultWeights'].includes(k)) out[k] = v;

@@ -31,6 +31,11 @@ export interface GulpConfiguration {
   elasticGPa?: number[][];
   bulkModulusGPa?: { reuss: number; voigt: number; hill: number };
   shearModulusGPa?: { reuss: number; voigt: number; hill: number };
+  /** `eharmonic`: GULP's total lattice energy (energyEV plus the harmonic relaxation estimate) and that estimate. */
+  totalLatticeEnergyEV?: number;
+  harmonicRelaxationEV?: number;
+  /** GULP's dE/de (eV per strain, Voigt order) of its cell, printed beside the final cell. */
+  strainDerivativesEV?: number[];
 }
 
 /** GULP's output for one input: its configurations and, for a fit, the final sum of squares and parameters. */

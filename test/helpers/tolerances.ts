@@ -147,6 +147,17 @@ export const TOL = {
    */
   gulpEnergyNoCoulombRel: 1e-7,
   /**
+   * A single point with GULP's Coulomb constant put in (charges scaled, `withGulpCoulomb`), relative:
+   * the same energy model in both codes; GULP prints 8 decimals of ~300 eV (3e-11 relative) and
+   * each Ewald sum is converged to ~1e-8 eV per atom. Measured 1e-10 (corundum, 10 atoms).
+   */
+  gulpSinglePointRel: 1e-8,
+  /**
+   * GULP's strain derivatives dE/de of a single point with GULP's Coulomb constant, eV per strain:
+   * GULP prints 6 decimals. Measured 5e-7 (corundum).
+   */
+  gulpStrainDerivativeEV: 2e-6,
+  /**
    * BKS silica with its plain 10 Å cut-off, where both codes stop at the stress-free stationary
    * point of one branch (options.kink 'stationary'), Å: the Coulomb constants' 7.8 ppm moves an
    * ionic cell by ~1e-5 relative (≤ 7e-5 Å on these cells) and GULP prints 6 decimals. Measured
