@@ -115,8 +115,8 @@ export interface RelaxedCrystal extends CrystalGeometry {
   relaxed: boolean;
   iterations: number;
   maxForce: number;
-  /** Largest component of σ + p, GPa. */
-  maxStressGPa: number;
+  /** Largest component of σ + p, eV/Å³. */
+  maxStress: number;
   warnings: CrystalWarning[];
   /** Operations in the frame of `structure`. */
   operations: readonly CartesianOperation[];
@@ -293,8 +293,8 @@ export function relaxedCrystalAt(model: EnergyModel, prepared: PreparedCrystal, 
   const V = geometry.structure.lattice.volume;
   let maxForce = 0;
   for (let i = 0; i < e.gradient!.length; i++) maxForce = Math.max(maxForce, Math.abs(e.gradient![i]!));
-  let maxStressGPa = 0;
-  for (let k = 0; k < 6; k++) maxStressGPa = Math.max(maxStressGPa, Math.abs(evPerA3ToGPa(e.strain![k]! / V + (k < 3 ? pEv : 0))));
+  let maxStress = 0;
+  for (let k = 0; k < 6; k++) maxStress = Math.max(maxStress, Math.abs(e.strain![k]! / V + (k < 3 ? pEv : 0)));
   const measuredPressureGPa = evPerA3ToGPa(-(e.strain![0]! + e.strain![1]! + e.strain![2]!) / (3 * V));
   if (!Number.isFinite(e.energy)) throw new DomainError('NUMERICAL_FAILURE', `non-finite energy for ${prepared.id} after relaxation`, { structure: prepared.id });
   const z = prepared.z;
@@ -311,7 +311,7 @@ export function relaxedCrystalAt(model: EnergyModel, prepared: PreparedCrystal, 
     relaxed,
     iterations,
     maxForce,
-    maxStressGPa,
+    maxStress,
     warnings,
     operations: operationsOf(prepared.spaceGroup, geometry.conventionalLattice),
   };

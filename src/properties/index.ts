@@ -264,7 +264,7 @@ export function computeStructureProperties(
     }
 
     if (job.options.relaxCell === false && job.options.relax) {
-      report.warnings.push({ kind: 'fixed-cell', message: `${input.id}: the ions are relaxed in the given cell (options.relaxCell false), which keeps a residual stress of up to ${relaxed.maxStressGPa.toPrecision(4)} GPa (measured pressure ${relaxed.measuredPressureGPa.toPrecision(6)} GPa); the elastic constants are the energy second derivatives there` });
+      report.warnings.push({ kind: 'fixed-cell', message: `${input.id}: the ions are relaxed in the given cell (options.relaxCell false), which keeps a residual stress of up to ${evPerA3ToGPa(relaxed.maxStress).toPrecision(4)} GPa (measured pressure ${relaxed.measuredPressureGPa.toPrecision(6)} GPa); the elastic constants are the energy second derivatives there` });
     }
 
     progress('elastic');

@@ -91,7 +91,7 @@ const DEFAULTS = { minPressureGPa: -20, maxPressureGPa: 60, stepGPa: 2, toleranc
  * A relaxation that stopped on a discontinuity of the truncated pair potentials (forces relaxed,
  * a small residual stress left) is still the polymorph at its lowest enthalpy.
  */
-const nearlyConverged = (r: RelaxedCrystal): boolean => r.maxForce <= 1e-3 && r.maxStressGPa <= 1;
+const nearlyConverged = (r: RelaxedCrystal): boolean => r.maxForce <= 1e-3 && r.maxStress <= 1 / GPA_PER_EV_PER_A3; // 1 GPa
 
 /** A relative volume drop between neighbouring pressures larger than this is a transformation. */
 const VOLUME_JUMP = 0.1;
@@ -123,7 +123,7 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
       let intact = r.converged || nearlyConverged(r);
       if (!r.converged) {
         note(intact
-          ? `${prepared.id} stopped ${r.maxStressGPa.toExponential(1)} GPa short of zero residual stress at ${fmtP(p)} GPa (an enthalpy minimum on a cut-off discontinuity); its enthalpy is used`
+          ? `${prepared.id} stopped ${evPerA3ToGPa(r.maxStress).toExponential(1)} GPa short of zero residual stress at ${fmtP(p)} GPa (an enthalpy minimum on a cut-off discontinuity); its enthalpy is used`
           : `${prepared.id} did not converge at ${fmtP(p)} GPa`);
       }
       for (const w of r.warnings) {
