@@ -43,7 +43,6 @@ import { relax } from '../relaxation/index.js';
 import { type BranchRelaxResult, type KinkMode, relaxAcrossKinks } from '../relaxation/branch.js';
 import type { CartesianOperation, RelaxOptions, RelaxResult } from '../relaxation/types.js';
 import type { ForceField } from '../potentials/forcefield.js';
-import { evPerA3ToGPa } from '../units/index.js';
 import { rng } from '../math/random.js';
 
 export interface PrepareOptions {
@@ -108,8 +107,8 @@ export interface RelaxedCrystal extends CrystalGeometry {
   enthalpyPerFormulaUnit: number;
   /** Å³ per formula unit */
   volumePerFormulaUnit: number;
-  /** Hydrostatic pressure −tr(σ)/3 of the relaxed structure, GPa (≈ `pressure` in GPa when converged). */
-  measuredPressureGPa: number;
+  /** Hydrostatic pressure −tr(σ)/3 of the relaxed structure, eV/Å³ (≈ `pressure` when converged). */
+  measuredPressure: number;
   /** False also when relaxation was switched off. */
   converged: boolean;
   relaxed: boolean;
@@ -295,7 +294,7 @@ export function relaxedCrystalAt(model: EnergyModel, prepared: PreparedCrystal, 
   for (let i = 0; i < e.gradient!.length; i++) maxForce = Math.max(maxForce, Math.abs(e.gradient![i]!));
   let maxStress = 0;
   for (let k = 0; k < 6; k++) maxStress = Math.max(maxStress, Math.abs(e.strain![k]! / V + (k < 3 ? pEv : 0)));
-  const measuredPressureGPa = evPerA3ToGPa(-(e.strain![0]! + e.strain![1]! + e.strain![2]!) / (3 * V));
+  const measuredPressure = -(e.strain![0]! + e.strain![1]! + e.strain![2]!) / (3 * V);
   if (!Number.isFinite(e.energy)) throw new DomainError('NUMERICAL_FAILURE', `non-finite energy for ${prepared.id} after relaxation`, { structure: prepared.id });
   const z = prepared.z;
   return {
@@ -306,7 +305,7 @@ export function relaxedCrystalAt(model: EnergyModel, prepared: PreparedCrystal, 
     energyPerFormulaUnit: e.energy / z,
     enthalpyPerFormulaUnit: (e.energy + pEv * V) / z,
     volumePerFormulaUnit: V / z,
-    measuredPressureGPa,
+    measuredPressure,
     converged,
     relaxed,
     iterations,
