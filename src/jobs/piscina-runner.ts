@@ -27,6 +27,8 @@ export interface PiscinaRunnerOptions {
   taskModule?: string | undefined;
   cancelGraceMs: number;
   logger: Logger;
+  /** Threads kept when idle (default `threads`); fewer are started when tasks come and end after a minute idle. */
+  minThreads?: number;
 }
 
 export class PiscinaTaskRunner implements TaskRunner {
@@ -46,7 +48,7 @@ export class PiscinaTaskRunner implements TaskRunner {
     const { filename, execArgv } = workerEntry(this.taskModule);
     this.pool = new Piscina<WorkerTask, WorkerOutcome>({
       filename,
-      minThreads: opts.threads,
+      minThreads: opts.minThreads ?? opts.threads,
       maxThreads: opts.threads,
       idleTimeout: 60_000,
       ...(execArgv ? { execArgv } : {}),
