@@ -89,7 +89,8 @@ export class PiscinaTaskRunner implements TaskRunner {
       if (!p) return;
       if (isStartsMessage(p)) {
         if (!runStarts) return reply({ rpc: 'runStarts', call: p.call, error: 'this runner does not run starts elsewhere' });
-        runStarts(p.document, p.starts, signal).then(
+        // a runner that throws at once must still answer, or the task would wait for ever
+        Promise.resolve().then(() => runStarts(p.document, p.starts, signal)).then(
           (outcomes) => reply({ rpc: 'runStarts', call: p.call, outcomes }),
           (err: unknown) => reply({ rpc: 'runStarts', call: p.call, error: err instanceof Error ? err.message : String(err) }),
         );
