@@ -21,6 +21,7 @@ import { relax } from '../src/relaxation/relax.js';
 import { withoutAtoms, partnerOf } from '../src/defects/build.js';
 import type { Structure } from '../src/crystal/structure.js';
 import { defectsResult } from '../src/workflows/defects.js';
+import { gpaToEvPerA3 } from '../src/units/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const load = (name: string): unknown => JSON.parse(readFileSync(resolve(here, '../fixtures', name), 'utf8'));
@@ -32,7 +33,7 @@ export async function benchDefects(options: { before?: boolean } = {}): Promise<
   const job = parseJob(doc);
   const ff = { ...job.forceField, coulomb: { accuracy: 1e-7 } };
   const model = buildEnergyModel(ff);
-  const unit = relaxLbfgs(model, job.structures.find((s) => s.id === 'PbSe-RS')!.structure, { relaxCell: true, forceTolerance: 1e-6, stressToleranceGPa: 1e-5 }).structure;
+  const unit = relaxLbfgs(model, job.structures.find((s) => s.id === 'PbSe-RS')!.structure, { relaxCell: true, forceTolerance: 1e-6, stressTolerance: gpaToEvPerA3(1e-5) }).structure;
   const s108 = buildSupercell(unit, hexagonalSupercellMatrix(unit.lattice, [3, 3, 2]));
   const s1000 = unit.supercell([5, 5, 5]);
   const time = (m: EnergyModel, s: Structure): { ms: number; it: number; ev: number; ok: boolean } => {

@@ -26,6 +26,7 @@ import { lockDataDir } from './jobs/data-dir-lock.js';
 import { EmbeddedJobQueue } from './jobs/embedded-queue.js';
 import type { JobEventBus } from './jobs/events.js';
 import { PiscinaTaskRunner } from './jobs/piscina-runner.js';
+import { poolStarts } from './jobs/pool-starts.js';
 import type { JobQueue } from './jobs/queue.js';
 import { RedisJobQueue } from './jobs/redis-queue.js';
 import { RedisJobStore } from './jobs/redis-store.js';
@@ -80,12 +81,16 @@ async function createEmbeddedService(config: Config, logger: Logger, tasks: Task
     await runner.close();
     throw err;
   }
+  // the starts of multi-start fits: a pool apart from the jobs' (jobs/pool-starts.ts), as many
+  // threads as the jobs' at most, started when starts come and ended after a minute idle
+  const startsRunner = new PiscinaTaskRunner({ threads: config.workers, minThreads: 0, taskModule: config.taskModule, cancelGraceMs: config.cancelGraceMs, logger: logger.child({ component: 'start-workers' }) });
+  const closeRunners = (): Promise<unknown> => Promise.all([runner.close(), startsRunner.close()]);
   mkdirSync(config.dataDir, { recursive: true });
   let unlock: () => void;
   try {
     unlock = lockDataDir(config.dataDir);
   } catch (err) {
-    await runner.close();
+    await closeRunners();
     throw err;
   }
   let store: SqliteJobStore | undefined;
@@ -95,13 +100,13 @@ async function createEmbeddedService(config: Config, logger: Logger, tasks: Task
   let requeued: { id: string }[];
   try {
     store = new SqliteJobStore({ dataDir: config.dataDir });
-    queue = new EmbeddedJobQueue({ store, runner, logger, limits: config.limits, progressThrottleMs: config.progressThrottleMs });
+    queue = new EmbeddedJobQueue({ store, runner, logger, limits: config.limits, progressThrottleMs: config.progressThrottleMs, runStarts: poolStarts(startsRunner, config.limits) });
     app = await buildApp({ store, queue, logger, tasks, checker, renderers: renderersFrom(tasks), config, state });
     ({ requeued } = await queue.start());
   } catch (err) {
     await app?.close();
     await store?.close();
-    await runner.close();
+    await closeRunners();
     unlock();
     throw err;
   }
@@ -110,7 +115,7 @@ async function createEmbeddedService(config: Config, logger: Logger, tasks: Task
   return serviceHandle({ app, config, logger, store, queue, runner }, state, 'refusing new jobs, returning running jobs to the queue', async () => {
     await queue.close({ timeoutMs: config.shutdownTimeoutMs });
     await app.close();
-    await runner.close();
+    await closeRunners();
     await checker.close();
     await store.close();
     unlock();

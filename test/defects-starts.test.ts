@@ -18,6 +18,7 @@ import { DEFAULT_INTERSTITIAL_STARTS, RATTLE_AMPLITUDE, placeDefect } from '../s
 import { defectsCostItems } from '../src/workflows/defects.js';
 import type { DefectsBlock } from '../src/document/defects-schema.js';
 import { FIXTURES } from './helpers/cells.js';
+import { gpaToEvPerA3 } from '../src/units/index.js';
 
 /** eV: the same relaxation run twice (deterministic code, same start and options). */
 const SAME_RELAXATION_EV = 1e-9;
@@ -29,7 +30,7 @@ const job = parseJob(doc);
 const model = buildEnergyModel({ ...job.forceField, coulomb: { accuracy: 1e-7 } });
 const charges = job.forceField.charges;
 const perfectCell = (id: string) => {
-  const u = relaxLbfgs(model, job.structures.find((s) => s.id === id)!.structure, { relaxCell: true, forceTolerance: 1e-6, stressToleranceGPa: 1e-5 }).structure;
+  const u = relaxLbfgs(model, job.structures.find((s) => s.id === id)!.structure, { relaxCell: true, forceTolerance: 1e-6, stressTolerance: gpaToEvPerA3(1e-5) }).structure;
   return buildSupercell(u, hexagonalSupercellMatrix(u.lattice, [3, 3, 2]));
 };
 

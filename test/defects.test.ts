@@ -43,7 +43,7 @@ const mgo = Structure.fromFractional(
   ['Mg', 'Mg', 'Mg', 'Mg', 'O', 'O', 'O', 'O'],
   [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0], [0.5, 0.5, 0.5], [0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5]],
 );
-const relaxedUnit = (model: typeof pbcdse, s: Structure): Structure => relaxLbfgs(model, s, { relaxCell: true, forceTolerance: 1e-6, stressToleranceGPa: 1e-6 }).structure;
+const relaxedUnit = (model: typeof pbcdse, s: Structure): Structure => relaxLbfgs(model, s, { relaxCell: true, forceTolerance: 1e-6, stressTolerance: gpaToEvPerA3(1e-6) }).structure;
 const tight = { forceTolerance: 1e-4 };
 
 /** The same perfect crystal with every atom shifted by the crystal translation from atom k to atom 0's site. */
@@ -101,7 +101,7 @@ describe('L-BFGS relaxation of large cells', () => {
       for (const pressureGPa of [0, 2]) {
         const pressure = gpaToEvPerA3(pressureGPa);
         const ref = relax(model, s, { pressure, ...(ops.length ? { operations: ops } : {}) });
-        const lb = relaxLbfgs(model, s, { relaxCell: true, pressure, forceTolerance: 1e-6, stressToleranceGPa: 1e-5 });
+        const lb = relaxLbfgs(model, s, { relaxCell: true, pressure, forceTolerance: 1e-6, stressTolerance: gpaToEvPerA3(1e-5) });
         expect(ref.converged && lb.converged).toBe(true);
         expect(Math.abs(lb.enthalpy - ref.enthalpy) / s.numAtoms).toBeLessThan(1e-8);
         const p = lb.structure.lattice.parameters, q = ref.structure.lattice.parameters;

@@ -26,6 +26,8 @@ interface E2eOptions {
   document: string;
   /** A document that runs for seconds (to walk away from its stream); the test is skipped without. */
   slowDocument?: string;
+  /** A multi-start fit: its starts run on the embedded starts pool (jobs/pool-starts.ts). */
+  multiStartDocument?: { document: string; starts: number };
 }
 
 function e2e(label: string, taskModule: string | undefined, opts: E2eOptions) {
@@ -100,6 +102,19 @@ function e2e(label: string, taskModule: string | undefined, opts: E2eOptions) {
       await fetch(`${base}${location}`, { method: 'DELETE' });
     });
 
+    it.skipIf(!opts.multiStartDocument)('runs a multi-start fit, its starts on the starts pool', async () => {
+      const { document, starts } = opts.multiStartDocument!;
+      const submitted = await fetch(`${base}/v1/fits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: document });
+      expect(submitted.status).toBe(202);
+      const { id, location } = (await submitted.json()) as { id: string; location: string };
+      const events = await readEventStream(`${base}${location}/events`);
+      expect(events.at(-1)).toMatchObject({ event: 'status', data: { id, status: 'succeeded' } });
+      const job = (await (await fetch(`${base}${location}`)).json()) as { result: { multiStart?: { starts: number; failed: number; objectives: number[] } } };
+      expect(job.result.multiStart).toMatchObject({ starts, failed: 0 });
+      expect(job.result.multiStart!.objectives).toHaveLength(starts);
+      expect(job.result.multiStart!.objectives.every(Number.isFinite)).toBe(true);
+    }, opts.timeoutMs);
+
     it('serves health, readiness, metrics, the OpenAPI document and the docs page', async () => {
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', checks: { store: true, workers: true, accepting: true } });
@@ -128,5 +143,6 @@ describe.skipIf(!realTasks)('with the real tasks', () => {
     timeoutMs: 600_000,
     // the reference example, with the iterations capped so that CI stays quick once real fits run
     document: JSON.stringify({ ...JSON.parse(EXAMPLE), options: { ...JSON.parse(EXAMPLE).options, maxIterations: 2 } }),
+    multiStartDocument: { document: JSON.stringify({ ...JSON.parse(EXAMPLE), name: 'multi-start', options: { ...JSON.parse(EXAMPLE).options, maxIterations: 1, starts: 3, seed: 7 } }), starts: 3 },
   });
 });

@@ -7,7 +7,7 @@ import type { EnergyModel } from '../src/potentials/model.js';
 import { prepareCrystal, relaxCrystal, type PreparedCrystal } from '../src/properties/crystal.js';
 import { transitionPressure, type TransitionResult } from '../src/properties/transition.js';
 import { TOL } from './helpers/tolerances.js';
-import { gpaToEvPerA3 } from '../src/units/index.js';
+import { evPerA3ToGPa, gpaToEvPerA3 } from '../src/units/index.js';
 import { TIGHT, crystal, published } from './helpers/properties.js';
 
 describe('wurtzite → rock-salt CdSe', () => {
@@ -20,12 +20,12 @@ describe('wurtzite → rock-salt CdSe', () => {
   });
 
   it('finds a transition pressure', () => {
-    expect(t.pressureGPa).not.toBeNull();
+    expect(t.pressure).not.toBeNull();
     expect(t.message).toContain('GPa');
   });
 
   it('the enthalpies per formula unit are equal at the reported pressure (both relaxed afresh there)', () => {
-    const p = t.pressureGPa!;
+    const p = evPerA3ToGPa(t.pressure!);
     const hA = relaxCrystal(published().model, wz, { ...TIGHT, pressure: gpaToEvPerA3(p) }).enthalpyPerFormulaUnit;
     const hB = relaxCrystal(published().model, rs, { ...TIGHT, pressure: gpaToEvPerA3(p) }).enthalpyPerFormulaUnit;
     expect(Math.abs(hA - hB)).toBeLessThan(TOL.transitionEnthalpyEv);
@@ -33,7 +33,7 @@ describe('wurtzite → rock-salt CdSe', () => {
 
   it('wurtzite is the lower-enthalpy phase 1 GPa below the transition and rock salt 1 GPa above', () => {
     const h = (c: PreparedCrystal, p: number): number => relaxCrystal(published().model, c, { ...TIGHT, pressure: gpaToEvPerA3(p) }).enthalpyPerFormulaUnit;
-    const p = t.pressureGPa!;
+    const p = evPerA3ToGPa(t.pressure!);
     expect(h(wz, p - 1)).toBeLessThan(h(rs, p - 1));
     expect(h(rs, p + 1)).toBeLessThan(h(wz, p + 1));
   });
@@ -43,7 +43,7 @@ describe('wurtzite → rock-salt CdSe', () => {
   });
 
   it('the curve gives both enthalpies per formula unit at every pressure tried, sorted by pressure', () => {
-    const ps = t.curve.map((c) => c.pressureGPa);
+    const ps = t.curve.map((c) => c.pressure);
     expect(ps).toEqual([...ps].sort((a, b) => a - b));
     expect(t.curve.every((c) => Number.isFinite(c.enthalpyA) && Number.isFinite(c.enthalpyB))).toBe(true);
   });
@@ -51,8 +51,8 @@ describe('wurtzite → rock-salt CdSe', () => {
 
 describe('transition search limits and failures', () => {
   it('without a crossing in the range tried: no pressure and a message naming the range', () => {
-    const t = transitionPressure(published().model, prepareCrystal(crystal('CdSe-WZ')), prepareCrystal(crystal('CdSe-RS')), { maxPressureGPa: 3 });
-    expect(t.pressureGPa).toBeNull();
+    const t = transitionPressure(published().model, prepareCrystal(crystal('CdSe-WZ')), prepareCrystal(crystal('CdSe-RS')), { maxPressure: gpaToEvPerA3(3) });
+    expect(t.pressure).toBeNull();
     expect(t.message).toBe('no crossing between 0 and 2 GPa');
   });
 
@@ -67,7 +67,7 @@ describe('transition search limits and failures', () => {
       },
     };
     const t = transitionPressure(collapsing, prepareCrystal(crystal('CdSe-WZ')), prepareCrystal(crystal('CdSe-RS')));
-    expect(t.pressureGPa).toBeNull();
+    expect(t.pressure).toBeNull();
     expect(t.warnings.some((w) => w.includes('CdSe-RS cannot be relaxed') && w.includes('collapsed'))).toBe(true);
     expect(t.curve.some((c) => !c.intactB)).toBe(true);
     expect(t.message).toBe('no crossing between 0 and 0 GPa: CdSe-RS could not be followed to 2 GPa');

@@ -10,7 +10,7 @@ import type { EnergyModel } from '../src/potentials/model.js';
 const relaxInP1 = (m: EnergyModel, st: Structure): RelaxResult => relax(m, st, { operations: [] });
 import { DomainError } from '../src/errors.js';
 import { maxAbs, matVec } from '../src/math/linalg.js';
-import { GPA_PER_EV_PER_A3 } from '../src/units/index.js';
+import { GPA_PER_EV_PER_A3, gpaToEvPerA3 } from '../src/units/index.js';
 import { Structure } from '../src/crystal/structure.js';
 import { Lattice } from '../src/crystal/lattice.js';
 import { referenceStructure } from './helpers/cells.js';
@@ -133,7 +133,7 @@ describe('relaxed wurtzite CdSe (published model)', () => {
   });
 
   it('reaches the same a, c and u from two different starting cells (converged to 1e-7 eV/Å and 1e-6 GPa)', () => {
-    const tight = { forceTolerance: 1e-7, stressToleranceGPa: 1e-6 };
+    const tight = { forceTolerance: 1e-7, stressTolerance: gpaToEvPerA3(1e-6) };
     const r1 = relax(model, wurtzite(4.15, 7.25, 0.36).structure, { operations: wurtzite(4.15, 7.25, 0.36).operations, ...tight });
     const r2 = relax(model, wurtzite(4.5, 6.8, 0.39).structure, { operations: wurtzite(4.5, 6.8, 0.39).operations, ...tight });
     expect(r1.converged && r2.converged).toBe(true);
@@ -185,7 +185,7 @@ describe('relaxed rock salt PbSe', () => {
   const sym = relax(model, RS.structure, { operations: RS.operations });
 
   it('reaches the same a from two different starting cells (converged to 1e-7 eV/Å and 1e-6 GPa)', () => {
-    const tight = { forceTolerance: 1e-7, stressToleranceGPa: 1e-6 };
+    const tight = { forceTolerance: 1e-7, stressTolerance: gpaToEvPerA3(1e-6) };
     const r1 = relax(model, rockSalt(5.8).structure, { operations: rockSalt(5.8).operations, ...tight });
     const r2 = relax(model, rockSalt(6.5).structure, { operations: rockSalt(6.5).operations, ...tight });
     expect(Math.abs(r1.structure.lattice.parameters.a - r2.structure.lattice.parameters.a)).toBeLessThan(TOL.relaxGeometry);

@@ -17,6 +17,7 @@ import { DipoleCorrection, buildSlab, ewald2dEnergy, orientedUnit, parseFace, sl
 import { runContractSuite } from './helpers/contract.js';
 import { TOL } from './helpers/tolerances.js';
 import { published, crystal } from './helpers/properties.js';
+import { gpaToEvPerA3 } from '../src/units/index.js';
 
 /** MgO, rigid-ion Buckingham (Lewis & Catlow, J. Phys. C 18, 1149 (1985), the cores only, as a second chemistry). */
 const MGO: ForceField = {
@@ -39,7 +40,7 @@ function rockSalt(a: number, cation: string, anion: string): Structure {
 
 /** Rock salt relaxed in P1 (cell and ions free) under a force field. */
 function relaxedRockSalt(ff: ForceField, a0: number, cation: string, anion: string): Structure {
-  return relaxInP1(buildEnergyModel(ff), rockSalt(a0, cation, anion), { forceTolerance: 1e-8, stressToleranceGPa: 1e-7 }).structure;
+  return relaxInP1(buildEnergyModel(ff), rockSalt(a0, cation, anion), { forceTolerance: 1e-8, stressTolerance: gpaToEvPerA3(1e-7) }).structure;
 }
 
 function rattled(s: Structure, amp: number, seed = 7): Structure {

@@ -10,6 +10,7 @@
  * configuration) over the configurations are reported, with the mean lattice parameters.
  */
 import { DomainError } from '../errors.js';
+import { evPerA3ToGPa } from '../units/index.js';
 import type { Structure } from '../crystal/structure.js';
 import { rng } from '../math/random.js';
 import { Structure as S } from '../crystal/structure.js';
@@ -81,7 +82,7 @@ export function mixingPoint(inp: MixingInput): MixingPoint {
     const s = randomOccupation(inp.host, inp.from, inp.to, nB, inp.seed + 1000 * c);
     const r = relaxLbfgs(inp.model, s, { ...inp.relax, relaxCell: true, ...(inp.signal ? { signal: inp.signal } : {}) });
     converged &&= r.converged;
-    if (!r.converged) failures.push(`${r.stopReason}, largest force ${r.maxForce.toExponential(2)} eV/Å, stress ${r.maxStressGPa.toExponential(2)} GPa`);
+    if (!r.converged) failures.push(`${r.stopReason}, largest force ${r.maxForce.toExponential(2)} eV/Å, stress ${evPerA3ToGPa(r.maxStress).toExponential(2)} GPa`);
     energies.push((r.energy - nB * inp.referenceTo - (sites - nB) * inp.referenceFrom) / sites);
     const p = r.structure.lattice.parameters;
     for (const k of Object.keys(lat) as (keyof typeof lat)[]) lat[k] += p[k] / configs;

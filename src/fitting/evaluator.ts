@@ -30,6 +30,7 @@
  * The analytic Jacobian is checked against the finite-difference one in test/fit-jacobian.test.ts.
  */
 import { DomainError, throwIfAborted, rethrowUnlessFailure } from '../errors.js';
+import { GPA_PER_EV_PER_A3 } from '../units/index.js';
 import { Lattice } from '../crystal/lattice.js';
 import type { Structure } from '../crystal/structure.js';
 import { type Mat3, inv3, mul3, transpose3 } from '../math/linalg.js';
@@ -92,7 +93,8 @@ export function relaxationStatus(st: StructureState, pressure: number, conventio
  * iteration.
  */
 export const RELAX_FORCE_TOLERANCE = 1e-8;
-export const RELAX_STRESS_TOLERANCE_GPA = 1e-7;
+/** eV/Å³ (1e-7 GPa) */
+export const RELAX_STRESS_TOLERANCE = 1e-7 / GPA_PER_EV_PER_A3;
 
 /**
  * A relaxation stopped on a cut-off discontinuity is accepted as a minimum when the residual
@@ -100,7 +102,8 @@ export const RELAX_STRESS_TOLERANCE_GPA = 1e-7;
  * a 12 Å cut-off leaves in these crystals: 0.04-0.24 GPa was seen with the published Pb-Se-Cd set), so 0.25 GPa.
  */
 export const KINK_MAX_FORCE = 1e-4;
-export const KINK_MAX_STRESS_GPA = 0.25;
+/** eV/Å³ (0.25 GPa) */
+export const KINK_MAX_STRESS = 0.25 / GPA_PER_EV_PER_A3;
 
 /** Largest predicted warm-start move (Å per coordinate, strain component) taken; beyond it the remembered geometry is the warm start. */
 const WARM_PREDICTION_MAX_DISPLACEMENT = 0.2;
@@ -300,7 +303,7 @@ export class FitEvaluator {
 
   private evaluateOne(model: ParametrisedModel, id: string, elastic: boolean, values: readonly number[], from: 'warm' | 'input' = 'warm'): StructureState {
     const prep = this.prepared.get(id)!;
-    const o = resolveRelaxOptions({ operations: prep.operations, pressure: this.pressureOf(id), structureId: id, signal: this.options.signal, checkStability: false, maxVolumeRatio: 2, forceTolerance: RELAX_FORCE_TOLERANCE, stressToleranceGPa: RELAX_STRESS_TOLERANCE_GPA });
+    const o = resolveRelaxOptions({ operations: prep.operations, pressure: this.pressureOf(id), structureId: id, signal: this.options.signal, checkStability: false, maxVolumeRatio: 2, forceTolerance: RELAX_FORCE_TOLERANCE, stressTolerance: RELAX_STRESS_TOLERANCE });
     let relax: RelaxResult;
     try {
       if (this.options.conventional) {
@@ -329,7 +332,7 @@ export class FitEvaluator {
     const transforming = relax.warnings.filter((w: RelaxWarning) => TRANSFORMING.has(w.kind));
     // a minimum on a cut-off kink (plain truncation, as GULP) is the lowest-enthalpy point of the
     // model: usable, and reported; any other non-convergence makes the structure unusable
-    const kink = relax.warnings.some((w) => w.kind === 'cutoff-discontinuity') && relax.maxForce < KINK_MAX_FORCE && relax.maxStressGPa < KINK_MAX_STRESS_GPA;
+    const kink = relax.warnings.some((w) => w.kind === 'cutoff-discontinuity') && relax.maxForce < KINK_MAX_FORCE && relax.maxStress < KINK_MAX_STRESS;
     if (!relax.converged && !kink) state.failure = 'relaxation did not converge';
     else if (transforming.length) state.failure = transforming.map((w) => w.message).join('; ');
     if (elastic) {

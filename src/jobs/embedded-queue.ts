@@ -10,7 +10,7 @@ import type { ServiceLimits } from '../config.js';
 import { JobEventBus } from './events.js';
 import { processJob, type RunningJob } from './process-job.js';
 import type { JobQueue, QueueStats } from './queue.js';
-import type { TaskRunner } from './runner.js';
+import type { RunStartsRemotely, TaskRunner } from './runner.js';
 import type { JobStore } from './store.js';
 import { REQUEUE_REASONS, type JobRecord } from './types.js';
 
@@ -20,6 +20,8 @@ export interface EmbeddedQueueOptions {
   logger: Logger;
   limits: ServiceLimits;
   progressThrottleMs: number;
+  /** Runs the starts of a multi-start fit (`pool-starts.ts`: a pool apart from the jobs'). */
+  runStarts?: RunStartsRemotely;
   /** Poll the store for queued jobs this often, ms (0: only on events). Default 1000. */
   pollMs?: number;
 }

@@ -27,6 +27,8 @@ export interface PiscinaRunnerOptions {
   taskModule?: string | undefined;
   cancelGraceMs: number;
   logger: Logger;
+  /** Threads kept when idle (default `threads`); fewer are started when tasks come and end after a minute idle. */
+  minThreads?: number;
 }
 
 export class PiscinaTaskRunner implements TaskRunner {
@@ -46,7 +48,7 @@ export class PiscinaTaskRunner implements TaskRunner {
     const { filename, execArgv } = workerEntry(this.taskModule);
     this.pool = new Piscina<WorkerTask, WorkerOutcome>({
       filename,
-      minThreads: opts.threads,
+      minThreads: opts.minThreads ?? opts.threads,
       maxThreads: opts.threads,
       idleTimeout: 60_000,
       ...(execArgv ? { execArgv } : {}),
@@ -87,7 +89,8 @@ export class PiscinaTaskRunner implements TaskRunner {
       if (!p) return;
       if (isStartsMessage(p)) {
         if (!runStarts) return reply({ rpc: 'runStarts', call: p.call, error: 'this runner does not run starts elsewhere' });
-        runStarts(p.document, p.starts, signal).then(
+        // a runner that throws at once must still answer, or the task would wait for ever
+        Promise.resolve().then(() => runStarts(p.document, p.starts, signal)).then(
           (outcomes) => reply({ rpc: 'runStarts', call: p.call, outcomes }),
           (err: unknown) => reply({ rpc: 'runStarts', call: p.call, error: err instanceof Error ? err.message : String(err) }),
         );

@@ -14,14 +14,13 @@
  *
  * Units: Å³ per formula unit, eV per formula unit, GPa (converted with 1 eV/Å³ = 160.2176634 GPa).
  */
-import type { FitResult, PropertiesResult, StructureReport } from '../workflows/results.js';
-import type { TransitionResult } from '../properties/transition.js';
+import type { FitResult, PropertiesResult, StructureReport, TransitionReport } from '../workflows/results.js';
 import { GPA_PER_EV_PER_A3 } from '../units/index.js';
 import { renderSvg, shortNumber, type PlotSpec } from './render.js';
 
 /** What a structure report may carry for these plots (properties/ StructureProperties fields). */
 interface CurveFields {
-  transition?: Omit<TransitionResult, 'message'>;
+  transition?: Omit<TransitionReport, 'message'>;
   eos?: { points: { volume: number; energy: number; converged: boolean }[] };
 }
 

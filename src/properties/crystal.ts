@@ -43,7 +43,6 @@ import { relax } from '../relaxation/index.js';
 import { type BranchRelaxResult, type KinkMode, relaxAcrossKinks } from '../relaxation/branch.js';
 import type { CartesianOperation, RelaxOptions, RelaxResult } from '../relaxation/types.js';
 import type { ForceField } from '../potentials/forcefield.js';
-import { evPerA3ToGPa } from '../units/index.js';
 import { rng } from '../math/random.js';
 
 export interface PrepareOptions {
@@ -108,15 +107,15 @@ export interface RelaxedCrystal extends CrystalGeometry {
   enthalpyPerFormulaUnit: number;
   /** Å³ per formula unit */
   volumePerFormulaUnit: number;
-  /** Hydrostatic pressure −tr(σ)/3 of the relaxed structure, GPa (≈ `pressure` in GPa when converged). */
-  measuredPressureGPa: number;
+  /** Hydrostatic pressure −tr(σ)/3 of the relaxed structure, eV/Å³ (≈ `pressure` when converged). */
+  measuredPressure: number;
   /** False also when relaxation was switched off. */
   converged: boolean;
   relaxed: boolean;
   iterations: number;
   maxForce: number;
-  /** Largest component of σ + p, GPa. */
-  maxStressGPa: number;
+  /** Largest component of σ + p, eV/Å³. */
+  maxStress: number;
   warnings: CrystalWarning[];
   /** Operations in the frame of `structure`. */
   operations: readonly CartesianOperation[];
@@ -293,9 +292,9 @@ export function relaxedCrystalAt(model: EnergyModel, prepared: PreparedCrystal, 
   const V = geometry.structure.lattice.volume;
   let maxForce = 0;
   for (let i = 0; i < e.gradient!.length; i++) maxForce = Math.max(maxForce, Math.abs(e.gradient![i]!));
-  let maxStressGPa = 0;
-  for (let k = 0; k < 6; k++) maxStressGPa = Math.max(maxStressGPa, Math.abs(evPerA3ToGPa(e.strain![k]! / V + (k < 3 ? pEv : 0))));
-  const measuredPressureGPa = evPerA3ToGPa(-(e.strain![0]! + e.strain![1]! + e.strain![2]!) / (3 * V));
+  let maxStress = 0;
+  for (let k = 0; k < 6; k++) maxStress = Math.max(maxStress, Math.abs(e.strain![k]! / V + (k < 3 ? pEv : 0)));
+  const measuredPressure = -(e.strain![0]! + e.strain![1]! + e.strain![2]!) / (3 * V);
   if (!Number.isFinite(e.energy)) throw new DomainError('NUMERICAL_FAILURE', `non-finite energy for ${prepared.id} after relaxation`, { structure: prepared.id });
   const z = prepared.z;
   return {
@@ -306,12 +305,12 @@ export function relaxedCrystalAt(model: EnergyModel, prepared: PreparedCrystal, 
     energyPerFormulaUnit: e.energy / z,
     enthalpyPerFormulaUnit: (e.energy + pEv * V) / z,
     volumePerFormulaUnit: V / z,
-    measuredPressureGPa,
+    measuredPressure,
     converged,
     relaxed,
     iterations,
     maxForce,
-    maxStressGPa,
+    maxStress,
     warnings,
     operations: operationsOf(prepared.spaceGroup, geometry.conventionalLattice),
   };

@@ -130,8 +130,8 @@ export interface ElasticResult extends ElasticTensors {
   /** Every internal force constant positive: the structure is a minimum in P1 as well. */
   internalStable: boolean;
   moduli: ElasticModuli;
-  /** How far the structure was from a minimum: largest force (eV/Å) and stress (GPa) component. */
-  residual: { maxForce: number; maxStressGPa: number };
+  /** How far the structure was from a minimum: largest force (eV/Å) and stress (eV/Å³) component. */
+  residual: { maxForce: number; maxStress: number };
 }
 
 /** Which elastic constants are reported at a non-zero pressure (see the module comment). */
@@ -293,8 +293,8 @@ export function elasticConstants(model: EnergyModel, structure: Structure, atPre
   const s = compliance(tensors.relaxed, eigenvalues);
   let maxForce = 0;
   for (let i = 0; i < r.gradient.length; i++) maxForce = Math.max(maxForce, Math.abs(r.gradient[i]!));
-  let maxStressGPa = 0;
-  for (let k = 0; k < 6; k++) maxStressGPa = Math.max(maxStressGPa, (Math.abs(r.strain[k]!) / volume) * GPA_PER_EV_PER_A3);
+  let maxStress = 0;
+  for (let k = 0; k < 6; k++) maxStress = Math.max(maxStress, Math.abs(r.strain[k]!) / volume);
   return {
     ...tensors,
     compliance: s,
@@ -302,6 +302,6 @@ export function elasticConstants(model: EnergyModel, structure: Structure, atPre
     stable: eigenvalues.every((v) => v > 0),
     internalStable: tensors.internalEigenvalues.every((v) => v > 0),
     moduli: moduli(tensors.relaxed, s),
-    residual: { maxForce, maxStressGPa },
+    residual: { maxForce, maxStress },
   };
 }

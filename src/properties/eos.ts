@@ -43,7 +43,7 @@
 import { Matrix, QrDecomposition, inverse } from 'ml-matrix';
 import { DomainError, throwIfAborted } from '../errors.js';
 import type { EnergyModel } from '../potentials/model.js';
-import { GPA_PER_EV_PER_A3, gpaToEvPerA3 } from '../units/index.js';
+import { GPA_PER_EV_PER_A3, evPerA3ToGPa, gpaToEvPerA3 } from '../units/index.js';
 import { type CrystalGeometry, type CrystalRelaxOptions, type RelaxedCrystal, relaxCrystal, scaledCrystal } from './crystal.js';
 
 export interface BirchMurnaghanFit {
@@ -117,7 +117,7 @@ export function fitBirchMurnaghan(points: readonly { volume: number; energy: num
  * radius of a pair potential, E(V) jumps but p(V) only kinks, so this fit is the robust one for
  * truncated potentials. `rmsResidual` is in GPa here.
  */
-export function fitBirchMurnaghanPressure(points: readonly { volume: number; pressureGPa: number; energy?: number }[]): BirchMurnaghanFit {
+export function fitBirchMurnaghanPressure(points: readonly { volume: number; pressure: number; energy?: number }[]): BirchMurnaghanFit {
   const n = points.length;
   if (n < 3) throw new DomainError('NUMERICAL_FAILURE', `a Birch-Murnaghan pressure fit needs at least 3 points (got ${n})`);
   const s = scaleOf(points);
@@ -129,11 +129,11 @@ export function fitBirchMurnaghanPressure(points: readonly { volume: number; pre
     A.set(i, 0, f);
     A.set(i, 1, 2 * f * xi);
     A.set(i, 2, 3 * f * xi * xi);
-    y.set(i, 0, gpaToEvPerA3(p.pressureGPa));
+    y.set(i, 0, p.pressure);
   });
   const r = solveCubic(A, y, (c) => [0, c[0]!, c[1]!, c[2]!], s, 'p-V');
   const c = [0, ...r.c];
-  const withEnergy = points.filter((p): p is { volume: number; pressureGPa: number; energy: number } => p.energy !== undefined);
+  const withEnergy = points.filter((p): p is { volume: number; pressure: number; energy: number } => p.energy !== undefined);
   let c0 = NaN;
   if (withEnergy.length) {
     c0 = 0;
@@ -235,8 +235,8 @@ export interface EosPoint {
   volume: number;
   /** eV per formula unit */
   energy: number;
-  /** hydrostatic pressure −dE/dV measured at the point, GPa */
-  pressureGPa: number;
+  /** hydrostatic pressure −dE/dV measured at the point, eV/Å³ */
+  pressure: number;
   converged: boolean;
 }
 
@@ -286,7 +286,7 @@ export function equationOfState(model: EnergyModel, relaxed: RelaxedCrystal, opt
         break;
       }
       if (!r.converged) warnings.push(`not converged at V/V0 = ${(1 + d).toFixed(4)}`);
-      pts.push({ volume: r.volumePerFormulaUnit, energy: r.energyPerFormulaUnit, pressureGPa: r.measuredPressureGPa, converged: r.converged });
+      pts.push({ volume: r.volumePerFormulaUnit, energy: r.energyPerFormulaUnit, pressure: r.measuredPressure, converged: r.converged });
     }
   }
   if (used === 'pressure') {
@@ -294,10 +294,10 @@ export function equationOfState(model: EnergyModel, relaxed: RelaxedCrystal, opt
     // from the highest volume (lowest pressure) up, warm-starting each from the previous
     for (const d of [...deltas].reverse()) {
       throwIfAborted(relaxOptions.signal);
-      const p = -bulkModulusGuessGPa * d;
-      const r = relaxCrystal(model, relaxed.prepared, { ...relaxOptions, pressure: gpaToEvPerA3(p), start: prev });
-      if (!r.converged) warnings.push(`not converged at p = ${p.toFixed(3)} GPa`);
-      pts.push({ volume: r.volumePerFormulaUnit, energy: r.energyPerFormulaUnit, pressureGPa: r.measuredPressureGPa, converged: r.converged });
+      const p = (-bulkModulusGuessGPa * d) / GPA_PER_EV_PER_A3; // eV/Å³ (the guess is a modulus, in the vocabulary's GPa)
+      const r = relaxCrystal(model, relaxed.prepared, { ...relaxOptions, pressure: p, start: prev });
+      if (!r.converged) warnings.push(`not converged at p = ${evPerA3ToGPa(p).toFixed(3)} GPa`);
+      pts.push({ volume: r.volumePerFormulaUnit, energy: r.energyPerFormulaUnit, pressure: r.measuredPressure, converged: r.converged });
       prev = r;
     }
     pts.sort((a, b) => a.volume - b.volume);

@@ -264,7 +264,7 @@ export function computeStructureProperties(
     }
 
     if (job.options.relaxCell === false && job.options.relax) {
-      report.warnings.push({ kind: 'fixed-cell', message: `${input.id}: the ions are relaxed in the given cell (options.relaxCell false), which keeps a residual stress of up to ${relaxed.maxStressGPa.toPrecision(4)} GPa (measured pressure ${relaxed.measuredPressureGPa.toPrecision(6)} GPa); the elastic constants are the energy second derivatives there` });
+      report.warnings.push({ kind: 'fixed-cell', message: `${input.id}: the ions are relaxed in the given cell (options.relaxCell false), which keeps a residual stress of up to ${evPerA3ToGPa(relaxed.maxStress).toPrecision(4)} GPa (measured pressure ${evPerA3ToGPa(relaxed.measuredPressure).toPrecision(6)} GPa); the elastic constants are the energy second derivatives there` });
     }
 
     progress('elastic');
@@ -363,7 +363,7 @@ function transition(model: EnergyModel, c: Computed, done: Map<string, Computed>
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     c.report.transition = t;
-    if (t.pressureGPa !== null) c.report.properties.transitionPressure = t.pressureGPa;
+    if (t.pressure !== null) c.report.properties.transitionPressure = evPerA3ToGPa(t.pressure); // the vocabulary's unit
     else c.report.warnings.push({ kind: 'no-transition', message: `transitionPressure to ${to}: ${t.message}` });
     for (const w of t.warnings) c.report.warnings.push({ kind: 'transition', message: w });
   } catch (e) {

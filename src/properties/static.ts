@@ -3,16 +3,15 @@
  */
 import type { Structure } from '../crystal/structure.js';
 import type { EnergyModel } from '../potentials/model.js';
-import { GPA_PER_EV_PER_A3 } from '../units/index.js';
 import { VOIGT_PAIRS } from '../math/voigt.js';
 import type { Mat3 } from '../math/linalg.js';
 
 export interface StaticEvaluation {
   energy: { total: number; perFormulaUnit: number; coulomb: number; shortRange: number };
-  /** P = −(1/V) ∂E/∂ε, GPa, positive = compressive (LAMMPS sign). */
-  pressureTensorGPa: Mat3;
-  /** Hydrostatic pressure trace(P)/3, GPa. */
-  pressureGPa: number;
+  /** P = −(1/V) ∂E/∂ε, eV/Å³, positive = compressive (LAMMPS sign). */
+  pressureTensor: Mat3;
+  /** Hydrostatic pressure trace(P)/3, eV/Å³. */
+  pressure: number;
   /** Largest force magnitude on any atom, eV/Å. */
   maxForce: number;
   /** Forces, eV/Å, atom-major. */
@@ -24,7 +23,7 @@ export function evaluateStatic(model: EnergyModel, structure: Structure, formula
   const v = structure.lattice.volume;
   const p: Mat3 = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
   VOIGT_PAIRS.forEach(([i, j], k) => {
-    const val = (-r.strain![k]! / v) * GPA_PER_EV_PER_A3;
+    const val = -r.strain![k]! / v;
     p[i]![j] = val;
     p[j]![i] = val;
   });
@@ -42,8 +41,8 @@ export function evaluateStatic(model: EnergyModel, structure: Structure, formula
       coulomb: r.parts.coulomb ?? 0,
       shortRange: r.parts.shortRange ?? 0,
     },
-    pressureTensorGPa: p,
-    pressureGPa: (p[0][0] + p[1][1] + p[2][2]) / 3,
+    pressureTensor: p,
+    pressure: (p[0][0] + p[1][1] + p[2][2]) / 3,
     maxForce,
     forces,
   };

@@ -14,11 +14,12 @@
  * Both structures are relaxed (ions and cell, each in its own space group) at a series of
  * pressures, each warm-started from the previous pressure. The walk starts at the pressure of the
  * given relaxed structures (normally 0) and goes in the direction where the linear estimate
- * p₀ − Δh(p₀)/(v_B − v_A) lies, in steps of `stepGPa`, until Δh changes sign or the range ends.
+ * p₀ − Δh(p₀)/(v_B − v_A) lies, in steps of `step`, until Δh changes sign or the range ends.
  * The bracket is then refined by Brent's method (R. P. Brent, Algorithms for Minimization without
  * Derivatives, 1973, ch. 4) on Δh(p), each evaluation a pair of relaxations warm-started from the
- * nearer end of the bracket, until the bracket is narrower than `toleranceGPa` or the best point
- * is within it to first order (|Δh| / |v_B − v_A| ≤ toleranceGPa).
+ * nearer end of the bracket, until the bracket is narrower than `tolerance` or the best point
+ * is within it to first order (|Δh| / |v_B − v_A| ≤ tolerance). Pressures are in eV/Å³ (options,
+ * curve and result); the messages give them in GPa.
  *
  * A polymorph may stop being itself under pressure: with its symmetry kept, wurtzite can flatten
  * continuously into the five-fold honeycomb structure (u → ½), and a structure can lose its
@@ -33,27 +34,28 @@
  */
 import { isDomainError, throwIfAborted } from '../errors.js';
 import type { EnergyModel } from '../potentials/model.js';
-import { GPA_PER_EV_PER_A3, evPerA3ToGPa, gpaToEvPerA3 } from '../units/index.js';
+import { GPA_PER_EV_PER_A3, evPerA3ToGPa } from '../units/index.js';
 import { type CrystalRelaxOptions, type PreparedCrystal, type RelaxedCrystal, type CrystalGeometry, relaxCrystal } from './crystal.js';
 
 export interface TransitionOptions extends Omit<CrystalRelaxOptions, 'start' | 'pressure' | 'fixVolume' | 'fixCell'> {
-  /** Lowest pressure tried, GPa (default −20). */
-  minPressureGPa?: number;
-  /** Highest pressure tried, GPa (default 60). */
-  maxPressureGPa?: number;
-  /** Pressure step of the walk, GPa (default 2). */
-  stepGPa?: number;
-  /** Width of the final bracket, GPa (default 1e-4). */
-  toleranceGPa?: number;
-  /** Warm starts: the two structures relaxed at `startPressureGPa`. */
+  /** Lowest pressure tried, eV/Å³ (default −20 GPa). */
+  minPressure?: number;
+  /** Highest pressure tried, eV/Å³ (default 60 GPa). */
+  maxPressure?: number;
+  /** Pressure step of the walk, eV/Å³ (default 2 GPa). */
+  step?: number;
+  /** Width of the final bracket, eV/Å³ (default 1e-4 GPa). */
+  tolerance?: number;
+  /** Warm starts: the two structures relaxed at `startPressure`. */
   startA?: RelaxedCrystal;
   startB?: RelaxedCrystal;
-  /** Pressure at which the walk starts, GPa (default: that of startA, else 0). */
-  startPressureGPa?: number;
+  /** Pressure at which the walk starts, eV/Å³ (default: that of startA, else 0). */
+  startPressure?: number;
 }
 
 export interface TransitionPoint {
-  pressureGPa: number;
+  /** eV/Å³ */
+  pressure: number;
   /** Enthalpy per formula unit of A, eV (NaN when A failed there). */
   enthalpyA: number;
   enthalpyB: number;
@@ -69,8 +71,8 @@ export interface TransitionResult {
   /** ids of A and B as given (A is expected to be the low-pressure phase). */
   from: string;
   to: string;
-  /** Transition pressure, GPa; null when the enthalpies do not cross in the range tried. */
-  pressureGPa: number | null;
+  /** Transition pressure, eV/Å³; null when the enthalpies do not cross in the range tried. */
+  pressure: number | null;
   /** Enthalpy per formula unit at the transition (eV) and the volumes of A and B there (Å³/f.u.). */
   enthalpy?: number;
   volumeA?: number;
@@ -85,13 +87,14 @@ export interface TransitionResult {
   warnings: string[];
 }
 
-const DEFAULTS = { minPressureGPa: -20, maxPressureGPa: 60, stepGPa: 2, toleranceGPa: 1e-4 };
+/** −20, 60, 2 and 1e-4 GPa, in eV/Å³ */
+const DEFAULTS = { minPressure: -20 / GPA_PER_EV_PER_A3, maxPressure: 60 / GPA_PER_EV_PER_A3, step: 2 / GPA_PER_EV_PER_A3, tolerance: 1e-4 / GPA_PER_EV_PER_A3 };
 
 /**
  * A relaxation that stopped on a discontinuity of the truncated pair potentials (forces relaxed,
  * a small residual stress left) is still the polymorph at its lowest enthalpy.
  */
-const nearlyConverged = (r: RelaxedCrystal): boolean => r.maxForce <= 1e-3 && r.maxStressGPa <= 1;
+const nearlyConverged = (r: RelaxedCrystal): boolean => r.maxForce <= 1e-3 && r.maxStress <= 1 / GPA_PER_EV_PER_A3; // 1 GPa
 
 /** A relative volume drop between neighbouring pressures larger than this is a transformation. */
 const VOLUME_JUMP = 0.1;
@@ -109,7 +112,7 @@ interface Side {
  */
 export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: PreparedCrystal, options: TransitionOptions = {}): TransitionResult {
   const o = { ...DEFAULTS, ...options };
-  const { minPressureGPa, maxPressureGPa, stepGPa, toleranceGPa, startA, startB, startPressureGPa, ...relaxOptions } = o;
+  const { minPressure, maxPressure, step, tolerance, startA, startB, startPressure, ...relaxOptions } = o;
   const warnings: string[] = [];
   const curve: TransitionPoint[] = [];
   const note = (w: string): void => {
@@ -119,11 +122,11 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
   const relaxSide = (prepared: PreparedCrystal, p: number, start: CrystalGeometry | undefined, previous: RelaxedCrystal | undefined): Side => {
     throwIfAborted(relaxOptions.signal);
     try {
-      const r = relaxCrystal(model, prepared, { ...relaxOptions, pressure: gpaToEvPerA3(p), ...(start ? { start } : {}) });
+      const r = relaxCrystal(model, prepared, { ...relaxOptions, pressure: p, ...(start ? { start } : {}) });
       let intact = r.converged || nearlyConverged(r);
       if (!r.converged) {
         note(intact
-          ? `${prepared.id} stopped ${r.maxStressGPa.toExponential(1)} GPa short of zero residual stress at ${fmtP(p)} GPa (an enthalpy minimum on a cut-off discontinuity); its enthalpy is used`
+          ? `${prepared.id} stopped ${evPerA3ToGPa(r.maxStress).toExponential(1)} GPa short of zero residual stress at ${fmtP(p)} GPa (an enthalpy minimum on a cut-off discontinuity); its enthalpy is used`
           : `${prepared.id} did not converge at ${fmtP(p)} GPa`);
       }
       for (const w of r.warnings) {
@@ -134,7 +137,7 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
       }
       if (previous && Math.abs(r.volumePerFormulaUnit / previous.volumePerFormulaUnit - 1) > VOLUME_JUMP) {
         intact = false;
-        note(`${prepared.id} changes volume by ${(100 * (r.volumePerFormulaUnit / previous.volumePerFormulaUnit - 1)).toFixed(1)}% between ${fmtP(evPerA3ToGPa(previous.pressure))} and ${fmtP(p)} GPa: it transforms`);
+        note(`${prepared.id} changes volume by ${(100 * (r.volumePerFormulaUnit / previous.volumePerFormulaUnit - 1)).toFixed(1)}% between ${fmtP(previous.pressure)} and ${fmtP(p)} GPa: it transforms`);
       }
       return { prepared, relaxed: r, intact };
     } catch (e) {
@@ -149,7 +152,7 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
   const point = (p: number, A: Side, B: Side): Eval => {
     const dh = A.relaxed && B.relaxed ? B.relaxed.enthalpyPerFormulaUnit - A.relaxed.enthalpyPerFormulaUnit : NaN;
     curve.push({
-      pressureGPa: p,
+      pressure: p,
       enthalpyA: A.relaxed?.enthalpyPerFormulaUnit ?? NaN,
       enthalpyB: B.relaxed?.enthalpyPerFormulaUnit ?? NaN,
       volumeA: A.relaxed?.volumePerFormulaUnit ?? NaN,
@@ -161,21 +164,20 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
   };
   const valid = (e: Eval): boolean => e.A.intact && e.B.intact && Number.isFinite(e.dh);
 
-  // the search walks in GPa, the unit of its options and of the transition pressure it reports
-  const p0 = startPressureGPa ?? (startA ? evPerA3ToGPa(startA.pressure) : 0);
-  const relaxedAtP0 = (r: RelaxedCrystal): boolean => Math.abs(evPerA3ToGPa(r.pressure) - p0) <= 1e-12 * Math.max(1, Math.abs(p0));
+  const p0 = startPressure ?? (startA ? startA.pressure : 0);
+  const relaxedAtP0 = (r: RelaxedCrystal): boolean => Math.abs(r.pressure - p0) <= 1e-12 * Math.max(1 / GPA_PER_EV_PER_A3, Math.abs(p0));
   const first = point(
     p0,
     startA && relaxedAtP0(startA) ? { prepared: a, relaxed: startA, intact: startA.converged || nearlyConverged(startA) } : relaxSide(a, p0, startA, undefined),
     startB && relaxedAtP0(startB) ? { prepared: b, relaxed: startB, intact: startB.converged || nearlyConverged(startB) } : relaxSide(b, p0, startB, undefined),
   );
-  const result = (pressureGPa: number | null, message: string, extra: Partial<TransitionResult> = {}): TransitionResult => ({
+  const result = (pressure: number | null, message: string, extra: Partial<TransitionResult> = {}): TransitionResult => ({
     from: a.id,
     to: b.id,
-    pressureGPa,
+    pressure,
     ...extra,
     message,
-    curve: [...curve].sort((x, y) => x.pressureGPa - y.pressureGPa),
+    curve: [...curve].sort((x, y) => x.pressure - y.pressure),
     warnings,
   });
   if (!valid(first)) return result(null, `no transition pressure: ${!first.A.intact ? a.id : b.id} is not a stable relaxed structure at ${fmtP(p0)} GPa`);
@@ -190,10 +192,11 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
   let prev = first;
   let bracket: [Eval, Eval] | undefined;
   let stopped: Eval | undefined;
-  const limit = dir > 0 ? maxPressureGPa : minPressureGPa;
+  const limit = dir > 0 ? maxPressure : minPressure;
+  const slack = 1e-12 / GPA_PER_EV_PER_A3; // 1e-12 GPa
   for (let k = 1; ; k++) {
-    const p = p0 + dir * k * stepGPa;
-    if ((dir > 0 && p > limit + 1e-12) || (dir < 0 && p < limit - 1e-12)) break;
+    const p = p0 + dir * k * step;
+    if ((dir > 0 && p > limit + slack) || (dir < 0 && p < limit - slack)) break;
     const cur = point(p, relaxSide(a, p, prev.A.relaxed, prev.A.relaxed), relaxSide(b, p, prev.B.relaxed, prev.B.relaxed));
     if (!valid(cur)) {
       stopped = cur;
@@ -220,8 +223,8 @@ export function transitionPressure(model: EnergyModel, a: PreparedCrystal, b: Pr
   };
   // |Δh| / |Δv| is the distance to the root to first order (dΔh/dp = Δv): stop below the tolerance
   const close = (e: Eval): boolean =>
-    valid(e) && Math.abs(e.dh) * GPA_PER_EV_PER_A3 <= toleranceGPa * Math.abs(e.B.relaxed!.volumePerFormulaUnit - e.A.relaxed!.volumePerFormulaUnit);
-  const root = brent(left, right, f, toleranceGPa, close);
+    valid(e) && Math.abs(e.dh) <= tolerance * Math.abs(e.B.relaxed!.volumePerFormulaUnit - e.A.relaxed!.volumePerFormulaUnit);
+  const root = brent(left, right, f, tolerance, close);
   if (!valid(root)) return result(null, `the enthalpies cross between ${fmtP(left.p)} and ${fmtP(right.p)} GPa, but a relaxation failed inside the bracket`);
   const forward = root.B.relaxed!.volumePerFormulaUnit < root.A.relaxed!.volumePerFormulaUnit;
   return result(
@@ -276,4 +279,8 @@ function brent<T extends { p: number; dh: number }>(left: T, right: T, f: (p: nu
   return b;
 }
 
-const fmtP = (p: number): string => (Math.abs(p) < 5e-13 ? '0' : Number(p.toPrecision(6)).toString());
+/** A pressure in eV/Å³ as the messages give it: GPa, six significant digits. */
+function fmtP(pressure: number): string {
+  const p = evPerA3ToGPa(pressure);
+  return Math.abs(p) < 5e-13 ? '0' : Number(p.toPrecision(6)).toString();
+}

@@ -36,7 +36,7 @@
  * fails too the relaxation stops (not converged).
  *
  * Converged when the largest force component ≤ `forceTolerance` and, with the cell free, the
- * largest component of σ + p (σ = S/V) ≤ `stressToleranceGPa`.
+ * largest component of σ + p (σ = S/V) ≤ `stressTolerance`.
  */
 import { DomainError, throwIfAborted } from '../errors.js';
 import { Lattice } from '../crystal/lattice.js';
@@ -53,8 +53,8 @@ export interface LbfgsOptions {
   pressure?: number;
   /** Largest force component at convergence, eV/Å (default 1e-3). */
   forceTolerance?: number;
-  /** Largest component of σ + p at convergence, GPa (default 1e-2; with `relaxCell`). */
-  stressToleranceGPa?: number;
+  /** Largest component of σ + p at convergence, eV/Å³ (default 1e-2 GPa; with `relaxCell`). */
+  stressTolerance?: number;
   /** Iteration limit (default 2000). */
   maxIterations?: number;
   /** Number of (s, y) pairs kept (default 12). */
@@ -65,7 +65,7 @@ export interface LbfgsOptions {
   maxStrainStep?: number;
   /** Name of the structure, for errors. */
   structureId?: string;
-  onStep?: (step: { iteration: number; energy: number; maxForce: number; maxStressGPa: number }) => void;
+  onStep?: (step: { iteration: number; energy: number; maxForce: number; maxStress: number }) => void;
   signal?: AbortSignal;
 }
 
@@ -74,7 +74,7 @@ export interface ResolvedLbfgsOptions {
   /** eV/Å³ */
   pressure: number;
   forceTolerance: number;
-  stressToleranceGPa: number;
+  stressTolerance: number;
   maxIterations: number;
   memory: number;
   maxStep: number;
@@ -85,7 +85,7 @@ export const LBFGS_DEFAULTS: ResolvedLbfgsOptions = {
   relaxCell: false,
   pressure: 0,
   forceTolerance: 1e-3,
-  stressToleranceGPa: 1e-2,
+  stressTolerance: 1e-2 / GPA_PER_EV_PER_A3,
   maxIterations: 2000,
   memory: 12,
   maxStep: 0.2,
@@ -105,8 +105,8 @@ export interface LbfgsResult {
   enthalpy: number;
   /** eV/Å */
   maxForce: number;
-  /** largest component of σ + p, GPa (0 at fixed cell) */
-  maxStressGPa: number;
+  /** largest component of σ + p, eV/Å³ (0 at fixed cell) */
+  maxStress: number;
   /** why it stopped: 'converged', 'max-iterations', 'line-search' */
   stopReason: 'converged' | 'max-iterations' | 'line-search';
 }
@@ -114,7 +114,7 @@ export interface LbfgsResult {
 /** Check options at the door and fill in the defaults. */
 export function resolveLbfgsOptions(options: LbfgsOptions = {}): ResolvedLbfgsOptions {
   const o = { ...LBFGS_DEFAULTS };
-  for (const k of ['forceTolerance', 'stressToleranceGPa', 'maxStep', 'maxStrainStep'] as const) {
+  for (const k of ['forceTolerance', 'stressTolerance', 'maxStep', 'maxStrainStep'] as const) {
     const v = options[k];
     if (v === undefined) continue;
     if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new DomainError('INVALID_DOCUMENT', `${k} must be a positive number (got ${String(v)})`, { option: k });
@@ -146,7 +146,7 @@ interface Point {
   enthalpy: number;
   grad: Float64Array;
   maxForce: number;
-  maxStressGPa: number;
+  maxStress: number;
 }
 
 /** Relax `structure` under `model` by L-BFGS (see the module comment). */
@@ -190,7 +190,7 @@ export function relaxLbfgs(model: EnergyModel, structure: Structure, options: Lb
     let maxForce = 0;
     for (let i = 0; i < 3 * n; i++) maxForce = Math.max(maxForce, Math.abs(g[i]!));
     const V = s.lattice.volume;
-    let maxStressGPa = 0;
+    let maxStress = 0;
     if (cell) {
       // ∂H/∂x_i = Fᵀ g_i
       for (let i = 0; i < n; i++)
@@ -203,13 +203,13 @@ export function relaxLbfgs(model: EnergyModel, structure: Structure, options: Lb
         for (let b = 0; b < 3; b++) v += Sm[a]![b]! * Fi[c][b];
         grad[3 * n + k] = v / scale;
       });
-      for (let k = 0; k < 6; k++) maxStressGPa = Math.max(maxStressGPa, Math.abs(S[k]! / V + (k < 3 ? p : 0)) * GPA_PER_EV_PER_A3);
+      for (let k = 0; k < 6; k++) maxStress = Math.max(maxStress, Math.abs(S[k]! / V + (k < 3 ? p : 0)));
     } else grad.set(g);
     const enthalpy = res.energy + (cell ? p * V : 0);
-    return { z, structure: s, energy: res.energy, enthalpy, grad, maxForce, maxStressGPa };
+    return { z, structure: s, energy: res.energy, enthalpy, grad, maxForce, maxStress };
   };
 
-  const converged = (q: Point): boolean => q.maxForce <= o.forceTolerance && (!cell || q.maxStressGPa <= o.stressToleranceGPa);
+  const converged = (q: Point): boolean => q.maxForce <= o.forceTolerance && (!cell || q.maxStress <= o.stressTolerance);
   const z0 = new Float64Array(m);
   z0.set(start.positions);
   let cur = evaluate(z0);
@@ -217,7 +217,7 @@ export function relaxLbfgs(model: EnergyModel, structure: Structure, options: Lb
   const noise = 1e-6 * Math.max(1, n);
   let iterations = 0;
   let stopReason: LbfgsResult['stopReason'] = 'max-iterations';
-  options.onStep?.({ iteration: 0, energy: cur.energy, maxForce: cur.maxForce, maxStressGPa: cur.maxStressGPa });
+  options.onStep?.({ iteration: 0, energy: cur.energy, maxForce: cur.maxForce, maxStress: cur.maxStress });
 
   const direction = (g: Float64Array): Float64Array => {
     const q = Float64Array.from(g);
@@ -288,7 +288,7 @@ export function relaxLbfgs(model: EnergyModel, structure: Structure, options: Lb
     }
     cur = next;
     iterations++;
-    options.onStep?.({ iteration: iterations, energy: cur.energy, maxForce: cur.maxForce, maxStressGPa: cur.maxStressGPa });
+    options.onStep?.({ iteration: iterations, energy: cur.energy, maxForce: cur.maxForce, maxStress: cur.maxStress });
   }
   if (converged(cur)) stopReason = 'converged';
   return {
@@ -299,7 +299,7 @@ export function relaxLbfgs(model: EnergyModel, structure: Structure, options: Lb
     energy: cur.energy,
     enthalpy: cur.enthalpy,
     maxForce: cur.maxForce,
-    maxStressGPa: cur.maxStressGPa,
+    maxStress: cur.maxStress,
     stopReason,
   };
 }

@@ -51,7 +51,7 @@
  *    antisymmetric part being a rotation). Powell damping keeps B positive definite.
  *
  * Converged when the largest force component ≤ `forceTolerance` and the largest component of
- * σ + p ≤ `stressToleranceGPa` (its deviatoric part for `fixVolume`; not tested for `fixCell`).
+ * σ + p ≤ `stressTolerance` (eV/Å³; its deviatoric part for `fixVolume`; not tested for `fixCell`).
  * Newton converges quadratically near the minimum (typically 3-8 iterations from experimental
  * cells).
  */
@@ -60,7 +60,7 @@ import type { Structure } from '../crystal/structure.js';
 import type { EnergyModel, DerivativeOrder } from '../potentials/model.js';
 import { type Mat3, inv3, maxAbs, mul3, transpose3 } from '../math/linalg.js';
 import { STRAIN_BASIS, VOIGT_PAIRS, deformation } from '../math/voigt.js';
-import { GPA_PER_EV_PER_A3 } from '../units/index.js';
+import { GPA_PER_EV_PER_A3, evPerA3ToGPa } from '../units/index.js';
 import type { CartesianOperation, RelaxOptions, RelaxResult, RelaxStep, RelaxWarning } from './types.js';
 import { type SymmetryBasis, deformationBetween, deformOperations, mapAtoms, symmetryAdaptedBasis } from './symmetry.js';
 import { coordinationChanges, raisedSymmetry } from './analysis.js';
@@ -75,7 +75,8 @@ export interface ResolvedRelaxOptions {
   fixCell: boolean;
   fixVolume: boolean;
   forceTolerance: number;
-  stressToleranceGPa: number;
+  /** eV/Å³ */
+  stressTolerance: number;
   maxIterations: number;
   method: 'newton' | 'bfgs';
   volumeChangeWarning: number;
@@ -94,7 +95,8 @@ const NO_OPERATIONS: readonly CartesianOperation[] = Object.freeze([]);
 export const RELAX_DEFAULTS = {
   pressure: 0,
   forceTolerance: 1e-5,
-  stressToleranceGPa: 1e-4,
+  /** 1e-4 GPa, in eV/Å³ */
+  stressTolerance: 1e-4 / GPA_PER_EV_PER_A3,
   maxIterations: 200,
   method: 'newton',
   volumeChangeWarning: 0.25,
@@ -127,7 +129,7 @@ export function resolveRelaxOptions(options: RelaxOptions = {}): ResolvedRelaxOp
     fixCell: options.fixCell ?? false,
     fixVolume: options.fixVolume ?? false,
     forceTolerance: num('forceTolerance', options.forceTolerance, RELAX_DEFAULTS.forceTolerance, true),
-    stressToleranceGPa: num('stressToleranceGPa', options.stressToleranceGPa, RELAX_DEFAULTS.stressToleranceGPa, true),
+    stressTolerance: num('stressTolerance', options.stressTolerance, RELAX_DEFAULTS.stressTolerance, true),
     maxIterations,
     method,
     volumeChangeWarning: num('volumeChangeWarning', options.volumeChangeWarning, RELAX_DEFAULTS.volumeChangeWarning, true),
@@ -176,10 +178,10 @@ interface Point {
   /** Tᵀ G. */
   reduced: Float64Array;
   maxForce: number;
-  /** Largest |σ + p| component, GPa. */
-  maxStressGPa: number;
-  /** The stress residual the convergence test uses, GPa. */
-  testedStressGPa: number;
+  /** Largest |σ + p| component, eV/Å³. */
+  maxStress: number;
+  /** The stress residual the convergence test uses, eV/Å³. */
+  testedStress: number;
   finite: boolean;
 }
 
@@ -213,10 +215,10 @@ export function relaxFrom(model: EnergyModel, reference: Structure, start: Struc
     evaluations++;
     return evaluatePoint(model, s, ord, p, basis, o);
   };
-  const ratio = (q: Point): number => Math.max(q.maxForce / o.forceTolerance, q.testedStressGPa / o.stressToleranceGPa);
+  const ratio = (q: Point): number => Math.max(q.maxForce / o.forceTolerance, q.testedStress / o.stressTolerance);
   const converged = (q: Point): boolean => q.finite && ratio(q) <= 1;
   const report = (q: Point, iteration: number, direction: RelaxStep['direction'], stepLength: number): void => {
-    o.onStep?.({ iteration, energy: q.energy, enthalpy: q.enthalpy, maxForce: q.maxForce, maxStressGPa: q.maxStressGPa, gradientNorm: Math.hypot(...q.reduced), direction, stepLength });
+    o.onStep?.({ iteration, energy: q.energy, enthalpy: q.enthalpy, maxForce: q.maxForce, maxStress: q.maxStress, gradientNorm: Math.hypot(...q.reduced), direction, stepLength });
   };
 
   let cur = evaluate(start, order);
@@ -308,13 +310,13 @@ export function relaxFrom(model: EnergyModel, reference: Structure, start: Struc
   if (!isConverged) {
     warnings.push({
       kind: 'not-converged',
-      message: `${label}relaxation did not converge: ${stopReason || 'stopped'}; largest force ${final.maxForce.toExponential(2)} eV/Å (tolerance ${o.forceTolerance}), largest stress residual ${final.testedStressGPa.toExponential(2)} GPa (tolerance ${o.stressToleranceGPa}) after ${iterations} iterations`,
+      message: `${label}relaxation did not converge: ${stopReason || 'stopped'}; largest force ${final.maxForce.toExponential(2)} eV/Å (tolerance ${o.forceTolerance}), largest stress residual ${evPerA3ToGPa(final.testedStress).toExponential(2)} GPa (tolerance ${+evPerA3ToGPa(o.stressTolerance).toPrecision(12)}) after ${iterations} iterations`,
     });
   }
   if (!isConverged && jump && stalls >= 3) {
     warnings.push({
       kind: 'cutoff-discontinuity',
-      message: `${label}the lowest enthalpy lies on a discontinuity of the energy (a neighbour shell crossing a pair cut-off): residual stress ${final.testedStressGPa.toExponential(2)} GPa, largest force ${final.maxForce.toExponential(2)} eV/Å there`,
+      message: `${label}the lowest enthalpy lies on a discontinuity of the energy (a neighbour shell crossing a pair cut-off): residual stress ${evPerA3ToGPa(final.testedStress).toExponential(2)} GPa, largest force ${final.maxForce.toExponential(2)} eV/Å there`,
     });
   }
   warnings.push(...characterWarnings(reference, final.structure, o, label));
@@ -334,7 +336,7 @@ export function relaxFrom(model: EnergyModel, reference: Structure, start: Struc
     enthalpy: final.enthalpy,
     gradientNorm: Math.hypot(...final.reduced),
     maxForce: final.maxForce,
-    maxStressGPa: final.maxStressGPa,
+    maxStress: final.maxStress,
     deformation: stretch,
     warnings,
     evaluations,
@@ -460,14 +462,13 @@ function evaluatePoint(model: EnergyModel, s: Structure, order: DerivativeOrder,
   const reduced = new Float64Array(basis.positions.length + basis.strains.length);
   basis.positions.forEach((c, k) => (reduced[k] = dotN(c, gradient)));
   basis.strains.forEach((c, k) => (reduced[basis.positions.length + k] = dotN(c, strainGradient)));
-  const toGPa = GPA_PER_EV_PER_A3 / volume;
-  const residual = Array.from(strainGradient, (x) => x * toGPa);
-  const maxStressGPa = maxAbs(residual);
-  let testedStressGPa = maxStressGPa;
-  if (o.fixCell) testedStressGPa = 0;
+  const residual = Array.from(strainGradient, (x) => x / volume);
+  const maxStress = maxAbs(residual);
+  let testedStress = maxStress;
+  if (o.fixCell) testedStress = 0;
   else if (o.fixVolume) {
     const mean = (residual[0]! + residual[1]! + residual[2]!) / 3;
-    testedStressGPa = maxAbs(residual.map((x, k) => (k < 3 ? x - mean : x)));
+    testedStress = maxAbs(residual.map((x, k) => (k < 3 ? x - mean : x)));
   }
   const finite =
     Number.isFinite(r.energy) &&
@@ -484,8 +485,8 @@ function evaluatePoint(model: EnergyModel, s: Structure, order: DerivativeOrder,
     hessian,
     reduced,
     maxForce: maxAbs(gradient),
-    maxStressGPa,
-    testedStressGPa,
+    maxStress,
+    testedStress,
     finite,
   };
 }

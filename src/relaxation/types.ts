@@ -25,8 +25,8 @@ export interface RelaxOptions {
   fixVolume?: boolean;
   /** Convergence: largest force component, eV/Å (default 1e-5). */
   forceTolerance?: number;
-  /** Convergence: largest residual stress component (minus pressure), GPa (default 1e-4). */
-  stressToleranceGPa?: number;
+  /** Convergence: largest residual stress component (minus pressure), eV/Å³ (default 1e-4 GPa). */
+  stressTolerance?: number;
   /** Iteration limit (default 200). */
   maxIterations?: number;
   /** 'newton' (analytic Hessian, default) or 'bfgs' (gradient only). */
@@ -59,7 +59,7 @@ export interface RelaxStep {
   energy: number;
   enthalpy: number;
   maxForce: number;
-  maxStressGPa: number;
+  maxStress: number;
   gradientNorm: number;
   /** How the step that reached this point was chosen ('start' for iteration 0). */
   direction: 'start' | 'newton' | 'bfgs' | 'steepest';
@@ -94,8 +94,8 @@ export interface RelaxResult {
   gradientNorm: number;
   /** Largest force component, eV/Å. */
   maxForce: number;
-  /** Largest component of stress + pressure, GPa (0 at a converged constant-pressure minimum). */
-  maxStressGPa: number;
+  /** Largest component of stress + pressure, eV/Å³ (0 at a converged constant-pressure minimum). */
+  maxStress: number;
   /**
    * Deformation from the input cell to the relaxed one (columns transform a' = F a; lattice rows
    * L' = L Fᵀ). Symmetric: the rigid rotation that products of symmetric strain steps accumulate is

@@ -19,6 +19,7 @@ import type { CostItem } from '../document/limits.js';
 import type { ParsedJob } from '../document/parse.js';
 import { buildEnergyModel, type EnergyModel } from '../potentials/index.js';
 import { LBFGS_DEFAULTS, relaxLbfgs } from '../relaxation/lbfgs.js';
+import { gpaToEvPerA3 } from '../units/index.js';
 import { formationEnergy, type DefectKind } from '../defects/formation.js';
 import { DEFAULT_INTERSTITIAL_STARTS, DEFAULT_SITE_CLASSES, type InterstitialStartSite } from '../defects/build.js';
 import { mixingPoint } from '../defects/mixing.js';
@@ -181,7 +182,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
   };
   const relaxOpts = {
     ...(block.forceTolerance !== undefined ? { forceTolerance: block.forceTolerance } : {}),
-    ...(block.stressToleranceGPa !== undefined ? { stressToleranceGPa: block.stressToleranceGPa } : {}),
+    ...(block.stressToleranceGPa !== undefined ? { stressTolerance: gpaToEvPerA3(block.stressToleranceGPa) } : {}),
     ...(block.maxIterations !== undefined ? { maxIterations: block.maxIterations } : {}),
     ...(block.relaxCell ? { relaxCell: true, pressure: job.options.pressure } : {}),
   };
@@ -220,7 +221,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
     let u = relaxedUnit.get(id);
     if (!u) {
       const c = byId.get(id)!;
-      const r = relaxLbfgs(model, c.structure, { relaxCell: true, pressure: job.options.pressure, forceTolerance: 1e-6, stressToleranceGPa: 1e-5, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const r = relaxLbfgs(model, c.structure, { relaxCell: true, pressure: job.options.pressure, forceTolerance: 1e-6, stressTolerance: gpaToEvPerA3(1e-5), ...(opts.signal ? { signal: opts.signal } : {}) });
       if (!r.converged) warnings.push(`the perfect crystal ${id} did not converge (${r.stopReason})`);
       u = { s: r.structure, e: r.energy / c.z };
       relaxedUnit.set(id, u);

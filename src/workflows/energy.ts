@@ -2,6 +2,7 @@
 import { parseJob } from '../document/parse.js';
 import { buildEnergyModel } from '../potentials/index.js';
 import { evaluateStatic } from '../properties/static.js';
+import { evPerA3ToGPa } from '../units/index.js';
 
 export interface EnergyEntry {
   id: string;
@@ -25,7 +26,7 @@ export function energyReport(doc: unknown): { structures: EnergyEntry[] } {
         formulaUnits: s.z,
         atoms: s.structure.numAtoms,
         energy: r.energy,
-        pressureTensorGPa: r.pressureTensorGPa,
+        pressureTensorGPa: r.pressureTensor.map((row) => row.map(evPerA3ToGPa)), // the result's unit
         maxForce: r.maxForce,
       };
     }),

@@ -37,7 +37,7 @@ import { buildEnergyModel } from '../potentials/index.js';
 import { computeProperties, type GivenGeometry } from '../properties/index.js';
 import { attachSurfaces, checkSurfaces } from './surfaces.js';
 import { conventionalLatticeOf, prepareCrystal, type CrystalGeometry } from '../properties/crystal.js';
-import { documentWithTargets, parameterRows, resultSettings, type FitResult, type ResidualRow } from './results.js';
+import { documentWithTargets, parameterRows, resultSettings, structurePropertiesReport, type FitResult, type ResidualRow } from './results.js';
 
 /**
  * Runs the starts of a multi-start fit of `document` and gives their outcomes in order (one per
@@ -172,7 +172,7 @@ export async function runFit(job: ParsedJob, options: FitJobOptions = {}): Promi
     wallTimeMs: Date.now() - t0,
     residuals,
     uncertainty: outcome.uncertainty,
-    structures: report.structures,
+    structures: report.structures.map(structurePropertiesReport),
     normalization,
     catastrophe,
     history: outcome.history,

@@ -14,8 +14,8 @@ import { evPerA3ToGPa } from '../units/index.js';
 import { parseJob, type ParsedJob } from '../document/parse.js';
 import { normalizeDft } from '../fitting/normalize.js';
 import { buildEnergyModel } from '../potentials/index.js';
-import { type PropertiesOptions, type StructureProperties, computeProperties } from '../properties/index.js';
-import { documentWithTargets, parameterRows, resultSettings, type PropertiesCommandResult, type StructureReport } from './results.js';
+import { type PropertiesOptions, computeProperties } from '../properties/index.js';
+import { documentWithTargets, parameterRows, resultSettings, structurePropertiesReport, type PropertiesCommandResult, type StructureProperties, type StructureReport } from './results.js';
 import { attachSurfaces, checkSurfaces } from './surfaces.js';
 import type { CrystalGeometry } from '../properties/crystal.js';
 
@@ -31,8 +31,8 @@ export async function propertiesResult(doc: unknown, opts: PropertiesOptions = {
   const relaxed = new Map<string, CrystalGeometry>();
   const cache = { get: (id: string) => opts.cache?.get(id), set: (id: string, g: CrystalGeometry) => (relaxed.set(id, g), opts.cache?.set(id, g)) };
   const report = await computeProperties({ ...job, targets }, buildEnergyModel(job.forceField), { eos: job.options.equationOfState ?? false, transitionPressures: job.options.transitionPressures, ...opts, cache });
-  // the structures are StructureReports (checked here at compile time)
-  const structures: StructureReport[] & StructureProperties[] = report.structures;
+  // the structures, pressures in GPa, are StructureReports (checked here at compile time)
+  const structures: StructureReport[] & StructureProperties[] = report.structures.map(structurePropertiesReport);
   attachSurfaces(job, structures, opts.signal, relaxed); // structures[].surfaces[]
   const warnings = report.structures.filter((s) => s.error).map((s) => `${s.id} failed: ${s.error!.code}: ${s.error!.message}`);
   return {

@@ -15,7 +15,9 @@ import type { GuardWarning } from '../fitting/guards.js';
 import type { Uncertainty } from '../fitting/uncertainty.js';
 import type { NormalizationFactor } from '../fitting/normalize.js';
 import type { TargetSource } from '../fitting/observables.js';
-import type { StructureProperties } from '../properties/index.js';
+import type { StructureProperties as DomainStructureProperties } from '../properties/index.js';
+import type { TransitionPoint, TransitionResult } from '../properties/transition.js';
+import type { EosPoint, EquationOfState } from '../properties/eos.js';
 
 export type { PairTurnover, NormalizationFactor, Uncertainty, StructureTargets, PropertyTarget };
 /** The property vocabulary (names, units, weight classes) the tables are laid out by. */
@@ -126,7 +128,42 @@ export interface PropertiesResult extends ResultBase {
 
 /** The result of the properties use case: a `PropertiesResult` with the job's pressure (GPa) and the suite's full detail per structure (elastic tensors, equation of state, transition search). */
 export type PropertiesCommandResult = PropertiesResult & { pressureGPa: number; structures: StructureProperties[] };
-export type { StructureProperties };
+
+/** One point of a transition search as a result gives it: its pressure in GPa. */
+export type TransitionPointReport = Omit<TransitionPoint, 'pressure'> & { pressureGPa: number };
+/** A transition search as a result gives it (properties/transition.ts `TransitionResult`, pressures in GPa). */
+export type TransitionReport = Omit<TransitionResult, 'pressure' | 'curve'> & { pressureGPa: number | null; curve: TransitionPointReport[] };
+/** One equation-of-state point as a result gives it: its measured pressure in GPa. */
+export type EosPointReport = Omit<EosPoint, 'pressure'> & { pressureGPa: number };
+/** An equation of state as a result gives it (properties/eos.ts `EquationOfState`, point pressures in GPa). */
+export type EquationOfStateReport = Omit<EquationOfState, 'points'> & { points: EosPointReport[] };
+/** A structure of the property suite as a result gives it: pressures in GPa. */
+export type StructureProperties = Omit<DomainStructureProperties, 'transition' | 'eos'> & { transition?: TransitionReport; eos?: EquationOfStateReport };
+
+/** `o` with its `pressure` (eV/Å³, or null) as `pressureGPa`, in the same place among its keys. */
+function pressureInGPa<T extends { pressure: number | null }>(o: T, also: Partial<Record<keyof T, unknown>> = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (k === 'pressure') out.pressureGPa = v === null ? null : evPerA3ToGPa(v as number);
+    else out[k] = k in also ? also[k as keyof T] : v;
+  }
+  return out;
+}
+
+/**
+ * The result edge of the property suite: its pressures (eV/Å³ inside) in GPa, each key in its
+ * place, so that the JSON a pipeline reads is what it was (`transition.pressureGPa`,
+ * `transition.curve[].pressureGPa`, `eos.points[].pressureGPa`).
+ */
+export function structurePropertiesReport(s: DomainStructureProperties): StructureProperties {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) {
+    if (k === 'transition' && s.transition) out.transition = pressureInGPa(s.transition, { curve: s.transition.curve.map((p) => pressureInGPa(p)) });
+    else if (k === 'eos' && s.eos) out.eos = { ...s.eos, points: s.eos.points.map((p) => pressureInGPa(p)) };
+    else out[k] = v;
+  }
+  return out as StructureProperties;
+}
 
 /** Table S7 rows of a force field; `vary` names the fitted parameters. */
 export function parameterRows(ff: ForceField, vary: readonly string[]): ParameterRow[] {

@@ -10,6 +10,7 @@ import { buildEnergyModel } from '../../src/potentials/index.js';
 import type { EnergyModel } from '../../src/potentials/model.js';
 import { type PrepareOptions, type PreparedCrystal, type RelaxedCrystal, prepareCrystal, relaxCrystal } from '../../src/properties/crystal.js';
 import { FIXTURES } from './cells.js';
+import { gpaToEvPerA3 } from '../../src/units/index.js';
 
 export const PUBLISHED_JOB_PATH = resolve(FIXTURES, 'pbcdse-published.json');
 
@@ -37,7 +38,7 @@ export function crystal(id: string): SymmetrizedCrystal {
 }
 
 /** Tight relaxation settings of the property tests (see TOL.propertiesForceEvA). */
-export const TIGHT = { forceTolerance: 1e-10, stressToleranceGPa: 1e-8 } as const;
+export const TIGHT = { forceTolerance: 1e-10, stressTolerance: gpaToEvPerA3(1e-8) } as const;
 
 export function relaxedCrystal(id: string, options: PrepareOptions = {}): { prepared: PreparedCrystal; relaxed: RelaxedCrystal } {
   const prepared = prepareCrystal(crystal(id), options);
