@@ -215,3 +215,37 @@ describe('the defects workflow', () => {
     expect(Math.abs(r.mixing[1]!.formationEnergy.spread - sd)).toBeLessThan(1e-12);
   });
 });
+
+describe('defects and mixing at a pressure', () => {
+  const P = 5; // GPa
+  const block = {
+    supercells: { 'PbSe-RS': [{ hexagonal: [1, 1, 1] }] },
+    list: [{ kind: 'schottky-dimer', structure: 'PbSe-RS' }],
+    relaxCell: true,
+    mixing: [{ phase: 'WZ', structure: 'CdSe-WZ', supercell: { hexagonal: [1, 1, 2] }, species: ['Pb', 'Cd'], references: { Pb: 'PbSe-RS', Cd: 'CdSe-WZ' }, x: [0, 0.5], configurations: 1 }],
+  };
+  const withStructures = (pressure: (id: string) => number | undefined, options: Record<string, unknown> = {}) => ({
+    ...doc,
+    options: { ...(doc as { options?: object }).options, ...options },
+    structures: (doc as { structures: { id: string }[] }).structures.map((s) => ({ ...s, ...(pressure(s.id) !== undefined ? { pressure: pressure(s.id) } : {}) })),
+    defects: block,
+  });
+
+  it('the x = 0 end of a mixing series is zero at 5 GPa: host and references are relaxed at one pressure and compared by enthalpy', async () => {
+    const r = await defectsResult(withStructures(() => undefined, { pressure: P }));
+    expect(Math.abs(r.mixing[0]!.formationEnergy.mean)).toBeLessThan(1e-5);
+    // and the pressure acts: the x = 1/2 point and the dimer differ from their zero-pressure values
+    const r0 = await defectsResult(withStructures(() => undefined));
+    expect(Math.abs(r.mixing[1]!.formationEnergy.mean - r0.mixing[1]!.formationEnergy.mean)).toBeGreaterThan(1e-3);
+    expect(Math.abs(r.defects[0]!.formationEnergy - r0.defects[0]!.formationEnergy)).toBeGreaterThan(1e-3);
+    // structures[].pressure on every structure gives the same numbers as options.pressure
+    const own = await defectsResult(withStructures(() => P));
+    expect(own.defects[0]!.formationEnergy).toBeCloseTo(r.defects[0]!.formationEnergy, 10);
+    own.mixing.forEach((m, k) => expect(m.formationEnergy.mean).toBeCloseTo(r.mixing[k]!.formationEnergy.mean, 10));
+  });
+
+  it('a mixing reference at another pressure than its host is refused with a pointer to it', async () => {
+    const err = await defectsResult(withStructures((id) => (id === 'PbSe-RS' ? P : undefined))).catch((e) => e);
+    expect(err).toMatchObject({ code: 'INVALID_DOCUMENT', path: '/defects/mixing/0/references/Pb' });
+  });
+});

@@ -14,6 +14,8 @@
  *   same ion bound (nearest candidate site) or separated (farthest);
  * - swap (antisite across two compounds A X and B X): E(A_{n−1}B X_n) + E(A B_{n−1} X_n) − E(A_n X_n)
  *   − E(B_n X_n), neutral when q_A = q_B.
+ * With `relax.relaxCell` at a pressure p, every E above is the enthalpy E + pV (cells compared at
+ * one pressure); at the fixed cell it is the energy (constant volume).
  */
 import { DomainError } from '../errors.js';
 import type { Structure } from '../crystal/structure.js';
@@ -62,6 +64,12 @@ export interface DefectContext {
 
 const chargeOf = (s: Structure, charges: Readonly<Record<string, number>>): number => s.species.reduce((q, x) => q + (charges[x] ?? 0), 0);
 
+/** E of an unrelaxed cell, plus pV when the defects relax their cell at pressure p (eV). */
+function enthalpyOf(ctx: DefectContext, s: Structure): number {
+  const e = ctx.model.compute(s, 0).energy;
+  return ctx.relax?.relaxCell ? e + (ctx.relax.pressure ?? 0) * s.lattice.volume : e;
+}
+
 function relaxed(ctx: DefectContext, s: Structure): LbfgsResult {
   return relaxLbfgs(ctx.model, s, { ...ctx.relax, ...(ctx.signal ? { signal: ctx.signal } : {}) });
 }
@@ -80,9 +88,9 @@ function lowest(ctx: DefectContext, cells: { s: Structure; site?: InterstitialSt
   const candidates = cells.length;
   for (const c of cells) {
     const r = relaxed(ctx, c.s);
-    const recombined = reference !== undefined && r.energy - reference < RECOMBINED_ENERGY;
-    const better = !best || (best.recombined && !recombined) || (best.recombined === recombined && r.energy < best.r.energy);
-    if (better) best = { r, e0: ctx.model.compute(c.s, 0).energy, recombined, ...(c.site ? { site: c.site } : {}), ...(c.separation !== undefined ? { separation: c.separation } : {}) };
+    const recombined = reference !== undefined && r.enthalpy - reference < RECOMBINED_ENERGY;
+    const better = !best || (best.recombined && !recombined) || (best.recombined === recombined && r.enthalpy < best.r.enthalpy);
+    if (better) best = { r, e0: enthalpyOf(ctx, c.s), recombined, ...(c.site ? { site: c.site } : {}), ...(c.separation !== undefined ? { separation: c.separation } : {}) };
   }
   return { ...best!, candidates };
 }
@@ -92,12 +100,12 @@ function lowest(ctx: DefectContext, cells: { s: Structure; site?: InterstitialSt
  * `partner` is the perfect supercell of the second compound for a swap.
  */
 export function formationEnergy(ctx: DefectContext, perfect: Structure, spec: DefectSpec, partner?: Structure): DefectOutcome {
-  const ePerfect = ctx.model.compute(perfect, 0).energy;
+  const ePerfect = enthalpyOf(ctx, perfect);
   const q = ctx.charges;
   const N = perfect.numAtoms;
   const done = (best: ReturnType<typeof lowest>, reference: number, extra: Partial<DefectOutcome> = {}): DefectOutcome => ({
     kind: spec.kind,
-    formationEnergy: best.r.energy - reference,
+    formationEnergy: best.r.enthalpy - reference,
     unrelaxedEnergy: best.e0 - reference,
     converged: best.r.converged,
     charge: chargeOf(best.r.structure, q) - chargeOf(perfect, q),
@@ -133,10 +141,10 @@ export function formationEnergy(ctx: DefectContext, perfect: Structure, spec: De
   const a = ionsOf(perfect, q).cation, b = ionsOf(partner, q).cation;
   const ab = lowest(ctx, [{ s: withSpecies(perfect, firstOf(perfect, a), b) }]);
   const ba = lowest(ctx, [{ s: withSpecies(partner, firstOf(partner, b), a) }]);
-  const ePartner = ctx.model.compute(partner, 0).energy;
+  const ePartner = enthalpyOf(ctx, partner);
   return {
     kind: 'swap',
-    formationEnergy: ab.r.energy + ba.r.energy - ePerfect - ePartner,
+    formationEnergy: ab.r.enthalpy + ba.r.enthalpy - ePerfect - ePartner,
     unrelaxedEnergy: ab.e0 + ba.e0 - ePerfect - ePartner,
     converged: ab.r.converged && ba.r.converged,
     charge: q[b]! - q[a]! + q[a]! - q[b]!,

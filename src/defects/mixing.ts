@@ -60,7 +60,7 @@ export interface MixingInput {
   x: number;
   configurations: number;
   seed: number;
-  /** reference energies per formula unit: of A X (x = 0 end) and of B X (x = 1 end), eV */
+  /** reference enthalpies per formula unit (energies at zero pressure): of A X (x = 0 end) and of B X (x = 1 end), eV; each cell is relaxed at `relax.pressure` and compared by its enthalpy */
   referenceFrom: number;
   referenceTo: number;
   relax?: LbfgsOptions;
@@ -83,7 +83,7 @@ export function mixingPoint(inp: MixingInput): MixingPoint {
     const r = relaxLbfgs(inp.model, s, { ...inp.relax, relaxCell: true, ...(inp.signal ? { signal: inp.signal } : {}) });
     converged &&= r.converged;
     if (!r.converged) failures.push(`${r.stopReason}, largest force ${r.maxForce.toExponential(2)} eV/Å, stress ${evPerA3ToGPa(r.maxStress).toExponential(2)} GPa`);
-    energies.push((r.energy - nB * inp.referenceTo - (sites - nB) * inp.referenceFrom) / sites);
+    energies.push((r.enthalpy - nB * inp.referenceTo - (sites - nB) * inp.referenceFrom) / sites);
     const p = r.structure.lattice.parameters;
     for (const k of Object.keys(lat) as (keyof typeof lat)[]) lat[k] += p[k] / configs;
     vol += r.structure.lattice.volume / sites / configs;

@@ -19,7 +19,7 @@ import type { CostItem } from '../document/limits.js';
 import type { ParsedJob } from '../document/parse.js';
 import { buildEnergyModel, type EnergyModel } from '../potentials/index.js';
 import { LBFGS_DEFAULTS, relaxLbfgs } from '../relaxation/lbfgs.js';
-import { gpaToEvPerA3 } from '../units/index.js';
+import { GPA_PER_EV_PER_A3, gpaToEvPerA3 } from '../units/index.js';
 import { formationEnergy, type DefectKind } from '../defects/formation.js';
 import { DEFAULT_INTERSTITIAL_STARTS, DEFAULT_SITE_CLASSES, type InterstitialStartSite } from '../defects/build.js';
 import { mixingPoint } from '../defects/mixing.js';
@@ -180,11 +180,17 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
     if (!c) throw new DomainError('UNKNOWN_REFERENCE', `no structure "${id}" in the document`, { path });
     return c;
   };
-  const relaxOpts = {
+  /** eV/Å³: a structure's own pressure (structures[].pressure), else the job's. */
+  const pressureOf = (id: string): number => byId.get(id)?.pressure ?? job.options.pressure;
+  const relaxOptsAt = (id: string) => ({
     ...(block.forceTolerance !== undefined ? { forceTolerance: block.forceTolerance } : {}),
     ...(block.stressToleranceGPa !== undefined ? { stressTolerance: gpaToEvPerA3(block.stressToleranceGPa) } : {}),
     ...(block.maxIterations !== undefined ? { maxIterations: block.maxIterations } : {}),
-    ...(block.relaxCell ? { relaxCell: true, pressure: job.options.pressure } : {}),
+    ...(block.relaxCell ? { relaxCell: true, pressure: pressureOf(id) } : {}),
+  });
+  /** Structures that enter one energy difference (a swap's partner, mixing references) must be at one pressure. */
+  const samePressure = (host: string, other: string, path: string): void => {
+    if (pressureOf(host) !== pressureOf(other)) throw new DomainError('INVALID_DOCUMENT', `${other} is computed at ${(pressureOf(other) * GPA_PER_EV_PER_A3).toPrecision(4)} GPa and ${host} at ${(pressureOf(host) * GPA_PER_EV_PER_A3).toPrecision(4)} GPa: an energy difference between them needs one pressure (structures[].pressure)`, { path });
   };
   const warnings: string[] = [];
 
@@ -197,6 +203,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
     if (d.kind === 'swap') {
       if (!d.partner) throw new DomainError('INVALID_DOCUMENT', 'a swap needs a partner structure', { path: `/defects/list/${i}/partner` });
       crystal(d.partner, `/defects/list/${i}/partner`);
+      samePressure(d.structure, d.partner, `/defects/list/${i}/partner`);
       if (!block.supercells[d.partner]) throw new DomainError('INVALID_DOCUMENT', `no supercell for ${d.partner} under defects.supercells`, { path: `/defects/list/${i}/partner` });
     }
   });
@@ -206,6 +213,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
       const ref = m.references[sp];
       if (!ref) throw new DomainError('INVALID_DOCUMENT', `no reference structure for ${sp}`, { path: `/defects/mixing/${i}/references` });
       crystal(ref, `/defects/mixing/${i}/references/${sp}`);
+      samePressure(m.structure, ref, `/defects/mixing/${i}/references/${sp}`);
     }
   });
 
@@ -221,9 +229,9 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
     let u = relaxedUnit.get(id);
     if (!u) {
       const c = byId.get(id)!;
-      const r = relaxLbfgs(model, c.structure, { relaxCell: true, pressure: job.options.pressure, forceTolerance: 1e-6, stressTolerance: gpaToEvPerA3(1e-5), ...(opts.signal ? { signal: opts.signal } : {}) });
+      const r = relaxLbfgs(model, c.structure, { relaxCell: true, pressure: pressureOf(id), forceTolerance: 1e-6, stressTolerance: gpaToEvPerA3(1e-5), ...(opts.signal ? { signal: opts.signal } : {}) });
       if (!r.converged) warnings.push(`the perfect crystal ${id} did not converge (${r.stopReason})`);
-      u = { s: r.structure, e: r.energy / c.z };
+      u = { s: r.structure, e: r.enthalpy / c.z };
       relaxedUnit.set(id, u);
       const p = r.structure.lattice.parameters;
       references.push({ structure: id, energyPerFormulaUnit: u.e, a: p.a, b: p.b, c: p.c, converged: r.converged });
@@ -253,7 +261,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
       progress(`${d.kind} in ${d.structure} (size ${k + 1})`);
       const perfect = supercell(d.structure, k);
       const partner = d.kind === 'swap' ? supercell(d.partner!, Math.min(k, block.supercells[d.partner!]!.length - 1)) : undefined;
-      const out = formationEnergy({ model, charges, relax: relaxOpts, ...(opts.signal ? { signal: opts.signal } : {}) }, perfect, {
+      const out = formationEnergy({ model, charges, relax: relaxOptsAt(d.structure), ...(opts.signal ? { signal: opts.signal } : {}) }, perfect, {
         kind: d.kind,
         ...(d.species ? { species: d.species } : {}),
         ...(d.by ? { by: d.by } : {}),
@@ -313,7 +321,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
       progress(`mixing ${m.phase} x = ${x}`);
       // x is the fraction of species[0]; the host holds hostSpecies on every site
       const fractionOther = other === m.species[0] ? x : 1 - x;
-      const pt = mixingPoint({ model, host: sc, from: hostSpecies, to: other, x: fractionOther, configurations: m.configurations ?? 3, seed: (m.seed ?? 1) + 7919 * j, referenceFrom: eFrom, referenceTo: eTo, relax: relaxOpts, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const pt = mixingPoint({ model, host: sc, from: hostSpecies, to: other, x: fractionOther, configurations: m.configurations ?? 3, seed: (m.seed ?? 1) + 7919 * j, referenceFrom: eFrom, referenceTo: eTo, relax: { ...relaxOptsAt(m.structure), pressure: pressureOf(m.structure) }, ...(opts.signal ? { signal: opts.signal } : {}) });
       done++;
       const xFirst = other === m.species[0] ? pt.x : 1 - pt.x;
       const id = `mixing-${m.phase}-${xFirst.toFixed(3)}`;
