@@ -451,11 +451,10 @@ export class FitEvaluator {
     if (st.elastic) {
       // elastic constants: central difference along the tangent (p ± h e_k, geometry ± h d_k)
       for (let k = 0; k < nP; k++) {
-        // relative to the value, or, for a value at (or within rounding of) zero, as a B or C on
-        // its lower bound 0, relative to the document's value (else 1): a step relative to 0
-        // would leave the elastic constants equal to rounding and their slope zero
-        const v0 = Math.abs(getParameter(this.input.forceField, this.names[k]!) ?? 0);
-        const step = h * (Math.abs(values[k]!) >= 1e-6 * v0 && values[k] !== 0 ? Math.abs(values[k]!) : v0 || 1);
+        // relative to the value, or, for a value that is zero (a B or C on its lower bound 0),
+        // relative to the document's value (else 1): a step relative to 0 would leave the
+        // elastic constants equal to rounding and their slope zero
+        const step = h * (values[k] !== 0 ? Math.abs(values[k]!) : Math.abs(getParameter(this.input.forceField, this.names[k]!) ?? 0) || 1);
         const at = (sign: number): Record<string, number> => {
           const v = [...values];
           v[k] = v[k]! + sign * step;
