@@ -36,7 +36,7 @@ import type { Structure } from '../crystal/structure.js';
 import { type Mat3, inv3, mul3, transpose3 } from '../math/linalg.js';
 import { deformation } from '../math/voigt.js';
 import { buildEnergyModel, type ParametrisedModel } from '../potentials/index.js';
-import { type ForceField, withParameters } from '../potentials/forcefield.js';
+import { type ForceField, getParameter, withParameters } from '../potentials/forcefield.js';
 import { relaxFrom, resolveRelaxOptions, cachedSymmetryBasis } from '../relaxation/index.js';
 import { addPressureHessian, geometryResponse } from '../relaxation/response.js';
 import type { RelaxResult, RelaxWarning } from '../relaxation/types.js';
@@ -454,7 +454,10 @@ export class FitEvaluator {
     if (st.elastic) {
       // elastic constants: central difference along the tangent (p ± h e_k, geometry ± h d_k)
       for (let k = 0; k < nP; k++) {
-        const step = h * Math.max(Math.abs(values[k]!), 1e-12);
+        // relative to the value, or, for a value that is zero (a B or C on its lower bound 0),
+        // relative to the document's value (else 1): a step relative to 0 would leave the
+        // elastic constants equal to rounding and their slope zero
+        const step = h * (values[k] !== 0 ? Math.abs(values[k]!) : Math.abs(getParameter(this.input.forceField, this.names[k]!) ?? 0) || 1);
         const at = (sign: number): Record<string, number> => {
           const v = [...values];
           v[k] = v[k]! + sign * step;
