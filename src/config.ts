@@ -126,7 +126,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'PORT', default: '3000', description: 'TCP port (0: any free port)' },
   { name: 'HOST', default: '127.0.0.1', description: 'interface to listen on (0.0.0.0 for all)' },
   { name: 'LATTICEFIT_DATA_DIR', default: './data', description: 'directory of the SQLite job database (`jobs.sqlite`)' },
-  { name: 'LATTICEFIT_WORKERS', default: 'cores - 1 (min 1)', description: 'worker threads, i.e. jobs running at once' },
+  { name: 'LATTICEFIT_WORKERS', default: 'cores - 1 (min 1)', description: 'worker threads, i.e. jobs running at once; the starts of multi-start fits run on a second pool of up to as many threads, started when starts come and ended after a minute idle' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'LATTICEFIT_MAX_BODY_BYTES', default: '1048576', description: 'largest request body (413 PAYLOAD_TOO_LARGE above)' },
   { name: 'LATTICEFIT_MAX_STRUCTURES', default: '64', description: 'structures per job document' },
