@@ -4,6 +4,7 @@
  *
  *   node --import tsx bench/fit-reference.ts            # one run
  *   node --import tsx bench/fit-reference.ts --runs 3   # three runs, each printed
+ *   node --import tsx bench/fit-reference.ts --trajectory  # when the objective first reaches 14.03, 8.6, 8.52 (iteration, wall s)
  */
 import { readFileSync } from 'node:fs';
 import { parseJob } from '../src/document/parse.js';
@@ -15,7 +16,14 @@ const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 1;
 for (let i = 0; i < runs; i++) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const r = await runFit(parseJob(doc));
+  const trajectory = process.argv.includes('--trajectory');
+  const marks = [14.03, 8.6, 8.52];
+  const reached: Record<string, { iteration: number; wallS: number }> = {};
+  const onProgress = (p: { iteration: number; objective: number; stage: string }): void => {
+    for (const m of marks) if (p.stage === 'fit' && p.objective <= m && !reached[m]) reached[m] = { iteration: p.iteration, wallS: +((performance.now() - t0) / 1000).toFixed(2) };
+  };
+  const r = await runFit(parseJob(doc), trajectory ? { onProgress } : {});
+  if (trajectory) console.log(JSON.stringify({ reached }));
   const c = process.cpuUsage(c0);
   const accepted = r.history?.filter((h: { accepted: boolean }) => h.accepted).length;
   if (process.argv.includes('--notes')) {

@@ -36,6 +36,7 @@ import type { Structure } from '../crystal/structure.js';
 import { type Mat3, inv3, mul3, transpose3 } from '../math/linalg.js';
 import { deformation } from '../math/voigt.js';
 import { buildEnergyModel, type ParametrisedModel } from '../potentials/index.js';
+import type { EnergyResult } from '../potentials/model.js';
 import { type ForceField, getParameter, withParameters } from '../potentials/forcefield.js';
 import { relaxFrom, resolveRelaxOptions, cachedSymmetryBasis } from '../relaxation/index.js';
 import { addPressureHessian, geometryResponse } from '../relaxation/response.js';
@@ -168,6 +169,12 @@ export class FitEvaluator {
   /** Fitted faces per structure id, and their held settings (shared with restricted evaluators). */
   private readonly surfacesOf: Map<string, Observable[]>;
   private readonly surfaceSettings: Map<string, SurfaceSetting>;
+  /**
+   * `model.compute(structure, 2)` of a relaxed structure whose elastic constants were computed, with
+   * the parameter values it was computed at: `structureDerivatives` at that point reuses it
+   * (the same numbers, one Hessian fewer per structure and Jacobian).
+   */
+  private readonly second = new WeakMap<Structure, { values: string; result: EnergyResult }>();
 
   constructor(input: EvaluatorInput, names: readonly string[], observables: readonly Observable[], options: EvaluatorOptions, shared?: { prepared: Map<string, PreparedCrystal>; geometry: Map<string, Structure>; response: FitEvaluator['response']; model: ParametrisedModel; surfaceSettings: Map<string, SurfaceSetting> }) {
     this.input = input;
@@ -337,7 +344,10 @@ export class FitEvaluator {
     else if (transforming.length) state.failure = transforming.map((w) => w.message).join('; ');
     if (elastic) {
       try {
-        const el = elasticConstants(model, relax.structure, this.elasticAt(id));
+        // the second derivatives at the relaxed structure, kept for the Jacobian at this point
+        const second = model.compute(relax.structure, 2);
+        this.second.set(relax.structure, { values: values.join(','), result: second });
+        const el = elasticConstants(model, relax.structure, this.elasticAt(id), second);
         state.elastic = el;
         Object.assign(state.properties, elasticProperties(el, this.input.options));
       } catch (e) {
@@ -411,8 +421,10 @@ export class FitEvaluator {
     const n = s.numAtoms;
     const nP = this.names.length;
     const basis = cachedSymmetryBasis(prep.structure, prep.operations);
-    const r = model.compute(s, 2);
-    const H = r.hessian!;
+    // the elastic constants of the state computed the same second derivatives (same model, same structure)
+    const kept = this.second.get(s);
+    const r = kept && kept.values === values.join(',') ? kept.result : model.compute(s, 2);
+    const H = kept && r === kept.result ? Float64Array.from(r.hessian!) : r.hessian!;
     addPressureHessian(H, n, s.lattice.volume, this.pressureOf(prep.id));
     const pd = model.parameterDerivatives(s, this.names);
     const dParams = geometryResponse(H, basis, n, pd.dFirst);

@@ -96,7 +96,7 @@
 import { EigenvalueDecomposition, LuDecomposition, Matrix } from 'ml-matrix';
 import { DomainError } from '../errors.js';
 import type { Structure } from '../crystal/structure.js';
-import type { EnergyModel } from '../potentials/model.js';
+import type { EnergyModel, EnergyResult } from '../potentials/model.js';
 import { GPA_PER_EV_PER_A3, evPerA3ToGPa } from '../units/index.js';
 
 /** A 6 × 6 matrix in Voigt order xx, yy, zz, yz, xz, xy (rows of plain numbers). */
@@ -277,8 +277,9 @@ export function moduli(c: Voigt6x6, s: Voigt6x6): ElasticModuli {
  * relaxed at `atPressure.pressureGPa`, reported in `atPressure.definition`.
  * One evaluation of the full Hessian.
  */
-export function elasticConstants(model: EnergyModel, structure: Structure, atPressure: { pressure: number; definition: ElasticDefinition } = { pressure: 0, definition: 'energy' }): ElasticResult {
-  const r = model.compute(structure, 2);
+export function elasticConstants(model: EnergyModel, structure: Structure, atPressure: { pressure: number; definition: ElasticDefinition } = { pressure: 0, definition: 'energy' }, computed?: EnergyResult): ElasticResult {
+  // `computed`: the caller's model.compute(structure, 2), when it has it already (read, not changed)
+  const r = computed ?? model.compute(structure, 2);
   if (!r.hessian || !r.gradient || !r.strain) throw new DomainError('NUMERICAL_FAILURE', `model ${model.name} returned no second derivatives`);
   for (let i = 0; i < r.hessian.length; i++) {
     if (!Number.isFinite(r.hessian[i]!)) throw new DomainError('NUMERICAL_FAILURE', 'the Hessian has non-finite entries');
