@@ -326,6 +326,17 @@ describe('GULP reader errors and edge cases', () => {
     expect(untranslated.map((u) => u.reason)).toEqual(['no charge is given for K (no species line, no charge on its coordinates): set to 0']);
   });
 
+  it('reads keywords by their start, as GULP does: optimisation, properties, relaxed and fitting are opti, prop, relax and fit', () => {
+    const body = 'cell\n5.4 5.4 5.4 90 90 90\nfrac\nZn 0 0 0\nS 0.25 0.25 0.25\nspace\n216\nspecies\nZn 2\nS -2\nbuck\nZn S 600 0.3 0 10 1 1 0\n';
+    const short = readGulp(`opti conv prop\n${body}`), long = readGulp(`optimisation conv properties\n${body}`);
+    expect(long.document.options).toEqual(short.document.options);
+    expect(long.document.options).toMatchObject({ relax: true, relaxCell: false });
+    expect(long.untranslated).toEqual(short.untranslated);
+    const fit = readGulp(`fit relax conp\n${body}observables\nelastic 1\n1 1 100\nend\n`), fitLong = readGulp(`fitting relaxed conp\n${body}observables\nelastic 1\n1 1 100\nend\n`);
+    expect(fitLong.document.options).toEqual(fit.document.options);
+    expect(fitLong.document.options).toMatchObject({ relax: true });
+  });
+
   it('tells the elements C and S from the core and shell markers c and s', () => {
     const { document } = readGulp('opti\ncell\n5.4 5.4 5.4 90 90 90\nfrac\nZn 0 0 0\nS 0.25 0.25 0.25\nspace\n216\nspecies\nZn 2\nS -2\nbuck\nZn S 600 0.3 0 10\nS c S c 1200 0.149 120 12\n');
     expect(document.structures[0]!.sites.map((x) => x.species)).toEqual(['Zn', 'S']);

@@ -173,6 +173,15 @@ interface Config {
 
 const KNOWN_KEYWORDS = new Set(['fit', 'relax', 'opti', 'optimise', 'optimize', 'conp', 'conv', 'prop', 'property', 'properties', 'simul', 'simultaneous', 'single', 'comp', 'nosym', 'full', 'phon', 'noden']);
 const TRANSLATED_KEYWORDS = new Set(['fit', 'relax', 'opti', 'optimise', 'optimize', 'conp', 'conv', 'prop', 'property', 'properties']);
+/**
+ * GULP recognises a keyword by the start of the word (`optimisation` is opti, `properties` prop,
+ * `relaxed` relax): the translated ones by these prefixes, each mapped to the name this reader uses.
+ */
+const TRANSLATED_PREFIXES: readonly [string, string][] = [['opti', 'opti'], ['prop', 'prop'], ['rela', 'relax'], ['fit', 'fit'], ['conp', 'conp'], ['conv', 'conv']];
+/** The reader's name of a keyword word (lower case): a translated keyword by its GULP prefix, else the word. */
+const keywordName = (w: string): string => TRANSLATED_PREFIXES.find(([p]) => w.startsWith(p))?.[1] ?? w;
+/** Words that continue a keyword line: the known keywords and any word GULP reads as a translated one. */
+const isKnownKeyword = (w: string): boolean => KNOWN_KEYWORDS.has(w) || TRANSLATED_PREFIXES.some(([p]) => w.startsWith(p));
 const KEYWORD_REASONS: Record<string, string> = {
   simul: 'simultaneous fitting of shell positions: latticefit is a rigid-ion code and always relaxes all ions',
   simultaneous: 'simultaneous fitting of shell positions: latticefit is a rigid-ion code and always relaxes all ions',
@@ -236,7 +245,7 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
   const first = lines.find((l) => !l.meta);
   if (first && !isOption(first.tokens[0]!)) {
     for (const k of first.tokens) {
-      const w = k.toLowerCase();
+      const w = keywordName(k.toLowerCase());
       keywords.add(w);
       const refused = Object.entries(REFUSED_KEYWORDS).find(([p]) => w.startsWith(p) && (w.length >= 3 || w === p));
       if (refused) throw parseError(`keyword "${k}": ${refused[1]}`, first.line);
@@ -244,8 +253,8 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
     }
     i = lines.indexOf(first) + 1;
     // a keyword line may continue on following lines made only of known keywords
-    while (i < lines.length && !lines[i]!.meta && lines[i]!.tokens.every((t) => KNOWN_KEYWORDS.has(t.toLowerCase()))) {
-      for (const k of lines[i]!.tokens) keywords.add(k.toLowerCase());
+    while (i < lines.length && !lines[i]!.meta && lines[i]!.tokens.every((t) => isKnownKeyword(t.toLowerCase()))) {
+      for (const k of lines[i]!.tokens) keywords.add(keywordName(k.toLowerCase()));
       i++;
     }
   }
