@@ -12,9 +12,8 @@
  * starts (cooperatively, then by terminating the thread; its `error` listener keeps that from
  * crashing the process).
  */
-import { TaskFailedError, type RunStartsRemotely, type StartOutcome, type TaskLimits, type TaskRunner } from './runner.js';
+import { TaskFailedError, failedStart, type RunStartsRemotely, type StartOutcome, type TaskLimits, type TaskRunner } from './runner.js';
 
-const failedStart = (start: number[], error: string): StartOutcome => ({ start, parameters: start, objective: Number.NaN, initialObjective: Number.NaN, iterations: 0, converged: false, error });
 
 export function poolStarts(runner: TaskRunner, limits: TaskLimits): RunStartsRemotely {
   return (document, starts, signal) =>

@@ -29,7 +29,7 @@ import type { ServiceLimits } from '../config.js';
 import type { AbortReason } from './process-job.js';
 import type { RedisChannels } from './redis-channels.js';
 import type { RedisKeys } from './redis-keys.js';
-import { TaskFailedError, type StartOutcome, type TaskRunner } from './runner.js';
+import { TaskFailedError, failedStart, type StartOutcome, type TaskRunner } from './runner.js';
 import type { JobStore } from './store.js';
 import { isTerminal } from './types.js';
 
@@ -48,7 +48,6 @@ function parseOutcome(text: string): StartOutcome {
   return { ...o, objective: num(o.objective), initialObjective: num(o.initialObjective) };
 }
 
-const failedStart = (start: number[], error: string): StartOutcome => ({ start, parameters: start, objective: Number.NaN, initialObjective: Number.NaN, iterations: 0, converged: false, error });
 
 /** Reasons after which the fit's starts are of no further use. */
 const stopsStarts = (reason: AbortReason | undefined): boolean => reason?.kind !== 'shutdown' && reason?.kind !== 'superseded';

@@ -34,6 +34,9 @@ export interface TaskRequest {
  * mode: one child job per start, on any worker). Called on the main thread, for a task running
  * in a worker thread; `signal` is the job's.
  */
+/** The outcome of a start that could not run (its thread died, its child job failed): no objective, the error. */
+export const failedStart = (start: number[], error: string): StartOutcome => ({ start, parameters: start, objective: Number.NaN, initialObjective: Number.NaN, iterations: 0, converged: false, error });
+
 export type RunStartsRemotely = (document: unknown, starts: number[][], signal: AbortSignal) => Promise<StartOutcome[]>;
 
 export interface TaskRunOptions {
