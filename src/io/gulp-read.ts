@@ -171,29 +171,23 @@ interface Config {
   supercell?: { n: [number, number, number]; line: number };
 }
 
-const KNOWN_KEYWORDS = new Set(['fit', 'relax', 'opti', 'optimise', 'optimize', 'conp', 'conv', 'prop', 'property', 'properties', 'simul', 'simultaneous', 'single', 'comp', 'nosym', 'full', 'phon', 'noden']);
-const TRANSLATED_KEYWORDS = new Set(['fit', 'relax', 'opti', 'optimise', 'optimize', 'conp', 'conv', 'prop', 'property', 'properties']);
 /**
  * GULP recognises a keyword by the start of the word (`optimisation` is opti, `properties` prop,
- * `relaxed` relax): the translated ones by these prefixes, each mapped to the name this reader uses.
+ * `relaxed` relax, `eharmonic` ehar): these prefixes, each mapped to the name this reader uses.
  */
-const TRANSLATED_PREFIXES: readonly [string, string][] = [['opti', 'opti'], ['prop', 'prop'], ['rela', 'relax'], ['fit', 'fit'], ['conp', 'conp'], ['conv', 'conv']];
-/** The reader's name of a keyword word (lower case): a translated keyword by its GULP prefix, else the word. */
-const keywordName = (w: string): string => TRANSLATED_PREFIXES.find(([p]) => w.startsWith(p))?.[1] ?? w;
-/** Words that continue a keyword line: the known keywords and any word GULP reads as a translated one. */
-const isKnownKeyword = (w: string): boolean => KNOWN_KEYWORDS.has(w) || TRANSLATED_PREFIXES.some(([p]) => w.startsWith(p));
+const KEYWORD_PREFIXES: readonly [string, string][] = [['opti', 'opti'], ['prop', 'prop'], ['rela', 'relax'], ['fit', 'fit'], ['conp', 'conp'], ['conv', 'conv'], ['ehar', 'eharmonic']];
+/** The reader's name of a keyword word (lower case): by its GULP prefix, else the word. */
+const keywordName = (w: string): string => KEYWORD_PREFIXES.find(([p]) => w.startsWith(p))?.[1] ?? w;
+const TRANSLATED_KEYWORDS = new Set(['fit', 'relax', 'opti', 'conp', 'conv', 'prop']);
+/** Keywords (reader's names) that may continue a keyword line. */
+const KNOWN_KEYWORDS = new Set([...TRANSLATED_KEYWORDS, 'eharmonic', 'simul', 'simultaneous', 'single', 'comp', 'nosym', 'full', 'phon', 'noden']);
 const KEYWORD_REASONS: Record<string, string> = {
   simul: 'simultaneous fitting of shell positions: latticefit is a rigid-ion code and always relaxes all ions',
   simultaneous: 'simultaneous fitting of shell positions: latticefit is a rigid-ion code and always relaxes all ions',
   single: 'single-point run: latticefit computes properties at the relaxed structure',
-};
-/** Keywords by their first four letters, as GULP matches them. */
-const KEYWORD_PREFIX_REASONS: [string, string][] = [
-  [
-    'ehar',
+  eharmonic:
     'translated as a single point (options.relax false): GULP does not optimise with eharmonic either; the harmonic estimate of the relaxation energy, which GULP adds to its total lattice energy ("Harmonic relaxation energy"), is not computed: latticefit reports the energy of the structure as given',
-  ],
-];
+};
 
 /** A data line of a GULP block starts with a species label (`Cd`, `O2`, `O_w`) or an atomic number. */
 const isDataLine = (t: string[]): boolean => t.length > 0 && (/^[A-Za-z]{1,2}(\d\w*|_\w*)?$/.test(t[0]!) || parseNumber(t[0]!) !== undefined);
@@ -249,11 +243,11 @@ export function readGulp(text: string, readOptions: GulpReadOptions = {}): GulpR
       keywords.add(w);
       const refused = Object.entries(REFUSED_KEYWORDS).find(([p]) => w.startsWith(p) && (w.length >= 3 || w === p));
       if (refused) throw parseError(`keyword "${k}": ${refused[1]}`, first.line);
-      if (!TRANSLATED_KEYWORDS.has(w)) skip({ ...first, text: k }, KEYWORD_REASONS[w] ?? KEYWORD_PREFIX_REASONS.find(([p]) => w.startsWith(p))?.[1] ?? `keyword "${k}" has no latticefit equivalent`);
+      if (!TRANSLATED_KEYWORDS.has(w)) skip({ ...first, text: k }, KEYWORD_REASONS[w] ?? `keyword "${k}" has no latticefit equivalent`);
     }
     i = lines.indexOf(first) + 1;
     // a keyword line may continue on following lines made only of known keywords
-    while (i < lines.length && !lines[i]!.meta && lines[i]!.tokens.every((t) => isKnownKeyword(t.toLowerCase()))) {
+    while (i < lines.length && !lines[i]!.meta && lines[i]!.tokens.every((t) => KNOWN_KEYWORDS.has(keywordName(t.toLowerCase())))) {
       for (const k of lines[i]!.tokens) keywords.add(keywordName(k.toLowerCase()));
       i++;
     }
@@ -1128,8 +1122,8 @@ function buildOptions(keywords: Set<string>, set: Partial<Record<GulpWeightName,
   const orig = (meta?.options ?? {}) as Record<string, unknown>;
   const fitting = keywords.has('fit');
   // eharmonic: GULP estimates the relaxation energy from the Hessian and does not optimise
-  const harmonic = [...keywords].some((k) => k.startsWith('ehar'));
-  const relax = fitting ? keywords.has('relax') : !harmonic && (keywords.has('opti') || keywords.has('optimise') || keywords.has('optimize'));
+  const harmonic = keywords.has('eharmonic');
+  const relax = fitting ? keywords.has('relax') : !harmonic && keywords.has('opti');
   const out: Record<string, unknown> = {};
   // non-GULP options come from the metadata
   for (const [k, v] of Object.entries(orig)) if (!['relax', 'pressure', 'defaultWeights'].includes(k)) out[k] = v;
