@@ -20,10 +20,11 @@ export interface JacobianEntry {
 
 /**
  * The analytic relaxed Jacobian of `observables` at the job's parameters beside central differences
- * with step `relStep`·|p| (of the parameters `only` names, else all). `accept` judges an entry; the
- * ones it refuses are returned as text.
+ * with step `step`·|p|, or `step(p)` when a function (an absolute step for a parameter at zero), of
+ * the parameters `only` names, else all. `accept` judges an entry; the ones it refuses are returned
+ * as text.
  */
-export function jacobianAgainstDifferences(job: ParsedJob, observables: Observable[], relStep: number, accept: (e: JacobianEntry) => boolean, only?: readonly string[]): { bad: string[]; analytic: ArrayLike<number>[] } {
+export function jacobianAgainstDifferences(job: ParsedJob, observables: Observable[], step: number | ((p0: number) => number), accept: (e: JacobianEntry) => boolean, only?: readonly string[]): { bad: string[]; analytic: ArrayLike<number>[] } {
   const ev = new FitEvaluator(job, job.vary, observables, { pressure: 0 });
   const p0 = job.vary.map((n) => getParameter(job.forceField, n)!);
   const states = ev.evaluate(p0, ev.involved);
@@ -33,7 +34,7 @@ export function jacobianAgainstDifferences(job: ParsedJob, observables: Observab
   const bad: string[] = [];
   job.vary.forEach((name, k) => {
     if (only && !only.includes(name)) return;
-    const h = relStep * Math.abs(p0[k]!);
+    const h = typeof step === 'number' ? step * Math.abs(p0[k]!) : step(p0[k]!);
     const at = (sign: number): Float64Array => {
       const p = [...p0];
       p[k] = p[k]! + sign * h;
