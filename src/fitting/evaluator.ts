@@ -62,6 +62,11 @@ export interface StructureState {
   /** Why this structure is unusable at this parameter set (trial steps are rejected for it). */
   failure?: string;
   elastic?: ElasticResult;
+  /**
+   * The second derivatives at `structure` its elastic constants were computed from: the Jacobian at
+   * this state reuses them (the same numbers, one Hessian fewer per elastic structure and Jacobian).
+   */
+  second?: EnergyResult;
   /** Relaxed surface energies of the fitted faces, by the JSON pointer of the face's entry. */
   surfaces?: Record<string, RelaxedSurface>;
 }
@@ -169,12 +174,6 @@ export class FitEvaluator {
   /** Fitted faces per structure id, and their held settings (shared with restricted evaluators). */
   private readonly surfacesOf: Map<string, Observable[]>;
   private readonly surfaceSettings: Map<string, SurfaceSetting>;
-  /**
-   * `model.compute(structure, 2)` of a relaxed structure whose elastic constants were computed, with
-   * the parameter values it was computed at: `structureDerivatives` at that point reuses it
-   * (the same numbers, one Hessian fewer per structure and Jacobian).
-   */
-  private readonly second = new WeakMap<Structure, { values: string; result: EnergyResult }>();
 
   constructor(input: EvaluatorInput, names: readonly string[], observables: readonly Observable[], options: EvaluatorOptions, shared?: { prepared: Map<string, PreparedCrystal>; geometry: Map<string, Structure>; response: FitEvaluator['response']; model: ParametrisedModel; surfaceSettings: Map<string, SurfaceSetting> }) {
     this.input = input;
@@ -345,9 +344,8 @@ export class FitEvaluator {
     if (elastic) {
       try {
         // the second derivatives at the relaxed structure, kept for the Jacobian at this point
-        const second = model.compute(relax.structure, 2);
-        this.second.set(relax.structure, { values: values.join(','), result: second });
-        const el = elasticConstants(model, relax.structure, this.elasticAt(id), second);
+        state.second = model.compute(relax.structure, 2);
+        const el = elasticConstants(model, relax.structure, this.elasticAt(id), state.second);
         state.elastic = el;
         Object.assign(state.properties, elasticProperties(el, this.input.options));
       } catch (e) {
@@ -421,10 +419,9 @@ export class FitEvaluator {
     const n = s.numAtoms;
     const nP = this.names.length;
     const basis = cachedSymmetryBasis(prep.structure, prep.operations);
-    // the elastic constants of the state computed the same second derivatives (same model, same structure)
-    const kept = this.second.get(s);
-    const r = kept && kept.values === values.join(',') ? kept.result : model.compute(s, 2);
-    const H = kept && r === kept.result ? Float64Array.from(r.hessian!) : r.hessian!;
+    // the state's elastic constants computed these second derivatives already (kept unchanged: H is a copy)
+    const r = st.second ?? model.compute(s, 2);
+    const H = st.second ? Float64Array.from(r.hessian!) : r.hessian!;
     addPressureHessian(H, n, s.lattice.volume, this.pressureOf(prep.id));
     const pd = model.parameterDerivatives(s, this.names);
     const dParams = geometryResponse(H, basis, n, pd.dFirst);
