@@ -7,7 +7,7 @@
  */
 import { DomainError } from '../errors.js';
 import { DEG } from '../units/index.js';
-import { type Mat3, type Vec3, det3, inv3, mul3, norm, dot, cross, transpose3, vecMat, copy3 } from '../math/linalg.js';
+import { type Mat3, type Vec3, det3, inv3, mul3, norm, dot, cross, transpose3, vecMat, copy3, doubleRows3 } from '../math/linalg.js';
 
 export interface LatticeParameters {
   a: number;
@@ -25,9 +25,11 @@ export class Lattice {
   /** Rows are the lattice vectors (Å). */
   readonly matrix: Readonly<Mat3>;
   private _inverse: Mat3 | undefined;
+  private _reciprocal: Mat3 | undefined;
 
   private constructor(matrix: Mat3) {
-    this.matrix = matrix;
+    // one array layout for every lattice (math/linalg.ts doubles3)
+    this.matrix = doubleRows3(matrix);
   }
 
   /** From three lattice vectors given as rows (Å). Throws INVALID_CELL for a degenerate cell. */
@@ -74,13 +76,17 @@ export class Lattice {
 
   /** Inverse of the lattice matrix: f = r · L⁻¹. */
   get inverse(): Readonly<Mat3> {
-    return (this._inverse ??= inv3(this.matrix));
+    return (this._inverse ??= doubleRows3(inv3(this.matrix)));
   }
 
   /** Reciprocal lattice rows b_i with a_i · b_j = 2π δ_ij (Å⁻¹). */
-  get reciprocal(): Mat3 {
-    const t = transpose3(this.inverse);
-    return t.map((row) => row.map((x) => 2 * Math.PI * x)) as Mat3;
+  get reciprocal(): Readonly<Mat3> {
+    if (!this._reciprocal) {
+      const t = transpose3(this.inverse);
+      const s = 2 * Math.PI;
+      this._reciprocal = doubleRows3([[s * t[0][0], s * t[0][1], s * t[0][2]], [s * t[1][0], s * t[1][1], s * t[1][2]], [s * t[2][0], s * t[2][1], s * t[2][2]]]);
+    }
+    return this._reciprocal;
   }
 
   get parameters(): LatticeParameters {

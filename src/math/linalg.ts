@@ -16,6 +16,24 @@ export const identity3 = (): Mat3 => [
   [0, 0, 1],
 ];
 
+/**
+ * [x, y, z] in V8's unboxed-double array layout whatever the values. An array literal of small
+ * integers ([6, 0, 0]) gets another layout (and `map` a holey one), and a numeric kernel that
+ * meets two layouts in one argument throws its optimised code away: in a short run, such as one
+ * `latticefit properties` process, that costs more than the arithmetic. The lattice keeps its
+ * matrices in this layout (crystal/lattice.ts).
+ */
+export function doubles3(x: number, y: number, z: number): Vec3 {
+  const v: Vec3 = [0.5, 0.5, 0.5];
+  v[0] = x;
+  v[1] = y;
+  v[2] = z;
+  return v;
+}
+
+/** A copy of m with rows in the layout of `doubles3`. */
+export const doubleRows3 = (m: Readonly<Mat3>): Mat3 => [doubles3(m[0][0], m[0][1], m[0][2]), doubles3(m[1][0], m[1][1], m[1][2]), doubles3(m[2][0], m[2][1], m[2][2])];
+
 export const zeros3 = (): Mat3 => [
   [0, 0, 0],
   [0, 0, 0],

@@ -102,15 +102,18 @@ export function addEwaldReciprocal(structure: Structure, q: Float64Array, p: Ewa
     const u1 = (1 - EWALD_TAPER) * (1 - EWALD_TAPER) * gc2;
     const iDeltaU = 1 / (gc2 - u1);
     const w = new Float64Array(3); // taper s, s', s''
-    const hmax = [0, 1, 2].map((a) => Math.floor((gc * Math.hypot(...L[a]!)) / TWO_PI));
-    const [h1, h2, h3] = hmax as [number, number, number];
+    // scalars, not a destructured array: the array's element kind (small integers or doubles)
+    // varies between calls, and each change threw away the optimised code of this function
+    const h1 = Math.floor((gc * Math.hypot(L[0][0], L[0][1], L[0][2])) / TWO_PI);
+    const h2 = Math.floor((gc * Math.hypot(L[1][0], L[1][1], L[1][2])) / TWO_PI);
+    const h3 = Math.floor((gc * Math.hypot(L[2][0], L[2][1], L[2][2])) / TWO_PI);
     // fractional coordinates wrapped into [0, 1): exact for integer (h, k, l), and precise
     const frac = structure.fractional;
     for (let i = 0; i < frac.length; i++) frac[i] = frac[i]! - Math.floor(frac[i]!);
     const t1 = phaseTable(frac, n, 0, 0, h1);
     const t2 = phaseTable(frac, n, 1, -h2, h2);
     const t3 = phaseTable(frac, n, 2, -h3, h3);
-    const [b1, b2, b3] = R;
+    const b1 = R[0], b2 = R[1], b3 = R[2];
     const b3b3 = b3[0] * b3[0] + b3[1] * b3[1] + b3[2] * b3[2];
 
     const zc = new Float64Array(n), zs = new Float64Array(n); // phases of (h, k, 0)
