@@ -140,7 +140,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
   return runDefects(job, defectsRequest(job), opts, t0);
 }
 
-/** The defects use case on a parsed job and its resolved `defects` block. */
+/** The defects use case on a parsed job and its resolved `defects` block (`wallTimeMs` counts from `t0`, the parse included when the caller parsed). */
 export async function runDefects(job: ParsedJob, request: DefectsRequest, opts: DefectsOptions = {}, t0 = Date.now()): Promise<DefectsResult> {
   const model: EnergyModel = buildEnergyModel({ ...job.forceField, coulomb: { accuracy: request.coulombAccuracy } });
   const byId = new Map(job.structures.map((s) => [s.id, s]));

@@ -78,7 +78,7 @@ export async function mdResult(doc: unknown, opts: MdWorkflowOptions = {}): Prom
   return runMd(job, md, opts, t0);
 }
 
-/** The md use case on a parsed job and its resolved md request. */
+/** The md use case on a parsed job and its resolved md request (`wallTimeMs` counts from `t0`, the parse included when the caller parsed). */
 export async function runMd(job: ParsedJob, md: MdRequest, opts: MdWorkflowOptions = {}, t0 = Date.now()): Promise<MdResult> {
   const { settings, supercell } = md;
   // the adapter's options: the pressure converted to its GPa there
