@@ -4,25 +4,29 @@
  * kept), builds the supercells, computes every listed defect (at each supercell size with
  * `finiteSize`) and every mixed-phase composition, and returns plain data for the CLI, the job
  * workers and the reports (Tables S10 and S11, the Figure S26 data in `mixing`).
+ *
+ * The block is checked and resolved at the door (`document/defects.ts` `defectsRequest`: every
+ * reference, supercell and pressure, the defaults, the stress tolerance in eV/Å³); `runDefects`
+ * takes that typed request and checks nothing of the document.
  */
-import { DomainError, throwIfAborted } from '../errors.js';
-import { parseJob } from '../document/parse.js';
-import type { SymmetrizedCrystal } from '../crystal/crystal.js';
-import type { DefectsBlock, SupercellSpecInput } from '../document/defects-schema.js';
+import { throwIfAborted } from '../errors.js';
+import { parseJob, type ParsedJob } from '../document/parse.js';
+import { defectsRequest, supercellMatrix, type DefectsRequest } from '../document/defects.js';
 import { Structure } from '../crystal/structure.js';
 import { Lattice } from '../crystal/lattice.js';
 import { writeCif } from '../io/cif-write.js';
 import { writeLammpsData } from '../io/lammps.js';
-import { buildSupercell, hexagonalSetting, hexagonalSupercellMatrix } from '../crystal/supercell.js';
-import { det3, type Mat3 } from '../math/linalg.js';
-import type { CostItem } from '../document/limits.js';
-import type { ParsedJob } from '../document/parse.js';
+import { buildSupercell, hexagonalSetting } from '../crystal/supercell.js';
+import type { Mat3 } from '../math/linalg.js';
 import { buildEnergyModel, type EnergyModel } from '../potentials/index.js';
-import { LBFGS_DEFAULTS, relaxLbfgs } from '../relaxation/lbfgs.js';
-import { GPA_PER_EV_PER_A3, gpaToEvPerA3 } from '../units/index.js';
+import { relaxLbfgs } from '../relaxation/lbfgs.js';
+import { gpaToEvPerA3 } from '../units/index.js';
 import { formationEnergy, type DefectKind } from '../defects/formation.js';
-import { DEFAULT_INTERSTITIAL_STARTS, DEFAULT_SITE_CLASSES, type InterstitialStartSite } from '../defects/build.js';
+import type { InterstitialStartSite } from '../defects/build.js';
 import { mixingPoint } from '../defects/mixing.js';
+
+/** The cost estimate of a block lives at the door (document/defects.ts); named here too for its callers. */
+export { defectsCostItems } from '../document/defects.js';
 
 /** One row of Figure S26 / Table S11: ΔE(x) per formula unit of a phase. */
 export type MixingRow = {
@@ -129,95 +133,29 @@ const exportCell = (id: string, s: Structure): ExportedCell => ({
   positions: Array.from({ length: s.numAtoms }, (_, i) => s.position(i)),
 });
 
-function matrixOf(spec: SupercellSpecInput, unit: Structure, path: string): Mat3 {
-  if ('hexagonal' in spec) return hexagonalSupercellMatrix(unit.lattice, spec.hexagonal as [number, number, number], path);
-  if ('multiples' in spec) return [[spec.multiples[0]!, 0, 0], [0, spec.multiples[1]!, 0], [0, 0, spec.multiples[2]!]];
-  return spec.matrix as Mat3;
-}
-
-/**
- * The further work of a defects block, for the cost estimate before the job is queued
- * (`estimateJobCost`): each listed defect is a relaxation of its supercell (every size with
- * `finiteSize`; a swap also in its partner's; an interstitial or a Frenkel pair one per site class
- * and start, DEFAULT_SITE_CLASSES × `interstitialStarts`), each mixing point `configurations` relaxations of
- * the mixing supercell; a relaxation counts its worst case, `maxIterations` evaluations (the
- * block's, else L-BFGS's default), as a fit counts its maxIterations, plus one evaluation of the
- * perfect supercell. Supercells are sized from the unrelaxed conventional cells; references the block
- * does not resolve are left to the run's own checks.
- */
-export function defectsCostItems(job: ParsedJob, block: DefectsBlock): CostItem[] {
-  const byId = new Map(job.structures.map((s) => [s.id, s.structure]));
-  const items: CostItem[] = [];
-  const relaxation = block.maxIterations ?? LBFGS_DEFAULTS.maxIterations;
-  const cell = (id: string, spec: SupercellSpecInput, path: string, evaluations: number, what: string): void => {
-    const unit = byId.get(id);
-    if (!unit) return;
-    const n = Math.abs(det3(matrixOf(spec, unit, path)));
-    items.push({ what, atoms: unit.numAtoms * n, volume: unit.lattice.volume * n, evaluations });
-  };
-  const starts = block.interstitialStarts ?? DEFAULT_INTERSTITIAL_STARTS;
-  for (const d of block.list ?? []) {
-    const candidates = d.kind === 'interstitial' || d.kind.startsWith('frenkel') ? DEFAULT_SITE_CLASSES * starts : 1;
-    for (const id of d.kind === 'swap' && d.partner ? [d.structure, d.partner] : [d.structure]) {
-      const specs = block.supercells[id] ?? [];
-      (block.finiteSize ? specs : specs.slice(0, 1)).forEach((spec, k) => cell(id, spec, `/defects/supercells/${id}/${k}`, candidates * relaxation + 1, 'defect supercells'));
-    }
-  }
-  (block.mixing ?? []).forEach((m, i) => cell(m.structure, m.supercell, `/defects/mixing/${i}/supercell`, m.x.length * (m.configurations ?? 3) * relaxation, 'mixing supercells'));
-  return items;
-}
-
-/** Run the `defects` block of a job document (untrusted JSON). */
+/** Run the `defects` block of a job document (untrusted JSON): parsed and resolved at the door, then `runDefects`. */
 export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Promise<DefectsResult> {
   const t0 = Date.now();
   const job = parseJob(doc);
-  const block = (doc as { defects?: DefectsBlock }).defects;
-  if (!block) throw new DomainError('INVALID_DOCUMENT', 'the document has no "defects" block', { path: '/defects' });
-  const model: EnergyModel = buildEnergyModel({ ...job.forceField, coulomb: { accuracy: block.coulombAccuracy ?? 1e-7 } });
+  return runDefects(job, defectsRequest(job), opts, t0);
+}
+
+/** The defects use case on a parsed job and its resolved `defects` block (`wallTimeMs` counts from `t0`, the parse included when the caller parsed). */
+export async function runDefects(job: ParsedJob, request: DefectsRequest, opts: DefectsOptions = {}, t0 = Date.now()): Promise<DefectsResult> {
+  const model: EnergyModel = buildEnergyModel({ ...job.forceField, coulomb: { accuracy: request.coulombAccuracy } });
   const byId = new Map(job.structures.map((s) => [s.id, s]));
-  const crystal = (id: string, path: string): SymmetrizedCrystal => {
-    const c = byId.get(id);
-    if (!c) throw new DomainError('UNKNOWN_REFERENCE', `no structure "${id}" in the document`, { path });
-    return c;
-  };
-  /** eV/Å³: a structure's own pressure (structures[].pressure), else the job's. */
-  const pressureOf = (id: string): number => byId.get(id)?.pressure ?? job.options.pressure;
+  /** eV/Å³: a structure's own pressure (structures[].pressure), else the job's (resolved at the door). */
+  const pressureOf = (id: string): number => request.pressure[id]!;
   const relaxOptsAt = (id: string) => ({
-    ...(block.forceTolerance !== undefined ? { forceTolerance: block.forceTolerance } : {}),
-    ...(block.stressToleranceGPa !== undefined ? { stressTolerance: gpaToEvPerA3(block.stressToleranceGPa) } : {}),
-    ...(block.maxIterations !== undefined ? { maxIterations: block.maxIterations } : {}),
-    ...(block.relaxCell ? { relaxCell: true, pressure: pressureOf(id) } : {}),
+    ...(request.forceTolerance !== undefined ? { forceTolerance: request.forceTolerance } : {}),
+    ...(request.stressTolerance !== undefined ? { stressTolerance: request.stressTolerance } : {}),
+    ...(request.maxIterations !== undefined ? { maxIterations: request.maxIterations } : {}),
+    ...(request.relaxCell ? { relaxCell: true, pressure: pressureOf(id) } : {}),
   });
-  /** Structures that enter one energy difference (a swap's partner, mixing references) must be at one pressure. */
-  const samePressure = (host: string, other: string, path: string): void => {
-    if (pressureOf(host) !== pressureOf(other)) throw new DomainError('INVALID_DOCUMENT', `${other} is computed at ${(pressureOf(other) * GPA_PER_EV_PER_A3).toPrecision(4)} GPa and ${host} at ${(pressureOf(host) * GPA_PER_EV_PER_A3).toPrecision(4)} GPa: an energy difference between them needs one pressure (structures[].pressure)`, { path });
-  };
   const warnings: string[] = [];
+  const { list, mixing } = request;
 
-  // check every reference and supercell before any work
-  const list = block.list ?? [];
-  const mixing = block.mixing ?? [];
-  list.forEach((d, i) => {
-    crystal(d.structure, `/defects/list/${i}/structure`);
-    if (!block.supercells[d.structure]) throw new DomainError('INVALID_DOCUMENT', `no supercell for ${d.structure} under defects.supercells`, { path: `/defects/list/${i}/structure` });
-    if (d.kind === 'swap') {
-      if (!d.partner) throw new DomainError('INVALID_DOCUMENT', 'a swap needs a partner structure', { path: `/defects/list/${i}/partner` });
-      crystal(d.partner, `/defects/list/${i}/partner`);
-      samePressure(d.structure, d.partner, `/defects/list/${i}/partner`);
-      if (!block.supercells[d.partner]) throw new DomainError('INVALID_DOCUMENT', `no supercell for ${d.partner} under defects.supercells`, { path: `/defects/list/${i}/partner` });
-    }
-  });
-  mixing.forEach((m, i) => {
-    crystal(m.structure, `/defects/mixing/${i}/structure`);
-    for (const sp of m.species) {
-      const ref = m.references[sp];
-      if (!ref) throw new DomainError('INVALID_DOCUMENT', `no reference structure for ${sp}`, { path: `/defects/mixing/${i}/references` });
-      crystal(ref, `/defects/mixing/${i}/references/${sp}`);
-      samePressure(m.structure, ref, `/defects/mixing/${i}/references/${sp}`);
-    }
-  });
-
-  const sizes = block.finiteSize ? (id: string) => block.supercells[id]!.length : () => 1;
+  const sizes = request.finiteSize ? (id: string) => request.supercells[id]!.length : () => 1;
   const total = list.reduce((n, d) => n + sizes(d.structure), 0) + mixing.reduce((n, m) => n + m.x.length, 0);
   let done = 0;
   const progress = (message: string): void => opts.onProgress?.({ done, total, message });
@@ -244,12 +182,11 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
     let s = supercells.get(key);
     if (!s) {
       const path = `/defects/supercells/${id}/${k}`;
-      s = buildSupercell(unit(id).s, matrixOf(block.supercells[id]![k]!, unit(id).s, path), path);
+      s = buildSupercell(unit(id).s, supercellMatrix(request.supercells[id]![k]!, unit(id).s, path), path);
       supercells.set(key, s);
     }
     return s;
   };
-
   const cells: ExportedCell[] = [];
   const defects: DefectRow[] = [];
   const charges = job.forceField.charges;
@@ -260,13 +197,13 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
       throwIfAborted(opts.signal);
       progress(`${d.kind} in ${d.structure} (size ${k + 1})`);
       const perfect = supercell(d.structure, k);
-      const partner = d.kind === 'swap' ? supercell(d.partner!, Math.min(k, block.supercells[d.partner!]!.length - 1)) : undefined;
+      const partner = d.kind === 'swap' ? supercell(d.partner!, Math.min(k, request.supercells[d.partner!]!.length - 1)) : undefined;
       const out = formationEnergy({ model, charges, relax: relaxOptsAt(d.structure), ...(opts.signal ? { signal: opts.signal } : {}) }, perfect, {
         kind: d.kind,
         ...(d.species ? { species: d.species } : {}),
         ...(d.by ? { by: d.by } : {}),
         ...(d.separation ? { separation: d.separation } : {}),
-        ...(block.interstitialStarts !== undefined ? { starts: block.interstitialStarts } : {}),
+        ...(request.interstitialStarts !== undefined ? { starts: request.interstitialStarts } : {}),
       }, partner);
       series.push({ atoms: perfect.numAtoms, formationEnergy: out.formationEnergy, converged: out.converged, ...(out.separation !== undefined ? { distance: out.separation } : {}) });
       if (!out.converged) warnings.push(`${d.kind} in ${d.structure} (${perfect.numAtoms} atoms) did not converge (${out.stopReason ?? 'stopped'}): largest force ${out.maxForce.toExponential(2)} eV/Å`);
@@ -307,13 +244,11 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
 
   const mixingRows: MixingResultRow[] = [];
   for (const [i, m] of mixing.entries()) {
-    const host = crystal(m.structure, `/defects/mixing/${i}/structure`);
+    const host = byId.get(m.structure)!;
     const u = unit(m.structure);
     const path = `/defects/mixing/${i}/supercell`;
-    const sc = buildSupercell(u.s, matrixOf(m.supercell, u.s, path), path);
-    const hostSpecies = m.species.find((sp) => sc.species.includes(sp));
-    if (!hostSpecies) throw new DomainError('INVALID_DOCUMENT', `the host ${m.structure} holds neither ${m.species.join(' nor ')}`, { path: `/defects/mixing/${i}/species` });
-    const other = m.species.find((sp) => sp !== hostSpecies)!;
+    const sc = buildSupercell(u.s, supercellMatrix(m.supercell, u.s, path), path);
+    const { hostSpecies, otherSpecies: other } = m;
     const eFrom = unit(m.references[hostSpecies]!).e, eTo = unit(m.references[other]!).e;
     const cubicParent = 'hexagonal' in m.supercell && hexagonalSetting(host.structure.lattice)[2][0] !== 0;
     for (const [j, x] of m.x.entries()) {
@@ -321,7 +256,7 @@ export async function defectsResult(doc: unknown, opts: DefectsOptions = {}): Pr
       progress(`mixing ${m.phase} x = ${x}`);
       // x is the fraction of species[0]; the host holds hostSpecies on every site
       const fractionOther = other === m.species[0] ? x : 1 - x;
-      const pt = mixingPoint({ model, host: sc, from: hostSpecies, to: other, x: fractionOther, configurations: m.configurations ?? 3, seed: (m.seed ?? 1) + 7919 * j, referenceFrom: eFrom, referenceTo: eTo, relax: { ...relaxOptsAt(m.structure), pressure: pressureOf(m.structure) }, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const pt = mixingPoint({ model, host: sc, from: hostSpecies, to: other, x: fractionOther, configurations: m.configurations, seed: m.seed + 7919 * j, referenceFrom: eFrom, referenceTo: eTo, relax: { ...relaxOptsAt(m.structure), pressure: pressureOf(m.structure) }, ...(opts.signal ? { signal: opts.signal } : {}) });
       done++;
       const xFirst = other === m.species[0] ? pt.x : 1 - pt.x;
       const id = `mixing-${m.phase}-${xFirst.toFixed(3)}`;

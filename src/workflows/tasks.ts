@@ -11,13 +11,14 @@
  */
 import { DEFAULT_LIMITS, parseJob, type Limits } from '../document/parse.js';
 import { checkJobCost } from '../document/limits.js';
-import type { DefectsBlock } from '../document/defects-schema.js';
+import { defectsCostItems, defectsRequest } from '../document/defects.js';
 import { DomainError } from '../errors.js';
 import type { StartOutcome } from '../fitting/fit.js';
 import type { TaskKind, TaskProgress } from './task-types.js';
 import { REPORT_FORMATS, type ReportFormat } from '../reports/index.js';
 import { renderDefectsReportWithFigures, renderReportWithFigures } from './figures.js';
-import { mdCostItems, mdResult, hasMdBlock, validateMdRequest, type MdRequest } from './md.js';
+import { mdCostItems, mdResult } from './md.js';
+import { hasMdBlock, mdRequest, readMdBlock, type MdBlockRead } from '../document/md.js';
 
 import { exportSource } from '../io/sources.js';
 import { writeGulpLibrary, writeLammpsData, writeLammpsPair } from '../io/index.js';
@@ -27,7 +28,7 @@ import { checkSurfaces } from './surfaces.js';
 import type { FitResult, PropertiesResult, StructureReport } from './results.js';
 import { exportText } from './export.js';
 import { threadStarts, type StartRunner } from './starts.js';
-import { cellStructure, defectsCostItems, defectsResult, type DefectsResult } from './defects.js';
+import { cellStructure, runDefects, type DefectsResult } from './defects.js';
 import { DEFECTS_REPORT_FORMATS, type DefectsReportFormat } from '../reports/defects.js';
 import { writeCif } from '../io/index.js';
 
@@ -51,18 +52,18 @@ export type { StartOutcome };
 /** Validate a document before accepting it (throws DomainError with code and path). */
 export function validateTask(kind: TaskKind, document: unknown, limits?: Partial<Limits>): { structures: number; atoms: number } {
   // an md block: a properties job that runs LAMMPS (workflows/md.ts); a fit refuses it
-  let md: MdRequest | undefined;
+  let md: MdBlockRead | undefined;
   if (kind === 'fit') refuseMdInFit(document);
-  else if (hasMdBlock(document)) ({ document, md } = validateMdRequest(document));
+  else if (hasMdBlock(document)) ({ document } = md = readMdBlock(document, { service: true }));
   const job = parseJob(document, { limits, kind });
   // a polar face is a setup error: refused here, before the job is accepted
   if (kind !== 'defects') checkSurfaces(job);
   if (kind === 'defects') {
-    const block = (document as { defects?: DefectsBlock }).defects;
-    if (block === undefined) throw new DomainError('INVALID_DOCUMENT', 'a defects job needs a "defects" block', { path: '/defects' });
+    // the block resolved against the structures (references, supercells, pressures), as the run will
+    defectsRequest(job, 'a defects job needs a "defects" block');
     // the structures' part was checked by parseJob; now with the supercells' work
-    checkJobCost({ ...job.cost, extra: [...(job.cost.extra ?? []), ...defectsCostItems(job, block)] }, limits?.maxJobCost ?? DEFAULT_LIMITS.maxJobCost, '/defects');
-  } else if (md) checkJobCost({ ...job.cost, extra: [...(job.cost.extra ?? []), ...mdCostItems(job, md)] }, limits?.maxJobCost ?? DEFAULT_LIMITS.maxJobCost, '/md');
+    checkJobCost({ ...job.cost, extra: [...(job.cost.extra ?? []), ...defectsCostItems(job, job.document.defects!)] }, limits?.maxJobCost ?? DEFAULT_LIMITS.maxJobCost, '/defects');
+  } else if (md) checkJobCost({ ...job.cost, extra: [...(job.cost.extra ?? []), ...mdCostItems(job, mdRequest(job, md))] }, limits?.maxJobCost ?? DEFAULT_LIMITS.maxJobCost, '/md');
   return { structures: job.structures.length, atoms: job.structures.reduce((n, s) => n + s.structure.numAtoms, 0) };
 }
 
@@ -70,10 +71,11 @@ export function validateTask(kind: TaskKind, document: unknown, limits?: Partial
 export async function executeTask(kind: TaskKind, document: unknown, ctx: TaskContext): Promise<FitResult | PropertiesResult | DefectsResult> {
   if (kind === 'defects') {
     const t0 = Date.now();
-    return defectsResult(document, {
+    const job = parseJob(document);
+    return runDefects(job, defectsRequest(job), {
       signal: ctx.signal,
       onProgress: (p) => ctx.onProgress({ iteration: p.done, elapsedMs: Date.now() - t0, stage: 'defects', message: `${p.done}/${p.total} ${p.message}` }),
-    });
+    }, t0);
   }
   if (kind === 'properties' && hasMdBlock(document)) {
     const t0 = Date.now();

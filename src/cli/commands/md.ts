@@ -3,7 +3,7 @@
  * LAMMPS MD of the document's structures (its `md` block, the flags overriding it), beside the
  * harmonic ξ at the same temperature. JSON prints `structures[].md` and `structures[].harmonic`.
  */
-import { mdResult, type MdRequest } from '../../workflows/md.js';
+import { mdResult, type MdBlock } from '../../workflows/md.js';
 import { renderReport } from '../../reports/index.js';
 import { DomainError } from '../../errors.js';
 import { readJson } from '../io.js';
@@ -13,7 +13,7 @@ export const MD_USAGE = `  latticefit md JOB.json [--temperature K] [--pressure 
       LAMMPS molecular dynamics (NPT, Nosé-Hoover) at T and P: mean a, b, c, volume, enthalpy and
       rms displacements per species with block-average errors, beside the harmonic ξ`;
 
-export async function mdCommand(file: string, o: { format: string; overrides: Partial<MdRequest>; quiet: boolean }): Promise<string> {
+export async function mdCommand(file: string, o: { format: string; overrides: Partial<MdBlock>; quiet: boolean }): Promise<string> {
   if (!['json', 'markdown'].includes(o.format)) throw new DomainError('INVALID_DOCUMENT', '--format must be json or markdown', { path: '/format' });
   let last = -1;
   const result = await mdResult(readJson(file), {

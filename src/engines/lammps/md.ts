@@ -51,7 +51,8 @@ import { Lattice } from '../../crystal/lattice.js';
 import type { ForceField } from '../../potentials/forcefield.js';
 import { type Mat3, inv3, mul3 } from '../../math/linalg.js';
 import { blockMeans, meanAndError, type BlockEstimate } from '../../math/statistics.js';
-import { gpaToBar } from '../../units/index.js';
+import { evPerA3ToGPa, gpaToBar } from '../../units/index.js';
+import { mdSettings, type MdSettings } from '../../document/md.js';
 import { lammpsBox, writeLammpsData, writeLammpsPair } from '../../io/lammps.js';
 import { atomicMass } from '../../crystal/masses.js';
 import { buildEnergyModel } from '../../potentials/index.js';
@@ -147,49 +148,46 @@ export interface MdRunResult {
   workDir?: string;
 }
 
-export const MD_DEFAULTS = {
-  temperature: 300,
-  pressureGPa: 0,
-  ensemble: 'npt' as 'npt' | 'nvt',
-  thermostat: 'nose-hoover' as 'nose-hoover' | 'langevin',
-  timestepFs: 2,
-  equilibrationSteps: 10000,
-  productionSteps: 20000,
-  sampleEvery: 20,
-  blocks: 5,
-  thermostatDamp: 100,
-  barostatDamp: 1000,
-  kspace: 'pppm' as 'pppm' | 'ewald',
-  kspaceAccuracy: 1e-6,
-  seed: 12345,
-};
-
 export const LMP_INSTALL_HINT = 'install LAMMPS (Debian/Ubuntu: apt-get install lammps) or point LATTICEFIT_LMP (or the lmp option) at the binary';
 
 /** The LAMMPS binary: the option, else $LATTICEFIT_LMP, else `lmp`. */
 export const lmpPath = (option?: string): string => option ?? process.env.LATTICEFIT_LMP ?? 'lmp';
 
-/** Resolve and check the options (setup errors before any work). */
+/**
+ * Resolve and check the options (setup errors before any work): the defaults and the checks are
+ * the `md` block's (`document/md.ts` `mdSettings`, one copy); the pressure stays in GPa here, as
+ * given, at this adapter's edge.
+ */
 export function resolveMdOptions(o: MdOptions): MdRunResult['options'] {
-  const r = { ...MD_DEFAULTS, ...stripUndefined(o), lmp: lmpPath(o.lmp) };
-  const bad = (path: string, msg: string): never => {
-    throw new DomainError('INVALID_DOCUMENT', msg, { path: `/md/${path}` });
+  const { pressureGPa, onProgress: _p, signal: _s, masses: _m, keepFiles: _k, lmp, ...rest } = o;
+  const s = mdSettings({ ...rest, ...(pressureGPa !== undefined ? { pressure: pressureGPa } : {}) });
+  return {
+    temperature: s.temperature,
+    pressureGPa: pressureGPa ?? 0,
+    ensemble: s.ensemble,
+    thermostat: s.thermostat,
+    timestepFs: s.timestepFs,
+    equilibrationSteps: s.equilibrationSteps,
+    productionSteps: s.productionSteps,
+    sampleEvery: s.sampleEvery,
+    blocks: s.blocks,
+    thermostatDamp: s.thermostatDamp,
+    barostatDamp: s.barostatDamp,
+    kspace: s.kspace,
+    kspaceAccuracy: s.kspaceAccuracy,
+    seed: s.seed,
+    lmp: lmpPath(lmp),
   };
-  if (!(r.temperature > 0 && r.temperature < 1e5)) bad('temperature', `temperature must be between 0 and 1e5 K (got ${r.temperature})`);
-  if (!(Number.isFinite(r.pressureGPa) && r.pressureGPa >= -100 && r.pressureGPa <= 1000)) bad('pressure', `pressure must be between -100 and 1000 GPa, as options.pressure (got ${r.pressureGPa})`);
-  if (!(r.timestepFs > 0 && r.timestepFs <= 10)) bad('timestepFs', `timestep must be in (0, 10] fs (got ${r.timestepFs})`);
-  for (const k of ['equilibrationSteps', 'productionSteps', 'sampleEvery', 'blocks', 'thermostatDamp', 'barostatDamp', 'seed'] as const)
-    if (!(Number.isInteger(r[k]) && r[k] >= (k === 'equilibrationSteps' ? 0 : k === 'blocks' ? 2 : 1))) bad(k, `${k} must be a whole number${k === 'blocks' ? ' of at least 2' : ''} (got ${r[k]})`);
-  if (r.productionSteps / r.sampleEvery < 2 * r.blocks) bad('productionSteps', `production of ${r.productionSteps} steps sampled every ${r.sampleEvery} gives fewer than 2 samples per block for ${r.blocks} blocks`);
-  if (!(r.kspaceAccuracy > 0 && r.kspaceAccuracy < 1)) bad('kspaceAccuracy', 'kspaceAccuracy must be in (0, 1)');
-  if (r.ensemble !== 'npt' && r.ensemble !== 'nvt') bad('ensemble', 'ensemble is npt or nvt');
-  if (r.thermostat !== 'nose-hoover' && r.thermostat !== 'langevin') bad('thermostat', 'thermostat is nose-hoover or langevin');
-  if (r.kspace !== 'pppm' && r.kspace !== 'ewald') bad('kspace', 'kspace is pppm or ewald');
-  return r;
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'onProgress' && k !== 'signal' && k !== 'masses' && k !== 'keepFiles')) as Partial<T>;
+/**
+ * The adapter's options of a resolved md request's settings: the pressure from eV/Å³ to this
+ * adapter's GPa (and bar in the input script). A pressure given in GPa with a value that does not
+ * survive the round trip x / k · k comes back within one unit in the last place.
+ */
+export function lammpsMdOptions(settings: MdSettings, extra: Pick<MdOptions, 'lmp' | 'masses'> = {}): MdOptions {
+  const { pressure, ...rest } = settings;
+  return { ...rest, pressureGPa: evPerA3ToGPa(pressure), ...(extra.lmp !== undefined ? { lmp: extra.lmp } : {}), ...(extra.masses !== undefined ? { masses: extra.masses } : {}) };
 }
 
 /** The LAMMPS input script for a run (data file `cell.data`, force field `forcefield.lmp`). */
