@@ -136,6 +136,11 @@ describe('the md block resolved at the door', () => {
     expect(mdInputScript(o, false)).toMatch(/^fix md all npt temp 300 300 0\.2 aniso 15000 15000 2$/m);
   });
 
+  it('a pressure given in GPa reaches the adapter as given (7.9 GPa does not survive x / k · k in doubles)', () => {
+    expect((7.9 / GPA_PER_EV_PER_A3) * GPA_PER_EV_PER_A3).not.toBe(7.9);
+    for (let i = -200; i <= 1000; i++) expect(lammpsMdOptions(mdSettings({ pressure: i / 10 })).pressureGPa).toBe(i / 10);
+  });
+
   it('the use cases check nothing of the document: no error, pointer or GPa field of a block in workflows/md.ts or workflows/defects.ts', () => {
     for (const f of ['src/workflows/md.ts', 'src/workflows/defects.ts']) {
       const src = readFileSync(resolve(ROOT, f), 'utf8');

@@ -182,12 +182,13 @@ export function resolveMdOptions(o: MdOptions): MdRunResult['options'] {
 
 /**
  * The adapter's options of a resolved md request's settings: the pressure from eV/Å³ to this
- * adapter's GPa (and bar in the input script). A pressure given in GPa with a value that does not
- * survive the round trip x / k · k comes back within one unit in the last place.
+ * adapter's GPa (and bar in the input script), rounded to 15 significant digits: the round trip
+ * x / k · k of a pressure given in GPa can land one unit in the last place off (7.9 gives
+ * 7.900000000000001), and a decimal of up to 15 digits comes back as it was given.
  */
 export function lammpsMdOptions(settings: MdSettings, extra: Pick<MdOptions, 'lmp' | 'masses'> = {}): MdOptions {
   const { pressure, ...rest } = settings;
-  return { ...rest, pressureGPa: evPerA3ToGPa(pressure), ...(extra.lmp !== undefined ? { lmp: extra.lmp } : {}), ...(extra.masses !== undefined ? { masses: extra.masses } : {}) };
+  return { ...rest, pressureGPa: Number(evPerA3ToGPa(pressure).toPrecision(15)), ...(extra.lmp !== undefined ? { lmp: extra.lmp } : {}), ...(extra.masses !== undefined ? { masses: extra.masses } : {}) };
 }
 
 /** The LAMMPS input script for a run (data file `cell.data`, force field `forcefield.lmp`). */
