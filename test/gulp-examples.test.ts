@@ -258,7 +258,10 @@ describe('GULP import: what is translated and what is refused', () => {
   it.each([
     ['a scale factor on the vectors and coordinates', 'scale 1.01\n', /line 12: option "scale": scale: a factor/],
     ['symmetry operators given by hand', 'symmetry_operator\n-1 0 0 0\n0 -1 0 0\n0 0 -1 0\n', /line 12: option "symmetry_operator": symmetry operators given by hand/],
-  ])('refuses %s (it changes the structure)', (_what, extra, message) => {
+    // GULP's own form of each (its Examples/ and manual): a scan of a species along a vector, a scan of cells
+    ['a translation scan', 'translate 10\nO core 0.0 0.0 1.0\n', /line 12: option "translate": translate: GULP repeats the calculation/],
+    ['a cell scan', 'scan_cell 10\n0.0 0.0 0.0 0.0 0.0 0.0 0.01 0.01 0.01 0.0 0.0 0.0\n', /line 12: option "scan_cell": scan_cell: GULP repeats the calculation/],
+  ])('refuses %s (it changes the structure or the calculation)', (_what, extra, message) => {
     expect(failure(base(extra)).message).toMatch(message);
   });
 

@@ -109,6 +109,8 @@ const REFUSED_OPTIONS: [RegExp, string][] = [
   [/^(fiel|exte)/, 'an external field is not supported'],
   [/^scal/, 'scale: a factor on the lattice vectors and cartesian coordinates that follow; apply it to the numbers instead'],
   [/^symmetry_(o|c)/, 'symmetry operators given by hand: give the space group (space) instead'],
+  [/^transl/, 'translate: GULP repeats the calculation with atoms moved step by step along a vector (a scan); latticefit computes each structure once, as given'],
+  [/^scan_c/, 'scan_cell: GULP repeats the calculation over a series of strained cells (a scan); latticefit computes each structure once, as given'],
 ];
 const REFUSED_KEYWORDS: Record<string, string> = {
   c6: 'the C6 Ewald sum changes the dispersion energy (latticefit truncates each pair at its cut-off)',
