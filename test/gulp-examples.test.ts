@@ -260,9 +260,21 @@ describe('GULP import: what is translated and what is refused', () => {
     ['symmetry operators given by hand', 'symmetry_operator\n-1 0 0 0\n0 -1 0 0\n0 0 -1 0\n', /line 12: option "symmetry_operator": symmetry operators given by hand/],
     // GULP's own form of each (its Examples/ and manual): a scan of a species along a vector, a scan of cells
     ['a translation scan', 'translate 10\nO core 0.0 0.0 1.0\n', /line 12: option "translate": translate: GULP repeats the calculation/],
+    ['the Wolf sum instead of Ewald', 'qwolf 0.2 12.0\n', /line 12: option "qwolf": the Wolf sum replaces the Ewald sum/],
+    ['point-ion polarisability', 'polarisability\nO core 1.5\n', /line 12: option "polarisability": polarisability: point-ion polarisabilities are not supported/],
     ['a cell scan', 'scan_cell 10\n0.0 0.0 0.0 0.0 0.0 0.0 0.01 0.01 0.01 0.0 0.0 0.0\n', /line 12: option "scan_cell": scan_cell: GULP repeats the calculation/],
   ])('refuses %s (it changes the structure or the calculation)', (_what, extra, message) => {
     expect(failure(base(extra)).message).toMatch(message);
+  });
+
+  it.each([
+    ['dipole', /keyword "dipole": dipole adds a correction/],
+    ['zdipole', /keyword "zdipole": zdipole adds a correction/],
+    ['cosmo', /keyword "cosmo": COSMO solvation/],
+    ['noreal', /keyword "noreal": noreal leaves the real-space part/],
+    ['norecip', /keyword "norecip": norecip leaves the reciprocal-space part/],
+  ])('refuses the keyword %s (it changes the Coulomb energy or adds a term)', (word, message) => {
+    expect(failure(base('').replace('opti conp prop', `opti conp prop ${word}`)).message).toMatch(message);
   });
 
   it('translates conv (fixed cell, ions relaxed) as options.relaxCell false', () => {

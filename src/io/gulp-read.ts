@@ -109,6 +109,8 @@ const REFUSED_OPTIONS: [RegExp, string][] = [
   [/^(fiel|exte)/, 'an external field is not supported'],
   [/^scal/, 'scale: a factor on the lattice vectors and cartesian coordinates that follow; apply it to the numbers instead'],
   [/^symmetry_(o|c)/, 'symmetry operators given by hand: give the space group (space) instead'],
+  [/^(qwol|cwol)/, 'the Wolf sum replaces the Ewald sum of the Coulomb (qwolf) or dispersion (cwolf) energy with a truncated, shifted one: another energy'],
+  [/^pola/, 'polarisability: point-ion polarisabilities are not supported (rigid point charges only)'],
   [/^transl/, 'translate: GULP repeats the calculation with atoms moved step by step along a vector (a scan); latticefit computes each structure once, as given'],
   [/^scan_c/, 'scan_cell: GULP repeats the calculation over a series of strained cells (a scan); latticefit computes each structure once, as given'],
 ];
@@ -126,6 +128,11 @@ const REFUSED_KEYWORDS: Record<string, string> = {
   molmec: 'molecules are not supported',
   rigid: 'rigid molecules are not supported',
   md: 'molecular dynamics is not supported',
+  dipo: 'dipole adds a correction for the dipole moment of the cell to the energy; latticefit sums the Coulomb energy with tin-foil boundary conditions and no such term',
+  zdip: 'zdipole adds a correction for the dipole moment of the cell to the energy; latticefit sums the Coulomb energy with tin-foil boundary conditions and no such term',
+  cosm: 'COSMO solvation is not supported',
+  norea: 'noreal leaves the real-space part of the Ewald sum out; latticefit always sums all of it',
+  noreci: 'norecip leaves the reciprocal-space part of the Ewald sum out; latticefit always sums all of it',
 };
 
 interface Line {
