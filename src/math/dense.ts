@@ -107,20 +107,31 @@ export function choleskySolve(a: ArrayLike<number>, b: ArrayLike<number>, n: num
  * pivoting; undefined when a pivot falls below `pivotTolerance` (singular to working precision).
  */
 export function gaussSolve(a: ArrayLike<number>, b: ArrayLike<number>, n: number, pivotTolerance = 1e-10): Float64Array | undefined {
+  return gaussSolveColumns(a, b, n, 1, pivotTolerance);
+}
+
+/**
+ * Solve A X = B for k right-hand sides at once (B and X n × k, row-major), by the elimination of
+ * `gaussSolve`; undefined when a pivot falls below `pivotTolerance`.
+ */
+export function gaussSolveColumns(a: ArrayLike<number>, b: ArrayLike<number>, n: number, k: number, pivotTolerance = 1e-10): Float64Array | undefined {
   const m = Float64Array.from(a), x = Float64Array.from(b);
   for (let c = 0; c < n; c++) {
     let p = c;
     for (let r = c + 1; r < n; r++) if (Math.abs(m[n * r + c]!) > Math.abs(m[n * p + c]!)) p = r;
-    if (Math.abs(m[n * p + c]!) < pivotTolerance) return undefined;
-    for (let k = 0; k < n; k++) [m[n * c + k], m[n * p + k]] = [m[n * p + k]!, m[n * c + k]!];
-    [x[c], x[p]] = [x[p]!, x[c]!];
+    if (!(Math.abs(m[n * p + c]!) >= pivotTolerance)) return undefined;
+    if (p !== c) {
+      for (let q = 0; q < n; q++) [m[n * c + q], m[n * p + q]] = [m[n * p + q]!, m[n * c + q]!];
+      for (let q = 0; q < k; q++) [x[k * c + q], x[k * p + q]] = [x[k * p + q]!, x[k * c + q]!];
+    }
     for (let r = 0; r < n; r++) {
       if (r === c) continue;
       const f = m[n * r + c]! / m[n * c + c]!;
-      for (let k = 0; k < n; k++) m[n * r + k]! -= f * m[n * c + k]!;
-      x[r]! -= f * x[c]!;
+      if (f === 0) continue;
+      for (let q = 0; q < n; q++) m[n * r + q]! -= f * m[n * c + q]!;
+      for (let q = 0; q < k; q++) x[k * r + q]! -= f * x[k * c + q]!;
     }
   }
-  for (let c = 0; c < n; c++) x[c]! /= m[n * c + c]!;
+  for (let c = 0; c < n; c++) for (let q = 0; q < k; q++) x[k * c + q]! /= m[n * c + c]!;
   return x;
 }

@@ -93,7 +93,7 @@
  * eᵀCe is positive definite, i.e. iff every eigenvalue of the 6 × 6 C is positive (F. Mouhat and
  * F.-X. Coudert, Phys. Rev. B 90, 224104 (2014), doi:10.1103/PhysRevB.90.224104).
  */
-import { EigenvalueDecomposition, LuDecomposition, Matrix } from 'ml-matrix';
+import { gaussSolveColumns, symmetricEigen } from '../math/dense.js';
 import { DomainError } from '../errors.js';
 import type { Structure } from '../crystal/structure.js';
 import type { EnergyModel, EnergyResult } from '../potentials/model.js';
@@ -174,79 +174,91 @@ export function elasticFromHessian(hessian: ArrayLike<number>, numAtoms: number,
     for (let l = 0; l < 6; l++) dee[k]!.push(h(n + k, n + l));
   }
 
-  // Translation projector P = I − Σ t tᵀ; with t_k[3a + k] = 1/√N, (Σ t tᵀ)_{ij} = δ_{(i mod 3)(j mod 3)}/N.
+  // Translation projector P = I − T, T = Σ t tᵀ with t_k[3a + k] = 1/√N: T_ij = δ_{(i mod 3)(j mod 3)}/N.
   const tt = (i: number, j: number): number => (i % 3 === j % 3 ? 1 / numAtoms : 0);
-  // K = P D_ii P, computed as D − T D − D T + T D T with T = Σ t tᵀ (dense; N is small).
-  const D = new Matrix(n, n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) D.set(i, j, h(i, j));
-  const P = Matrix.eye(n, n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) P.set(i, j, P.get(i, j) - tt(i, j));
-  const K = P.mmul(D).mmul(P);
+  // K = P D_ii P = D − T D − D T + T D T, in closed form: (T D)_ij is the mean over atoms a of
+  // D_{3a + (i mod 3), j}, (D T)_ij its transpose for symmetric D, (T D T)_ij the mean over a, b of
+  // D_{3a + (i mod 3), 3b + (j mod 3)}
+  const D = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) D[i * n + j] = h(i, j);
+  const rowMean = new Float64Array(3 * n); // [c][j]: mean over a of D[3a + c][j]
+  for (let a = 0; a < numAtoms; a++) for (let c = 0; c < 3; c++) for (let j = 0; j < n; j++) rowMean[c * n + j]! += D[(3 * a + c) * n + j]! / numAtoms;
+  const blockMean = new Float64Array(9); // [c][d]: mean over b of rowMean[c][3b + d]
+  for (let c = 0; c < 3; c++) for (let b = 0; b < numAtoms; b++) for (let d = 0; d < 3; d++) blockMean[3 * c + d]! += rowMean[c * n + 3 * b + d]! / numAtoms;
+  const K = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) K[i * n + j] = D[i * n + j]! - rowMean[(i % 3) * n + j]! - rowMean[(j % 3) * n + i]! + blockMean[3 * (i % 3) + (j % 3)]!;
   let lambda = 0;
-  for (let i = 0; i < n; i++) lambda += K.get(i, i);
+  for (let i = 0; i < n; i++) lambda += K[i * n + i]!;
   lambda = n > 0 ? Math.abs(lambda) / n : 1;
   if (!(lambda > 0)) lambda = 1;
-  const Ks = new Matrix(n, n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Ks.set(i, j, 0.5 * (K.get(i, j) + K.get(j, i)) + lambda * tt(i, j));
+  const Ks = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Ks[i * n + j] = 0.5 * (K[i * n + j]! + K[j * n + i]!) + lambda * tt(i, j);
 
   // a Hessian with non-finite entries (parameters far out of range) has no eigen-decomposition
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++)
-      if (!Number.isFinite(Ks.get(i, j))) throw new DomainError('NUMERICAL_FAILURE', 'the second-derivative matrix has non-finite entries: the elastic constants are undefined');
+  for (let i = 0; i < n * n; i++) {
+    if (!Number.isFinite(Ks[i]!)) throw new DomainError('NUMERICAL_FAILURE', 'the second-derivative matrix has non-finite entries: the elastic constants are undefined');
+  }
   // internal force constants: eigenvalues of the shifted K with the three translations removed
-  const internalEigenvalues = internalModes(Ks, numAtoms);
+  const internalEigenvalues = internalModes(Ks, n, numAtoms);
   const scale = Math.max(lambda, ...internalEigenvalues.map(Math.abs));
   const soft = internalEigenvalues.find((v) => Math.abs(v) <= SINGULAR_REL * scale);
   if (soft !== undefined && numAtoms > 1) {
     throw new DomainError('NUMERICAL_FAILURE', `an internal mode has no restoring force (force constant ${soft.toExponential(3)} eV/Å²): the relaxed-ion elastic constants are undefined`);
   }
 
-  const Lam = new Matrix(n, 6);
-  for (let i = 0; i < n; i++) for (let k = 0; k < 6; k++) Lam.set(i, k, h(i, n + k));
-  const PLam = P.mmul(Lam);
+  // P Λ, Λ_ik = D_{i, e_k}: minus the mean over atoms of each Cartesian component
+  const PLam = new Float64Array(6 * n);
+  for (let k = 0; k < 6; k++) {
+    const mean = [0, 0, 0];
+    for (let i = 0; i < n; i++) mean[i % 3]! += h(i, n + k) / numAtoms;
+    for (let i = 0; i < n; i++) PLam[i * 6 + k] = h(i, n + k) - mean[i % 3]!;
+  }
   const clamped = dee.map((row) => row.map((x) => (x / volume) * GPA_PER_EV_PER_A3));
   let relaxed = clamped.map((row) => [...row]);
   if (n > 0) {
-    const lu = new LuDecomposition(Ks);
-    if (lu.isSingular()) throw new DomainError('NUMERICAL_FAILURE', 'the internal force-constant matrix is singular');
-    const X = lu.solve(PLam);
-    const corr = PLam.transpose().mmul(X);
-    relaxed = dee.map((row, k) => row.map((x, l) => ((x - 0.5 * (corr.get(k, l) + corr.get(l, k))) / volume) * GPA_PER_EV_PER_A3));
+    // X = Ks⁻¹ P Λ; an exactly zero pivot is a singular matrix
+    const X = gaussSolveColumns(Ks, PLam, n, 6, Number.MIN_VALUE);
+    if (!X) throw new DomainError('NUMERICAL_FAILURE', 'the internal force-constant matrix is singular');
+    // the relaxed-ion correction (P Λ)ᵀ X, symmetrised
+    const corr = (k: number, l: number): number => {
+      let x = 0;
+      for (let i = 0; i < n; i++) x += PLam[i * 6 + k]! * X[i * 6 + l]!;
+      return x;
+    };
+    relaxed = dee.map((row, k) => row.map((x, l) => ((x - 0.5 * (corr(k, l) + corr(l, k))) / volume) * GPA_PER_EV_PER_A3));
   }
   return { relaxed, clamped, internalEigenvalues };
 }
 
-/** Eigenvalues of the shifted force-constant matrix, without the three with translation character. */
-function internalModes(Ks: Matrix, numAtoms: number): number[] {
-  const n = Ks.rows;
+/** Eigenvalues of the shifted force-constant matrix (n × n, row-major), without the three with translation character. */
+function internalModes(Ks: Float64Array, n: number, numAtoms: number): number[] {
   if (n === 0) return [];
-  let evd: EigenvalueDecomposition;
+  let evd: { values: Float64Array; vectors: Float64Array };
   try {
-    evd = new EigenvalueDecomposition(Ks, { assumeSymmetric: true });
+    evd = symmetricEigen(Ks, n);
   } catch (e) {
     // the QL iteration of ml-matrix fails (reads out of range) on badly scaled matrices
     throw new DomainError('NUMERICAL_FAILURE', `the eigen-decomposition of the internal force constants failed: ${(e as Error).message}`);
   }
-  const values = evd.realEigenvalues;
-  const V = evd.eigenvectorMatrix;
-  // overlap of each eigenvector with the translation subspace
-  const overlap = values.map((_, k) => {
+  const { values, vectors } = evd;
+  // overlap of each eigenvector (column k) with the translation subspace
+  const overlap = Array.from(values, (_, k) => {
     let s = 0;
     for (let c = 0; c < 3; c++) {
       let d = 0;
-      for (let a = 0; a < numAtoms; a++) d += V.get(3 * a + c, k);
+      for (let a = 0; a < numAtoms; a++) d += vectors[(3 * a + c) * n + k]!;
       s += (d * d) / numAtoms;
     }
     return s;
   });
   const translations = new Set(overlap.map((o, k) => [o, k] as const).sort((p, q) => q[0] - p[0]).slice(0, 3).map(([, k]) => k));
-  return values.filter((_, k) => !translations.has(k)).sort((p, q) => p - q);
+  return Array.from(values).filter((_, k) => !translations.has(k)).sort((p, q) => p - q);
 }
 
 /** Eigenvalues of a symmetric 6 × 6 matrix, ascending. */
 export function symmetricEigenvalues(c: Voigt6x6): number[] {
-  const m = new Matrix(c.map((row, i) => row.map((x, j) => 0.5 * (x + c[j]![i]!))));
-  return [...new EigenvalueDecomposition(m, { assumeSymmetric: true }).realEigenvalues].sort((p, q) => p - q);
+  return Array.from(symmetricEigen(c.flat(), 6).values);
 }
 
 /** S = C⁻¹. Throws NUMERICAL_FAILURE when C is singular (an eigenvalue ~0 relative to the largest). */
@@ -256,8 +268,11 @@ export function compliance(c: Voigt6x6, eigenvalues: number[] = symmetricEigenva
   if (!(big > 0) || !(small > SINGULAR_REL * 1e2 * big)) {
     throw new DomainError('NUMERICAL_FAILURE', `the elastic-constant matrix is singular (eigenvalues ${eigenvalues.map((v) => v.toPrecision(4)).join(', ')} GPa)`);
   }
-  const lu = new LuDecomposition(new Matrix(c));
-  return lu.solve(Matrix.eye(6, 6)).to2DArray().map((row, i, all) => row.map((x, j) => 0.5 * (x + all[j]![i]!)));
+  const identity = new Float64Array(36);
+  for (let i = 0; i < 6; i++) identity[7 * i] = 1;
+  const s = gaussSolveColumns(c.flat(), identity, 6, 6, Number.MIN_VALUE);
+  if (!s) throw new DomainError('NUMERICAL_FAILURE', 'the elastic-constant matrix is singular');
+  return [0, 1, 2, 3, 4, 5].map((i) => [0, 1, 2, 3, 4, 5].map((j) => 0.5 * (s[6 * i + j]! + s[6 * j + i]!)));
 }
 
 /** Voigt, Reuss and Hill bulk and shear moduli (GPa) from C (GPa) and S = C⁻¹ (GPa⁻¹). */
