@@ -66,9 +66,18 @@ export function coordination(structure: Structure, factor = 1.2): Coordination {
   return { shortestContact: dmin, radius, mean };
 }
 
+/** The coordination of an input structure, remembered (structures are immutable; a fit compares each trial relaxation with the same input). */
+const inputCoordinations = new WeakMap<Structure, Coordination>();
+
+function inputCoordination(structure: Structure): Coordination {
+  let c = inputCoordinations.get(structure);
+  if (!c) inputCoordinations.set(structure, (c = coordination(structure)));
+  return c;
+}
+
 /** Species pairs whose mean coordination differs (by more than 0.01) between two structures. */
 export function coordinationChanges(before: Structure, after: Structure): { pair: string; before: number; after: number }[] {
-  const a = coordination(before).mean;
+  const a = inputCoordination(before).mean;
   const b = coordination(after).mean;
   const out: { pair: string; before: number; after: number }[] = [];
   for (const k of Object.keys(a)) if (Math.abs(a[k]! - (b[k] ?? 0)) > 0.01) out.push({ pair: k, before: a[k]!, after: b[k] ?? 0 });
